@@ -1,0 +1,33 @@
+# Two commands from a fresh machine: `make run` (demo on SQLite + embedded Redis) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint services bench-intake clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade -c constraints.txt pip setuptools
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m api.devserver
+
+services:
+	@scripts/ensure_services.sh
+
+test: $(STAMP) services
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench
+
+bench-intake: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/intake.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
