@@ -1,0 +1,10 @@
+"""The blueprints in flow order (also the OpenAPI tag order)."""
+
+
+def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so create_app stays the only wiring
+    from api.identity import routes as identity
+    from api.media import routes as media
+    from api.notifications import routes as notifications
+    from api.reports import routes as reports
+
+    return (identity.blp, identity.me_blp, reports.blp, reports.staff_blp, media.blp, notifications.blp)

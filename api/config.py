@@ -1,0 +1,122 @@
+"""Configuration: the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# Secrets that production refuses to start without (make run generates dev values into var/).
+REQUIRED_SECRETS = ("SECRET_KEY", "MEDIA_SIGNING_KEY", "WECHAT_APPID", "WECHAT_SECRET")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+def _int_list(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v.strip()]
+
+
+@dataclass(frozen=True)
+class Config:
+    ENV: str = "development"
+    DATABASE_URL: str = "sqlite:///var/dev.db"
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    SECRET_KEY: str = ""
+    ACCESS_TOKEN_TTL_S: int = 2 * 3600
+    # WeChat mini-program (wechatpy). Base URL points at miniprogram_mock in dev/test.
+    WECHAT_APPID: str = ""
+    WECHAT_SECRET: str = ""
+    WECHAT_API_BASE: str = "https://api.weixin.qq.com/"
+    WECHAT_TIMEOUT_S: float = 5.0
+    WECHAT_MINIPROGRAM_STATE: str = "formal"
+    # Subscribe-message template ids (from the mini-program admin console).
+    TEMPLATE_REPORT_PROGRESS: str = "tmpl-report-progress"
+    NOTIFY_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
+    # Media
+    MEDIA_BACKEND: str = "local"  # local | s3
+    MEDIA_DIR: str = "var/media"
+    MEDIA_SIGNING_KEY: str = ""
+    MEDIA_URL_TTL_S: int = 3600
+    MEDIA_PUBLIC_BASE: str = ""  # absolute base for signed local URLs; empty = request host
+    S3_ENDPOINT_URL: str = ""
+    S3_BUCKET: str = "suiyun-media"
+    S3_REGION: str = "us-east-1"
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    PHOTO_MAX_BYTES: int = 10 * 1024 * 1024
+    PHOTO_MAX_PIXELS: int = 40_000_000
+    PHOTOS_PER_REPORT: int = 9
+    DRAFT_TTL_S: int = 24 * 3600
+    # District bounding box (WGS-84) and the margin added before rejecting a point.
+    DISTRICT_BBOX: tuple[float, float, float, float] = (113.1445, 23.1406, 113.5049, 23.4313)
+    DISTRICT_BBOX_MARGIN_DEG: float = 0.01
+    # Login rate limits
+    LOGIN_MAX_PER_IP_PER_MIN: int = 30
+    STAFF_LOGIN_MAX_FAILURES: int = 5
+    STAFF_LOGIN_LOCK_S: int = 900
+    OUTBOX_SWEEP_AFTER_S: int = 5
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            if f.name not in env:
+                continue
+            values[f.name] = _coerce(f.name, env[f.name], str(f.type))
+        values.update(overrides)
+        config = cls(**values)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        if self.ENV not in ENVIRONMENTS:
+            raise ConfigError(f"ENV must be one of {ENVIRONMENTS}, not {self.ENV!r}")
+        if self.ENV == "production":
+            missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
+            if missing:
+                raise ConfigError(f"production start-up refused: missing secrets {', '.join(missing)}")
+            if self.WECHAT_API_BASE.startswith("http://127.") or "localhost" in self.WECHAT_API_BASE:
+                raise ConfigError("production start-up refused: WECHAT_API_BASE points at a local simulator")
+        elif not self.SECRET_KEY or not self.MEDIA_SIGNING_KEY:
+            raise ConfigError("SECRET_KEY and MEDIA_SIGNING_KEY are required (make run writes dev values to var/)")
+        if self.MEDIA_BACKEND not in ("local", "s3"):
+            raise ConfigError(f"MEDIA_BACKEND must be local or s3, not {self.MEDIA_BACKEND!r}")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+
+def _coerce(name: str, raw: str, kind: str) -> object:
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind.startswith("list[int]"):
+            return _int_list(raw)
+        if kind.startswith("tuple[float"):
+            return tuple(float(v) for v in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind}") from exc
+    return raw
+
+
+_active: Config | None = None
+
+
+def init_config(config: Config) -> Config:
+    """Make `config` the process's active configuration (app factory and worker boot call this)."""
+    global _active
+    _active = config
+    return config
+
+
+def get_config() -> Config:
+    if _active is None:
+        raise ConfigError("configuration not initialised: call create_app() or workers boot first")
+    return _active

@@ -1,0 +1,148 @@
+"""Domain-error root and the single mapping from errors to the JSON error envelope.
+
+Every error leaves the API as `{"error": {"code": "...", "message": "...", "details": {...}}}`.
+Domain code raises subclasses of the kinds below; the kind fixes the HTTP status, the subclass the
+stable `code`.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "BAD_REQUEST"
+    message: str = "The request cannot be processed."
+    headers: dict[str, str] | None = None
+
+    def __init__(self, message: str | None = None, *, details: dict | None = None, code: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+
+class BadRequest(DomainError):
+    status, code = 400, "BAD_REQUEST"
+
+
+class Unauthorized(DomainError):
+    status, code, message = 401, "UNAUTHORIZED", "Authentication is required."
+
+
+class Forbidden(DomainError):
+    status, code, message = 403, "FORBIDDEN", "You may not do this."
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "NOT_FOUND", "No such resource."
+
+
+class Conflict(DomainError):
+    status, code = 409, "CONFLICT"
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMedia(DomainError):
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+
+
+class Unprocessable(DomainError):
+    status, code = 422, "UNPROCESSABLE"
+
+
+class TooManyRequests(DomainError):
+    status, code, message = 429, "RATE_LIMITED", "Too many requests; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers = {"Retry-After": str(retry_after)}
+        self.details.setdefault("retry_after", retry_after)
+
+
+class ServiceUnavailable(DomainError):
+    status, code, message = 503, "SERVICE_UNAVAILABLE", "A dependency is unavailable; try again."
+
+
+# Werkzeug's HTTP errors that reach the handler (routing, method, body size) get stable codes too.
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    428: "PRECONDITION_REQUIRED",
+    429: "RATE_LIMITED",
+}
+
+
+def envelope(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def http_exception_payload(error: HTTPException) -> tuple[dict, int, dict]:
+    """Envelope for werkzeug/flask-smorest HTTP errors (validation errors arrive here as 400)."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    details: dict = {}
+    code = _HTTP_CODES.get(status, HTTPStatus(status).name if status in HTTPStatus._value2member_map_ else "ERROR")
+    message = data.get("message") or error.description or HTTPStatus(status).phrase
+    if "messages" in data or "errors" in data:
+        code = "VALIDATION_ERROR"
+        message = "The request is not valid; see details."
+        details = {"fields": _flatten_locations(data.get("errors") or data.get("messages"))}
+    return envelope(code, message, details), status, data.get("headers") or {}
+
+
+def _flatten_locations(messages: dict) -> dict:
+    # webargs nests errors under the location ("json", "query", "files"); the client wants the fields.
+    flat: dict = {}
+    for location, fields in (messages or {}).items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        response = jsonify(envelope(error.code, error.message, error.details))
+        response.status_code = error.status
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        payload, status, headers = http_exception_payload(error)
+        if status >= 500:
+            log.error("http error", extra={"status": status})
+        response = jsonify(payload)
+        response.status_code = status
+        response.headers.extend(headers)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error")
+        response = jsonify(envelope("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."))
+        response.status_code = 500
+        return response

@@ -1,0 +1,1 @@
+"""The append-only event log shared by every domain (one table keyed by subject type and id)."""

@@ -1,0 +1,32 @@
+"""The one role list of the product."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    INTAKE_CLERK = "intake_clerk"  # 受理员
+    DISPATCHER = "dispatcher"  # 派遣员 / 值班长
+    DEPT_HANDLER = "dept_handler"  # 部门处置人员
+    DEPT_HEAD = "dept_head"  # 部门负责人
+    SUPERVISOR = "supervisor"  # 监督员 (field supervisor / verifier)
+    COMMAND_CENTRE = "command_centre"  # 指挥中心
+    GAS_INSPECTOR = "gas_inspector"  # 燃气安检员
+    BILLING_CLERK = "billing_clerk"  # 收费员
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN}
+
+LABELS_ZH = {
+    Role.CITIZEN: "市民",
+    Role.INTAKE_CLERK: "受理员",
+    Role.DISPATCHER: "派遣员/值班长",
+    Role.DEPT_HANDLER: "部门处置人员",
+    Role.DEPT_HEAD: "部门负责人",
+    Role.SUPERVISOR: "监督员",
+    Role.COMMAND_CENTRE: "指挥中心",
+    Role.GAS_INSPECTOR: "燃气安检员",
+    Role.BILLING_CLERK: "收费员",
+    Role.ADMIN: "系统管理员",
+}

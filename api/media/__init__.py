@@ -1,0 +1,1 @@
+"""Generic media (report photos, and later after-photos, verification photos, snapshots, signatures)."""

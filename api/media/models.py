@@ -1,0 +1,54 @@
+"""Media: one stored file with its kind, owner, content hash and derivatives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base, BigId, UTCDateTime, utcnow
+
+
+class MediaKind(StrEnum):
+    REPORT_PHOTO = "report_photo"
+    AFTER_PHOTO = "after_photo"
+    VERIFICATION_PHOTO = "verification_photo"
+    CAMERA_SNAPSHOT = "camera_snapshot"
+    SIGNATURE = "signature"
+
+
+class Media(Base):
+    __tablename__ = "media"
+    __table_args__ = (sa.Index("ix_media_owner", "owner_type", "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    owner_type: Mapped[str] = mapped_column(sa.String(32))
+    owner_id: Mapped[int] = mapped_column(sa.BigInteger)
+    uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    content_type: Mapped[str] = mapped_column(sa.String(32))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(sa.String(200))
+    size_bytes: Mapped[int] = mapped_column(sa.Integer)
+    width: Mapped[int] = mapped_column(sa.Integer)
+    height: Mapped[int] = mapped_column(sa.Integer)
+    display_key: Mapped[str | None] = mapped_column(sa.String(200))
+    thumb_key: Mapped[str | None] = mapped_column(sa.String(200))
+    # Facts read from EXIF before it was stripped from every stored copy.
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exif_lat: Mapped[float | None] = mapped_column(sa.Float)
+    exif_lon: Mapped[float | None] = mapped_column(sa.Float)
+    content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def key_for(self, variant: str) -> str:
+        if variant == "display" and self.display_key:
+            return self.display_key
+        if variant == "thumb" and self.thumb_key:
+            return self.thumb_key
+        return self.storage_key
+
+    def content_type_for(self, variant: str) -> str:
+        return self.content_type if self.key_for(variant) == self.storage_key else "image/jpeg"

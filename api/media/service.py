@@ -1,0 +1,140 @@
+"""Store photos (content-addressed), make derivatives, build signed links, delete what is unreferenced."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from api.config import get_config
+from api.db import Session
+from api.media import images, signing
+from api.media.models import Media
+from api.media.storage import get_storage
+from workers import queues
+
+log = logging.getLogger(__name__)
+
+_WRITTEN_KEY = "media_blobs_written"
+DISPLAY_SIDE = 1280
+THUMB_SIDE = 320
+
+
+def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, owner_id: int,
+                uploaded_by: int | None, content_check: str = "pass") -> Media:
+    """Write the stripped photo to storage and add its Media row (and derivative job) to the transaction.
+
+    If the transaction rolls back, blobs it wrote that no committed row references are deleted.
+    """
+    from api.outbox import service as outbox  # local: outbox imports config at module level
+
+    sha = hashlib.sha256(photo.data).hexdigest()
+    key = f"photos/{sha[:2]}/{sha}.{photo.extension}"
+    _put_once(key, photo.data, photo.content_type)
+    media = Media(kind=kind, owner_type=owner_type, owner_id=owner_id, uploaded_by=uploaded_by,
+                  content_type=photo.content_type, sha256=sha, storage_key=key, size_bytes=len(photo.data),
+                  width=photo.width, height=photo.height, captured_at=photo.captured_at,
+                  exif_lat=photo.gps[0] if photo.gps else None, exif_lon=photo.gps[1] if photo.gps else None,
+                  content_check=content_check)
+    Session.add(media)
+    Session.flush()
+    outbox.add(queues.make_photo_derivatives(media.id))
+    return media
+
+
+def make_derivatives(media_id: int) -> Media | None:
+    """Display-size and thumbnail JPEGs for one photo; idempotent."""
+    media = Session.get(Media, media_id)
+    if media is None or (media.display_key and media.thumb_key):
+        return media
+    original = get_storage().get(media.storage_key)
+    for side, attr in ((DISPLAY_SIDE, "display_key"), (THUMB_SIDE, "thumb_key")):
+        data = images.make_derivative(original, side)
+        key = f"derived/{media.sha256[:2]}/{media.sha256}-{side}.jpg"
+        _put_once(key, data, "image/jpeg")
+        setattr(media, attr, key)
+    Session.commit()
+    return media
+
+
+def links(media: Media, base_url: str) -> dict[str, str]:
+    """Expiring URLs for every variant (signed API links, or presigned object-store links)."""
+    config = get_config()
+    storage = get_storage()
+    expires_at = int(time.time()) + config.MEDIA_URL_TTL_S
+    base = (config.MEDIA_PUBLIC_BASE or base_url).rstrip("/")
+    result = {}
+    for variant in signing.VARIANTS:
+        url = storage.presigned_url(media.key_for(variant), config.MEDIA_URL_TTL_S, media.content_type_for(variant))
+        if url is None:
+            sig = signing.sign(media.id, variant, expires_at, config.MEDIA_SIGNING_KEY)
+            url = f"{base}/media/{media.id}/{variant}?exp={expires_at}&sig={sig}"
+        result[variant] = url
+    return result
+
+
+def list_for(owner_type: str, owner_id: int, kind: str | None = None) -> list[Media]:
+    query = sa.select(Media).where(Media.owner_type == owner_type, Media.owner_id == owner_id)
+    if kind:
+        query = query.where(Media.kind == kind)
+    return list(Session.scalars(query.order_by(Media.id)))
+
+
+def count_for(owner_type: str, owner_id: int) -> int:
+    return Session.scalar(sa.select(sa.func.count()).select_from(Media).where(
+        Media.owner_type == owner_type, Media.owner_id == owner_id))
+
+
+def delete_for(owner_type: str, owner_id: int) -> int:
+    """Delete an owner's media rows; their blobs go once the deletion commits and nothing else uses them."""
+    rows = list_for(owner_type, owner_id)
+    for media in rows:
+        Session().info.setdefault("media_blobs_maybe_orphaned", []).extend(
+            k for k in (media.storage_key, media.display_key, media.thumb_key) if k)
+        Session.delete(media)
+    return len(rows)
+
+
+def _put_once(key: str, data: bytes, content_type: str) -> None:
+    storage = get_storage()
+    if storage.exists(key):
+        return  # same content already stored (content-addressed)
+    storage.put(key, data, content_type)
+    Session().info.setdefault(_WRITTEN_KEY, []).append(key)
+
+
+def _unreferenced(connection: sa.Connection, keys: list[str]) -> list[str]:
+    used = set()
+    for column in (Media.storage_key, Media.display_key, Media.thumb_key):
+        used.update(connection.scalars(sa.select(column).where(column.in_(keys))))
+    return [k for k in keys if k not in used]
+
+
+def _delete_unreferenced(session: OrmSession, keys: list[str]) -> None:
+    if not keys:
+        return
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    try:
+        with engine.connect() as conn:
+            orphans = _unreferenced(conn, sorted(set(keys)))
+        for key in orphans:
+            get_storage().delete(key)
+    except Exception:  # noqa: BLE001 - cleanup is best effort; a leftover blob is harmless
+        log.exception("media blob cleanup failed", extra={"keys": keys[:5]})
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop("media_blobs_maybe_orphaned", None)
+    _delete_unreferenced(session, session.info.pop(_WRITTEN_KEY, []))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    session.info.pop(_WRITTEN_KEY, None)
+    _delete_unreferenced(session, session.info.pop("media_blobs_maybe_orphaned", []))

@@ -1,0 +1,1 @@
+"""Streets/towns and communities of Baiyun district, and departments (a leaf domain)."""

@@ -1,0 +1,44 @@
+"""Load the official divisions and the demo organisation (idempotent)."""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+from api.db import Session
+from api.organisation.models import Department, Division
+
+DIVISIONS_SOURCE = "NBS 统计用区划代码 2023 (see api/organisation/data/SOURCES.md)"
+
+DEMO_DEPARTMENTS = (
+    ("sanitation", "区环卫所"),
+    ("municipal", "区市政设施维护中心"),
+    ("greening", "区园林绿化所"),
+    ("law_enforcement", "区城管执法大队"),
+    ("gas", "区燃气管理办公室"),
+)
+
+
+def load_divisions() -> int:
+    """Upsert the district and its 24 streets/towns from the shipped CSV; returns rows written."""
+    text = resources.files("api.organisation").joinpath("data/baiyun_divisions.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    for row in rows:
+        parent = row["parent_code"] if row["kind"] != "district" else None
+        Session.merge(Division(code=row["code"], name=row["name"], kind=row["kind"], parent_code=parent,
+                               is_demo=False, source=DIVISIONS_SOURCE))
+        Session.flush()
+    return len(rows)
+
+
+def load_demo_organisation(communities_per_street: int = 2) -> None:
+    """Demo communities (synthetic codes, flagged) and district departments."""
+    for street in Session.query(Division).filter(Division.kind.in_(("street", "town"))).all():
+        for seq in range(1, communities_per_street + 1):
+            code = f"{street.code[:9]}9{seq:02d}"
+            Session.merge(Division(code=code, name=f"{street.name}演示社区{seq}", kind="community",
+                                   parent_code=street.code, is_demo=True, source="synthetic demo data"))
+    for code, name in DEMO_DEPARTMENTS:
+        if not Session.query(Department).filter_by(code=code).first():
+            Session.add(Department(code=code, name=name))
+    Session.flush()

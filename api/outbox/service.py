@@ -1,0 +1,111 @@
+"""Record jobs in the current transaction; hand them to RQ after commit; sweep what was left behind.
+
+A submit must not fail because Redis is briefly down: the job row commits with the change, the
+hand-over after commit is best effort, and `sweep()` (run periodically by workers/schedule.py) hands
+over whatever is still pending. RQ's `unique=True` on the deterministic job id refuses a second
+hand-over of the same row, so a job runs once even when the sweep and the after-commit hook race.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import redis
+import sqlalchemy as sa
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from api.config import get_config
+from api.db import Session, utcnow
+from api.extensions import get_redis
+from api.outbox.models import OutboxJob
+from workers import queues
+
+log = logging.getLogger(__name__)
+
+_PENDING_KEY = "outbox_pending"
+
+
+def add(spec: queues.JobSpec) -> OutboxJob:
+    """Record `spec` in the current transaction; it is handed to RQ once the transaction commits."""
+    job = OutboxJob(queue=spec.queue, func=spec.func, args=list(spec.args), retries=spec.retries,
+                    on_failure=spec.on_failure)
+    session = Session()
+    session.add(job)
+    session.info.setdefault(_PENDING_KEY, []).append(job)
+    return job
+
+
+def hand_over(job_ids: list[int]) -> int:
+    """Enqueue the given pending outbox rows; returns how many were handed over."""
+    if not job_ids:
+        return 0
+    engine = _engine()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(OutboxJob.__table__).where(
+            OutboxJob.id.in_(job_ids), OutboxJob.handed_over_at.is_(None)).order_by(OutboxJob.id)).all()
+    done = 0
+    for row in rows:
+        done += _hand_over_row(engine, row)
+    return done
+
+
+def sweep(older_than_s: int | None = None) -> int:
+    """Hand over rows left pending (Redis was down at commit time, or the process died)."""
+    age = get_config().OUTBOX_SWEEP_AFTER_S if older_than_s is None else older_than_s
+    cutoff = utcnow() - timedelta(seconds=age)
+    with _engine().connect() as conn:
+        ids = conn.scalars(sa.select(OutboxJob.id).where(
+            OutboxJob.handed_over_at.is_(None), OutboxJob.created_at <= cutoff).order_by(OutboxJob.id).limit(500)).all()
+    return hand_over(list(ids))
+
+
+def pending_count() -> int:
+    return Session.scalar(sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.handed_over_at.is_(None)))
+
+
+def _engine() -> sa.Engine:
+    # Hand-over uses its own short transactions: it runs after the caller's commit, outside it.
+    bind = Session().get_bind()
+    return bind.engine if isinstance(bind, sa.Connection) else bind
+
+
+def _hand_over_row(engine: sa.Engine, row) -> int:
+    spec = queues.JobSpec(row.queue, row.func, tuple(row.args), row.retries, row.on_failure)
+    job_id = f"outbox-{row.id}"
+    try:
+        queues.enqueue(get_redis(), spec, job_id=job_id, intervals=_intervals(spec))
+    except DuplicateJobError:
+        pass  # already handed over by a racing sweep or hook: mark it below
+    except (redis.RedisError, OSError) as exc:
+        log.warning("outbox hand-over failed; the sweep will retry", extra={"outbox_id": row.id})
+        with engine.begin() as conn:
+            conn.execute(sa.update(OutboxJob).where(OutboxJob.id == row.id).values(
+                attempts=OutboxJob.attempts + 1, last_error=str(exc)[:500]))
+        return 0
+    with engine.begin() as conn:
+        conn.execute(sa.update(OutboxJob).where(OutboxJob.id == row.id).values(
+            handed_over_at=utcnow(), attempts=OutboxJob.attempts + 1))
+    return 1
+
+
+def _intervals(spec: queues.JobSpec) -> list[int]:
+    return get_config().NOTIFY_RETRY_INTERVALS if spec.queue == queues.NOTIFY else [5, 30]
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    jobs = session.info.pop(_PENDING_KEY, [])
+    if jobs:
+        # Runs outside the committed transaction: a failure here leaves the rows for the sweep.
+        try:
+            hand_over([job.id for job in jobs])
+        except Exception:  # noqa: BLE001 - never let a hand-over failure surface as a failed request
+            log.exception("outbox hand-over after commit failed")
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_PENDING_KEY, None)
