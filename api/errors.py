@@ -11,6 +11,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,12 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify(payload)
         response.status_code = status
         response.headers.extend(headers)
+        return response
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        response = jsonify(envelope("CONCURRENT_UPDATE", "The resource was changed by someone else; reload and retry."))
+        response.status_code = 409
         return response
 
     @app.errorhandler(Exception)

@@ -20,6 +20,7 @@ from workers import queues
 log = logging.getLogger(__name__)
 
 _WRITTEN_KEY = "media_blobs_written"
+_ORPHANS_KEY = "media_blobs_maybe_orphaned"
 DISPLAY_SIDE = 1280
 THUMB_SIDE = 320
 
@@ -89,13 +90,17 @@ def count_for(owner_type: str, owner_id: int) -> int:
         Media.owner_type == owner_type, Media.owner_id == owner_id))
 
 
+def delete(media: Media) -> None:
+    """Delete a media row; its blobs go once the deletion commits, if no other row uses them."""
+    Session().info.setdefault(_ORPHANS_KEY, []).extend(
+        k for k in (media.storage_key, media.display_key, media.thumb_key) if k)
+    Session.delete(media)
+
+
 def delete_for(owner_type: str, owner_id: int) -> int:
-    """Delete an owner's media rows; their blobs go once the deletion commits and nothing else uses them."""
     rows = list_for(owner_type, owner_id)
     for media in rows:
-        Session().info.setdefault("media_blobs_maybe_orphaned", []).extend(
-            k for k in (media.storage_key, media.display_key, media.thumb_key) if k)
-        Session.delete(media)
+        delete(media)
     return len(rows)
 
 
@@ -130,11 +135,11 @@ def _delete_unreferenced(session: OrmSession, keys: list[str]) -> None:
 
 @event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: OrmSession) -> None:
-    session.info.pop("media_blobs_maybe_orphaned", None)
+    session.info.pop(_ORPHANS_KEY, None)
     _delete_unreferenced(session, session.info.pop(_WRITTEN_KEY, []))
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
     session.info.pop(_WRITTEN_KEY, None)
-    _delete_unreferenced(session, session.info.pop("media_blobs_maybe_orphaned", []))
+    _delete_unreferenced(session, session.info.pop(_ORPHANS_KEY, []))

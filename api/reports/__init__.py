@@ -1,0 +1,1 @@
+"""Citizen reports: draft, photos, submit, withdraw, track; the intake clerk's triage queue."""

@@ -1,0 +1,41 @@
+"""Turn reports into the dicts the schemas dump (links and coordinates need the request's base URL)."""
+
+from __future__ import annotations
+
+from api import geo
+from api.events.service import history
+from api.media import service as media
+from api.reports import categories
+from api.reports.models import Report
+from api.reports.status import TIMELINE_ACTIONS, citizen_status
+
+
+def report_view(report: Report, base_url: str, *, timeline: bool = False, staff: bool = False) -> dict:
+    status = citizen_status(report)
+    category = categories.BY_KEY.get(report.category_hint or "")
+    glat, glon = geo.wgs84_to_gcj02(report.lat, report.lon)
+    view = {
+        "id": report.id, "report_no": report.report_no, "status": status.code, "status_label": status.label,
+        "description": report.description, "category_hint": report.category_hint,
+        "category_label": category.label if category else None, "address_text": report.address_text,
+        "location": {"wgs84": {"lat": report.lat, "lon": report.lon},
+                     "gcj02": {"lat": round(glat, 7), "lon": round(glon, 7)}},
+        "created_at": report.created_at, "submitted_at": report.submitted_at,
+        "photos": [photo_view(m, base_url) for m in media.list_for("report", report.id)],
+    }
+    if timeline:
+        view["timeline"] = timeline_of(report)
+    if staff:
+        view.update(internal_status=report.status, reporter_id=report.reporter_id, needs_review=report.needs_review,
+                    content_check=report.content_check, street_code=report.street_code)
+    return view
+
+
+def photo_view(item, base_url: str) -> dict:
+    return {"id": item.id, "width": item.width, "height": item.height, "content_type": item.content_type,
+            "captured_at": item.captured_at, "urls": media.links(item, base_url)}
+
+
+def timeline_of(report: Report) -> list[dict]:
+    return [{"action": e.action, "label": TIMELINE_ACTIONS[e.action], "at": e.created_at, "reason": e.reason}
+            for e in history("report", report.id, tuple(TIMELINE_ACTIONS))]

@@ -1,0 +1,202 @@
+"""Citizen snap-and-report endpoints and the intake clerk's triage desk."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+
+from api.extensions import Blueprint
+from api.identity.access import current_user, public, requires
+from api.identity.roles import Role
+from api.media.errors import PhotoMissing, PhotoTooLarge
+from api.reports import categories, queries, service
+from api.reports.present import photo_view, report_view
+from api.reports.schemas import (
+    CategorySchema,
+    CreateReportSchema,
+    IdempotencyHeaderSchema,
+    ListArgsSchema,
+    MyReportsArgsSchema,
+    PhotoSchema,
+    PhotoUploadSchema,
+    ReasonSchema,
+    ReportDetailSchema,
+    ReportPageSchema,
+    RequiredReasonSchema,
+    StaffReportPageSchema,
+    StaffReportSchema,
+)
+from api.reports.status import report_statuses_for
+
+blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen snap-and-report")
+staff_blp = Blueprint("triage", __name__, url_prefix="/triage", description="Intake desk: submitted reports")
+
+TRIAGE_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE, Role.ADMIN)
+
+
+def _base_url() -> str:
+    return request.host_url
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @public
+    @blp.response(200, CategorySchema(many=True))
+    def get(self):
+        """The category list the mini-program offers"""
+        return categories.CATEGORIES
+
+
+@blp.route("")
+class Reports(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(MyReportsArgsSchema, location="query")
+    @blp.response(200, ReportPageSchema)
+    @blp.errors(400)
+    def get(self, args):
+        """My reports, newest first, optionally filtered by status"""
+        statuses = report_statuses_for(args["status"]) if args.get("status") else None
+        items, total = queries.page_of(queries.mine(current_user().id, statuses), args["page"], args["page_size"])
+        return {"items": [report_view(r, _base_url()) for r in items], "page": args["page"],
+                "page_size": args["page_size"], "total": total}
+
+    @requires(Role.CITIZEN)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.arguments(CreateReportSchema)
+    @blp.response(201, ReportDetailSchema)
+    @blp.alt_response(200, schema=ReportDetailSchema, description="Repeated Idempotency-Key: the original report")
+    @blp.errors(400, 422, 503)
+    def post(self, headers, body):
+        """Start a report (a draft): description, location, optional category and address
+
+        The text passes WeChat's content-security check: risky text is refused (422 CONTENT_RISKY),
+        review-grade text is accepted and flagged for staff. Points outside Baiyun get 422
+        LOCATION_OUTSIDE_DISTRICT. Attach photos next, then submit.
+        """
+        location = body["location"]
+        new = service.NewReport(description=body["description"], lat=location["lat"], lon=location["lon"],
+                                coord_system=location["coord_system"], category_hint=body.get("category_hint"),
+                                address_text=body.get("address_text"),
+                                idempotency_key=headers.get("idempotency_key"))
+        report, created = service.create_draft(current_user(), new)
+        return report_view(report, _base_url(), timeline=True), 201 if created else 200
+
+
+@blp.route("/<int:report_id>")
+class ReportById(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(404)
+    def get(self, report_id: int):
+        """One of my reports with its photos and timeline"""
+        return report_view(queries.get_own(current_user().id, report_id), _base_url(), timeline=True)
+
+
+@blp.route("/<int:report_id>/photos")
+class ReportPhotos(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(PhotoUploadSchema, location="files")
+    @blp.response(201, PhotoSchema)
+    @blp.errors(400, 404, 409, 413, 415, 422, 503)
+    def post(self, files, report_id: int):
+        """Attach one photo (multipart field `photo`) to a draft; 1–9 per report
+
+        JPEG, PNG or WebP, at most 10 MB, checked by content. EXIF is stripped from every stored copy
+        (capture time and GPS are kept as fields) and the photo is auto-oriented.
+        """
+        limit = current_app.config["PHOTO_MAX_BYTES"]
+        upload = files.get("photo")
+        if upload is None or not hasattr(upload, "read"):
+            raise PhotoMissing()
+        raw = upload.read(limit + 1)
+        if len(raw) > limit:
+            raise PhotoTooLarge(details={"max_bytes": limit})
+        item = service.attach_photo(current_user(), report_id, raw)
+        return photo_view(item, _base_url())
+
+
+@blp.before_request
+def _refuse_oversized_upload():
+    # An oversized multipart body is refused before it is parsed, with the photo-specific code.
+    limit = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
+    if request.method == "POST" and request.path.endswith("/photos") and (request.content_length or 0) > limit:
+        raise PhotoTooLarge(details={"max_bytes": current_app.config["PHOTO_MAX_BYTES"]})
+
+
+@blp.route("/<int:report_id>/photos/<int:media_id>")
+class ReportPhotoById(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(204)
+    @blp.errors(404, 409)
+    def delete(self, report_id: int, media_id: int):
+        """Remove a photo from a draft"""
+        service.remove_photo(current_user(), report_id, media_id)
+
+
+@blp.route("/<int:report_id>/submit")
+class ReportSubmit(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(400, 404, 409)
+    def post(self, report_id: int):
+        """Submit a draft (at least one photo); the citizen is notified that it was received"""
+        return report_view(service.submit(current_user(), report_id), _base_url(), timeline=True)
+
+
+@blp.route("/<int:report_id>/withdraw")
+class ReportWithdraw(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(400, 404, 409)
+    def post(self, body, report_id: int):
+        """Withdraw a submitted report (until staff accept it)"""
+        report = service.withdraw(current_user(), report_id, body.get("reason"))
+        return report_view(report, _base_url(), timeline=True)
+
+
+@staff_blp.route("/reports")
+class TriageQueue(MethodView):
+    @requires(*TRIAGE_ROLES)
+    @staff_blp.arguments(ListArgsSchema, location="query")
+    @staff_blp.response(200, StaffReportPageSchema)
+    @staff_blp.errors(400)
+    def get(self, args):
+        """Submitted reports waiting for acceptance, newest first, within the caller's scope"""
+        items, total = queries.page_of(queries.triage_queue(current_user()), args["page"], args["page_size"])
+        return {"items": [report_view(r, _base_url(), staff=True) for r in items], "page": args["page"],
+                "page_size": args["page_size"], "total": total}
+
+
+@staff_blp.route("/reports/<int:report_id>")
+class TriageReport(MethodView):
+    @requires(*TRIAGE_ROLES)
+    @staff_blp.response(200, StaffReportSchema)
+    @staff_blp.errors(404)
+    def get(self, report_id: int):
+        """A submitted report with its photos and timeline"""
+        return report_view(queries.get_for_staff(current_user(), report_id), _base_url(), timeline=True, staff=True)
+
+
+@staff_blp.route("/reports/<int:report_id>/accept")
+class TriageAccept(MethodView):
+    @requires(Role.INTAKE_CLERK, Role.ADMIN)
+    @staff_blp.arguments(ReasonSchema)
+    @staff_blp.response(200, StaffReportSchema)
+    @staff_blp.errors(400, 404, 409)
+    def post(self, body, report_id: int):
+        """Accept (立案) a submitted report; the reporter is notified"""
+        report = service.accept(current_user(), report_id, body.get("reason"))
+        return report_view(report, _base_url(), timeline=True, staff=True)
+
+
+@staff_blp.route("/reports/<int:report_id>/reject")
+class TriageReject(MethodView):
+    @requires(Role.INTAKE_CLERK, Role.ADMIN)
+    @staff_blp.arguments(RequiredReasonSchema)
+    @staff_blp.response(200, StaffReportSchema)
+    @staff_blp.errors(400, 404, 409)
+    def post(self, body, report_id: int):
+        """Refuse (不予立案) a submitted report with a reason; the reporter is notified"""
+        report = service.reject(current_user(), report_id, body["reason"])
+        return report_view(report, _base_url(), timeline=True, staff=True)

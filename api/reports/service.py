@@ -1,0 +1,209 @@
+"""Report use cases: create a draft, attach/remove photos, submit, withdraw, accept, reject, purge drafts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from api import geo
+from api.config import get_config
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.identity.models import User
+from api.media import images
+from api.media import service as media
+from api.media.errors import PhotoContentRisky
+from api.media.models import MediaKind
+from api.notifications import service as notifications
+from api.reports import categories, queries
+from api.reports.errors import (
+    ContentRisky,
+    LocationOutsideDistrict,
+    PhotoNotFound,
+    PhotoRequired,
+    ReasonRequired,
+    ReportNotDraft,
+    TooManyPhotos,
+    UnknownCategory,
+)
+from api.reports.lifecycle import ReportAction, ReportStatus, transition
+from api.reports.models import Report
+from api.reports.status import citizen_status
+from api.timefmt import local
+from api.wechat import errors as wechat_errors
+from api.wechat.client import get_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    description: str
+    lat: float
+    lon: float
+    coord_system: str = "gcj02"
+    category_hint: str | None = None
+    address_text: str | None = None
+    idempotency_key: str | None = None
+
+
+def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
+    """Create a draft; returns (report, created). A repeated idempotency key returns the original."""
+    if new.idempotency_key:
+        existing = queries.by_idempotency_key(reporter.id, new.idempotency_key)
+        if existing is not None:
+            return existing, False
+    if new.category_hint and new.category_hint not in categories.BY_KEY:
+        raise UnknownCategory(details={"category_hint": new.category_hint})
+    lat, lon = check_in_district(new.lat, new.lon, new.coord_system)
+    verdict = check_text(reporter, new.description, new.address_text)
+    report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
+                    category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
+                    coord_system_in=new.coord_system, content_check=verdict, needs_review=verdict != "pass",
+                    idempotency_key=new.idempotency_key)
+    try:
+        with Session.begin_nested():
+            Session.add(report)
+    except IntegrityError:
+        existing = queries.by_idempotency_key(reporter.id, new.idempotency_key) if new.idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False  # a concurrent request with the same key won the race
+    report.report_no = f"BY{local(report.created_at):%Y%m%d}{report.id:07d}"
+    record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
+           payload={"content_check": verdict})
+    Session.commit()
+    return report, True
+
+
+def attach_photo(reporter: User, report_id: int, raw: bytes):
+    report = queries.get_own(reporter.id, report_id, for_update=True)
+    if report.status != ReportStatus.DRAFT:
+        raise ReportNotDraft()
+    config = get_config()
+    if media.count_for("report", report.id) >= config.PHOTOS_PER_REPORT:
+        raise TooManyPhotos(details={"max": config.PHOTOS_PER_REPORT})
+    photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
+    verdict = check_image(photo)
+    item = media.store_photo(photo, kind=MediaKind.REPORT_PHOTO, owner_type="report", owner_id=report.id,
+                             uploaded_by=reporter.id, content_check=verdict)
+    if verdict != "pass":
+        report.needs_review = True
+    record("report", report.id, "photo_attached", Actor("citizen", reporter.id),
+           payload={"media_id": item.id, "sha256": item.sha256, "content_check": verdict})
+    Session.commit()
+    return item
+
+
+def remove_photo(reporter: User, report_id: int, media_id: int) -> None:
+    report = queries.get_own(reporter.id, report_id, for_update=True)
+    if report.status != ReportStatus.DRAFT:
+        raise ReportNotDraft()
+    item = next((m for m in media.list_for("report", report.id) if m.id == media_id), None)
+    if item is None:
+        raise PhotoNotFound()
+    media.delete(item)
+    record("report", report.id, "photo_removed", Actor("citizen", reporter.id), payload={"media_id": media_id})
+    Session.commit()
+
+
+def submit(reporter: User, report_id: int) -> Report:
+    report = queries.get_own(reporter.id, report_id, for_update=True)
+    if report.status == ReportStatus.DRAFT and media.count_for("report", report.id) == 0:
+        raise PhotoRequired()
+    transition(report, ReportAction.SUBMIT, Actor("citizen", reporter.id))
+    report.submitted_at = utcnow()
+    _notify_reporter(report, remark="您的反映已收到，我们会尽快处理")
+    Session.commit()
+    return report
+
+
+def withdraw(reporter: User, report_id: int, reason: str | None = None) -> Report:
+    report = queries.get_own(reporter.id, report_id, for_update=True)
+    transition(report, ReportAction.WITHDRAW, Actor("citizen", reporter.id), reason=reason)
+    Session.commit()
+    return report
+
+
+def accept(staff: User, report_id: int, note: str | None = None) -> Report:
+    report = queries.get_for_staff(staff, report_id, for_update=True)
+    transition(report, ReportAction.ACCEPT, Actor("staff", staff.id), reason=note)
+    _notify_reporter(report, remark=note or "已立案，将派遣处置")
+    Session.commit()
+    return report
+
+
+def reject(staff: User, report_id: int, reason: str) -> Report:
+    if not reason or not reason.strip():
+        raise ReasonRequired()
+    report = queries.get_for_staff(staff, report_id, for_update=True)
+    transition(report, ReportAction.REJECT, Actor("staff", staff.id), reason=reason.strip())
+    _notify_reporter(report, remark=reason.strip())
+    Session.commit()
+    return report
+
+
+def purge_stale_drafts(now=None) -> int:
+    """Delete drafts older than DRAFT_TTL_S with their photos; each purge is an event."""
+    cutoff = (now or utcnow()) - timedelta(seconds=get_config().DRAFT_TTL_S)
+    purged = 0
+    for report_id in queries.stale_draft_ids(cutoff):
+        report = Session.get(Report, report_id, with_for_update=True)
+        if report is None or report.status != ReportStatus.DRAFT:
+            continue
+        photos = media.delete_for("report", report.id)
+        record("report", report.id, "draft_purged", Actor.system(), from_state=ReportStatus.DRAFT,
+               payload={"photos": photos})
+        Session.delete(report)
+        Session.commit()
+        purged += 1
+    return purged
+
+
+def check_in_district(lat: float, lon: float, coord_system: str) -> tuple[float, float]:
+    wlat, wlon = geo.to_wgs84(lat, lon, coord_system)
+    config = get_config()
+    if not geo.in_bbox(wlat, wlon, config.DISTRICT_BBOX, config.DISTRICT_BBOX_MARGIN_DEG):
+        raise LocationOutsideDistrict(details={"lat": lat, "lon": lon, "coord_system": coord_system})
+    return round(wlat, 7), round(wlon, 7)
+
+
+def check_text(reporter: User, description: str, address: str | None) -> str:
+    """msgSecCheck: 'risky' refuses, 'review' flags; when WeChat is unavailable the report is kept, flagged."""
+    text = description if not address else f"{description}\n{address}"
+    try:
+        result = get_client().check_text(reporter.openid, text, scene=3)
+    except wechat_errors.WeChatError as exc:
+        if not exc.retryable:
+            raise
+        log.warning("text security check unavailable; flagging for review", extra={"user_id": reporter.id})
+        return "unchecked"
+    suggest = result.get("suggest", "pass")
+    if suggest == "risky":
+        raise ContentRisky(details={"label": result.get("label")})
+    return "review" if suggest == "review" else "pass"
+
+
+def check_image(photo: images.ProcessedPhoto) -> str:
+    try:
+        passed = get_client().check_image(images.fit_within(photo.data, 750, 1334))
+    except wechat_errors.WeChatError as exc:
+        if not exc.retryable:
+            raise
+        log.warning("image security check unavailable; flagging for review")
+        return "unchecked"
+    if not passed:
+        raise PhotoContentRisky()
+    return "pass"
+
+
+def _notify_reporter(report: Report, remark: str) -> None:
+    status = citizen_status(report)
+    category = categories.BY_KEY.get(report.category_hint or "")
+    title = category.label if category else report.description
+    notifications.queue_report_progress(user_id=report.reporter_id, report_id=report.id, report_no=report.report_no,
+                                        title=title, status_label=status.label, at=utcnow(), remark=remark)

@@ -1,0 +1,29 @@
+"""Times are stored in UTC and shown in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(SHANGHAI)
+
+
+def wechat_time(value: datetime) -> str:
+    """The `time` keyword format of subscribe messages, e.g. 2026年11月24日 15:01."""
+    t = local(value)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+class LocalDateTime(ma.fields.DateTime):
+    """Serialises an aware UTC datetime as ISO-8601 in Asia/Shanghai (+08:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return super()._serialize(local(value), attr, obj, **kwargs)
