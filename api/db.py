@@ -68,9 +68,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+_engine: sa.Engine | None = None
+
+
 def bind_session(engine: sa.Engine) -> None:
+    global _engine
     Session.remove()
     Session.configure(bind=engine)
+    _engine = engine
+
+
+def dispose_after_fork() -> None:
+    """In a forked child: drop the parent's pooled connections without closing the parent's sockets."""
+    Session.remove()
+    if _engine is not None:
+        _engine.dispose(close=False)
 
 
 def remove_session(_exc: BaseException | None = None) -> None:

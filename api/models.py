@@ -1,0 +1,9 @@
+"""Import every model module so the metadata is complete (Alembic, workers, tests)."""
+
+from api.events import models as events  # noqa: F401
+from api.identity import models as identity  # noqa: F401
+from api.media import models as media  # noqa: F401
+from api.notifications import models as notifications  # noqa: F401
+from api.organisation import models as organisation  # noqa: F401
+from api.outbox import models as outbox  # noqa: F401
+from api.reports import models as reports  # noqa: F401

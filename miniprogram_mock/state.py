@@ -1,0 +1,107 @@
+"""The simulator's in-memory state, guarded by one lock (the simulator runs threaded)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+CODE_TTL_S = 300
+OLD_TOKEN_GRACE_S = 300
+LOGIN_PER_USER_PER_MIN = 100
+FORCE_REFRESH_PER_DAY = 20
+
+# Template keyword layouts known to the simulator (the console's registered templates).
+DEFAULT_TEMPLATES = {
+    "tmpl-report-progress": ["character_string1", "thing2", "phrase3", "time4", "thing5"],
+}
+DEFAULT_RISKY_WORDS = ("违禁词", "赌博", "色情", "枪支")
+DEFAULT_REVIEW_WORDS = ("敏感", "投诉曝光")
+
+
+@dataclass
+class Token:
+    value: str
+    appid: str
+    expires_at: float
+
+
+@dataclass
+class LoginCode:
+    openid: str
+    unionid: str | None
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class Fault:
+    api: str
+    errcode: int | None = None
+    http_status: int | None = None
+    delay: float = 0.0
+    times: int = 1
+
+
+@dataclass
+class State:
+    apps: dict[str, str]
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    token_ttl_s: int = 7200
+    tokens: dict[str, Token] = field(default_factory=dict)
+    current_token: dict[str, str] = field(default_factory=dict)
+    force_refreshes: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    codes: dict[str, LoginCode] = field(default_factory=dict)
+    users: dict[str, str | None] = field(default_factory=dict)  # openid → unionid
+    login_calls: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    quotas: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    templates: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_TEMPLATES.items()})
+    messages: list[dict] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    risky_words: list[str] = field(default_factory=lambda: list(DEFAULT_RISKY_WORDS))
+    review_words: list[str] = field(default_factory=lambda: list(DEFAULT_REVIEW_WORDS))
+
+    def reset(self) -> None:
+        with self.lock:
+            fresh = State(apps=self.apps)
+            for name in ("tokens", "current_token", "force_refreshes", "codes", "users", "login_calls", "quotas",
+                         "templates", "messages", "faults", "calls", "risky_words", "review_words"):
+                setattr(self, name, getattr(fresh, name))
+            self.token_ttl_s = 7200
+
+    # -- tokens ---------------------------------------------------------------------------------------
+    def issue_token(self, appid: str) -> Token:
+        """A new token; the previous one stays valid for 5 minutes (as WeChat documents)."""
+        now = time.time()
+        previous = self.tokens.get(self.current_token.get(appid, ""))
+        if previous is not None:
+            previous.expires_at = min(previous.expires_at, now + OLD_TOKEN_GRACE_S)
+        token = Token(value=f"TOKEN_{secrets.token_urlsafe(24)}", appid=appid, expires_at=now + self.token_ttl_s)
+        self.tokens[token.value] = token
+        self.current_token[appid] = token.value
+        return token
+
+    def valid_current_token(self, appid: str) -> Token | None:
+        token = self.tokens.get(self.current_token.get(appid, ""))
+        return token if token is not None and token.expires_at > time.time() else None
+
+    # -- faults ---------------------------------------------------------------------------------------
+    def take_fault(self, api: str) -> Fault | None:
+        with self.lock:
+            self.calls[api] += 1
+            for fault in self.faults:
+                if fault.api in (api, "*") and fault.times != 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+def rid() -> str:
+    return "-".join(secrets.token_hex(4) for _ in range(3))
+
+
+def error(errcode: int, text: str) -> dict:
+    return {"errcode": errcode, "errmsg": f"{text} rid: {rid()}"}

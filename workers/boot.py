@@ -1,0 +1,19 @@
+"""Process set-up shared by the worker, the clock and job tests: config, engine, Redis."""
+
+from __future__ import annotations
+
+from api import db, extensions
+from api.config import Config, init_config
+
+
+def boot(config: Config | None = None) -> Config:
+    config = init_config(config or Config.from_env())
+    db.bind_session(db.make_engine(config.DATABASE_URL))
+    extensions.init_redis(config.REDIS_URL)
+    _import_models()
+    return config
+
+
+def _import_models() -> None:
+    # Every mapped class must be imported before the first query resolves relationships by name.
+    from api import models  # noqa: F401

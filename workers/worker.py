@@ -1,0 +1,42 @@
+"""Worker process: `python -m workers.worker [queue ...]` (default: all queues).
+
+Boots config, engine and Redis once, disposes the engine's inherited connections in each forked
+job child (SQLAlchemy must not share sockets across fork), and runs the RQ loop with the scheduler so
+retries with backoff fire. The classify queue (a later issue) gets its own non-forking worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import Queue, SimpleWorker, Worker
+
+from api import db
+from api.extensions import get_redis
+from workers.boot import boot
+from workers.queues import QUEUES
+
+
+class AppWorker(Worker):
+    def main_work_horse(self, job, queue):  # the forked child, before the job runs
+        db.dispose_after_fork()
+        super().main_work_horse(job, queue)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("queues", nargs="*", default=list(QUEUES))
+    parser.add_argument("--burst", action="store_true")
+    parser.add_argument("--simple", action="store_true", help="run jobs in this process (no fork)")
+    args = parser.parse_args(argv)
+    boot()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    connection = get_redis()
+    queues = [Queue(name, connection=connection) for name in args.queues]
+    worker_class = SimpleWorker if args.simple else AppWorker
+    worker_class(queues, connection=connection).work(burst=args.burst, with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
