@@ -18,7 +18,7 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import blueprints, db, extensions
+    from api import blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
     from api.docs import register_docs_assets
 
     config = init_config(config or Config.from_env())
@@ -36,4 +36,5 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in blueprints.BLUEPRINTS():
         api.register_blueprint(blueprint)
     register_docs_assets(app)
+    cli.register(app)
     return app

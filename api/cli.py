@@ -1,0 +1,65 @@
+"""Flask CLI commands (`flask --app wsgi <command>`)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply Alembic migrations to DATABASE_URL."""
+        from api.migrate import upgrade
+
+        upgrade(current_app.config["DATABASE_URL"])
+        click.echo("database at head")
+
+    @app.cli.command("seed-demo")
+    @click.option("--password", required=True, help="password for every demo staff account")
+    def seed_demo(password: str):
+        """Load divisions and demo organisation/staff (refused in production)."""
+        if current_app.config["ENV"] == "production":
+            raise click.ClickException("demo data is never seeded in production")
+        from api.seed import seed_demo as run
+
+        click.echo(f"created: {', '.join(run(password)) or 'nothing (already seeded)'}")
+
+    @app.cli.command("load-divisions")
+    def load_divisions():
+        """Load the official district/street/town divisions (idempotent)."""
+        from api.db import Session
+        from api.organisation.service import load_divisions as run
+
+        count = run()
+        Session.commit()
+        click.echo(f"{count} divisions loaded")
+
+    @app.cli.command("create-staff")
+    @click.argument("username")
+    @click.option("--role", "roles", multiple=True, required=True)
+    @click.option("--street", default=None, help="street/town division code (scope)")
+    @click.password_option()
+    def create_staff(username: str, roles: tuple[str, ...], street: str | None, password: str):
+        """Create a staff account."""
+        from api.db import Session
+        from api.identity.roles import Role
+        from api.identity.service import create_staff as run
+
+        run(username, password, {Role(r) for r in roles}, scope_division_code=street)
+        Session.commit()
+        click.echo(f"staff {username} created")
+
+    @app.cli.command("outbox-sweep")
+    def outbox_sweep():
+        """Hand pending outbox jobs to RQ now."""
+        from api.outbox.service import sweep
+
+        click.echo(f"{sweep(older_than_s=0)} jobs handed over")
+
+    @app.cli.command("purge-drafts")
+    def purge_drafts():
+        """Delete drafts older than DRAFT_TTL_S."""
+        from api.reports.service import purge_stale_drafts
+
+        click.echo(f"{purge_stale_drafts()} drafts purged")

@@ -1,0 +1,113 @@
+"""`make run`: the API, the WeChat simulator and a worker + clock on this machine, no services needed.
+
+Uses SQLite under var/ and, unless REDIS_URL is set, an embedded Redis-compatible server. Generates
+dev secrets into var/dev-secrets.env on first start. Like wsgi.py this is an entry point: it prepares
+the environment the configuration module then reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from werkzeug.serving import run_simple
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_or_create_secrets(path: Path) -> dict[str, str]:
+    if not path.exists():
+        values = {"SECRET_KEY": secrets.token_urlsafe(48), "MEDIA_SIGNING_KEY": secrets.token_urlsafe(48),
+                  "WECHAT_APPID": "wx" + secrets.token_hex(8), "WECHAT_SECRET": secrets.token_hex(16),
+                  "DEMO_PASSWORD": secrets.token_urlsafe(9)}
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def prepare_environment(var: Path, mock_port: int) -> tuple[dict[str, str], list]:
+    from api.embedded_redis import EmbeddedRedis
+    from miniprogram_mock.server import MockServer
+
+    var.mkdir(parents=True, exist_ok=True)
+    dev = load_or_create_secrets(var / "dev-secrets.env")
+    env = {k: v for k, v in dev.items() if k != "DEMO_PASSWORD"}
+    env.update({"ENV": "development", "DATABASE_URL": f"sqlite:///{var / 'dev.db'}",
+                "MEDIA_DIR": str(var / "media")})
+    env.update({k: v for k, v in os.environ.items() if k in env})  # the caller's environment wins
+    started: list = []
+    if not os.environ.get("REDIS_URL"):
+        started.append(EmbeddedRedis().start())
+        env["REDIS_URL"] = started[-1].url
+    else:
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port).start()
+    started.append(mock)
+    env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
+    os.environ.update(env)
+    return dev, started
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--mock-port", type=int, default=8001)
+    parser.add_argument("--var", default=str(ROOT / "var"))
+    parser.add_argument("--no-worker", action="store_true")
+    args = parser.parse_args(argv)
+
+    dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port)
+    from api import create_app
+    from api.config import Config
+    from api.migrate import upgrade
+    from api.seed import seed_demo
+
+    config = Config.from_env()
+    upgrade(config.DATABASE_URL)
+    app = create_app(config)
+    with app.app_context():
+        seed_demo(dev["DEMO_PASSWORD"])
+    children = [] if args.no_worker else [
+        subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT),
+        subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=ROOT),
+    ]
+    _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=10)
+        for server in reversed(started):
+            server.stop()
+
+
+def _print_banner(args, mock_url: str, password: str) -> None:
+    api = f"http://{args.host}:{args.port}"
+    lines = [
+        "",
+        "穗云智慧城管 — development server",
+        f"  API            {api}/",
+        f"  OpenAPI docs   {api}/docs   (spec: {api}/openapi.json)",
+        f"  Health         {api}/health",
+        f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
+        f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, handler, dept_head"
+        f" — password {password}",
+        f"  Citizen login  POST {mock_url}_mock/login-code {{\"openid\": \"demo-citizen\"}} → code,"
+        f" then POST {api}/auth/wechat-login {{\"code\": …}}",
+        "",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
