@@ -74,6 +74,6 @@ def img_sec_check():
 
 def _mean_rgb(img: Image.Image) -> tuple[float, float, float]:
     small = img.convert("RGB").resize((16, 16))
-    pixels = list(small.getdata())
+    pixels = list(small.get_flattened_data())
     n = len(pixels)
     return tuple(sum(p[i] for p in pixels) / n for i in range(3))

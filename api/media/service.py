@@ -1,9 +1,10 @@
-"""Store photos (content-addressed), make derivatives, build signed links, delete what is unreferenced."""
+"""Store photos (with content hashes), make derivatives, build signed links, delete blobs with their rows."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from workers import queues
 log = logging.getLogger(__name__)
 
 _WRITTEN_KEY = "media_blobs_written"
-_ORPHANS_KEY = "media_blobs_maybe_orphaned"
+_ORPHANS_KEY = "media_blobs_deleted"
 DISPLAY_SIDE = 1280
 THUMB_SIDE = 320
 
@@ -29,13 +30,14 @@ def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, own
                 uploaded_by: int | None, content_check: str = "pass") -> Media:
     """Write the stripped photo to storage and add its Media row (and derivative job) to the transaction.
 
-    If the transaction rolls back, blobs it wrote that no committed row references are deleted.
+    Each media row owns its blobs (the key carries the content hash plus a random suffix), so a blob
+    written by a transaction that does not commit is deleted with no risk to another row.
     """
     from api.outbox import service as outbox  # local: outbox imports config at module level
 
     sha = hashlib.sha256(photo.data).hexdigest()
-    key = f"photos/{sha[:2]}/{sha}.{photo.extension}"
-    _put_once(key, photo.data, photo.content_type)
+    key = f"photos/{sha[:2]}/{sha}-{secrets.token_hex(6)}.{photo.extension}"
+    _put(key, photo.data, photo.content_type)
     media = Media(kind=kind, owner_type=owner_type, owner_id=owner_id, uploaded_by=uploaded_by,
                   content_type=photo.content_type, sha256=sha, storage_key=key, size_bytes=len(photo.data),
                   width=photo.width, height=photo.height, captured_at=photo.captured_at,
@@ -55,8 +57,8 @@ def make_derivatives(media_id: int) -> Media | None:
     original = get_storage().get(media.storage_key)
     for side, attr in ((DISPLAY_SIDE, "display_key"), (THUMB_SIDE, "thumb_key")):
         data = images.make_derivative(original, side)
-        key = f"derived/{media.sha256[:2]}/{media.sha256}-{side}.jpg"
-        _put_once(key, data, "image/jpeg")
+        key = f"derived/{media.id % 1000:03d}/{media.id}-{side}.jpg"  # re-running overwrites: idempotent
+        get_storage().put(key, data, "image/jpeg")
         setattr(media, attr, key)
     Session.commit()
     return media
@@ -104,42 +106,28 @@ def delete_for(owner_type: str, owner_id: int) -> int:
     return len(rows)
 
 
-def _put_once(key: str, data: bytes, content_type: str) -> None:
-    storage = get_storage()
-    if storage.exists(key):
-        return  # same content already stored (content-addressed)
-    storage.put(key, data, content_type)
+def _put(key: str, data: bytes, content_type: str) -> None:
+    get_storage().put(key, data, content_type)
     Session().info.setdefault(_WRITTEN_KEY, []).append(key)
 
 
-def _unreferenced(connection: sa.Connection, keys: list[str]) -> list[str]:
-    used = set()
-    for column in (Media.storage_key, Media.display_key, Media.thumb_key):
-        used.update(connection.scalars(sa.select(column).where(column.in_(keys))))
-    return [k for k in keys if k not in used]
-
-
-def _delete_unreferenced(session: OrmSession, keys: list[str]) -> None:
-    if not keys:
-        return
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    try:
-        with engine.connect() as conn:
-            orphans = _unreferenced(conn, sorted(set(keys)))
-        for key in orphans:
+def _delete_blobs(keys: list[str]) -> None:
+    for key in keys:
+        try:
             get_storage().delete(key)
-    except Exception:  # noqa: BLE001 - cleanup is best effort; a leftover blob is harmless
-        log.exception("media blob cleanup failed", extra={"keys": keys[:5]})
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session: OrmSession) -> None:
-    session.info.pop(_ORPHANS_KEY, None)
-    _delete_unreferenced(session, session.info.pop(_WRITTEN_KEY, []))
+        except Exception:  # noqa: BLE001 - a leftover blob is harmless; a failed request is not
+            log.exception("media blob delete failed", extra={"key": key})
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
-    session.info.pop(_WRITTEN_KEY, None)
-    _delete_unreferenced(session, session.info.pop(_ORPHANS_KEY, []))
+    session.info.pop(_WRITTEN_KEY, None)  # committed: the rows own these blobs now
+    _delete_blobs(session.info.pop(_ORPHANS_KEY, []))
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _after_transaction_end(session: OrmSession, transaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint ended; the outer transaction decides
+    session.info.pop(_ORPHANS_KEY, None)  # deletions that did not commit keep their blobs
+    _delete_blobs(session.info.pop(_WRITTEN_KEY, []))  # blobs of rows that never committed

@@ -106,6 +106,7 @@ def _after_commit(session: OrmSession) -> None:
             log.exception("outbox hand-over after commit failed")
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session: OrmSession) -> None:
-    session.info.pop(_PENDING_KEY, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _after_transaction_end(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)  # rolled back or closed: nothing to hand over

@@ -44,7 +44,7 @@ class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self):
         """The category list the mini-program offers"""
-        return categories.CATEGORIES
+        return list(categories.CATEGORIES)
 
 
 @blp.route("")

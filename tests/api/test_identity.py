@@ -1,0 +1,97 @@
+import pytest
+
+from api.identity.models import User
+from tests.factories.identity import StaffFactory
+from tests.support import bearer, staff_token
+
+
+def test_wechat_login_creates_the_citizen_once(client, wechat, db_session):
+    first = client.post("/auth/wechat-login", json={"code": wechat.login_code("o-alice", unionid="u-alice")})
+    second = client.post("/auth/wechat-login", json={"code": wechat.login_code("o-alice")})
+    assert first.status_code == second.status_code == 200
+    assert first.json["user"]["id"] == second.json["user"]["id"]
+    user = db_session.get(User, first.json["user"]["id"])
+    assert (user.openid, user.unionid, user.kind) == ("o-alice", "u-alice", "citizen")
+    me = client.get("/me", headers=bearer(second.json["access_token"]))
+    assert me.json["roles"] == ["citizen"]
+
+
+@pytest.mark.parametrize("setup, status, code", [
+    ("reused", 401, "WECHAT_CODE_INVALID"),
+    ("unknown", 401, "WECHAT_CODE_INVALID"),
+    ("expired", 401, "WECHAT_CODE_INVALID"),
+    ("busy", 503, "WECHAT_UNAVAILABLE"),
+    ("rate", 429, "WECHAT_RATE_LIMITED"),
+    ("blocked", 401, "WECHAT_USER_BLOCKED"),
+])
+def test_wechat_login_errors_are_mapped(client, wechat, db_session, setup, status, code):
+    login_code = wechat.login_code("o-bob", ttl_s=-1 if setup == "expired" else 300)
+    if setup == "reused":
+        client.post("/auth/wechat-login", json={"code": login_code})
+    if setup == "unknown":
+        login_code = "nope"
+    faults = {"busy": -1, "rate": 45011, "blocked": 40226}
+    if setup in faults:
+        wechat.fault("jscode2session", errcode=faults[setup])
+    response = client.post("/auth/wechat-login", json={"code": login_code})
+    assert response.status_code == status
+    assert response.json["error"]["code"] == code
+    if status == 429:
+        assert response.headers["Retry-After"]
+
+
+def test_wechat_down_is_a_503_not_a_500(client, wechat, db_session):
+    wechat.fault("jscode2session", http_status=502)
+    response = client.post("/auth/wechat-login", json={"code": wechat.login_code("o-carol")})
+    assert response.status_code == 503 and response.json["error"]["code"] == "WECHAT_UNAVAILABLE"
+
+
+def test_login_body_is_validated(client, db_session):
+    response = client.post("/auth/wechat-login", json={})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert "code" in response.json["error"]["details"]["fields"]
+    assert client.post("/auth/wechat-login", data="not json", content_type="application/json").status_code == 400
+
+
+def test_staff_login_and_lockout(client, db_session):
+    StaffFactory(username="clerk1", roles=("intake_clerk",))
+    ok = client.post("/auth/staff-login", json={"username": "clerk1", "password": "correct horse"})
+    assert ok.status_code == 200 and ok.json["user"]["roles"] == ["intake_clerk"]
+    for _ in range(5):
+        bad = client.post("/auth/staff-login", json={"username": "clerk1", "password": "wrong"})
+        assert bad.status_code == 401 and bad.json["error"]["code"] == "BAD_CREDENTIALS"
+    locked = client.post("/auth/staff-login", json={"username": "clerk1", "password": "correct horse"})
+    assert locked.status_code == 429 and locked.json["error"]["code"] == "LOGIN_RATE_LIMITED"
+
+
+def test_login_attempts_per_ip_are_limited(client, app, db_session, monkeypatch):
+    import dataclasses
+
+    from api.config import get_config, init_config
+
+    init_config(dataclasses.replace(get_config(), LOGIN_MAX_PER_IP_PER_MIN=3))
+    codes = [client.post("/auth/staff-login", json={"username": "x", "password": "y"}).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+
+
+def test_tokens_are_checked(client, db_session):
+    staff = StaffFactory(roles=("admin",))
+    assert client.get("/me").json["error"]["code"] == "TOKEN_MISSING"
+    assert client.get("/me", headers=bearer("garbage")).json["error"]["code"] == "TOKEN_INVALID"
+    assert client.get("/me", headers=staff_token(staff)).status_code == 200
+    db_session.get(User, staff.id).is_active = False
+    db_session.commit()
+    assert client.get("/me", headers=staff_token(staff)).json["error"]["code"] == "TOKEN_INVALID"
+
+
+def test_expired_token_is_refused(client, db_session, config):
+    from datetime import timedelta
+
+    import jwt
+
+    from api.db import utcnow
+    staff = StaffFactory()
+    token = jwt.encode({"sub": str(staff.id), "iss": "suiyun-city", "iat": utcnow() - timedelta(hours=3),
+                        "exp": utcnow() - timedelta(hours=1)}, config.SECRET_KEY, algorithm="HS256")
+    assert client.get("/me", headers=bearer(token)).json["error"]["code"] == "TOKEN_INVALID"

@@ -1,0 +1,292 @@
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from api.events.models import Event
+from api.media.models import Media
+from api.reports.models import Report
+from tests.factories.identity import StaffFactory
+from tests.support import BAIYUN_GCJ, SHENZHEN_GCJ, citizen_login, jpeg, png_bomb, staff_token
+
+GOOD = {"description": "人行道上有暴露垃圾", "location": BAIYUN_GCJ, "category_hint": "exposed_garbage"}
+
+
+@pytest.fixture
+def alice(client, wechat, db_session):
+    return citizen_login(client, wechat, "o-alice")
+
+
+def create(client, headers, body=None, key=None):
+    extra = {"Idempotency-Key": key} if key else {}
+    return client.post("/reports", json=body or GOOD, headers={**headers, **extra})
+
+
+def upload(client, headers, report_id, data, name="p.jpg"):
+    return client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(data), name)},
+                       headers=headers, content_type="multipart/form-data")
+
+
+def test_create_stores_wgs84_and_returns_both_systems(client, alice, db_session):
+    response = create(client, alice)
+    assert response.status_code == 201
+    body = response.json
+    assert body["status"] == "draft" and body["report_no"].startswith("BY")
+    assert body["location"]["gcj02"] == pytest.approx({"lat": 23.1625, "lon": 113.2628}, abs=1e-6)
+    report = db_session.get(Report, body["id"])
+    assert report.coord_system_in == "gcj02"
+    assert (report.lat, report.lon) == pytest.approx((23.16517, 113.25747), abs=1e-4)
+    assert body["created_at"].endswith("+08:00")
+
+
+def test_same_idempotency_key_answers_200_with_the_original(client, alice, db_session):
+    first = create(client, alice, key="key-00000001")
+    again = create(client, alice, body={**GOOD, "description": "不同的描述"}, key="key-00000001")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["id"] == first.json["id"] and again.json["description"] == GOOD["description"]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({**GOOD, "location": SHENZHEN_GCJ}, 422, "LOCATION_OUTSIDE_DISTRICT"),
+    ({**GOOD, "category_hint": "unicorns"}, 400, "VALIDATION_ERROR"),
+    ({**GOOD, "description": ""}, 400, "VALIDATION_ERROR"),
+    ({"description": "无位置"}, 400, "VALIDATION_ERROR"),
+    ({**GOOD, "location": {**BAIYUN_GCJ, "coord_system": "bd09"}}, 400, "VALIDATION_ERROR"),
+    ({**GOOD, "location": {"lat": 123, "lon": 113}}, 400, "VALIDATION_ERROR"),
+    ({**GOOD, "description": "这里有人在赌博"}, 422, "CONTENT_RISKY"),
+])
+def test_bad_reports_are_refused_with_a_code(client, alice, db_session, body, status, code):
+    response = create(client, alice, body)
+    assert response.status_code == status, response.json
+    assert response.json["error"]["code"] == code
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
+
+
+def test_wgs84_points_are_accepted_as_sent(client, alice, db_session):
+    response = create(client, alice, {**GOOD, "location": {"lat": 23.3, "lon": 113.3, "coord_system": "wgs84"}})
+    assert response.json["location"]["wgs84"] == {"lat": 23.3, "lon": 113.3}
+
+
+def test_review_grade_text_is_accepted_and_flagged(client, alice, db_session):
+    response = create(client, alice, {**GOOD, "description": "有点敏感的问题"})
+    assert response.status_code == 201
+    assert db_session.get(Report, response.json["id"]).needs_review is True
+
+
+def test_text_check_outage_keeps_the_report_and_flags_it(client, alice, wechat, db_session):
+    wechat.fault("msg_sec_check", errcode=-1)
+    response = create(client, alice)
+    assert response.status_code == 201
+    assert db_session.get(Report, response.json["id"]).content_check == "unchecked"
+
+
+def test_photo_upload_strips_exif_and_links_work(client, alice, db_session, media_dir):
+    report_id = create(client, alice).json["id"]
+    response = upload(client, alice, report_id, jpeg(1920, 1080))
+    assert response.status_code == 201
+    photo = response.json
+    assert set(photo["urls"]) == {"original", "display", "thumb"}
+    media = db_session.get(Media, photo["id"])
+    stored = Path(media_dir, media.storage_key).read_bytes()
+    assert not Image.open(io.BytesIO(stored)).getexif()
+    url = photo["urls"]["original"].replace("http://localhost", "")
+    fetched = client.get(url)
+    assert fetched.status_code == 200 and fetched.data == stored
+    tampered = url.replace("original", "thumb")
+    assert client.get(tampered).json["error"]["code"] == "MEDIA_LINK_INVALID"
+
+
+@pytest.mark.parametrize("data, name, status, code", [
+    (b"not an image at all", "x.jpg", 415, "PHOTO_NOT_AN_IMAGE"),
+    (png_bomb(), "bomb.png", 422, "PHOTO_TOO_MANY_PIXELS"),
+    (jpeg(1280, 960)[:5000], "cut.jpg", 422, "PHOTO_CORRUPT"),
+    (jpeg(color=(255, 0, 0), pattern=False), "red.jpg", 422, "PHOTO_CONTENT_RISKY"),
+])
+def test_bad_photos_leave_nothing_behind(client, alice, db_session, media_dir, data, name, status, code):
+    report_id = create(client, alice).json["id"]
+    before = sorted(p for p in Path(media_dir).rglob("*") if p.is_file())
+    response = upload(client, alice, report_id, data, name)
+    assert response.status_code == status, response.json
+    assert response.json["error"]["code"] == code
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Media)) == 0
+    assert sorted(p for p in Path(media_dir).rglob("*") if p.is_file()) == before
+
+
+def test_photo_over_ten_megabytes_is_refused(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    response = upload(client, alice, report_id, b"\xff\xd8" + b"\0" * (10 * 1024 * 1024 + 10))
+    assert response.status_code == 413 and response.json["error"]["code"] == "PHOTO_TOO_LARGE"
+    huge = upload(client, alice, report_id, b"\xff\xd8" + b"\0" * (11 * 1024 * 1024))
+    assert huge.status_code == 413 and huge.json["error"]["code"] == "PHOTO_TOO_LARGE"
+
+
+def test_missing_photo_field_is_a_400(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    response = client.post(f"/reports/{report_id}/photos", data={}, headers=alice,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+
+
+def test_a_failed_commit_removes_the_blob_it_wrote(client, alice, db_session, media_dir, monkeypatch):
+    from api.reports import service
+
+    report_id = create(client, alice).json["id"]
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(service, "record", boom)
+    before = sorted(p for p in Path(media_dir).rglob("*") if p.is_file())
+    response = upload(client, alice, report_id, jpeg(320, 240, color=(1, 2, 3)))
+    assert response.status_code == 500 and response.json["error"]["code"] == "INTERNAL_ERROR"
+    assert sorted(p for p in Path(media_dir).rglob("*") if p.is_file()) == before
+
+
+def test_nine_photos_at_most_and_submit_needs_one(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    submit = client.post(f"/reports/{report_id}/submit", headers=alice)
+    assert submit.status_code == 400 and submit.json["error"]["code"] == "PHOTO_REQUIRED"
+    for i in range(9):
+        assert upload(client, alice, report_id, jpeg(64, 48, color=(i, i, i))).status_code == 201
+    tenth = upload(client, alice, report_id, jpeg(64, 48, color=(99, 9, 9)))
+    assert tenth.status_code == 409 and tenth.json["error"]["code"] == "TOO_MANY_PHOTOS"
+
+
+def test_submit_then_no_more_photos_and_withdraw(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    photo_id = upload(client, alice, report_id, jpeg()).json["id"]
+    submitted = client.post(f"/reports/{report_id}/submit", headers=alice)
+    assert submitted.status_code == 200 and submitted.json["status"] == "received"
+    assert upload(client, alice, report_id, jpeg()).json["error"]["code"] == "REPORT_NOT_DRAFT"
+    assert client.delete(f"/reports/{report_id}/photos/{photo_id}", headers=alice).status_code == 409
+    again = client.post(f"/reports/{report_id}/submit", headers=alice)
+    assert again.status_code == 409 and again.json["error"]["code"] == "ILLEGAL_TRANSITION"
+    withdrawn = client.post(f"/reports/{report_id}/withdraw", json={"reason": "已自行解决"}, headers=alice)
+    assert withdrawn.json["status"] == "withdrawn"
+    assert [e["action"] for e in withdrawn.json["timeline"]] == ["created", "submit", "withdraw"]
+
+
+def test_withdraw_is_refused_once_staff_accepted(client, alice, db_session):
+    clerk = StaffFactory(roles=("intake_clerk",))
+    report_id = create(client, alice).json["id"]
+    upload(client, alice, report_id, jpeg())
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    accepted = client.post(f"/triage/reports/{report_id}/accept", json={}, headers=staff_token(clerk))
+    assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
+    refused = client.post(f"/reports/{report_id}/withdraw", json={}, headers=alice)
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "ILLEGAL_TRANSITION"
+
+
+def test_photos_can_be_removed_from_a_draft(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    photo_id = upload(client, alice, report_id, jpeg()).json["id"]
+    assert client.delete(f"/reports/{report_id}/photos/{photo_id}", headers=alice).status_code == 204
+    assert client.get(f"/reports/{report_id}", headers=alice).json["photos"] == []
+    assert client.delete(f"/reports/{report_id}/photos/{photo_id}", headers=alice).status_code == 404
+
+
+def test_citizens_see_only_their_own_reports(client, wechat, alice, db_session):
+    bob = citizen_login(client, wechat, "o-bob")
+    report_id = create(client, alice).json["id"]
+    assert client.get(f"/reports/{report_id}", headers=bob).json["error"]["code"] == "REPORT_NOT_FOUND"
+    assert upload(client, bob, report_id, jpeg()).status_code == 404
+    assert client.post(f"/reports/{report_id}/submit", headers=bob).status_code == 404
+    assert client.get("/reports", headers=bob).json["total"] == 0
+    assert client.get("/reports", headers=alice).json["total"] == 1
+
+
+def test_my_reports_are_paged_and_filtered(client, alice, db_session):
+    ids = [create(client, alice).json["id"] for _ in range(3)]
+    upload(client, alice, ids[0], jpeg())
+    client.post(f"/reports/{ids[0]}/submit", headers=alice)
+    page = client.get("/reports?page=1&page_size=2", headers=alice).json
+    assert page["total"] == 3 and [r["id"] for r in page["items"]] == [ids[2], ids[1]]
+    received = client.get("/reports?status=received", headers=alice).json
+    assert [r["id"] for r in received["items"]] == [ids[0]]
+    bad = client.get("/reports?status=nope", headers=alice)
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_staff_cannot_use_citizen_endpoints_and_citizens_not_the_desk(client, alice, db_session):
+    clerk = StaffFactory(roles=("intake_clerk",))
+    assert client.post("/reports", json=GOOD, headers=staff_token(clerk)).json["error"]["code"] == "ROLE_NOT_ALLOWED"
+    assert client.get("/triage/reports", headers=alice).status_code == 403
+    handler = StaffFactory(roles=("dept_handler",))
+    assert client.get("/triage/reports", headers=staff_token(handler)).status_code == 403
+
+
+def test_triage_queue_is_scoped_by_street(client, alice, db_session):
+    district_clerk = StaffFactory(roles=("intake_clerk",))
+    street_clerk = StaffFactory(roles=("intake_clerk",), scope_division_code=None)
+    from api.organisation.service import load_divisions
+
+    load_divisions()
+    db_session.get(type(street_clerk), street_clerk.id).scope_division_code = "440111002000"
+    db_session.commit()
+    report_id = create(client, alice).json["id"]
+    upload(client, alice, report_id, jpeg())
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    assert client.get("/triage/reports", headers=staff_token(district_clerk)).json["total"] == 1
+    assert client.get("/triage/reports", headers=staff_token(street_clerk)).json["total"] == 0
+    out_of_scope = client.get(f"/triage/reports/{report_id}", headers=staff_token(street_clerk))
+    assert out_of_scope.status_code == 403 and out_of_scope.json["error"]["code"] == "OUT_OF_SCOPE"
+    db_session.get(Report, report_id).street_code = "440111002000"
+    db_session.commit()
+    assert client.get("/triage/reports", headers=staff_token(street_clerk)).json["total"] == 1
+
+
+def test_reject_needs_a_reason(client, alice, db_session):
+    clerk = StaffFactory(roles=("intake_clerk",))
+    report_id = create(client, alice).json["id"]
+    upload(client, alice, report_id, jpeg())
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    missing = client.post(f"/triage/reports/{report_id}/reject", json={}, headers=staff_token(clerk))
+    assert missing.status_code == 400 and missing.json["error"]["code"] == "VALIDATION_ERROR"
+    done = client.post(f"/triage/reports/{report_id}/reject", json={"reason": "不属于城管职责"},
+                       headers=staff_token(clerk))
+    assert done.json["status"] == "rejected"
+    assert client.get(f"/reports/{report_id}", headers=alice).json["timeline"][-1]["reason"] == "不属于城管职责"
+
+
+def test_every_change_is_in_the_event_log(client, alice, db_session):
+    report_id = create(client, alice).json["id"]
+    upload(client, alice, report_id, jpeg())
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    actions = db_session.scalars(sa.select(Event.action).where(Event.subject_type == "report",
+                                                               Event.subject_id == report_id).order_by(Event.id))
+    assert list(actions) == ["created", "photo_attached", "submit"]
+
+
+def test_event_log_is_append_only(db_session):
+    from api.events.service import Actor, record
+
+    event = record("report", 1, "created", Actor.system())
+    db_session.commit()
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with db_session.begin_nested():
+            db_session.execute(sa.update(Event).where(Event.id == event.id).values(action="tampered"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with db_session.begin_nested():
+            db_session.execute(sa.delete(Event).where(Event.id == event.id))
+
+
+def test_concurrent_edit_is_caught(db_session):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tests.factories.reports import DraftReportFactory
+
+    report = DraftReportFactory()
+    # another writer bumps the row behind this session's back
+    db_session.connection().execute(sa.text("UPDATE reports SET version = version + 1 WHERE id = :id"),
+                                    {"id": report.id})
+    report.description = "changed"
+    with pytest.raises(StaleDataError):
+        db_session.flush()
+
+
+def test_categories_are_public(client, db_session):
+    keys = [c["key"] for c in client.get("/reports/categories").json]
+    assert "exposed_garbage" in keys and keys[-1] == "other"

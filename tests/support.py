@@ -1,0 +1,139 @@
+"""Test helpers: simulator control, images, logins, running the worker in burst mode."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import requests
+from PIL import Image
+from rq import Queue, SimpleWorker
+
+from api.extensions import get_redis
+from workers.queues import QUEUES
+
+
+class MockControl:
+    def __init__(self, base: str):
+        self.base = base
+
+    def _post(self, path: str, body: dict | None = None) -> dict:
+        response = requests.post(self.base + "_mock/" + path, json=body or {}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def login_code(self, openid: str, **kwargs) -> str:
+        return self._post("login-code", {"openid": openid, **kwargs})["code"]
+
+    def allow(self, openid: str, template_id: str = "tmpl-report-progress", count: int = 1) -> None:
+        self._post("subscriptions", {"openid": openid, "template_id": template_id, "count": count})
+
+    def fault(self, api: str, **kwargs) -> None:
+        self._post("faults", {"api": api, **kwargs})
+
+    def clear_faults(self) -> None:
+        requests.delete(self.base + "_mock/faults", timeout=5).raise_for_status()
+
+    def expire_tokens(self) -> None:
+        self._post("expire-tokens")
+
+    def configure(self, **kwargs) -> None:
+        self._post("config", kwargs)
+
+    def messages(self, touser: str | None = None) -> list[dict]:
+        params = {"touser": touser} if touser else {}
+        return requests.get(self.base + "_mock/messages", params=params, timeout=5).json()
+
+    def calls(self) -> dict[str, int]:
+        return requests.get(self.base + "_mock/calls", timeout=5).json()
+
+
+def jpeg(width: int = 640, height: int = 480, color=(80, 120, 80), exif: bytes | None = None, quality: int = 90,
+         pattern: bool = True) -> bytes:
+    img = Image.new("RGB", (width, height), color)
+    if pattern:  # some structure so JPEG decoding comparisons mean something
+        for x in range(0, width, 16):
+            for y in range(0, height, 16):
+                if (x // 16 + y // 16) % 2:
+                    img.putpixel((x, y), (255, 255, 255))
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif else {}
+    img.save(out, "JPEG", quality=quality, **kwargs)
+    return out.getvalue()
+
+
+def png(width: int = 64, height: int = 48, color=(10, 20, 30, 255), text: dict | None = None) -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for k, v in (text or {}).items():
+        info.add_text(k, v)
+    out = io.BytesIO()
+    Image.new("RGBA", (width, height), color).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A tiny PNG whose header claims a huge image (a decompression bomb)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + \
+        chunk(b"IEND", b"")
+
+
+def exif_bytes(*, orientation: int | None = None, when: str | None = None, gps: tuple[float, float] | None = None,
+               offset: str | None = None) -> bytes:
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if when:
+        exif.get_ifd(0x8769)[0x9003] = when
+        if offset:
+            exif.get_ifd(0x8769)[0x9011] = offset
+    if gps:
+        lat, lon = gps
+        ifd = exif.get_ifd(0x8825)
+        ifd[1], ifd[3] = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
+        ifd[2] = _dms(abs(lat))
+        ifd[4] = _dms(abs(lon))
+    exif[0x010F] = "TestCam"  # Make: must not survive stripping
+    return exif.tobytes()
+
+
+def _dms(value: float):
+    d = int(value)
+    m = int((value - d) * 60)
+    s = round(((value - d) * 60 - m) * 60, 4)
+    return (float(d), float(m), float(s))
+
+
+def run_worker(queues=QUEUES) -> None:
+    """A real RQ worker in burst mode against real Redis (runs jobs in this process)."""
+    connection = get_redis()
+    SimpleWorker([Queue(q, connection=connection) for q in queues], connection=connection).work(burst=True)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def citizen_login(client, wechat, openid: str) -> dict[str, str]:
+    response = client.post("/auth/wechat-login", json={"code": wechat.login_code(openid)})
+    assert response.status_code == 200, response.json
+    return bearer(response.json["access_token"])
+
+
+def staff_token(user) -> dict[str, str]:
+    from api.config import get_config
+    from api.identity import tokens
+
+    token, _ = tokens.issue(user.id, user.kind, get_config().SECRET_KEY, 600)
+    return bearer(token)
+
+
+# A point inside Baiyun (GCJ-02, as wx.getLocation returns it) and one in Shenzhen.
+BAIYUN_GCJ = {"lat": 23.1625, "lon": 113.2628, "coord_system": "gcj02"}
+SHENZHEN_GCJ = {"lat": 22.5431, "lon": 114.0579, "coord_system": "gcj02"}
