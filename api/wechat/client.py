@@ -75,8 +75,12 @@ class MiniProgramClient(WeChatClient):
             return self._with_mapped_errors(super()._request, method, url_or_endpoint, dict(kwargs))
         except _TokenRejected as rejected:
             log.info("access token rejected; refreshing once", extra={"errcode": rejected.errcode})
-            self._refresh_token(force=True, stale=rejected.token)
+            # 42001 (expired): a normal fetch returns the new token; 40001/40014 (invalid): force a new one.
+            self._refresh_token(force=rejected.errcode != 42001, stale=rejected.token)
+        try:
             return self._with_mapped_errors(super()._request, method, url_or_endpoint, dict(kwargs))
+        except _TokenRejected as again:  # bounded: one refresh per call, then it is an error
+            raise map_error(again.errcode, "access token rejected after a refresh") from again
 
     def _with_mapped_errors(self, call, method, url_or_endpoint, kwargs):
         params = kwargs.setdefault("params", {})

@@ -1,0 +1,97 @@
+"""The simulator behaves as the documented WeChat APIs do."""
+
+import time
+
+import pytest
+import requests
+
+from tests.conftest import APPID, APPSECRET
+
+
+@pytest.fixture
+def base(mock_server):
+    return mock_server.url
+
+
+def token(base, force=False):
+    return requests.post(base + "cgi-bin/stable_token", json={"grant_type": "client_credential", "appid": APPID,
+                                                              "secret": APPSECRET, "force_refresh": force}).json()
+
+
+def test_classic_token_replaces_the_old_one_with_five_minutes_overlap(base):
+    params = {"grant_type": "client_credential", "appid": APPID, "secret": APPSECRET}
+    old = requests.get(base + "cgi-bin/token", params=params).json()["access_token"]
+    new = requests.get(base + "cgi-bin/token", params=params).json()["access_token"]
+    assert old != new
+    for value in (old, new):  # both still valid
+        r = requests.post(base + "wxa/msg_sec_check", params={"access_token": value}, json={"content": "hi"})
+        assert r.json()["errcode"] == 0
+
+
+def test_bad_credentials_and_unknown_tokens(base):
+    bad = requests.get(base + "cgi-bin/token", params={"grant_type": "client_credential", "appid": APPID,
+                                                       "secret": "wrong"}).json()
+    assert bad["errcode"] == 40125 and " rid: " in bad["errmsg"]
+    r = requests.post(base + "wxa/msg_sec_check", params={"access_token": "nope"}, json={"content": "x"})
+    assert r.json()["errcode"] == 40001
+
+
+def test_stable_token_is_stable_and_force_refresh_is_limited(base):
+    before = token(base)["access_token"]
+    assert token(base)["access_token"] == before
+    forced = token(base, force=True)["access_token"]
+    assert forced != before and token(base)["access_token"] == forced
+    assert token(base, force=True)["errcode"] == 45011  # 30 s between forced refreshes
+
+
+def test_codes_are_single_use_and_expire(base, wechat):
+    code = wechat.login_code("o-sim")
+    params = {"appid": APPID, "secret": APPSECRET, "js_code": code, "grant_type": "authorization_code",
+              "access_token": "ignored"}
+    assert requests.get(base + "sns/jscode2session", params=params).json()["openid"] == "o-sim"
+    assert requests.get(base + "sns/jscode2session", params=params).json()["errcode"] == 40163
+    expired = wechat.login_code("o-sim", ttl_s=0)
+    time.sleep(0.01)
+    assert requests.get(base + "sns/jscode2session", params={**params, "js_code": expired}).json()["errcode"] == 40029
+
+
+def test_subscribe_send_checks_quota_and_value_rules(base, wechat):
+    wechat.login_code("o-msg")
+    access = token(base)["access_token"]
+    body = {"touser": "o-msg", "template_id": "tmpl-report-progress", "data": {
+        "character_string1": {"value": "BY1"}, "thing2": {"value": "垃圾"}, "phrase3": {"value": "已受理"},
+        "time4": {"value": "2026年11月24日 15:01"}, "thing5": {"value": "备注"}}}
+    url = base + "cgi-bin/message/subscribe/send"
+    assert requests.post(url, params={"access_token": access}, json=body).json()["errcode"] == 43101
+    wechat.allow("o-msg")
+    too_long = {**body, "data": {**body["data"], "thing2": {"value": "字" * 21}}}
+    r = requests.post(url, params={"access_token": access}, json=too_long).json()
+    assert r["errcode"] == 47003 and "data.thing2.value" in r["errmsg"]
+    assert requests.post(url, params={"access_token": access}, json=body).json()["errcode"] == 0
+    assert requests.post(url, params={"access_token": access}, json=body).json()["errcode"] == 43101
+    assert len(wechat.messages("o-msg")) == 1
+    unknown = requests.post(url, params={"access_token": access}, json={**body, "template_id": "x"}).json()
+    assert unknown["errcode"] == 40037
+
+
+def test_msg_sec_check_v2_shape(base, wechat):
+    wechat.login_code("o-sec")
+    access = token(base)["access_token"]
+    r = requests.post(base + "wxa/msg_sec_check", params={"access_token": access},
+                      json={"version": 2, "openid": "o-sec", "scene": 3, "content": "有人赌博"}).json()
+    assert r["errcode"] == 0 and r["result"] == {"suggest": "risky", "label": 20001} and r["trace_id"]
+    bad_scene = requests.post(base + "wxa/msg_sec_check", params={"access_token": access},
+                              json={"version": 2, "openid": "o-sec", "scene": 9, "content": "x"}).json()
+    assert bad_scene["errcode"] == 40129
+    v1 = requests.post(base + "wxa/msg_sec_check", params={"access_token": access}, json={"content": "赌博"}).json()
+    assert v1["errcode"] == 87014
+
+
+def test_faults_can_be_injected_and_cleared(base, wechat):
+    wechat.fault("stable_token", errcode=-1, times=1)
+    assert token(base)["errcode"] == -1
+    assert "access_token" in token(base)
+    wechat.fault("*", http_status=500, times=-1)
+    assert requests.post(base + "cgi-bin/stable_token", json={}).status_code == 500
+    wechat.clear_faults()
+    assert "access_token" in token(base)

@@ -1,0 +1,54 @@
+"""Job modules: every dotted path resolves; jobs are idempotent and tolerate missing rows."""
+
+from datetime import timedelta
+from importlib import import_module
+
+import sqlalchemy as sa
+
+from api.db import utcnow
+from api.events.models import Event
+from api.media.models import Media
+from api.reports.models import Report
+from tests.factories.reports import DraftReportFactory, SubmittedReportFactory
+from workers import queues
+from workers.make_photo_derivatives import make_photo_derivatives
+from workers.send_notification import send_notification
+
+
+def test_every_job_path_imports():
+    for path in queues.JOB_PATHS:
+        module, _, name = path.rpartition(".")
+        assert callable(getattr(import_module(module), name))
+    specs = [queues.send_notification(1), queues.make_photo_derivatives(1)]
+    assert {s.func for s in specs} | {s.on_failure for s in specs if s.on_failure} <= set(queues.JOB_PATHS)
+
+
+def test_jobs_for_missing_rows_do_nothing(committed):
+    assert send_notification(999_999) is None
+    assert make_photo_derivatives(999_999) is False
+
+
+def test_stale_drafts_are_purged_with_their_photos(committed, media_dir):
+    from pathlib import Path
+
+    from api.media import images
+    from api.media import service as media
+    from api.reports.service import purge_stale_drafts
+    from tests.support import jpeg
+
+    old = DraftReportFactory(created_at=utcnow() - timedelta(hours=25))
+    fresh = DraftReportFactory()
+    submitted = SubmittedReportFactory(created_at=utcnow() - timedelta(hours=48))
+    photo = images.process_upload(jpeg(), max_bytes=10**7, max_pixels=10**8)
+    item = media.store_photo(photo, kind="report_photo", owner_type="report", owner_id=old.id, uploaded_by=None)
+    committed.commit()
+    blob = Path(media_dir, item.storage_key)
+    assert blob.exists()
+
+    assert purge_stale_drafts() == 1
+    assert committed.get(Report, old.id) is None
+    assert committed.get(Report, fresh.id) is not None and committed.get(Report, submitted.id) is not None
+    assert committed.scalar(sa.select(sa.func.count()).select_from(Media)) == 0
+    assert not blob.exists()
+    purged = committed.scalars(sa.select(Event.action).where(Event.subject_id == old.id)).all()
+    assert purged == ["draft_purged"]
