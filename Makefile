@@ -19,7 +19,7 @@ run: $(STAMP)
 services:
 	@scripts/ensure_services.sh
 
-test: $(STAMP) services
+test: $(STAMP) services lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

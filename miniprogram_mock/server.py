@@ -32,3 +32,24 @@ class MockServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m miniprogram_mock.server --port 8001 --app APPID:SECRET` — the simulator on its own."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--app", action="append", required=True, help="APPID:SECRET (repeatable)")
+    args = parser.parse_args(argv)
+    apps = dict(pair.split(":", 1) for pair in args.app)
+    server = MockServer(apps, host=args.host, port=args.port)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,8 @@ def get_division(code: str) -> Division | None:
 
 
 def streets() -> list[Division]:
-    return list(Session.scalars(sa.select(Division).where(Division.kind.in_(("street", "town"))).order_by(Division.code)))
+    query = sa.select(Division).where(Division.kind.in_(("street", "town"))).order_by(Division.code)
+    return list(Session.scalars(query))
 
 
 def get_department(department_id: int) -> Department | None:
