@@ -35,22 +35,30 @@ class ProcessedPhoto:
     height: int
     captured_at: datetime | None
     gps: tuple[float, float] | None  # (lat, lon) as recorded by the camera (WGS-84)
+    preview: bytes  # a small JPEG (≤ PREVIEW_BOX) for the content-security check
+
+
+# WeChat's imgSecCheck takes at most 750 × 1334.
+PREVIEW_BOX = (750, 1334)
 
 
 def process_upload(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedPhoto:
+    """Validate by content, read EXIF facts, strip metadata, and make the check preview in one decode."""
     if len(raw) > max_bytes:
         raise errors.PhotoTooLarge(details={"max_bytes": max_bytes, "size": len(raw)})
-    img = _open_checked(raw, max_pixels)
+    img, size = _open_checked(raw, max_pixels)
     content_type, extension = FORMATS[img.format]
     exif = img.getexif()
     captured_at, gps = _capture_time(exif), _gps(exif)
     orientation = exif.get(EXIF_ORIENTATION, 1)
     if orientation not in (1, None):
-        data, img = _reencode_oriented(img)
+        with Image.open(io.BytesIO(raw)) as full:
+            data, oriented = _reencode_oriented(full)
+        size = oriented.size
     else:
         data = STRIPPERS[img.format](raw)
-    return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=img.width,
-                          height=img.height, captured_at=captured_at, gps=gps)
+    return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=size[0],
+                          height=size[1], captured_at=captured_at, gps=gps, preview=_preview(img))
 
 
 def make_derivative(data: bytes, max_side: int, quality: int = 82) -> bytes:
@@ -64,18 +72,16 @@ def make_derivative(data: bytes, max_side: int, quality: int = 82) -> bytes:
         return out.getvalue()
 
 
-def fit_within(data: bytes, width: int, height: int) -> bytes:
-    """A JPEG that fits in width × height (WeChat's imgSecCheck takes at most 750 × 1334)."""
-    with Image.open(io.BytesIO(data)) as img:
-        img.draft("RGB", (width, height))
-        img = img.convert("RGB")
-        img.thumbnail((width, height))
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=80)
-        return out.getvalue()
+def _preview(img: Image.Image) -> bytes:
+    small = img.convert("RGB")
+    small.thumbnail(PREVIEW_BOX, Image.Resampling.BILINEAR)  # for a content check, speed over finesse
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
-def _open_checked(raw: bytes, max_pixels: int) -> Image.Image:
+def _open_checked(raw: bytes, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
+    """Open and fully decode (JPEGs at reduced scale: every byte is still read, so truncation shows)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -89,11 +95,16 @@ def _open_checked(raw: bytes, max_pixels: int) -> Image.Image:
         if img.width * img.height > max_pixels:
             raise errors.PhotoTooManyPixels(details={"width": img.width, "height": img.height,
                                                      "max_pixels": max_pixels})
+        size = img.size
+        if img.format == "JPEG":
+            scale = min(1.0, PREVIEW_BOX[0] / size[0], PREVIEW_BOX[1] / size[1])
+            # DCT scaling to the preview's size: a fraction of the cost of a full-size decode
+            img.draft("RGB", (max(1, int(size[0] * scale)), max(1, int(size[1] * scale))))
         try:
-            img.load()  # full decode: catches truncated and corrupt files before anything is stored
+            img.load()  # decode the whole stream: catches truncated and corrupt files before anything is stored
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise errors.PhotoCorrupt() from exc
-    return img
+    return img, size
 
 
 def _reencode_oriented(img: Image.Image) -> tuple[bytes, Image.Image]:

@@ -38,18 +38,10 @@ def add(spec: queues.JobSpec) -> OutboxJob:
     return job
 
 
-def hand_over(job_ids: list[int]) -> int:
-    """Enqueue the given pending outbox rows; returns how many were handed over."""
-    if not job_ids:
-        return 0
+def hand_over(jobs) -> int:
+    """Enqueue outbox rows (ORM objects or selected rows with the same fields); returns how many went."""
     engine = _engine()
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(OutboxJob.__table__).where(
-            OutboxJob.id.in_(job_ids), OutboxJob.handed_over_at.is_(None)).order_by(OutboxJob.id)).all()
-    done = 0
-    for row in rows:
-        done += _hand_over_row(engine, row)
-    return done
+    return sum(_hand_over_row(engine, job) for job in jobs)
 
 
 def sweep(older_than_s: int | None = None) -> int:
@@ -57,9 +49,9 @@ def sweep(older_than_s: int | None = None) -> int:
     age = get_config().OUTBOX_SWEEP_AFTER_S if older_than_s is None else older_than_s
     cutoff = utcnow() - timedelta(seconds=age)
     with _engine().connect() as conn:
-        ids = conn.scalars(sa.select(OutboxJob.id).where(
+        rows = conn.execute(sa.select(OutboxJob.__table__).where(
             OutboxJob.handed_over_at.is_(None), OutboxJob.created_at <= cutoff).order_by(OutboxJob.id).limit(500)).all()
-    return hand_over(list(ids))
+    return hand_over(rows)
 
 
 def pending_count() -> int:
@@ -101,7 +93,7 @@ def _after_commit(session: OrmSession) -> None:
     if jobs:
         # Runs outside the committed transaction: a failure here leaves the rows for the sweep.
         try:
-            hand_over([job.id for job in jobs])
+            hand_over(jobs)  # the committed objects carry every field: no re-read needed
         except Exception:  # noqa: BLE001 - never let a hand-over failure surface as a failed request
             log.exception("outbox hand-over after commit failed")
 

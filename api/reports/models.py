@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, BigId, UTCDateTime, utcnow
 from api.reports.lifecycle import ReportStatus
+from api.timefmt import local
 
 
 class Report(Base):
@@ -21,7 +22,6 @@ class Report(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    report_no: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(sa.String(16), default=ReportStatus.DRAFT)
     description: Mapped[str] = mapped_column(sa.Text)
@@ -40,6 +40,11 @@ class Report(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    @property
+    def report_no(self) -> str:
+        """The number citizens quote: BY + local date of creation + id (derived, so it costs no write)."""
+        return f"BY{local(self.created_at):%Y%m%d}{self.id:07d}"
 
     # Concurrent updates of one report are caught (StaleDataError → 409), never silently overwritten.
     __mapper_args__ = {"version_id_col": version}

@@ -32,7 +32,6 @@ from api.reports.errors import (
 from api.reports.lifecycle import ReportAction, ReportStatus, transition
 from api.reports.models import Report
 from api.reports.status import citizen_status
-from api.timefmt import local
 from api.wechat import errors as wechat_errors
 from api.wechat.client import get_client
 
@@ -64,15 +63,18 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
                     category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
                     coord_system_in=new.coord_system, content_check=verdict, needs_review=verdict != "pass",
                     idempotency_key=new.idempotency_key)
-    try:
-        with Session.begin_nested():
-            Session.add(report)
-    except IntegrityError:
-        existing = queries.by_idempotency_key(reporter.id, new.idempotency_key) if new.idempotency_key else None
-        if existing is None:
-            raise
-        return existing, False  # a concurrent request with the same key won the race
-    report.report_no = f"BY{local(report.created_at):%Y%m%d}{report.id:07d}"
+    if new.idempotency_key:
+        try:
+            with Session.begin_nested():
+                Session.add(report)
+        except IntegrityError:
+            existing = queries.by_idempotency_key(reporter.id, new.idempotency_key)
+            if existing is None:
+                raise
+            return existing, False  # a concurrent request with the same key won the race
+    else:
+        Session.add(report)
+        Session.flush()
     record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
            payload={"content_check": verdict})
     Session.commit()
@@ -189,7 +191,7 @@ def check_text(reporter: User, description: str, address: str | None) -> str:
 
 def check_image(photo: images.ProcessedPhoto) -> str:
     try:
-        passed = get_client().check_image(images.fit_within(photo.data, 750, 1334))
+        passed = get_client().check_image(photo.preview)
     except wechat_errors.WeChatError as exc:
         if not exc.retryable:
             raise

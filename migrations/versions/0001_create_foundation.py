@@ -133,7 +133,6 @@ def upgrade() -> None:
     op.create_index('ix_notifications_user', 'notifications', ['user_id', 'id'], unique=False)
     op.create_table('reports',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('report_no', sa.String(length=24), nullable=True),
     sa.Column('reporter_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -155,7 +154,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_reports_reporter_id_users')),
     sa.ForeignKeyConstraint(['street_code'], ['divisions.code'], name=op.f('fk_reports_street_code_divisions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
-    sa.UniqueConstraint('report_no', name=op.f('uq_reports_report_no')),
     sa.UniqueConstraint('reporter_id', 'idempotency_key', name='uq_reports_reporter_idempotency_key')
     )
     op.create_index('ix_reports_reporter_status', 'reports', ['reporter_id', 'status', 'id'], unique=False)

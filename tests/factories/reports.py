@@ -15,7 +15,6 @@ class DraftReportFactory(BaseFactory):
     description = "人行道上有暴露垃圾"
     lat, lon = 23.1651654, 113.2574717
     coord_system_in = "wgs84"
-    report_no = factory.Sequence(lambda n: f"BY20261124{n:07d}")
 
     class Meta:
         model = Report
