@@ -35,7 +35,7 @@ API_PORT, MOCK_PORT = 18100, 18101
 APPID, SECRET = "wxbench000000001", "bench-secret"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 USERS = 16
-DRAFTS = 400  # 9 photos each at most: room for 3,600 uploads
+DRAFTS = 500  # 9 photos each at most: room for 4,500 uploads
 
 CREATE_LUA = """
 local tokens = {}
@@ -62,15 +62,16 @@ local body = "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"
   "Content-Type: image/jpeg\\r\\n\\r\\n" .. photo .. "\\r\\n--" .. boundary .. "--\\r\\n"
 local i = 0
 local offset = 0
-init = function(args) offset = wrk.thread:get("offset") or 0 end
+local threads = 0
+init = function(args) offset = tonumber(wrk.thread:get("offset")) or 0 end
 request = function()
-  i = i + 1
+  i = i + 1  -- thread k takes drafts k, k+2, k+4 …: each draft gets at most its 9 photos
   local p = pairs_[((i * 2 + offset) %% #pairs_) + 1]
   local headers = {["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
                    ["Authorization"] = "Bearer " .. p[2]}
   return wrk.format("POST", "/reports/" .. p[1] .. "/photos", headers, body)
 end
-setup = function(thread) thread:set("offset", math.random(0, 1)) end
+setup = function(thread) thread:set("offset", threads); threads = threads + 1 end
 """
 
 

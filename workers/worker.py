@@ -8,6 +8,7 @@ retries with backoff fire. The classify queue (a later issue) gets its own non-f
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 
 from rq import Queue, SimpleWorker, Worker
@@ -15,13 +16,19 @@ from rq import Queue, SimpleWorker, Worker
 from api import db
 from api.extensions import get_redis
 from workers.boot import boot
-from workers.queues import QUEUES
+from workers.queues import JOB_PATHS, QUEUES
 
 
 class AppWorker(Worker):
     def main_work_horse(self, job, queue):  # the forked child, before the job runs
         db.dispose_after_fork()
         super().main_work_horse(job, queue)
+
+
+def preload_jobs() -> None:
+    """Import every job module once in the parent, so forked children do not re-import per job."""
+    for path in JOB_PATHS:
+        importlib.import_module(path.rpartition(".")[0])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--simple", action="store_true", help="run jobs in this process (no fork)")
     args = parser.parse_args(argv)
     boot()
+    preload_jobs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in args.queues]

@@ -61,15 +61,18 @@ def process_upload(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedP
                           height=size[1], captured_at=captured_at, gps=gps, preview=_preview(img))
 
 
-def make_derivative(data: bytes, max_side: int, quality: int = 82) -> bytes:
-    """A JPEG no larger than max_side on its longest edge (decoding at reduced scale when possible)."""
+def make_derivatives(data: bytes, sides: tuple[int, ...], quality: int = 82) -> list[bytes]:
+    """JPEGs no larger than each side on their longest edge, in the order asked, from one decode."""
     with Image.open(io.BytesIO(data)) as img:
-        img.draft("RGB", (max_side, max_side))
-        img = img.convert("RGB")
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        img.draft("RGB", (max(sides), max(sides)))
+        current = img.convert("RGB")
+    by_side = {}
+    for side in sorted(set(sides), reverse=True):  # shrink step by step from the largest
+        current.thumbnail((side, side), Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        img.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
-        return out.getvalue()
+        current.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        by_side[side] = out.getvalue()
+    return [by_side[side] for side in sides]
 
 
 def _preview(img: Image.Image) -> bytes:

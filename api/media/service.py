@@ -55,8 +55,9 @@ def make_derivatives(media_id: int) -> Media | None:
     if media is None or (media.display_key and media.thumb_key):
         return media
     original = get_storage().get(media.storage_key)
-    for side, attr in ((DISPLAY_SIDE, "display_key"), (THUMB_SIDE, "thumb_key")):
-        data = images.make_derivative(original, side)
+    sides = (DISPLAY_SIDE, THUMB_SIDE)
+    for side, attr, data in zip(sides, ("display_key", "thumb_key"), images.make_derivatives(original, sides),
+                                strict=True):
         key = f"derived/{media.id % 1000:03d}/{media.id}-{side}.jpg"  # re-running overwrites: idempotent
         get_storage().put(key, data, "image/jpeg")
         setattr(media, attr, key)

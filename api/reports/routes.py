@@ -22,6 +22,7 @@ from api.reports.schemas import (
     ReasonSchema,
     ReportDetailSchema,
     ReportPageSchema,
+    ReportSchema,
     RequiredReasonSchema,
     StaffReportPageSchema,
     StaffReportSchema,
@@ -63,8 +64,8 @@ class Reports(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(CreateReportSchema)
-    @blp.response(201, ReportDetailSchema)
-    @blp.alt_response(200, schema=ReportDetailSchema, description="Repeated Idempotency-Key: the original report")
+    @blp.response(201, ReportSchema)
+    @blp.alt_response(200, schema=ReportSchema, description="Repeated Idempotency-Key: the original report")
     @blp.errors(400, 422, 503)
     def post(self, headers, body):
         """Start a report (a draft): description, location, optional category and address
@@ -79,7 +80,7 @@ class Reports(MethodView):
                                 address_text=body.get("address_text"),
                                 idempotency_key=headers.get("idempotency_key"))
         report, created = service.create_draft(current_user(), new)
-        return report_view(report, _base_url(), timeline=True), 201 if created else 200
+        return report_view(report, _base_url()), 201 if created else 200
 
 
 @blp.route("/<int:report_id>")

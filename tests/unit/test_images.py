@@ -90,7 +90,10 @@ def test_size_limit_is_checked_before_decoding():
         images.process_upload(b"\xff\xd8" + b"\0" * 100, max_bytes=50, max_pixels=10)
 
 
-def test_derivative_fits_the_box():
-    data = images.make_derivative(jpeg(4000, 3000, pattern=False), 1280)
-    with Image.open(io.BytesIO(data)) as img:
-        assert max(img.size) == 1280 and img.format == "JPEG"
+def test_derivatives_fit_their_boxes():
+    display, thumb = images.make_derivatives(jpeg(4000, 3000, pattern=False), (1280, 320))
+    for data, side in ((display, 1280), (thumb, 320)):
+        with Image.open(io.BytesIO(data)) as img:
+            assert max(img.size) == side and img.format == "JPEG"
+    small, big = images.make_derivatives(jpeg(2000, 1000, pattern=False), (320, 1280))
+    assert Image.open(io.BytesIO(small)).size == (320, 160) and Image.open(io.BytesIO(big)).size == (1280, 640)
