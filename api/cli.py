@@ -35,6 +35,19 @@ def register(app: Flask) -> None:
         Session.commit()
         click.echo(f"{count} divisions loaded")
 
+    @app.cli.command("calendar-import")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--source", required=True, help="where the data comes from (the notice)")
+    def calendar_import(csv_file: str, source: str):
+        """Import a year of holidays and 调休 workdays (CSV date,kind,name)."""
+        from api.calendar.service import CalendarDataError, import_years
+
+        try:
+            years = import_years(open(csv_file, encoding="utf-8").read(), source)
+        except CalendarDataError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"imported {', '.join(map(str, years))}")
+
     @app.cli.command("create-staff")
     @click.argument("username")
     @click.option("--role", "roles", multiple=True, required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from api.calendar import service as calendar
 from api.db import Session
 from api.identity import service as identity
 from api.identity.models import User
@@ -28,6 +29,7 @@ DEMO_STAFF = {
 
 def seed_demo(password: str) -> list[str]:
     """Idempotent: load divisions and demo organisation, create missing demo staff; returns usernames created."""
+    calendar.load_shipped()
     org_service.load_divisions()
     org_service.load_demo_organisation()
     created = []
