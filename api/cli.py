@@ -48,6 +48,20 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"imported {', '.join(map(str, years))}")
 
+    @app.cli.command("grids-import")
+    @click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False))
+    def grids_import(geojson_file: str):
+        """Import unit grids from a GeoJSON FeatureCollection (properties.code = 15-digit grid code)."""
+        import json
+
+        from api.organisation.grids import GridImportError, import_geojson
+
+        try:
+            count = import_geojson(json.loads(open(geojson_file, encoding="utf-8").read()))
+        except (GridImportError, json.JSONDecodeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{count} grids imported")
+
     @app.cli.command("create-staff")
     @click.argument("username")
     @click.option("--role", "roles", multiple=True, required=True)

@@ -1,16 +1,19 @@
-"""Demo data for `make run`: Baiyun's official divisions, flagged demo communities, departments, staff."""
+"""Demo data for `make run`: calendar, official divisions, flagged demo communities and grid, departments, staff."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
+from api.config import get_config
 from api.db import Session
 from api.identity import service as identity
 from api.identity.models import User
 from api.identity.roles import Role
+from api.organisation import grids
 from api.organisation import queries as organisation
 from api.organisation import service as org_service
+from api.organisation.models import UnitGrid
 
 SANYUANLI = "440111002000"
 
@@ -32,6 +35,9 @@ def seed_demo(password: str) -> list[str]:
     calendar.load_shipped()
     org_service.load_divisions()
     org_service.load_demo_organisation()
+    if not Session.scalar(sa.select(sa.func.count()).select_from(UnitGrid)):
+        streets = [s.code for s in organisation.streets()]
+        grids.import_geojson(grids.demo_grid(get_config().DISTRICT_BBOX, streets), demo=True)
     created = []
     for username, (roles, name, street, dept_code) in DEMO_STAFF.items():
         if Session.scalar(sa.select(User.id).where(User.username == username)):

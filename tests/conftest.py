@@ -18,6 +18,7 @@ from api import create_app, db, extensions
 from api.config import Config, init_config
 from api.media.storage import set_storage
 from api.migrate import upgrade
+from api.organisation import grids
 from api.wechat.client import reset_client
 from miniprogram_mock.server import MockServer
 
@@ -70,6 +71,7 @@ def activate(config: Config) -> None:
     extensions.init_redis(config.REDIS_URL)
     reset_client()
     set_storage(None)
+    grids.invalidate()
 
 
 @pytest.fixture(autouse=True)

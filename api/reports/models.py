@@ -32,6 +32,7 @@ class Report(Base):
     lon: Mapped[float] = mapped_column(sa.Float)
     coord_system_in: Mapped[str] = mapped_column(sa.String(8))
     street_code: Mapped[str | None] = mapped_column(sa.ForeignKey("divisions.code"))
+    grid_code: Mapped[str | None] = mapped_column(sa.ForeignKey("unit_grids.code"))
     content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
     needs_review: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
