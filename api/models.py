@@ -8,3 +8,5 @@ from api.notifications import models as notifications  # noqa: F401
 from api.organisation import models as organisation  # noqa: F401
 from api.outbox import models as outbox  # noqa: F401
 from api.reports import models as reports  # noqa: F401
+from api.routing import models as routing  # noqa: F401
+from api.taxonomy import models as taxonomy  # noqa: F401

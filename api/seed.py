@@ -14,6 +14,8 @@ from api.organisation import grids
 from api.organisation import queries as organisation
 from api.organisation import service as org_service
 from api.organisation.models import UnitGrid
+from api.routing import service as routing
+from api.taxonomy import service as taxonomy
 
 SANYUANLI = "440111002000"
 
@@ -35,6 +37,8 @@ def seed_demo(password: str) -> list[str]:
     calendar.load_shipped()
     org_service.load_divisions()
     org_service.load_demo_organisation()
+    taxonomy.load_national()
+    routing.load_demo_rules()
     if not Session.scalar(sa.select(sa.func.count()).select_from(UnitGrid)):
         streets = [s.code for s in organisation.streets()]
         grids.import_geojson(grids.demo_grid(get_config().DISTRICT_BBOX, streets), demo=True)

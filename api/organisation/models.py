@@ -27,6 +27,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="district")  # district | street_office
     # The street a street-level unit belongs to (e.g. a street's 执法中队); NULL for district departments.
     division_code: Mapped[str | None] = mapped_column(sa.ForeignKey("divisions.code"))
 

@@ -28,7 +28,22 @@ def load_divisions() -> int:
         Session.merge(Division(code=row["code"], name=row["name"], kind=row["kind"], parent_code=parent,
                                is_demo=False, source=DIVISIONS_SOURCE))
         Session.flush()
+        if row["kind"] in ("street", "town"):
+            _ensure_street_office(row["code"], row["name"])
     return len(rows)
+
+
+def street_office_code(street_code: str) -> str:
+    return f"street-{street_code[6:9]}"
+
+
+def _ensure_street_office(street_code: str, street_name: str) -> None:
+    """Every street/town has its office: the owner of last resort for its territory (属地兜底)."""
+    code = street_office_code(street_code)
+    if not Session.query(Department).filter_by(code=code).first():
+        suffix = "办事处" if street_name.endswith("街道") else "人民政府"
+        Session.add(Department(code=code, name=f"{street_name}{suffix}", kind="street_office",
+                               division_code=street_code))
 
 
 def load_demo_organisation(communities_per_street: int = 2) -> None:

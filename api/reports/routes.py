@@ -12,7 +12,7 @@ from api.media.errors import PhotoMissing, PhotoTooLarge
 from api.reports import categories, queries, service
 from api.reports.present import photo_view, report_view
 from api.reports.schemas import (
-    CategorySchema,
+    CitizenCategorySchema,
     CreateReportSchema,
     IdempotencyHeaderSchema,
     ListArgsSchema,
@@ -42,7 +42,7 @@ def _base_url() -> str:
 @blp.route("/categories")
 class Categories(MethodView):
     @public
-    @blp.response(200, CategorySchema(many=True))
+    @blp.response(200, CitizenCategorySchema(many=True))
     def get(self):
         """The category list the mini-program offers"""
         return list(categories.CATEGORIES)

@@ -117,7 +117,7 @@ class StaffReportPageSchema(ReportPageSchema):
     items = ma.fields.List(ma.fields.Nested(StaffReportSchema))
 
 
-class CategorySchema(ma.Schema):
+class CitizenCategorySchema(ma.Schema):
     key = ma.fields.String()
     label = ma.fields.String()
     gbt_hints = ma.fields.List(ma.fields.String())

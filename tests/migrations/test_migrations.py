@@ -21,6 +21,7 @@ def test_one_head_and_sequential_numbered_ids(config):
     revisions = list(reversed(list(script.walk_revisions())))
     for number, revision in enumerate(revisions, start=1):
         assert re.fullmatch(rf"{number:04d}_[a-z0-9_]+", revision.revision)
+        assert len(revision.revision) <= 32  # alembic_version.version_num is VARCHAR(32)
         assert (MIGRATIONS_DIR / "versions" / f"{revision.revision}.py").exists()  # id = file stem
 
 
