@@ -5,9 +5,10 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.identity import routes as identity
     from api.media import routes as media
     from api.notifications import routes as notifications
+    from api.organisation import routes as organisation
     from api.reports import routes as reports
     from api.routing import routes as routing
     from api.taxonomy import routes as taxonomy
 
     return (identity.blp, identity.me_blp, reports.blp, reports.staff_blp, media.blp, notifications.blp,
-            taxonomy.blp, routing.blp)
+            identity.staff_blp, organisation.blp, taxonomy.blp, routing.blp)

@@ -1,6 +1,6 @@
 """Identity errors, named as facts."""
 
-from api.errors import Forbidden, TooManyRequests, Unauthorized
+from api.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 
 
 class TokenMissing(Unauthorized):
@@ -29,3 +29,19 @@ class OutOfScope(Forbidden):
 
 class LoginRateLimited(TooManyRequests):
     code, message = "LOGIN_RATE_LIMITED", "Too many login attempts; try again later."
+
+
+class UnknownScope(BadRequest):
+    code, message = "UNKNOWN_SCOPE", "The scope must be a street/town code or a department code that exists."
+
+
+class UsernameTaken(Conflict):
+    code, message = "USERNAME_TAKEN", "This username is taken."
+
+
+class StaffNotFound(NotFound):
+    code, message = "STAFF_NOT_FOUND", "No such staff member."
+
+
+class NotFieldStaff(Forbidden):
+    code, message = "NOT_FIELD_STAFF", "Only field staff report positions."

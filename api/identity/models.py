@@ -55,3 +55,15 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+class FieldPosition(Base):
+    """A field staff member's last reported position (WGS-84) and duty state."""
+
+    __tablename__ = "field_positions"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
+    on_duty: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

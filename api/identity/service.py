@@ -12,7 +12,7 @@ from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.identity import ratelimit, tokens
-from api.identity.errors import AccountDisabled, BadCredentials, LoginRateLimited
+from api.identity.errors import AccountDisabled, BadCredentials, LoginRateLimited, StaffNotFound, UsernameTaken
 from api.identity.models import User, UserRole
 from api.identity.roles import STAFF_ROLES, Role
 from api.wechat.client import get_client
@@ -107,3 +107,32 @@ def _issue(user: User) -> LoginResult:
     config = get_config()
     token, ttl = tokens.issue(user.id, user.kind, config.SECRET_KEY, config.ACCESS_TOKEN_TTL_S)
     return LoginResult(user=user, access_token=token, expires_in=ttl)
+
+
+def list_staff() -> list[User]:
+    return list(Session.scalars(sa.select(User).where(User.kind == "staff").order_by(User.username)))
+
+
+def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, is_active: bool | None = None) -> User:
+    user = Session.get(User, user_id, with_for_update=True)
+    if user is None or user.kind != "staff":
+        raise StaffNotFound()
+    changes: dict = {}
+    if roles is not None and roles != user.roles:
+        user.role_rows = [UserRole(role=str(r)) for r in sorted(roles)]
+        changes["roles"] = sorted(str(r) for r in roles)
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        changes["is_active"] = is_active
+    if changes:
+        record("user", user.id, "staff_updated", actor, payload=changes)
+    Session.commit()
+    return user
+
+
+def add_staff(username: str, password: str, roles: set[Role], actor: Actor, **scope) -> User:
+    if Session.scalar(sa.select(User.id).where(User.username == username)):
+        raise UsernameTaken(details={"username": username})
+    user = create_staff(username, password, roles, actor=actor, **scope)
+    Session.commit()
+    return user

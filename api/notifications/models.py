@@ -50,3 +50,19 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffNotice(Base):
+    """An in-app inbox notice for staff (staff have no subscribe-message quota)."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (sa.Index("ix_staff_notices_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))  # new_work | returned | escalated | verification_task …
+    subject_type: Mapped[str] = mapped_column(sa.String(32))
+    subject_id: Mapped[int] = mapped_column(sa.BigInteger)
+    message: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,11 +4,20 @@ from flask.views import MethodView
 
 from api.extensions import Blueprint
 from api.identity.access import current_user, requires
-from api.identity.roles import Role
-from api.notifications import service
-from api.notifications.schemas import AcceptedTemplatesSchema, NotificationSchema, SubscriptionSchema
+from api.identity.roles import STAFF_ROLES, Role
+from api.notifications import inbox, service
+from api.notifications.schemas import (
+    AcceptedTemplatesSchema,
+    InboxArgsSchema,
+    InboxPageSchema,
+    MarkedSchema,
+    NotificationSchema,
+    SubscriptionSchema,
+    UnreadSchema,
+)
 
-blp = Blueprint("notifications", __name__, url_prefix="/me", description="Subscribe messages to the citizen")
+blp = Blueprint("notifications", __name__, url_prefix="/me",
+                description="Subscribe messages to citizens; the staff inbox")
 
 
 @blp.route("/subscriptions")
@@ -38,3 +47,47 @@ class Notifications(MethodView):
     def get(self):
         """The caller's latest notifications with their delivery state"""
         return service.list_for_user(current_user().id)
+
+
+STAFF = tuple(STAFF_ROLES)
+
+
+@blp.route("/inbox")
+class Inbox(MethodView):
+    @requires(*STAFF)
+    @blp.arguments(InboxArgsSchema, location="query")
+    @blp.response(200, InboxPageSchema)
+    @blp.errors(400)
+    def get(self, args):
+        """My inbox (new work, returns, escalations), newest first, with the unread count"""
+        items, total, unread = inbox.list_for(current_user().id, args["unread"], args["page"], args["page_size"])
+        return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total,
+                "unread": unread}
+
+
+@blp.route("/inbox/unread-count")
+class InboxUnread(MethodView):
+    @requires(*STAFF)
+    @blp.response(200, UnreadSchema)
+    def get(self):
+        """How many notices I have not read (for the badge)"""
+        return {"unread": inbox.unread_count(current_user().id)}
+
+
+@blp.route("/inbox/<int:notice_id>/read")
+class InboxRead(MethodView):
+    @requires(*STAFF)
+    @blp.response(200, MarkedSchema)
+    @blp.errors(404)
+    def post(self, notice_id: int):
+        """Mark one notice read"""
+        return {"marked": inbox.mark_read(current_user().id, notice_id)}
+
+
+@blp.route("/inbox/read-all")
+class InboxReadAll(MethodView):
+    @requires(*STAFF)
+    @blp.response(200, MarkedSchema)
+    def post(self):
+        """Mark every notice read"""
+        return {"marked": inbox.mark_read(current_user().id)}

@@ -29,3 +29,35 @@ class NotificationSchema(ma.Schema):
     last_error = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
     finished_at = LocalDateTime(allow_none=True)
+
+
+class InboxArgsSchema(ma.Schema):
+    unread = ma.fields.Boolean(load_default=False)
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class StaffNoticeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    subject_type = ma.fields.String()
+    subject_id = ma.fields.Integer()
+    message = ma.fields.String()
+    created_at = LocalDateTime()
+    read_at = LocalDateTime(allow_none=True)
+
+
+class InboxPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StaffNoticeSchema))
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+    total = ma.fields.Integer()
+    unread = ma.fields.Integer()
+
+
+class UnreadSchema(ma.Schema):
+    unread = ma.fields.Integer()
+
+
+class MarkedSchema(ma.Schema):
+    marked = ma.fields.Integer()

@@ -6,6 +6,8 @@ import csv
 from importlib import resources
 
 from api.db import Session
+from api.errors import Conflict
+from api.events.service import Actor, record
 from api.organisation.models import Department, Division
 
 DIVISIONS_SOURCE = "NBS 统计用区划代码 2023 (see api/organisation/data/SOURCES.md)"
@@ -57,3 +59,18 @@ def load_demo_organisation(communities_per_street: int = 2) -> None:
         if not Session.query(Department).filter_by(code=code).first():
             Session.add(Department(code=code, name=name))
     Session.flush()
+
+
+class DepartmentExists(Conflict):
+    code, message = "DEPARTMENT_EXISTS", "A department with this code exists."
+
+
+def add_department(code: str, name: str, actor: Actor) -> Department:
+    if Session.query(Department).filter_by(code=code).first():
+        raise DepartmentExists(details={"code": code})
+    department = Department(code=code, name=name, kind="district")
+    Session.add(department)
+    Session.flush()
+    record("department", department.id, "department_added", actor, payload={"code": code, "name": name})
+    Session.commit()
+    return department
