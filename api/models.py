@@ -10,3 +10,4 @@ from api.outbox import models as outbox  # noqa: F401
 from api.reports import models as reports  # noqa: F401
 from api.routing import models as routing  # noqa: F401
 from api.taxonomy import models as taxonomy  # noqa: F401
+from api.work_orders import models as work_orders  # noqa: F401

@@ -1,4 +1,4 @@
-"""Periodic work: hand over outbox jobs left behind, purge stale drafts. `python -m workers.schedule`."""
+"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation. `python -m workers.schedule`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import time
 from api.db import Session
 from api.outbox import service as outbox
 from api.reports import service as reports
+from api.work_orders import service as work_orders
 from workers.boot import boot
 
 log = logging.getLogger(__name__)
 
-PERIODS_S = {"outbox_sweep": 5, "purge_drafts": 600}
+PERIODS_S = {"outbox_sweep": 5, "purge_drafts": 600, "overdue_scan": 60}
 
 
 def run_once(name: str) -> int:
@@ -22,6 +23,8 @@ def run_once(name: str) -> int:
             return outbox.sweep()
         if name == "purge_drafts":
             return reports.purge_stale_drafts()
+        if name == "overdue_scan":
+            return work_orders.scan_overdue()
         raise ValueError(name)
     finally:
         Session.remove()

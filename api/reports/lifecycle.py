@@ -10,25 +10,19 @@ from api.reports.errors import IllegalReportTransition
 
 class ReportStatus(StrEnum):
     DRAFT = "draft"
-    SUBMITTED = "submitted"  # 待受理: waiting at the intake desk
-    ACCEPTED = "accepted"  # 已立案
-    REJECTED = "rejected"  # 不予立案 (end)
+    SUBMITTED = "submitted"  # on a case: the case engine (api/work_orders) carries it from here
     WITHDRAWN = "withdrawn"  # 已撤回 (end)
 
 
 class ReportAction(StrEnum):
     SUBMIT = "submit"
     WITHDRAW = "withdraw"
-    ACCEPT = "accept"
-    REJECT = "reject"
 
 
-# (from, action) → (to, actor types allowed). Staff actions are further limited by role at the route.
+# (from, action) → (to, actor types allowed). Acceptance, dispatch and closing happen on the case.
 TRANSITIONS: dict[tuple[ReportStatus, ReportAction], tuple[ReportStatus, frozenset[str]]] = {
     (ReportStatus.DRAFT, ReportAction.SUBMIT): (ReportStatus.SUBMITTED, frozenset({"citizen"})),
     (ReportStatus.SUBMITTED, ReportAction.WITHDRAW): (ReportStatus.WITHDRAWN, frozenset({"citizen"})),
-    (ReportStatus.SUBMITTED, ReportAction.ACCEPT): (ReportStatus.ACCEPTED, frozenset({"staff", "system"})),
-    (ReportStatus.SUBMITTED, ReportAction.REJECT): (ReportStatus.REJECTED, frozenset({"staff"})),
 }
 
 

@@ -1,17 +1,22 @@
-"""Turn reports into the dicts the schemas dump (links and coordinates need the request's base URL)."""
+"""Turn reports into the dicts the schemas dump (links and coordinates need the request's base URL).
+
+The case a report is on is passed in by the caller (the routes ask the case engine), so this domain
+needs no import of it.
+"""
 
 from __future__ import annotations
 
 from api import geo
 from api.events.service import history
 from api.media import service as media
+from api.media.models import MediaKind
 from api.reports import categories
 from api.reports.models import Report
-from api.reports.status import TIMELINE_ACTIONS, citizen_status
+from api.reports.status import CASE_TIMELINE, REPORT_TIMELINE, TIMELINE_ACTIONS, citizen_status
 
 
-def report_view(report: Report, base_url: str, *, timeline: bool = False, staff: bool = False) -> dict:
-    status = citizen_status(report)
+def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False, staff: bool = False) -> dict:
+    status = citizen_status(report, case.status if case is not None else None)
     category = categories.BY_KEY.get(report.category_hint or "")
     glat, glon = geo.wgs84_to_gcj02(report.lat, report.lon)
     view = {
@@ -22,9 +27,14 @@ def report_view(report: Report, base_url: str, *, timeline: bool = False, staff:
                      "gcj02": {"lat": round(glat, 7), "lon": round(glon, 7)}},
         "created_at": report.created_at, "submitted_at": report.submitted_at,
         "photos": [photo_view(m, base_url) for m in media.list_for("report", report.id)],
+        "case_no": case.case_no if case is not None else None,
     }
+    if case is not None and status.code == "resolved":
+        view["result"] = {"text": case.result_text, "closed_at": case.closed_at,
+                          "photos": [photo_view(m, base_url)
+                                     for m in media.list_for("case", case.id, MediaKind.AFTER_PHOTO)]}
     if timeline:
-        view["timeline"] = timeline_of(report)
+        view["timeline"] = timeline_of(report, case)
     if staff:
         view.update(internal_status=report.status, reporter_id=report.reporter_id, needs_review=report.needs_review,
                     content_check=report.content_check, street_code=report.street_code)
@@ -36,6 +46,10 @@ def photo_view(item, base_url: str) -> dict:
             "captured_at": item.captured_at, "urls": media.links(item, base_url)}
 
 
-def timeline_of(report: Report) -> list[dict]:
+def timeline_of(report: Report, case=None) -> list[dict]:
+    events = history("report", report.id, REPORT_TIMELINE)
+    if case is not None:
+        events += history("case", case.id, CASE_TIMELINE)
+    events.sort(key=lambda e: (e.created_at, e.id))
     return [{"action": e.action, "label": TIMELINE_ACTIONS[e.action], "at": e.created_at, "reason": e.reason}
-            for e in history("report", report.id, tuple(TIMELINE_ACTIONS))]
+            for e in events]

@@ -1,4 +1,4 @@
-"""Citizen snap-and-report endpoints and the intake clerk's triage desk."""
+"""Citizen snap-and-report endpoints: draft, photos, submit, track, withdraw, reopen, rate."""
 
 from __future__ import annotations
 
@@ -15,24 +15,21 @@ from api.reports.schemas import (
     CitizenCategorySchema,
     CreateReportSchema,
     IdempotencyHeaderSchema,
-    ListArgsSchema,
     MyReportsArgsSchema,
     PhotoSchema,
     PhotoUploadSchema,
+    RatingOutSchema,
+    RatingSchema,
     ReasonSchema,
     ReportDetailSchema,
     ReportPageSchema,
     ReportSchema,
     RequiredReasonSchema,
-    StaffReportPageSchema,
-    StaffReportSchema,
 )
-from api.reports.status import report_statuses_for
+from api.work_orders import queries as case_queries
+from api.work_orders import service as case_service
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen snap-and-report")
-staff_blp = Blueprint("triage", __name__, url_prefix="/triage", description="Intake desk: submitted reports")
-
-TRIAGE_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE, Role.ADMIN)
 
 
 def _base_url() -> str:
@@ -56,9 +53,12 @@ class Reports(MethodView):
     @blp.errors(400)
     def get(self, args):
         """My reports, newest first, optionally filtered by status"""
-        statuses = report_statuses_for(args["status"]) if args.get("status") else None
-        items, total = queries.page_of(queries.mine(current_user().id, statuses), args["page"], args["page_size"])
-        return {"items": [report_view(r, _base_url()) for r in items], "page": args["page"],
+        query = queries.mine(current_user().id, None)
+        if args.get("status"):
+            query = case_queries.filter_by_citizen_status(query, args["status"])
+        items, total = queries.page_of(query, args["page"], args["page_size"])
+        cases = case_queries.cases_of_reports([r.id for r in items])
+        return {"items": [report_view(r, _base_url(), case=cases.get(r.id)) for r in items], "page": args["page"],
                 "page_size": args["page_size"], "total": total}
 
     @requires(Role.CITIZEN)
@@ -89,8 +89,9 @@ class ReportById(MethodView):
     @blp.response(200, ReportDetailSchema)
     @blp.errors(404)
     def get(self, report_id: int):
-        """One of my reports with its photos and timeline"""
-        return report_view(queries.get_own(current_user().id, report_id), _base_url(), timeline=True)
+        """One of my reports with its photos, timeline and, once resolved, the result to rate"""
+        report = queries.get_own(current_user().id, report_id)
+        return report_view(report, _base_url(), case=case_queries.case_of_report(report.id), timeline=True)
 
 
 @blp.route("/<int:report_id>/photos")
@@ -140,8 +141,9 @@ class ReportSubmit(MethodView):
     @blp.response(200, ReportDetailSchema)
     @blp.errors(400, 404, 409)
     def post(self, report_id: int):
-        """Submit a draft (at least one photo); the citizen is notified that it was received"""
-        return report_view(service.submit(current_user(), report_id), _base_url(), timeline=True)
+        """Submit a draft (at least one photo): a case is opened and the citizen told it was received"""
+        report, case = case_service.submit_report(current_user(), report_id)
+        return report_view(report, _base_url(), case=case, timeline=True)
 
 
 @blp.route("/<int:report_id>/withdraw")
@@ -151,53 +153,30 @@ class ReportWithdraw(MethodView):
     @blp.response(200, ReportDetailSchema)
     @blp.errors(400, 404, 409)
     def post(self, body, report_id: int):
-        """Withdraw a submitted report (until staff accept it)"""
-        report = service.withdraw(current_user(), report_id, body.get("reason"))
-        return report_view(report, _base_url(), timeline=True)
+        """Withdraw a submitted report (until staff accept its case)"""
+        report, case = case_service.withdraw_report(current_user(), report_id, body.get("reason"))
+        return report_view(report, _base_url(), case=case, timeline=True)
 
 
-@staff_blp.route("/reports")
-class TriageQueue(MethodView):
-    @requires(*TRIAGE_ROLES)
-    @staff_blp.arguments(ListArgsSchema, location="query")
-    @staff_blp.response(200, StaffReportPageSchema)
-    @staff_blp.errors(400)
-    def get(self, args):
-        """Submitted reports waiting for acceptance, newest first, within the caller's scope"""
-        items, total = queries.page_of(queries.triage_queue(current_user()), args["page"], args["page_size"])
-        return {"items": [report_view(r, _base_url(), staff=True) for r in items], "page": args["page"],
-                "page_size": args["page_size"], "total": total}
-
-
-@staff_blp.route("/reports/<int:report_id>")
-class TriageReport(MethodView):
-    @requires(*TRIAGE_ROLES)
-    @staff_blp.response(200, StaffReportSchema)
-    @staff_blp.errors(404)
-    def get(self, report_id: int):
-        """A submitted report with its photos and timeline"""
-        return report_view(queries.get_for_staff(current_user(), report_id), _base_url(), timeline=True, staff=True)
-
-
-@staff_blp.route("/reports/<int:report_id>/accept")
-class TriageAccept(MethodView):
-    @requires(Role.INTAKE_CLERK, Role.ADMIN)
-    @staff_blp.arguments(ReasonSchema)
-    @staff_blp.response(200, StaffReportSchema)
-    @staff_blp.errors(400, 404, 409)
+@blp.route("/<int:report_id>/reopen")
+class ReportReopen(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(400, 404, 409)
     def post(self, body, report_id: int):
-        """Accept (立案) a submitted report; the reporter is notified"""
-        report = service.accept(current_user(), report_id, body.get("reason"))
-        return report_view(report, _base_url(), timeline=True, staff=True)
+        """Reopen a resolved report within 7 days of closing, with a reason"""
+        case = case_service.reopen(current_user(), report_id, body["reason"])
+        report = queries.get_own(current_user().id, report_id)
+        return report_view(report, _base_url(), case=case, timeline=True)
 
 
-@staff_blp.route("/reports/<int:report_id>/reject")
-class TriageReject(MethodView):
-    @requires(Role.INTAKE_CLERK, Role.ADMIN)
-    @staff_blp.arguments(RequiredReasonSchema)
-    @staff_blp.response(200, StaffReportSchema)
-    @staff_blp.errors(400, 404, 409)
+@blp.route("/<int:report_id>/rating")
+class ReportRating(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingOutSchema)
+    @blp.errors(400, 404, 409)
     def post(self, body, report_id: int):
-        """Refuse (不予立案) a submitted report with a reason; the reporter is notified"""
-        report = service.reject(current_user(), report_id, body["reason"])
-        return report_view(report, _base_url(), timeline=True, staff=True)
+        """Rate the result (1–5, with a comment) once the case is resolved; once per report"""
+        return case_service.rate(current_user(), report_id, body["score"], body.get("comment"))

@@ -43,6 +43,17 @@ class RequiredReasonSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 
+class RatingSchema(ma.Schema):
+    score = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    comment = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class RatingOutSchema(RatingSchema):
+    id = ma.fields.Integer()
+    case_id = ma.fields.Integer()
+    created_at = LocalDateTime()
+
+
 class ListArgsSchema(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -79,9 +90,16 @@ class TimelineEntrySchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
 
 
+class ResultSchema(ma.Schema):
+    text = ma.fields.String(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), metadata={"description": "After-photos"})
+
+
 class ReportSchema(ma.Schema):
     id = ma.fields.Integer()
     report_no = ma.fields.String()
+    case_no = ma.fields.String(allow_none=True)
     status = ma.fields.String(metadata={"description": "Citizen-facing status code"})
     status_label = ma.fields.String()
     description = ma.fields.String()
@@ -96,6 +114,7 @@ class ReportSchema(ma.Schema):
 
 class ReportDetailSchema(ReportSchema):
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
+    result = ma.fields.Nested(ResultSchema, metadata={"description": "Once resolved: what was done, after-photos"})
 
 
 class StaffReportSchema(ReportDetailSchema):

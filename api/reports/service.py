@@ -1,4 +1,4 @@
-"""Report use cases: create a draft, attach/remove photos, submit, withdraw, accept, reject, purge drafts."""
+"""Report use cases: create a draft, attach/remove photos, mark submitted/withdrawn, notify, purge drafts."""
 
 from __future__ import annotations
 
@@ -25,14 +25,13 @@ from api.reports.errors import (
     LocationOutsideDistrict,
     PhotoNotFound,
     PhotoRequired,
-    ReasonRequired,
     ReportNotDraft,
     TooManyPhotos,
     UnknownCategory,
 )
 from api.reports.lifecycle import ReportAction, ReportStatus, transition
 from api.reports.models import Report
-from api.reports.status import citizen_status
+from api.reports.status import CitizenStatus
 from api.wechat import errors as wechat_errors
 from api.wechat.client import get_client
 
@@ -119,39 +118,18 @@ def remove_photo(reporter: User, report_id: int, media_id: int) -> None:
     Session.commit()
 
 
-def submit(reporter: User, report_id: int) -> Report:
+def mark_submitted(reporter: User, report_id: int) -> Report:
+    """Draft → submitted in the caller's transaction (the case engine opens the case and commits)."""
     report = queries.get_own(reporter.id, report_id, for_update=True)
     if report.status == ReportStatus.DRAFT and media.count_for("report", report.id) == 0:
         raise PhotoRequired()
     transition(report, ReportAction.SUBMIT, Actor("citizen", reporter.id))
     report.submitted_at = utcnow()
-    _notify_reporter(report, remark="您的反映已收到，我们会尽快处理")
-    Session.commit()
     return report
 
 
-def withdraw(reporter: User, report_id: int, reason: str | None = None) -> Report:
-    report = queries.get_own(reporter.id, report_id, for_update=True)
+def mark_withdrawn(reporter: User, report: Report, reason: str | None) -> Report:
     transition(report, ReportAction.WITHDRAW, Actor("citizen", reporter.id), reason=reason)
-    Session.commit()
-    return report
-
-
-def accept(staff: User, report_id: int, note: str | None = None) -> Report:
-    report = queries.get_for_staff(staff, report_id, for_update=True)
-    transition(report, ReportAction.ACCEPT, Actor("staff", staff.id), reason=note)
-    _notify_reporter(report, remark=note or "已立案，将派遣处置")
-    Session.commit()
-    return report
-
-
-def reject(staff: User, report_id: int, reason: str) -> Report:
-    if not reason or not reason.strip():
-        raise ReasonRequired()
-    report = queries.get_for_staff(staff, report_id, for_update=True)
-    transition(report, ReportAction.REJECT, Actor("staff", staff.id), reason=reason.strip())
-    _notify_reporter(report, remark=reason.strip())
-    Session.commit()
     return report
 
 
@@ -209,8 +187,8 @@ def check_image(photo: images.ProcessedPhoto) -> str:
     return "pass"
 
 
-def _notify_reporter(report: Report, remark: str) -> None:
-    status = citizen_status(report)
+def notify_reporter(report: Report, remark: str, status: CitizenStatus) -> None:
+    """Queue a progress message to the reporter (in the caller's transaction)."""
     category = categories.BY_KEY.get(report.category_hint or "")
     title = category.label if category else report.description
     notifications.queue_report_progress(user_id=report.reporter_id, report_id=report.id, report_no=report.report_no,

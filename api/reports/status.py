@@ -13,31 +13,49 @@ class CitizenStatus:
     label: str  # ≤ 5 Chinese characters: also the `phrase` keyword of the progress message
 
 
-_BY_REPORT_STATUS = {
-    ReportStatus.DRAFT: CitizenStatus("draft", "草稿"),
-    ReportStatus.SUBMITTED: CitizenStatus("received", "已受理"),
-    ReportStatus.ACCEPTED: CitizenStatus("accepted", "已立案"),
-    ReportStatus.REJECTED: CitizenStatus("rejected", "不予立案"),
-    ReportStatus.WITHDRAWN: CitizenStatus("withdrawn", "已撤回"),
+DRAFT = CitizenStatus("draft", "草稿")
+RECEIVED = CitizenStatus("received", "已受理")
+ACCEPTED = CitizenStatus("accepted", "已立案")
+HANDLING = CitizenStatus("handling", "处置中")
+RESOLVED = CitizenStatus("resolved", "已办结")
+REJECTED = CitizenStatus("rejected", "不予立案")
+WITHDRAWN = CitizenStatus("withdrawn", "已撤回")
+
+# Case statuses (api/work_orders/lifecycle.py) as the citizen sees them; named by value so that this
+# module needs no import of the case engine.
+_BY_CASE_STATUS = {
+    "pending": RECEIVED, "verifying": RECEIVED, "awaiting_dispatch": ACCEPTED, "dispatched": HANDLING,
+    "in_progress": HANDLING, "awaiting_check": HANDLING, "deferred": HANDLING, "closed": RESOLVED,
+    "refused": REJECTED, "withdrawn": WITHDRAWN, "merged": HANDLING,
 }
 
-CITIZEN_STATUS_CODES = tuple(s.code for s in _BY_REPORT_STATUS.values())
+CITIZEN_STATUS_CODES = ("draft", "received", "accepted", "handling", "resolved", "rejected", "withdrawn")
 
 
-def citizen_status(report) -> CitizenStatus:
-    """Today derived from the report alone; the work-order engine will derive it from the case."""
-    return _BY_REPORT_STATUS[ReportStatus(report.status)]
+def citizen_status(report, case_status: str | None = None) -> CitizenStatus:
+    """What the citizen sees: the draft/withdrawn report itself, else the stage of the case it is on."""
+    if report.status == ReportStatus.DRAFT:
+        return DRAFT
+    if report.status == ReportStatus.WITHDRAWN:
+        return WITHDRAWN
+    return _BY_CASE_STATUS[case_status] if case_status else RECEIVED
 
 
-def report_statuses_for(code: str) -> list[ReportStatus]:
-    return [status for status, cs in _BY_REPORT_STATUS.items() if cs.code == code]
+def case_statuses_for(code: str) -> list[str]:
+    return [status for status, cs in _BY_CASE_STATUS.items() if cs.code == code]
 
 
-# Events a citizen sees on the timeline, with their wording.
+# Events a citizen sees on the timeline (report events, then case events), with their wording.
 TIMELINE_ACTIONS = {
     "created": "创建草稿",
     "submit": "已提交，等待受理",
-    "accept": "已立案",
-    "reject": "不予立案",
     "withdraw": "已撤回",
+    "accept": "已立案",
+    "refuse": "不予立案",
+    "dispatch": "已派遣处置",
+    "check_pass": "已办结",
+    "reopen": "已重新处理",
+    "rated": "已评价",
 }
+REPORT_TIMELINE = ("created", "submit", "withdraw")
+CASE_TIMELINE = ("accept", "refuse", "dispatch", "check_pass", "reopen", "rated")

@@ -169,13 +169,23 @@ def test_submit_then_no_more_photos_and_withdraw(client, alice, db_session):
     assert [e["action"] for e in withdrawn.json["timeline"]] == ["created", "submit", "withdraw"]
 
 
-def test_withdraw_is_refused_once_staff_accepted(client, alice, db_session):
-    clerk = StaffFactory(roles=("intake_clerk",))
-    report_id = create(client, alice).json["id"]
+def submitted_case(client, alice, db_session, hint="exposed_garbage"):
+    from api.taxonomy.service import load_national
+    from api.work_orders.queries import case_of_report
+
+    load_national()
+    report_id = create(client, alice, {**GOOD, "category_hint": hint}).json["id"]
     upload(client, alice, report_id, jpeg())
     client.post(f"/reports/{report_id}/submit", headers=alice)
-    accepted = client.post(f"/triage/reports/{report_id}/accept", json={}, headers=staff_token(clerk))
-    assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
+    return report_id, case_of_report(report_id).id
+
+
+def test_withdraw_is_refused_once_staff_accepted(client, alice, db_session):
+    clerk = StaffFactory(roles=("intake_clerk",))
+    report_id, case_id = submitted_case(client, alice, db_session)
+    accepted = client.post(f"/cases/{case_id}/accept", json={}, headers=staff_token(clerk))
+    assert accepted.status_code == 200 and accepted.json["status"] == "awaiting_dispatch"
+    assert client.get(f"/reports/{report_id}", headers=alice).json["status"] == "accepted"
     refused = client.post(f"/reports/{report_id}/withdraw", json={}, headers=alice)
     assert refused.status_code == 409 and refused.json["error"]["code"] == "ILLEGAL_TRANSITION"
 
@@ -213,42 +223,35 @@ def test_my_reports_are_paged_and_filtered(client, alice, db_session):
 def test_staff_cannot_use_citizen_endpoints_and_citizens_not_the_desk(client, alice, db_session):
     clerk = StaffFactory(roles=("intake_clerk",))
     assert client.post("/reports", json=GOOD, headers=staff_token(clerk)).json["error"]["code"] == "ROLE_NOT_ALLOWED"
-    assert client.get("/triage/reports", headers=alice).status_code == 403
-    handler = StaffFactory(roles=("dept_handler",))
-    assert client.get("/triage/reports", headers=staff_token(handler)).status_code == 403
+    assert client.get("/cases?desk=intake", headers=alice).status_code == 403
 
 
-def test_triage_queue_is_scoped_by_street(client, alice, db_session):
-    district_clerk = StaffFactory(roles=("intake_clerk",))
-    street_clerk = StaffFactory(roles=("intake_clerk",), scope_division_code=None)
+def test_intake_desk_is_scoped_by_street(client, alice, db_session):
     from api.organisation.service import load_divisions
+    from api.work_orders.models import Case
 
     load_divisions()
-    db_session.get(type(street_clerk), street_clerk.id).scope_division_code = "440111002000"
-    db_session.commit()
-    report_id = create(client, alice).json["id"]
-    upload(client, alice, report_id, jpeg())
-    client.post(f"/reports/{report_id}/submit", headers=alice)
-    assert client.get("/triage/reports", headers=staff_token(district_clerk)).json["total"] == 1
-    assert client.get("/triage/reports", headers=staff_token(street_clerk)).json["total"] == 0
-    out_of_scope = client.get(f"/triage/reports/{report_id}", headers=staff_token(street_clerk))
+    district_clerk = StaffFactory(roles=("intake_clerk",))
+    street_clerk = StaffFactory(roles=("intake_clerk",), scope_division_code="440111002000")
+    report_id, case_id = submitted_case(client, alice, db_session)
+    assert client.get("/cases?desk=intake", headers=staff_token(district_clerk)).json["total"] == 1
+    assert client.get("/cases?desk=intake", headers=staff_token(street_clerk)).json["total"] == 0
+    out_of_scope = client.get(f"/cases/{case_id}", headers=staff_token(street_clerk))
     assert out_of_scope.status_code == 403 and out_of_scope.json["error"]["code"] == "OUT_OF_SCOPE"
-    db_session.get(Report, report_id).street_code = "440111002000"
+    db_session.get(Case, case_id).street_code = "440111002000"
     db_session.commit()
-    assert client.get("/triage/reports", headers=staff_token(street_clerk)).json["total"] == 1
+    assert client.get("/cases?desk=intake", headers=staff_token(street_clerk)).json["total"] == 1
 
 
-def test_reject_needs_a_reason(client, alice, db_session):
+def test_refusal_needs_a_reason_and_the_citizen_sees_it(client, alice, db_session):
     clerk = StaffFactory(roles=("intake_clerk",))
-    report_id = create(client, alice).json["id"]
-    upload(client, alice, report_id, jpeg())
-    client.post(f"/reports/{report_id}/submit", headers=alice)
-    missing = client.post(f"/triage/reports/{report_id}/reject", json={}, headers=staff_token(clerk))
+    report_id, case_id = submitted_case(client, alice, db_session)
+    missing = client.post(f"/cases/{case_id}/refuse", json={}, headers=staff_token(clerk))
     assert missing.status_code == 400 and missing.json["error"]["code"] == "VALIDATION_ERROR"
-    done = client.post(f"/triage/reports/{report_id}/reject", json={"reason": "不属于城管职责"},
-                       headers=staff_token(clerk))
-    assert done.json["status"] == "rejected"
-    assert client.get(f"/reports/{report_id}", headers=alice).json["timeline"][-1]["reason"] == "不属于城管职责"
+    done = client.post(f"/cases/{case_id}/refuse", json={"reason": "不属于城管职责"}, headers=staff_token(clerk))
+    assert done.json["status"] == "refused"
+    detail = client.get(f"/reports/{report_id}", headers=alice).json
+    assert detail["status"] == "rejected" and detail["timeline"][-1]["reason"] == "不属于城管职责"
 
 
 def test_every_change_is_in_the_event_log(client, alice, db_session):

@@ -13,6 +13,9 @@ TEMPLATE = "tmpl-report-progress"
 
 
 def test_citizen_reports_and_is_notified_at_each_visible_change(client, wechat, committed):
+    from api.taxonomy.service import load_national
+
+    load_national()
     alice = citizen_login(client, wechat, "o-flow-alice")
     # The user taps "allow" twice in wx.requestSubscribeMessage (WeChat side) and the app tells us.
     wechat.allow("o-flow-alice", TEMPLATE, count=2)
@@ -46,9 +49,9 @@ def test_citizen_reports_and_is_notified_at_each_visible_change(client, wechat, 
     assert len(media) == 2 and all(m.display_key and m.thumb_key for m in media)
 
     clerk = StaffFactory(roles=("intake_clerk",))
-    queue = client.get("/triage/reports", headers=staff_token(clerk)).json
-    assert [r["id"] for r in queue["items"]] == [report_id]
-    accepted = client.post(f"/triage/reports/{report_id}/accept", json={"reason": "已立案，转环卫处置"},
+    queue = client.get("/cases?desk=intake", headers=staff_token(clerk)).json
+    assert queue["total"] == 1 and queue["items"][0]["category_code"] == "event:01-02"
+    accepted = client.post(f"/cases/{queue['items'][0]['id']}/accept", json={"note": "已立案，转环卫处置"},
                            headers=staff_token(clerk))
     assert accepted.status_code == 200
     run_worker()
@@ -61,6 +64,54 @@ def test_citizen_reports_and_is_notified_at_each_visible_change(client, wechat, 
     notes = client.get("/me/notifications", headers=alice).json
     assert [n["status"] for n in notes] == ["sent", "sent"]
     assert client.get("/me/subscriptions", headers=alice).json == [{"template_id": TEMPLATE, "remaining": 0}]
+
+
+def test_a_report_is_dispatched_handled_checked_closed_and_rated(client, wechat, committed):
+    from api.calendar.service import load_shipped
+    from api.organisation import grids
+    from api.organisation import queries as organisation
+    from api.organisation.service import load_demo_organisation, load_divisions
+    from api.routing.service import load_demo_rules
+    from api.taxonomy.service import load_national
+
+    load_divisions()
+    load_demo_organisation()
+    load_national()
+    load_demo_rules()
+    load_shipped()
+    grids.import_geojson(grids.demo_grid((113.1445, 23.1406, 113.5049, 23.4313),
+                                         [s.code for s in organisation.streets()]), demo=True)
+    sanitation = organisation.get_department_by_code("sanitation")
+    clerk, dispatcher = StaffFactory(roles=("intake_clerk",)), StaffFactory(roles=("dispatcher",))
+    handler = StaffFactory(roles=("dept_handler",), scope_department_id=sanitation.id)
+    supervisor = StaffFactory(roles=("supervisor",))
+    alice = citizen_login(client, wechat, "o-flow-close")
+    wechat.allow("o-flow-close", TEMPLATE, count=4)
+    client.post("/me/subscriptions", json={"template_ids": [TEMPLATE] * 4}, headers=alice)  # four taps on "allow"
+
+    report_id = client.post("/reports", json={"description": "垃圾桶满溢", "location": BAIYUN_GCJ,
+                                              "category_hint": "exposed_garbage"}, headers=alice).json["id"]
+    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=alice,
+                content_type="multipart/form-data")
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    case_id = client.get("/cases?desk=intake", headers=staff_token(clerk)).json["items"][0]["id"]
+    steps = [(clerk, "accept", {}), (dispatcher, "dispatch", {}), (handler, "receive", {})]
+    for who, action, body in steps:
+        assert client.post(f"/cases/{case_id}/{action}", json=body, headers=staff_token(who)).status_code == 200
+    photo = {"photo": (io.BytesIO(jpeg(color=(10, 200, 10))), "after.jpg")}
+    assert client.post(f"/cases/{case_id}/photos?kind=after_photo", data=photo, headers=staff_token(handler),
+                       content_type="multipart/form-data").status_code == 201
+    client.post(f"/cases/{case_id}/result", json={"result_text": "已清运并消杀"}, headers=staff_token(handler))
+    closed = client.post(f"/cases/{case_id}/check", json={"passed": True}, headers=staff_token(supervisor))
+    assert closed.json["status"] == "closed"
+
+    run_worker()
+    phrases = [m["data"]["phrase3"]["value"] for m in wechat.messages("o-flow-close")]
+    assert phrases == ["已受理", "已立案", "处置中", "已办结"]
+    detail = client.get(f"/reports/{report_id}", headers=alice).json
+    assert detail["status"] == "resolved" and detail["result"]["text"] == "已清运并消杀"
+    assert client.post(f"/reports/{report_id}/rating", json={"score": 4, "comment": "满意"},
+                       headers=alice).status_code == 201
 
 
 def test_without_quota_the_notification_ends_visibly_as_no_quota(client, wechat, committed):

@@ -1,0 +1,39 @@
+"""Case engine errors, named as facts."""
+
+from api.errors import BadRequest, Conflict, Forbidden, NotFound
+
+
+class CaseNotFound(NotFound):
+    code, message = "CASE_NOT_FOUND", "No such case."
+
+
+class IllegalCaseTransition(Conflict):
+    code, message = "ILLEGAL_TRANSITION", "The case is not in a state that allows this action."
+
+
+class ActionNotAllowed(Forbidden):
+    code, message = "ROLE_NOT_ALLOWED", "Your role may not take this action on a case."
+
+
+class CaseOutOfScope(Forbidden):
+    code, message = "OUT_OF_SCOPE", "This case is outside your street or department."
+
+
+class CategoryRequired(BadRequest):
+    code, message = "CATEGORY_REQUIRED", "Set the case's category (小类) before this action."
+
+
+class AfterPhotoRequired(BadRequest):
+    code, message = "AFTER_PHOTO_REQUIRED", "The 结案条件 of this category needs at least one after-photo."
+
+
+class ReopenWindowPassed(Conflict):
+    code, message = "REOPEN_WINDOW_PASSED", "A case can be reopened within 7 days of closing."
+
+
+class AlreadyRated(Conflict):
+    code, message = "ALREADY_RATED", "You have rated this case."
+
+
+class CannotMergeIntoItself(BadRequest):
+    code, message = "INVALID_MERGE_TARGET", "Merge into another open case."

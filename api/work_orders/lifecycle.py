@@ -1,0 +1,88 @@
+"""The case state machine: one table (status × action → status, with the roles allowed), one transition()."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from api.events.service import Actor, record
+from api.work_orders.errors import ActionNotAllowed, IllegalCaseTransition
+
+
+class CaseStatus(StrEnum):
+    PENDING = "pending"  # 待受理
+    VERIFYING = "verifying"  # 待核实 (on-site check before 立案)
+    AWAITING_DISPATCH = "awaiting_dispatch"  # 待派遣 (立案)
+    DISPATCHED = "dispatched"  # 待处置 (work order with a department)
+    IN_PROGRESS = "in_progress"  # 处置中
+    AWAITING_CHECK = "awaiting_check"  # 待核查
+    CLOSED = "closed"  # 已结案
+    REFUSED = "refused"  # 不予立案 (end)
+    WITHDRAWN = "withdrawn"  # 已撤回 (end)
+    MERGED = "merged"  # 已合并 (end)
+    DEFERRED = "deferred"  # 缓办
+
+
+class CaseAction(StrEnum):
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+    MERGE = "merge"
+    REQUEST_VERIFICATION = "request_verification"
+    RECORD_VERIFICATION = "record_verification"
+    DISPATCH = "dispatch"
+    RECEIVE = "receive"
+    RETURN = "return"
+    SUBMIT_RESULT = "submit_result"
+    CHECK_PASS = "check_pass"
+    CHECK_FAIL = "check_fail"
+    DEFER = "defer"
+    RESUME = "resume"
+    EXTEND = "extend"
+    REOPEN = "reopen"
+
+
+S, A = CaseStatus, CaseAction
+OPEN = frozenset({S.PENDING, S.VERIFYING, S.AWAITING_DISPATCH, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CHECK})
+ENDED = frozenset({S.REFUSED, S.WITHDRAWN, S.MERGED})
+CLERK, DISPATCHER, SYSTEM, CITIZEN = "intake_clerk", "dispatcher", "system", "citizen"
+DEPT, SUPERVISOR = frozenset({"dept_head", "dept_handler"}), "supervisor"
+
+# (from, action) → (to, roles that may do it). RESUME returns to the status before the deferral.
+TRANSITIONS: dict[tuple[CaseStatus, CaseAction], tuple[CaseStatus | None, frozenset[str]]] = {
+    (S.PENDING, A.ACCEPT): (S.AWAITING_DISPATCH, frozenset({CLERK, SYSTEM})),
+    (S.PENDING, A.REFUSE): (S.REFUSED, frozenset({CLERK})),
+    (S.PENDING, A.WITHDRAW): (S.WITHDRAWN, frozenset({CITIZEN})),
+    (S.PENDING, A.MERGE): (S.MERGED, frozenset({CLERK, SYSTEM})),
+    (S.PENDING, A.REQUEST_VERIFICATION): (S.VERIFYING, frozenset({CLERK, SYSTEM})),
+    (S.VERIFYING, A.RECORD_VERIFICATION): (S.PENDING, frozenset({SUPERVISOR})),
+    (S.AWAITING_DISPATCH, A.DISPATCH): (S.DISPATCHED, frozenset({DISPATCHER, SYSTEM})),
+    (S.DISPATCHED, A.RECEIVE): (S.IN_PROGRESS, DEPT),
+    (S.DISPATCHED, A.RETURN): (S.AWAITING_DISPATCH, DEPT),
+    (S.IN_PROGRESS, A.SUBMIT_RESULT): (S.AWAITING_CHECK, DEPT),
+    (S.IN_PROGRESS, A.RETURN): (S.AWAITING_DISPATCH, DEPT),
+    (S.AWAITING_CHECK, A.CHECK_PASS): (S.CLOSED, frozenset({SUPERVISOR})),
+    (S.AWAITING_CHECK, A.CHECK_FAIL): (S.IN_PROGRESS, frozenset({SUPERVISOR})),
+    (S.CLOSED, A.REOPEN): (S.AWAITING_DISPATCH, frozenset({CITIZEN})),
+    (S.DEFERRED, A.RESUME): (None, frozenset({DISPATCHER})),
+    **{(status, A.DEFER): (S.DEFERRED, frozenset({DISPATCHER})) for status in OPEN},
+    **{(status, A.EXTEND): (status, frozenset({DISPATCHER})) for status in OPEN - {S.PENDING, S.VERIFYING}},
+}
+
+
+def transition(case, action: CaseAction, actor: Actor, roles: frozenset[str], *, reason: str | None = None,
+               payload: dict | None = None) -> CaseStatus:
+    """Check the table, move the case, stamp it, and record the event in the caller's transaction."""
+    current = CaseStatus(case.status)
+    entry = TRANSITIONS.get((current, action))
+    if entry is None:
+        raise IllegalCaseTransition(details={"status": current, "action": action})
+    target, allowed = entry
+    if not roles & allowed:
+        raise ActionNotAllowed(details={"action": action, "allowed_roles": sorted(allowed)})
+    if target is None:  # resume
+        target = CaseStatus(case.status_before_deferral)
+    if action == A.DEFER:
+        case.status_before_deferral = current
+    case.status = target
+    record("case", case.id, str(action), actor, from_state=current, to_state=target, reason=reason, payload=payload)
+    return target

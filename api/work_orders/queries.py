@@ -1,0 +1,118 @@
+"""Case selects: scoped reads, the desks, links to reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from api.db import Session
+from api.identity.models import User, UserRole
+from api.identity.roles import Role
+from api.reports.models import Report
+from api.reports.status import case_statuses_for
+from api.work_orders.errors import CaseNotFound, CaseOutOfScope
+from api.work_orders.lifecycle import CaseStatus
+from api.work_orders.models import Case, CaseReport, WorkOrder
+
+S = CaseStatus
+DESKS = {
+    "intake": (S.PENDING, S.VERIFYING),
+    "dispatch": (S.AWAITING_DISPATCH,),
+    "department": (S.DISPATCHED, S.IN_PROGRESS),
+    "mine": (S.IN_PROGRESS,),
+    "verification": (S.AWAITING_CHECK,),
+    "deferred": (S.DEFERRED,),
+    "overdue": (S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CHECK),
+    "closed": (S.CLOSED,),
+}
+
+
+def scope(staff: User) -> sa.ColumnElement[bool]:
+    """District-wide staff see every case; street staff their street; department staff their department's."""
+    if staff.is_district_wide:
+        return sa.true()
+    if staff.scope_division_code:
+        return Case.street_code == staff.scope_division_code
+    return Case.department_id == staff.scope_department_id
+
+
+def get_for_staff(staff: User, case_id: int, *, for_update: bool = False) -> Case:
+    case = Session.get(Case, case_id, with_for_update=for_update or None)
+    if case is None:
+        raise CaseNotFound()
+    if not Session.scalar(sa.select(sa.literal(True)).where(Case.id == case_id, scope(staff))):
+        raise CaseOutOfScope()
+    return case
+
+
+def case_of_report(report_id: int, *, for_update: bool = False) -> Case | None:
+    case_id = Session.scalar(sa.select(CaseReport.case_id).where(CaseReport.report_id == report_id))
+    return Session.get(Case, case_id, with_for_update=for_update or None) if case_id else None
+
+
+def cases_of_reports(report_ids: list[int]) -> dict[int, Case]:
+    rows = Session.execute(sa.select(CaseReport.report_id, Case).join(Case, Case.id == CaseReport.case_id)
+                           .where(CaseReport.report_id.in_(report_ids))).all()
+    return {report_id: case for report_id, case in rows}
+
+
+def report_ids_of(case_id: int) -> list[int]:
+    return list(Session.scalars(sa.select(CaseReport.report_id).where(CaseReport.case_id == case_id)
+                                .order_by(CaseReport.report_id)))
+
+
+def work_orders_of(case_id: int) -> list[WorkOrder]:
+    return list(Session.scalars(sa.select(WorkOrder).where(WorkOrder.case_id == case_id).order_by(WorkOrder.id)))
+
+
+def open_work_order(case_id: int) -> WorkOrder | None:
+    return Session.scalar(sa.select(WorkOrder).where(WorkOrder.case_id == case_id, WorkOrder.status == "open")
+                          .order_by(WorkOrder.id.desc()))
+
+
+def staff_with_role(role: Role, *, department_id: int | None = None, district_wide: bool = False) -> list[int]:
+    query = sa.select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == str(role), User.is_active)
+    if department_id is not None:
+        query = query.where(User.scope_department_id == department_id)
+    if district_wide:
+        query = query.where(User.scope_department_id.is_(None), User.scope_division_code.is_(None))
+    return list(Session.scalars(query))
+
+
+def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
+    query = sa.select(Case).where(Case.status.in_([str(s) for s in DESKS[name]]), scope(staff))
+    if name == "mine":
+        query = query.where(Case.handler_id == staff.id)
+    if name == "overdue":
+        query = query.where(Case.deadline_at < now)
+    for field in ("street_code", "grid_code", "category_code", "source", "priority"):
+        if filters.get(field):
+            query = query.where(getattr(Case, field) == filters[field])
+    if filters.get("created_from"):
+        query = query.where(Case.created_at >= filters["created_from"])
+    if filters.get("created_to"):
+        query = query.where(Case.created_at < filters["created_to"])
+    return query
+
+
+def page_of(query: sa.Select, page: int, page_size: int) -> tuple[list[Case], int]:
+    total = Session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    items = list(Session.scalars(query.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)))
+    return items, total
+
+
+def overdue_candidates(now: datetime) -> list[Case]:
+    open_statuses = [str(s) for s in DESKS["overdue"]]
+    return list(Session.scalars(sa.select(Case).where(Case.status.in_(open_statuses), Case.deadline_at < now,
+                                                      Case.escalation_level < 2).order_by(Case.id)))
+
+
+def filter_by_citizen_status(query: sa.Select, code: str) -> sa.Select:
+    """Narrow a select of reports to those whose citizen-facing status is `code`."""
+    if code in ("draft", "withdrawn"):
+        return query.where(Report.status == code)
+    on_case = sa.select(CaseReport.report_id).join(Case, Case.id == CaseReport.case_id).where(
+        Case.status.in_(case_statuses_for(code)))
+    return query.where(Report.status == "submitted", Report.id.in_(on_case))

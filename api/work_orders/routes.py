@@ -1,0 +1,151 @@
+"""The desks and the case actions: 受理/立案, 派遣, 处置, 核查, 缓办, 延期."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+
+from api.db import utcnow
+from api.events.service import history
+from api.extensions import Blueprint
+from api.identity.access import current_user, requires
+from api.identity.roles import STAFF_ROLES, Role
+from api.media.errors import PhotoMissing, PhotoTooLarge
+from api.media.models import MediaKind
+from api.work_orders import queries, service
+from api.work_orders.schemas import (
+    AcceptSchema,
+    CaseDetailSchema,
+    CasePageSchema,
+    CasePhotoArgsSchema,
+    CasePhotoSchema,
+    CasePhotoUploadSchema,
+    CaseReasonSchema,
+    CaseResultSchema,
+    CaseSchema,
+    CategorySetSchema,
+    CheckSchema,
+    DeskArgsSchema,
+    DispatchSchema,
+    ExtensionSchema,
+    MergeSchema,
+    PrioritySchema,
+    ReceiveSchema,
+    ReturnSchema,
+    VerificationSchema,
+)
+
+blp = Blueprint("cases", __name__, url_prefix="/cases",
+                description="Cases through 受理 → 立案 → 派遣 → 处置 → 核查 → 结案, the desks, deadlines")
+STAFF = tuple(STAFF_ROLES)
+DEPT = (Role.DEPT_HEAD, Role.DEPT_HANDLER)
+
+
+def detail(case) -> dict:
+    remaining = service.remaining(case)
+    view = {c: getattr(case, c) for c in CaseSchema().fields}
+    view.update(remaining_seconds=int(remaining.total_seconds()) if remaining is not None else None,
+                report_ids=queries.report_ids_of(case.id), work_orders=queries.work_orders_of(case.id),
+                events=history("case", case.id))
+    return view
+
+
+@blp.route("")
+class Desks(MethodView):
+    @requires(*STAFF)
+    @blp.arguments(DeskArgsSchema, location="query")
+    @blp.response(200, CasePageSchema)
+    @blp.errors(400)
+    def get(self, args):
+        """A desk's work list within the caller's scope, newest first
+
+        Desks: intake (待受理/待核实), dispatch (待派遣), department (待处置/处置中), mine (my assignments),
+        verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates.
+        """
+        query = queries.desk(current_user(), args["desk"], args, utcnow())
+        items, total = queries.page_of(query, args["page"], args["page_size"])
+        return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+
+
+@blp.route("/<int:case_id>")
+class CaseById(MethodView):
+    @requires(*STAFF)
+    @blp.response(200, CaseDetailSchema)
+    @blp.errors(403, 404)
+    def get(self, case_id: int):
+        """A case with its remaining time, reports, work orders and full event history"""
+        return detail(queries.get_for_staff(current_user(), case_id))
+
+
+def _action(rule: str, roles: tuple, schema, summary: str, call, statuses=(400, 404, 409)):
+    """Register POST /cases/<id>/<rule> as one thin action endpoint."""
+
+    def post(self, body, case_id: int):
+        return detail(call(current_user(), case_id, body))
+
+    post.__doc__ = summary
+    view = type(f"Case{rule.title().replace('-', '')}", (MethodView,), {"post": post})
+    decorated = requires(*roles)(blp.arguments(schema)(blp.response(200, CaseDetailSchema)(
+        blp.errors(*statuses)(post))))
+    view.post = decorated
+    blp.route(f"/<int:case_id>/{rule}")(view)
+
+
+class EmptySchema(ma.Schema):
+    pass
+
+
+_action("accept", (Role.INTAKE_CLERK,), AcceptSchema, "立案: accept a pending case (setting its 小类 if needed)",
+        lambda u, c, b: service.accept(u, c, b.get("category_code"), b.get("note")))
+_action("refuse", (Role.INTAKE_CLERK,), CaseReasonSchema, "不予立案: refuse a pending case with a reason",
+        lambda u, c, b: service.refuse(u, c, b["reason"]))
+_action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
+        lambda u, c, b: service.merge(u, c, b["into_case_id"]))
+_action("request-verification", (Role.INTAKE_CLERK,), EmptySchema,
+        "Ask the nearest on-duty 监督员 to verify on site before 立案",
+        lambda u, c, b: service.request_verification(u, c))
+_action("verification", (Role.SUPERVISOR,), VerificationSchema, "Record the on-site 核实 (photos first)",
+        lambda u, c, b: service.record_verification(u, c, b["confirmed"], b.get("note")))
+_action("category", (Role.INTAKE_CLERK, Role.DISPATCHER), CategorySetSchema, "Set or correct the 小类",
+        lambda u, c, b: service.set_category(u, c, b["category_code"]))
+_action("priority", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE), PrioritySchema,
+        "Set the priority with a reason", lambda u, c, b: service.set_priority(u, c, b["priority"], b["reason"]))
+_action("dispatch", (Role.DISPATCHER,), DispatchSchema,
+        "派遣: to the department the 权责清单 names, or the one given; starts the 处置 clock",
+        lambda u, c, b: service.dispatch(u, c, b.get("department_code")))
+_action("receive", DEPT, ReceiveSchema, "Receive the work order and assign a handler (yourself by default)",
+        lambda u, c, b: service.receive(u, c, b.get("handler_id")))
+_action("return", DEPT, ReturnSchema, "回退 to the dispatch desk with a reason code",
+        lambda u, c, b: service.return_case(u, c, b["reason_code"], b["reason"]))
+_action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first when the 结案条件 needs them)",
+        lambda u, c, b: service.submit_result(u, c, b["result_text"]))
+_action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
+        lambda u, c, b: service.check(u, c, b["passed"], b.get("note")))
+_action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
+        lambda u, c, b: service.defer(u, c, b["reason"]))
+_action("resume", (Role.DISPATCHER,), EmptySchema, "Resume a deferred case where it was",
+        lambda u, c, b: service.resume(u, c))
+_action("extension-request", DEPT, ExtensionSchema, "Ask the dispatch desk for a later deadline",
+        lambda u, c, b: service.request_extension(u, c, b["until"], b["reason"]))
+_action("extend", (Role.DISPATCHER,), ExtensionSchema, "延期: approve a new deadline",
+        lambda u, c, b: service.extend(u, c, b["until"], b["reason"]))
+
+
+@blp.route("/<int:case_id>/photos")
+class CasePhotos(MethodView):
+    @requires(Role.DEPT_HEAD, Role.DEPT_HANDLER, Role.SUPERVISOR)
+    @blp.arguments(CasePhotoArgsSchema, location="query")
+    @blp.arguments(CasePhotoUploadSchema, location="files")
+    @blp.response(201, CasePhotoSchema)
+    @blp.errors(400, 403, 404, 413, 415, 422)
+    def post(self, args, files, case_id: int):
+        """Attach an after-photo (department) or a verification photo (监督员), multipart field `photo`"""
+        limit = current_app.config["PHOTO_MAX_BYTES"]
+        upload = files.get("photo")
+        if upload is None or not hasattr(upload, "read"):
+            raise PhotoMissing()
+        raw = upload.read(limit + 1)
+        if len(raw) > limit:
+            raise PhotoTooLarge(details={"max_bytes": limit})
+        return service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))

@@ -1,0 +1,161 @@
+"""Case engine schemas."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from api.timefmt import LocalDateTime
+from api.work_orders.models import PRIORITIES, SOURCES
+from api.work_orders.queries import DESKS
+
+CATEGORY_CODE = validate.Regexp(r"^(event|component):\d{2}-\d{2}$")
+REASON = validate.Length(min=2, max=500)
+RETURN_CODES = ("not_our_responsibility", "wrong_location", "cannot_handle", "duplicate", "other")
+
+
+class DeskArgsSchema(ma.Schema):
+    desk = ma.fields.String(required=True, validate=validate.OneOf(tuple(DESKS)))
+    street_code = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
+    grid_code = ma.fields.String(validate=validate.Regexp(r"^\d{15}$"))
+    category_code = ma.fields.String(validate=CATEGORY_CODE)
+    source = ma.fields.String(validate=validate.OneOf(SOURCES))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    created_from = ma.fields.AwareDateTime(default_timezone=None)
+    created_to = ma.fields.AwareDateTime(default_timezone=None)
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class WorkOrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    department_id = ma.fields.Integer()
+    handler_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String()
+    routing_basis = ma.fields.String()
+    return_reason_code = ma.fields.String(allow_none=True)
+    return_reason = ma.fields.String(allow_none=True)
+    dispatched_at = LocalDateTime()
+    received_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+
+
+class CaseEventSchema(ma.Schema):
+    action = ma.fields.String()
+    actor_type = ma.fields.String()
+    actor_id = ma.fields.Integer(allow_none=True)
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    payload = ma.fields.Dict()
+    created_at = LocalDateTime()
+
+
+class CaseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    case_no = ma.fields.String()
+    source = ma.fields.String()
+    status = ma.fields.String()
+    category_code = ma.fields.String(allow_none=True)
+    description = ma.fields.String()
+    address_text = ma.fields.String(allow_none=True)
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    grid_code = ma.fields.String(allow_none=True)
+    street_code = ma.fields.String(allow_none=True)
+    priority = ma.fields.String()
+    supporters = ma.fields.Integer()
+    department_id = ma.fields.Integer(allow_none=True)
+    handler_id = ma.fields.Integer(allow_none=True)
+    dispatched_at = LocalDateTime(allow_none=True)
+    deadline_at = LocalDateTime(allow_none=True)
+    deadline_provisional = ma.fields.Boolean()
+    escalation_level = ma.fields.Integer()
+    rework_count = ma.fields.Integer()
+    extension_count = ma.fields.Integer()
+    result_text = ma.fields.String(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class CaseDetailSchema(CaseSchema):
+    remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
+                                                                                    "negative when overdue"})
+    report_ids = ma.fields.List(ma.fields.Integer())
+    work_orders = ma.fields.List(ma.fields.Nested(WorkOrderSchema))
+    events = ma.fields.List(ma.fields.Nested(CaseEventSchema))
+
+
+class CasePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CaseSchema))
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class AcceptSchema(ma.Schema):
+    category_code = ma.fields.String(validate=CATEGORY_CODE)
+    note = ma.fields.String(validate=validate.Length(max=500))
+
+
+class CaseReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class MergeSchema(ma.Schema):
+    into_case_id = ma.fields.Integer(required=True)
+
+
+class VerificationSchema(ma.Schema):
+    confirmed = ma.fields.Boolean(required=True, metadata={"description": "The problem is there as reported"})
+    note = ma.fields.String(validate=validate.Length(max=500))
+
+
+class CategorySetSchema(ma.Schema):
+    category_code = ma.fields.String(required=True, validate=CATEGORY_CODE)
+
+
+class PrioritySchema(ma.Schema):
+    priority = ma.fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class DispatchSchema(ma.Schema):
+    department_code = ma.fields.String(validate=validate.Length(min=1, max=32),
+                                       metadata={"description": "Omit to use the 权责清单"})
+
+
+class ReceiveSchema(ma.Schema):
+    handler_id = ma.fields.Integer(metadata={"description": "Omit to take it yourself"})
+
+
+class ReturnSchema(ma.Schema):
+    reason_code = ma.fields.String(required=True, validate=validate.OneOf(RETURN_CODES))
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class CaseResultSchema(ma.Schema):
+    result_text = ma.fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class CheckSchema(ma.Schema):
+    passed = ma.fields.Boolean(required=True)
+    note = ma.fields.String(validate=validate.Length(max=500))
+
+
+class ExtensionSchema(ma.Schema):
+    until = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class CasePhotoArgsSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("after_photo", "verification_photo")))
+
+
+class CasePhotoUploadSchema(ma.Schema):
+    photo = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class CasePhotoSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()

@@ -1,0 +1,416 @@
+"""Case use cases: open from a report, 立案, 派遣, 处置, 核查, 结案, 评价, defer, extend, reopen, escalate."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from api.calendar import service as calendar
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.identity import field
+from api.identity.models import User
+from api.identity.roles import Role
+from api.media import service as media
+from api.media.models import MediaKind
+from api.notifications import inbox
+from api.organisation import queries as organisation
+from api.reports import categories as citizen_categories
+from api.reports import queries as report_queries
+from api.reports import service as reports
+from api.reports.models import Report
+from api.reports.status import citizen_status
+from api.routing import service as routing
+from api.routing.errors import UnknownDepartment
+from api.taxonomy import service as taxonomy
+from api.taxonomy.models import Category
+from api.work_orders import queries
+from api.work_orders.errors import (
+    AfterPhotoRequired,
+    AlreadyRated,
+    CannotMergeIntoItself,
+    CaseOutOfScope,
+    CategoryRequired,
+    IllegalCaseTransition,
+    ReopenWindowPassed,
+)
+from api.work_orders.lifecycle import OPEN, CaseAction, CaseStatus, transition
+from api.work_orders.models import Case, CaseReport, Rating, WorkOrder
+
+log = logging.getLogger(__name__)
+A, S = CaseAction, CaseStatus
+REOPEN_WINDOW = timedelta(days=7)
+SYSTEM_ROLES = frozenset({"system"})
+
+
+def roles_of(user: User) -> frozenset[str]:
+    return frozenset(str(r) for r in user.roles)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor("citizen" if user.is_citizen else "staff", user.id)
+
+
+# -- citizen reports ---------------------------------------------------------------------------------------
+def submit_report(reporter: User, report_id: int) -> tuple[Report, Case]:
+    """Submit a draft and open its case in one transaction; the reporter is told it was received."""
+    report = reports.mark_submitted(reporter, report_id)
+    case = _open_from_report(report)
+    reports.notify_reporter(report, "您的反映已收到，我们会尽快处理", citizen_status(report, case.status))
+    if case.category_id and Session.get(Category, case.category_id).needs_verification:
+        _request_verification(case, Actor.system(), SYSTEM_ROLES)
+    Session.commit()
+    return report, case
+
+
+def withdraw_report(reporter: User, report_id: int, reason: str | None) -> tuple[Report, Case | None]:
+    report = report_queries.get_own(reporter.id, report_id, for_update=True)
+    case = queries.case_of_report(report.id, for_update=True)
+    if case is not None and len(queries.report_ids_of(case.id)) == 1:
+        transition(case, A.WITHDRAW, actor_of(reporter), frozenset({"citizen"}), reason=reason)
+    elif case is not None:  # other reporters follow this case: this report leaves it
+        Session.execute(sa.delete(CaseReport).where(CaseReport.report_id == report.id))
+        case.supporters = max(0, case.supporters - 1)
+        record("case", case.id, "report_withdrawn", actor_of(reporter), payload={"report_id": report.id})
+    reports.mark_withdrawn(reporter, report, reason)
+    Session.commit()
+    return report, case
+
+
+def _open_from_report(report: Report) -> Case:
+    category = _category_from_hint(report.category_hint)
+    case = Case(source="citizen", status=S.PENDING, description=report.description, address_text=report.address_text,
+                lat=report.lat, lon=report.lon, grid_code=report.grid_code, street_code=report.street_code,
+                category_id=category.id if category else None, category_code=category.code if category else None,
+                priority="urgent" if category and category.is_safety else "normal", created_by=report.reporter_id)
+    Session.add(case)
+    Session.flush()
+    Session.add(CaseReport(report_id=report.id, case_id=case.id))
+    record("case", case.id, "opened", Actor("citizen", report.reporter_id), to_state=S.PENDING,
+           payload={"report_id": report.id, "source": "citizen", "category_code": case.category_code})
+    return case
+
+
+def _category_from_hint(hint: str | None) -> Category | None:
+    choice = citizen_categories.BY_KEY.get(hint or "")
+    if not choice or not choice.gbt_hints:
+        return None
+    try:
+        return taxonomy.current(choice.gbt_hints[0])
+    except Exception:  # noqa: BLE001 - an unseeded taxonomy leaves the category to the intake clerk
+        return None
+
+
+# -- intake (受理 / 立案) --------------------------------------------------------------------------------------
+def accept(staff: User, case_id: int, category_code: str | None = None, note: str | None = None) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    if category_code:
+        _set_category(case, taxonomy.current(category_code))
+    if case.category_id is None:
+        raise CategoryRequired()
+    transition(case, A.ACCEPT, actor_of(staff), roles_of(staff), reason=note)
+    _notify_reporters(case, note or "已立案，将派遣处置")
+    Session.commit()
+    return case
+
+
+def refuse(staff: User, case_id: int, reason: str) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.REFUSE, actor_of(staff), roles_of(staff), reason=reason)
+    _notify_reporters(case, reason)
+    Session.commit()
+    return case
+
+
+def merge(staff: User, case_id: int, into_case_id: int) -> Case:
+    """A duplicate: its reports follow the master case, whose supporter count rises."""
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    target = queries.get_for_staff(staff, into_case_id, for_update=True)
+    if target.id == case.id or target.status not in OPEN:
+        raise CannotMergeIntoItself(details={"into_case_id": into_case_id})
+    transition(case, A.MERGE, actor_of(staff), roles_of(staff), payload={"into_case_id": target.id})
+    moved = Session.execute(sa.update(CaseReport).where(CaseReport.case_id == case.id)
+                            .values(case_id=target.id)).rowcount
+    case.merged_into_id = target.id
+    target.supporters += moved
+    record("case", target.id, "merged_in", actor_of(staff), payload={"case_id": case.id, "reports": moved})
+    Session.commit()
+    return target
+
+
+def request_verification(staff: User, case_id: int) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    _request_verification(case, actor_of(staff), roles_of(staff))
+    Session.commit()
+    return case
+
+
+def _request_verification(case: Case, actor: Actor, roles: frozenset[str]) -> None:
+    candidate = field.nearest(Role.SUPERVISOR, case.lat, case.lon, case.street_code)
+    transition(case, A.REQUEST_VERIFICATION, actor, roles,
+               payload={"assignee_id": candidate.user.id if candidate else None,
+                        "basis": candidate.basis if candidate else "unassigned"})
+    if candidate:
+        inbox.notify([candidate.user.id], "verification_task", "case", case.id, f"核实任务：{case.description[:40]}")
+
+
+def record_verification(staff: User, case_id: int, confirmed: bool, note: str | None) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.RECORD_VERIFICATION, actor_of(staff), roles_of(staff), reason=note,
+               payload={"confirmed": confirmed, "photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO)})
+    Session.commit()
+    return case
+
+
+def set_category(staff: User, case_id: int, category_code: str) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    _set_category(case, taxonomy.current(category_code))
+    record("case", case.id, "category_set", actor_of(staff), payload={"category_code": category_code})
+    Session.commit()
+    return case
+
+
+def _set_category(case: Case, category: Category) -> None:
+    case.category_id, case.category_code = category.id, category.code
+    if category.is_safety and case.priority == "normal":
+        case.priority = "urgent"
+
+
+def set_priority(staff: User, case_id: int, priority: str, reason: str) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    record("case", case.id, "priority_set", actor_of(staff), reason=reason,
+           payload={"from": case.priority, "to": priority})
+    case.priority = priority
+    Session.commit()
+    return case
+
+
+# -- dispatch and handling (派遣 / 处置) -----------------------------------------------------------------------
+def dispatch(staff: User | None, case_id: int, department_code: str | None = None) -> Case:
+    """Dispatch to the given department, or to the one the 权责清单 names (staff None: the system)."""
+    case = Session.get(Case, case_id, with_for_update=True) if staff is None else \
+        queries.get_for_staff(staff, case_id, for_update=True)
+    if case.category_code is None:
+        raise CategoryRequired()
+    if department_code:
+        department = organisation.get_department_by_code(department_code)
+        if department is None:
+            raise UnknownDepartment(details={"department_code": department_code})
+        basis = "manual"
+    else:
+        owner = routing.responsible(case.category_code, case.street_code)
+        department, basis = owner.department, owner.basis
+    actor = actor_of(staff) if staff else Actor.system()
+    transition(case, A.DISPATCH, actor, roles_of(staff) if staff else SYSTEM_ROLES,
+               payload={"department_id": department.id, "basis": basis})
+    Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
+    now = utcnow()
+    category = Session.get(Category, case.category_id)
+    deadline = calendar.working_calendar().deadline(now, category.time_limit, category.clock_type)
+    case.department_id, case.handler_id, case.dispatched_at = department.id, None, now
+    case.deadline_at, case.deadline_provisional, case.escalation_level = deadline.at, deadline.provisional, 0
+    heads = queries.staff_with_role(Role.DEPT_HEAD, department_id=department.id)
+    handlers = queries.staff_with_role(Role.DEPT_HANDLER, department_id=department.id)
+    inbox.notify(heads + handlers, "new_work", "case", case.id, f"新工单：{case.description[:40]}")
+    _notify_reporters(case, f"已派遣至{department.name}处置")
+    Session.commit()
+    return case
+
+
+def receive(staff: User, case_id: int, handler_id: int | None = None) -> Case:
+    case = _for_department(staff, case_id)
+    handler = Session.get(User, handler_id) if handler_id else staff
+    if handler is None or handler.scope_department_id != case.department_id:
+        raise CaseOutOfScope(details={"handler_id": handler_id})
+    transition(case, A.RECEIVE, actor_of(staff), roles_of(staff), payload={"handler_id": handler.id})
+    work_order = queries.open_work_order(case.id)
+    work_order.handler_id, work_order.received_at = handler.id, utcnow()
+    case.handler_id = handler.id
+    if handler.id != staff.id:
+        inbox.notify([handler.id], "assigned", "case", case.id, f"指派给你：{case.description[:40]}")
+    Session.commit()
+    return case
+
+
+def return_case(staff: User, case_id: int, reason_code: str, reason: str) -> Case:
+    """回退: not ours / cannot be done as filed; back to the dispatch desk with the reason."""
+    case = _for_department(staff, case_id)
+    transition(case, A.RETURN, actor_of(staff), roles_of(staff), reason=reason,
+               payload={"reason_code": reason_code, "department_id": case.department_id})
+    work_order = queries.open_work_order(case.id)
+    work_order.status, work_order.return_reason_code, work_order.return_reason = "returned", reason_code, reason
+    work_order.finished_at = utcnow()
+    case.department_id = case.handler_id = case.deadline_at = None
+    inbox.notify(queries.staff_with_role(Role.DISPATCHER), "returned", "case", case.id,
+                 f"回退（{reason_code}）：{reason[:40]}")
+    Session.commit()
+    return case
+
+
+def submit_result(staff: User, case_id: int, result_text: str) -> Case:
+    case = _for_department(staff, case_id)
+    category = Session.get(Category, case.category_id)
+    if category.requires_after_photo and not _media_ids(case, MediaKind.AFTER_PHOTO):
+        raise AfterPhotoRequired()
+    transition(case, A.SUBMIT_RESULT, actor_of(staff), roles_of(staff),
+               payload={"photos": _media_ids(case, MediaKind.AFTER_PHOTO)})
+    case.result_text = result_text
+    checker = field.nearest(Role.SUPERVISOR, case.lat, case.lon, case.street_code)
+    if checker:
+        inbox.notify([checker.user.id], "check_task", "case", case.id, f"核查任务：{case.description[:40]}")
+    record("case", case.id, "check_assigned", Actor.system(),
+           payload={"assignee_id": checker.user.id if checker else None,
+                    "basis": checker.basis if checker else "unassigned"})
+    Session.commit()
+    return case
+
+
+def check(staff: User, case_id: int, passed: bool, note: str | None) -> Case:
+    """核查: pass closes the case; fail sends it back to the same department (返工, counted)."""
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    payload = {"photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO)}
+    if passed:
+        transition(case, A.CHECK_PASS, actor_of(staff), roles_of(staff), reason=note, payload=payload)
+        case.closed_at = utcnow()
+        work_order = queries.open_work_order(case.id)
+        work_order.status, work_order.finished_at = "done", case.closed_at
+        _notify_reporters(case, "问题已处置完毕，欢迎评价")
+    else:
+        transition(case, A.CHECK_FAIL, actor_of(staff), roles_of(staff), reason=note, payload=payload)
+        case.rework_count += 1
+        recipients = [case.handler_id] if case.handler_id else []
+        inbox.notify(recipients + queries.staff_with_role(Role.DEPT_HEAD, department_id=case.department_id),
+                     "rework", "case", case.id, f"核查未通过，返工：{(note or '')[:40]}")
+    Session.commit()
+    return case
+
+
+# -- time: defer, extend, escalate ---------------------------------------------------------------------------
+def defer(staff: User, case_id: int, reason: str) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.DEFER, actor_of(staff), roles_of(staff), reason=reason)
+    Session.commit()
+    return case
+
+
+def resume(staff: User, case_id: int) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.RESUME, actor_of(staff), roles_of(staff))
+    case.status_before_deferral = None
+    Session.commit()
+    return case
+
+
+def request_extension(staff: User, case_id: int, until: datetime, reason: str) -> Case:
+    case = _for_department(staff, case_id)
+    record("case", case.id, "extension_requested", actor_of(staff), reason=reason,
+           payload={"until": until.isoformat(), "deadline_at": case.deadline_at.isoformat()
+                    if case.deadline_at else None})
+    inbox.notify(queries.staff_with_role(Role.DISPATCHER), "extension_request", "case", case.id,
+                 f"申请延期：{reason[:40]}")
+    Session.commit()
+    return case
+
+
+def extend(staff: User, case_id: int, until: datetime, reason: str) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.EXTEND, actor_of(staff), roles_of(staff), reason=reason,
+               payload={"from": case.deadline_at.isoformat() if case.deadline_at else None,
+                        "to": until.isoformat()})
+    case.deadline_at, case.extension_count, case.escalation_level = until, case.extension_count + 1, 0
+    Session.commit()
+    return case
+
+
+def scan_overdue(now: datetime | None = None) -> int:
+    """Mark and escalate overdue cases: level 1 → the department head; level 2 (overdue by as long again as
+    the time that was allowed) → the command centre. Each escalation is an event."""
+    now = now or utcnow()
+    escalated = 0
+    for case in queries.overdue_candidates(now):
+        allowed = case.deadline_at - (case.dispatched_at or case.deadline_at)
+        level = 2 if now >= case.deadline_at + max(allowed, timedelta(hours=1)) else 1
+        if level <= case.escalation_level:
+            continue
+        case.escalation_level = level
+        record("case", case.id, "escalated", Actor.system(), payload={"level": level,
+                                                                     "deadline_at": case.deadline_at.isoformat()})
+        recipients = queries.staff_with_role(Role.DEPT_HEAD, department_id=case.department_id) if level == 1 \
+            else queries.staff_with_role(Role.COMMAND_CENTRE)
+        inbox.notify(recipients, "escalated", "case", case.id, f"督办（{level}级）：{case.description[:40]}")
+        escalated += 1
+    Session.commit()
+    return escalated
+
+
+def remaining(case: Case, now: datetime | None = None) -> timedelta | None:
+    if case.deadline_at is None or case.status not in OPEN:
+        return None
+    category = Session.get(Category, case.category_id)
+    return calendar.working_calendar().remaining(now or utcnow(), case.deadline_at, category.clock_type)
+
+
+# -- the citizen after closing -------------------------------------------------------------------------------
+def reopen(reporter: User, report_id: int, reason: str) -> Case:
+    report_queries.get_own(reporter.id, report_id)
+    case = queries.case_of_report(report_id, for_update=True)
+    if case is None:
+        raise IllegalCaseTransition(details={"status": None, "action": "reopen"})
+    if case.status == S.CLOSED and utcnow() - case.closed_at > REOPEN_WINDOW:
+        raise ReopenWindowPassed()
+    transition(case, A.REOPEN, actor_of(reporter), frozenset({"citizen"}), reason=reason,
+               payload={"report_id": report_id})
+    case.closed_at = case.department_id = case.handler_id = case.deadline_at = None
+    inbox.notify(queries.staff_with_role(Role.DISPATCHER), "reopened", "case", case.id, f"市民重新反映：{reason[:40]}")
+    Session.commit()
+    return case
+
+
+def rate(reporter: User, report_id: int, score: int, comment: str | None) -> Rating:
+    report_queries.get_own(reporter.id, report_id)
+    case = queries.case_of_report(report_id)
+    if case is None or case.status != S.CLOSED:
+        raise IllegalCaseTransition(details={"status": case.status if case else None, "action": "rate"})
+    if Session.scalar(sa.select(Rating.id).where(Rating.report_id == report_id)):
+        raise AlreadyRated()
+    rating = Rating(case_id=case.id, report_id=report_id, user_id=reporter.id, score=score, comment=comment)
+    Session.add(rating)
+    Session.flush()
+    record("case", case.id, "rated", actor_of(reporter), payload={"score": score, "report_id": report_id})
+    Session.commit()
+    return rating
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+def _for_department(staff: User, case_id: int) -> Case:
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    if not staff.is_district_wide and staff.scope_department_id != case.department_id:
+        raise CaseOutOfScope()
+    return case
+
+
+def _media_ids(case: Case, kind: MediaKind) -> list[int]:
+    return [m.id for m in media.list_for("case", case.id, kind)]
+
+
+def _notify_reporters(case: Case, remark: str) -> None:
+    for report_id in queries.report_ids_of(case.id):
+        report = Session.get(Report, report_id)
+        reports.notify_reporter(report, remark, citizen_status(report, case.status))
+
+
+def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
+    """An after-photo (department) or a verification photo (supervisor), stripped and stored like a report's."""
+    from api.config import get_config
+    from api.media import images
+
+    case = _for_department(staff, case_id) if kind == MediaKind.AFTER_PHOTO else \
+        queries.get_for_staff(staff, case_id, for_update=True)
+    config = get_config()
+    photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
+    item = media.store_photo(photo, kind=kind, owner_type="case", owner_id=case.id, uploaded_by=staff.id)
+    record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind})
+    Session.commit()
+    return item

@@ -1,0 +1,232 @@
+"""The case engine through its HTTP desks: every step, scope, deadlines, escalation, bad input."""
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from api.calendar import service as calendar
+from api.config import get_config
+from api.db import utcnow
+from api.events.models import Event
+from api.notifications.models import StaffNotice
+from api.organisation import grids
+from api.organisation import queries as organisation
+from api.organisation.service import load_demo_organisation, load_divisions
+from api.routing.service import load_demo_rules
+from api.taxonomy.service import load_national
+from api.timefmt import local
+from api.work_orders import service
+from api.work_orders.models import Case
+from tests.factories.identity import StaffFactory
+from tests.support import BAIYUN_GCJ, citizen_login, jpeg, staff_token
+
+
+@pytest.fixture
+def world(db_session, client, wechat):
+    load_divisions()
+    load_demo_organisation()
+    load_national()
+    load_demo_rules()
+    calendar.load_shipped()
+    streets = [street.code for street in organisation.streets()]
+    grids.import_geojson(grids.demo_grid(get_config().DISTRICT_BBOX, streets), demo=True)
+    sanitation = organisation.get_department_by_code("sanitation")
+    staff = {
+        "clerk": StaffFactory(roles=("intake_clerk",)),
+        "dispatcher": StaffFactory(roles=("dispatcher",)),
+        "head": StaffFactory(roles=("dept_head",), scope_department_id=sanitation.id),
+        "handler": StaffFactory(roles=("dept_handler",), scope_department_id=sanitation.id),
+        "supervisor": StaffFactory(roles=("supervisor",)),
+        "command": StaffFactory(roles=("command_centre",)),
+        "other_handler": StaffFactory(roles=("dept_handler",),
+                                      scope_department_id=organisation.get_department_by_code("greening").id),
+    }
+    db_session.commit()
+    tokens = {name: staff_token(user) for name, user in staff.items()}
+    tokens["alice"] = citizen_login(client, wechat, "o-engine")
+    return {"staff": staff, "t": tokens}
+
+
+def new_case(client, t, hint="exposed_garbage"):
+    report_id = client.post("/reports", json={"description": "路边垃圾堆放", "location": BAIYUN_GCJ,
+                                              "category_hint": hint}, headers=t["alice"]).json["id"]
+    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=t["alice"],
+                content_type="multipart/form-data")
+    client.post(f"/reports/{report_id}/submit", headers=t["alice"])
+    return report_id, client.get("/cases?desk=intake", headers=t["clerk"]).json["items"][0]["id"]
+
+
+def act(client, token, case_id, action, body=None):
+    return client.post(f"/cases/{case_id}/{action}", json=body or {}, headers=token)
+
+
+def after_photo(client, token, case_id, kind="after_photo"):
+    return client.post(f"/cases/{case_id}/photos?kind={kind}", data={"photo": (io.BytesIO(jpeg(color=(1, 200, 3))),
+                       "a.jpg")}, headers=token, content_type="multipart/form-data")
+
+
+def test_a_case_goes_through_every_desk(client, world, db_session):
+    t = world["t"]
+    report_id, case_id = new_case(client, t)
+    assert act(client, t["clerk"], case_id, "accept").json["status"] == "awaiting_dispatch"
+    assert client.get("/cases?desk=dispatch", headers=t["dispatcher"]).json["total"] == 1
+    dispatched = act(client, t["dispatcher"], case_id, "dispatch").json
+    assert dispatched["status"] == "dispatched" and dispatched["work_orders"][0]["routing_basis"] == "district_rule"
+    assert dispatched["deadline_at"] and dispatched["remaining_seconds"] > 0
+    assert client.get("/me/inbox/unread-count", headers=t["handler"]).json["unread"] == 1
+    assert client.get("/cases?desk=department", headers=t["head"]).json["total"] == 1
+    assert client.get("/cases?desk=department", headers=t["other_handler"]).json["total"] == 0
+    assert act(client, t["other_handler"], case_id, "receive").status_code == 403
+    assert act(client, t["head"], case_id, "receive", {"handler_id": world["staff"]["handler"].id}).json[
+        "handler_id"] == world["staff"]["handler"].id
+    assert client.get("/cases?desk=mine", headers=t["handler"]).json["total"] == 1
+    missing_photo = act(client, t["handler"], case_id, "result", {"result_text": "已清运"})
+    assert missing_photo.status_code == 400 and missing_photo.json["error"]["code"] == "AFTER_PHOTO_REQUIRED"
+    assert after_photo(client, t["handler"], case_id).status_code == 201
+    assert act(client, t["handler"], case_id, "result", {"result_text": "已清运"}).json["status"] == "awaiting_check"
+    failed = act(client, t["supervisor"], case_id, "check", {"passed": False, "note": "仍有残留"}).json
+    assert failed["status"] == "in_progress" and failed["rework_count"] == 1
+    act(client, t["handler"], case_id, "result", {"result_text": "已彻底清理"})
+    closed = act(client, t["supervisor"], case_id, "check", {"passed": True}).json
+    assert closed["status"] == "closed" and closed["closed_at"]
+
+    seen = client.get(f"/reports/{report_id}", headers=t["alice"]).json
+    assert seen["status"] == "resolved" and seen["result"]["text"] == "已彻底清理"
+    assert len(seen["result"]["photos"]) == 1
+    assert [e["action"] for e in seen["timeline"]] == ["created", "submit", "accept", "dispatch", "check_pass"]
+    rating = client.post(f"/reports/{report_id}/rating", json={"score": 5, "comment": "很快"}, headers=t["alice"])
+    assert rating.status_code == 201
+    again = client.post(f"/reports/{report_id}/rating", json={"score": 1}, headers=t["alice"])
+    assert again.json["error"]["code"] == "ALREADY_RATED"
+    reopened = client.post(f"/reports/{report_id}/reopen", json={"reason": "又堆起来了"}, headers=t["alice"])
+    assert reopened.json["status"] == "accepted"
+    assert db_session.get(Case, case_id).status == "awaiting_dispatch"
+
+
+def test_return_goes_back_to_dispatch_with_the_reason(client, world):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    no_code = act(client, t["head"], case_id, "return", {"reason": "不属于本单位"})
+    assert no_code.status_code == 400
+    back = act(client, t["head"], case_id, "return", {"reason_code": "not_our_responsibility", "reason": "属园林"}).json
+    assert back["status"] == "awaiting_dispatch" and back["department_id"] is None
+    assert back["work_orders"][0]["status"] == "returned"
+    redispatched = act(client, t["dispatcher"], case_id, "dispatch", {"department_code": "greening"}).json
+    assert [w["routing_basis"] for w in redispatched["work_orders"]] == ["district_rule", "manual"]
+
+
+def test_defer_resume_extend(client, world):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    assert act(client, t["dispatcher"], case_id, "defer", {"reason": "等待产权单位"}).json["status"] == "deferred"
+    assert act(client, t["dispatcher"], case_id, "resume").json["status"] == "dispatched"
+    until = (utcnow() + timedelta(days=10)).isoformat()
+    asked = act(client, t["head"], case_id, "extension-request", {"until": until, "reason": "需采购配件"})
+    assert asked.status_code == 200 and asked.json["extension_count"] == 0
+    extended = act(client, t["dispatcher"], case_id, "extend", {"until": until, "reason": "同意延期"}).json
+    assert extended["extension_count"] == 1
+    assert extended["deadline_at"][:16] == local(datetime.fromisoformat(until)).isoformat()[:16]
+
+
+def test_deadline_follows_the_category_clock(client, world, db_session):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    case = db_session.get(Case, case_id)
+    expected = calendar.working_calendar().deadline(case.dispatched_at, 1, "working_days").at
+    assert case.deadline_at == expected and case.deadline_provisional is False
+
+
+def test_overdue_cases_escalate_to_the_head_then_the_command_centre(client, world, db_session):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    case = db_session.get(Case, case_id)
+    case.dispatched_at, case.deadline_at = utcnow() - timedelta(hours=10), utcnow() - timedelta(hours=1)
+    db_session.commit()
+    assert client.get("/cases?desk=overdue", headers=t["command"]).json["total"] == 1
+    assert service.scan_overdue() == 1 and service.scan_overdue() == 0
+    assert db_session.get(Case, case_id).escalation_level == 1
+    assert client.get("/me/inbox", headers=t["head"]).json["items"][0]["kind"] == "escalated"
+    assert service.scan_overdue(utcnow() + timedelta(hours=10)) == 1
+    assert client.get("/me/inbox", headers=t["command"]).json["items"][0]["kind"] == "escalated"
+    levels = db_session.scalars(sa.select(Event.payload).where(Event.subject_id == case_id,
+                                                               Event.action == "escalated")).all()
+    assert [p["level"] for p in levels] == [1, 2]
+
+
+def test_merge_moves_the_reporters_and_counts_supporters(client, world, db_session, wechat):
+    t = world["t"]
+    first_report, master = new_case(client, t)
+    bob = citizen_login(client, wechat, "o-engine-bob")
+    report_id = client.post("/reports", json={"description": "同一处垃圾", "location": BAIYUN_GCJ,
+                                              "category_hint": "exposed_garbage"}, headers=bob).json["id"]
+    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=bob,
+                content_type="multipart/form-data")
+    client.post(f"/reports/{report_id}/submit", headers=bob)
+    duplicate = [c["id"] for c in client.get("/cases?desk=intake", headers=t["clerk"]).json["items"]
+                 if c["id"] != master][0]
+    merged = act(client, t["clerk"], duplicate, "merge", {"into_case_id": master}).json
+    assert merged["id"] == master and merged["supporters"] == 1 and merged["report_ids"] == [first_report, report_id]
+    assert act(client, t["clerk"], master, "merge", {"into_case_id": master}).status_code == 400
+    assert client.get(f"/reports/{report_id}", headers=bob).json["case_no"] == merged["case_no"]
+
+
+def test_classes_that_need_verification_go_to_the_nearest_supervisor(client, world, db_session):
+    from api.identity import field
+    from api.identity.models import User
+
+    t = world["t"]
+    field.report_position(db_session.get(User, world["staff"]["supervisor"].id), 23.165, 113.2575, True)
+    _, case_id = new_case(client, t, hint="illegal_construction")
+    case = db_session.get(Case, case_id)
+    assert case.status == "verifying"
+    notice = db_session.scalar(sa.select(StaffNotice).where(StaffNotice.subject_id == case_id))
+    assert notice.user_id == world["staff"]["supervisor"].id and notice.kind == "verification_task"
+    done = act(client, t["supervisor"], case_id, "verification", {"confirmed": True, "note": "属实"}).json
+    assert done["status"] == "pending"
+
+
+@pytest.mark.parametrize("who, action, body, status, code", [
+    ("handler", "accept", {}, 403, "ROLE_NOT_ALLOWED"),
+    ("clerk", "dispatch", {}, 403, "ROLE_NOT_ALLOWED"),
+    ("dispatcher", "dispatch", {}, 409, "ILLEGAL_TRANSITION"),
+    ("clerk", "refuse", {"reason": ""}, 400, "VALIDATION_ERROR"),
+    ("clerk", "accept", {"category_code": "event:09-09"}, 404, "CATEGORY_NOT_FOUND"),
+    ("alice", "accept", {}, 403, "ROLE_NOT_ALLOWED"),
+])
+def test_bad_actions_are_refused(client, world, who, action, body, status, code):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    response = act(client, t[who], case_id, action, body)
+    assert response.status_code == status and response.json["error"]["code"] == code
+
+
+def test_unknown_cases_and_uncategorised_acceptance(client, world, db_session):
+    t = world["t"]
+    assert act(client, t["clerk"], 999_999, "accept").json["error"]["code"] == "CASE_NOT_FOUND"
+    _, case_id = new_case(client, t, hint="other")
+    assert act(client, t["clerk"], case_id, "accept").json["error"]["code"] == "CATEGORY_REQUIRED"
+    assert act(client, t["clerk"], case_id, "accept", {"category_code": "event:05-01"}).json["status"] == \
+        "awaiting_dispatch"
+    assert act(client, t["dispatcher"], case_id, "dispatch").json["work_orders"][0]["routing_basis"] == "territorial"
+
+
+def test_reopen_window_is_seven_days(client, world, db_session):
+    t = world["t"]
+    report_id, case_id = new_case(client, t)
+    case = db_session.get(Case, case_id)
+    case.status, case.closed_at = "closed", utcnow() - timedelta(days=8)
+    db_session.commit()
+    late = client.post(f"/reports/{report_id}/reopen", json={"reason": "又堆起来了"}, headers=t["alice"])
+    assert late.status_code == 409 and late.json["error"]["code"] == "REOPEN_WINDOW_PASSED"
+    early = client.post(f"/reports/{report_id}/rating", json={"score": 9}, headers=t["alice"])
+    assert early.status_code == 400
