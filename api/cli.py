@@ -41,12 +41,14 @@ def register(app: Flask) -> None:
     def calendar_import(csv_file: str, source: str):
         """Import a year of holidays and 调休 workdays (CSV date,kind,name)."""
         from api.calendar.service import CalendarDataError, import_years
+        from api.work_orders.service import recompute_provisional_deadlines
 
         try:
             years = import_years(open(csv_file, encoding="utf-8").read(), source)
         except CalendarDataError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"imported {', '.join(map(str, years))}")
+        recomputed = recompute_provisional_deadlines()
+        click.echo(f"imported {', '.join(map(str, years))}; {recomputed} provisional deadlines recomputed")
 
     @app.cli.command("grids-import")
     @click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False))

@@ -29,7 +29,9 @@ from api.work_orders.schemas import (
     DeskArgsSchema,
     DispatchSchema,
     ExtensionSchema,
+    HotlineCaseSchema,
     MergeSchema,
+    PatrolCaseSchema,
     PrioritySchema,
     ReceiveSchema,
     ReturnSchema,
@@ -47,7 +49,7 @@ def detail(case) -> dict:
     view = {c: getattr(case, c) for c in CaseSchema().fields}
     view.update(remaining_seconds=int(remaining.total_seconds()) if remaining is not None else None,
                 report_ids=queries.report_ids_of(case.id), work_orders=queries.work_orders_of(case.id),
-                events=history("case", case.id))
+                events=history("case", case.id), hotline_answer=service.hotline_answer(case))
     return view
 
 
@@ -66,6 +68,28 @@ class Desks(MethodView):
         query = queries.desk(current_user(), args["desk"], args, utcnow())
         items, total = queries.page_of(query, args["page"], args["page_size"])
         return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+
+
+@blp.route("/patrol")
+class PatrolCases(MethodView):
+    @requires(Role.SUPERVISOR)
+    @blp.arguments(PatrolCaseSchema)
+    @blp.response(201, CaseDetailSchema)
+    @blp.errors(400, 404, 422)
+    def post(self, body):
+        """A 监督员's patrol report: accepted (立案) on creation; add photos with kind=report_photo"""
+        return detail(service.open_by_staff(current_user(), "patrol", body))
+
+
+@blp.route("/hotline")
+class HotlineCases(MethodView):
+    @requires(Role.INTAKE_CLERK)
+    @blp.arguments(HotlineCaseSchema)
+    @blp.response(201, CaseDetailSchema)
+    @blp.errors(400, 404, 422)
+    def post(self, body):
+        """A 12345 hotline transfer with its ticket number; waits at the intake desk, answered when it ends"""
+        return detail(service.open_by_staff(current_user(), "hotline", body))
 
 
 @blp.route("/<int:case_id>")

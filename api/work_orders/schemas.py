@@ -53,6 +53,7 @@ class CaseSchema(ma.Schema):
     id = ma.fields.Integer()
     case_no = ma.fields.String()
     source = ma.fields.String()
+    external_ticket_no = ma.fields.String(allow_none=True)
     status = ma.fields.String()
     category_code = ma.fields.String(allow_none=True)
     description = ma.fields.String()
@@ -76,12 +77,21 @@ class CaseSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
+class HotlineAnswerSchema(ma.Schema):
+    external_ticket_no = ma.fields.String()
+    outcome = ma.fields.String()
+    result = ma.fields.String(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+
+
 class CaseDetailSchema(CaseSchema):
     remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
                                                                                     "negative when overdue"})
     report_ids = ma.fields.List(ma.fields.Integer())
     work_orders = ma.fields.List(ma.fields.Nested(WorkOrderSchema))
     events = ma.fields.List(ma.fields.Nested(CaseEventSchema))
+    hotline_answer = ma.fields.Nested(HotlineAnswerSchema, allow_none=True,
+                                      metadata={"description": "For 12345 cases once ended: the answer to send back"})
 
 
 class CasePageSchema(ma.Schema):
@@ -147,7 +157,26 @@ class ExtensionSchema(ma.Schema):
 
 
 class CasePhotoArgsSchema(ma.Schema):
-    kind = ma.fields.String(required=True, validate=validate.OneOf(("after_photo", "verification_photo")))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("report_photo", "after_photo",
+                                                                    "verification_photo")))
+
+
+class StaffCaseSchema(ma.Schema):
+    description = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+    lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
+    coord_system = ma.fields.String(load_default="gcj02", validate=validate.OneOf(("gcj02", "wgs84")))
+    address_text = ma.fields.String(validate=validate.Length(max=200))
+
+
+class PatrolCaseSchema(StaffCaseSchema):
+    category_code = ma.fields.String(required=True, validate=CATEGORY_CODE)
+
+
+class HotlineCaseSchema(StaffCaseSchema):
+    external_ticket_no = ma.fields.String(required=True, validate=validate.Length(min=4, max=40),
+                                          metadata={"description": "The 12345 work-order number"})
+    category_code = ma.fields.String(validate=CATEGORY_CODE)
 
 
 class CasePhotoUploadSchema(ma.Schema):

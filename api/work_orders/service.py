@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from api.calendar import service as calendar
 from api.db import Session, utcnow
+from api.events.models import Event
 from api.events.service import Actor, record
 from api.identity import field
 from api.identity.models import User
@@ -406,11 +407,72 @@ def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
     from api.config import get_config
     from api.media import images
 
-    case = _for_department(staff, case_id) if kind == MediaKind.AFTER_PHOTO else \
-        queries.get_for_staff(staff, case_id, for_update=True)
+    if kind == MediaKind.REPORT_PHOTO:
+        case = queries.get_for_staff(staff, case_id, for_update=True)
+        if case.source != "patrol" or case.created_by != staff.id:
+            raise CaseOutOfScope(details={"kind": kind})
+    elif kind == MediaKind.AFTER_PHOTO:
+        case = _for_department(staff, case_id)
+    else:
+        case = queries.get_for_staff(staff, case_id, for_update=True)
     config = get_config()
     photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
     item = media.store_photo(photo, kind=kind, owner_type="case", owner_id=case.id, uploaded_by=staff.id)
     record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind})
     Session.commit()
     return item
+
+
+# -- intake by staff: 监督员 patrol, 12345 hotline ----------------------------------------------------------------
+def open_by_staff(staff: User, source: str, fields: dict) -> Case:
+    """A patrol report is accepted on creation; a hotline transfer waits at the intake desk."""
+    from api.organisation import grids
+    from api.reports.service import check_in_district
+
+    category = taxonomy.current(fields["category_code"]) if fields.get("category_code") else None
+    lat, lon = check_in_district(fields["lat"], fields["lon"], fields["coord_system"])
+    place = grids.index().locate(lat, lon) or grids.index().nearest(lat, lon, 200)
+    case = Case(source=source, status=S.PENDING, description=fields["description"], priority="normal",
+                address_text=fields.get("address_text"), lat=lat, lon=lon, created_by=staff.id,
+                grid_code=place.code if place and not place.distance_m else None,
+                street_code=place.street_code if place else None, external_ticket_no=fields.get("external_ticket_no"))
+    if category:
+        _set_category(case, category)
+    Session.add(case)
+    Session.flush()
+    record("case", case.id, "opened", actor_of(staff), to_state=S.PENDING,
+           payload={"source": source, "category_code": case.category_code,
+                    "external_ticket_no": case.external_ticket_no})
+    if source == "patrol":
+        transition(case, A.ACCEPT, Actor.system(), SYSTEM_ROLES, reason="监督员巡查上报，直接立案")
+    Session.commit()
+    return case
+
+
+def hotline_answer(case: Case) -> dict | None:
+    """What goes back to the 12345 platform for a hotline case once it ends (closed or refused)."""
+    if case.source != "hotline" or case.status not in (S.CLOSED, S.REFUSED, S.MERGED):
+        return None
+    last = Session.scalar(sa.select(Event).where(Event.subject_type == "case", Event.subject_id == case.id,
+                                                 Event.action.in_(("check_pass", "refuse", "merge")))
+                          .order_by(Event.id.desc()))
+    return {"external_ticket_no": case.external_ticket_no, "outcome": case.status,
+            "result": case.result_text if case.status == S.CLOSED else (last.reason if last else None),
+            "finished_at": last.created_at if last else None}
+
+
+def recompute_provisional_deadlines() -> int:
+    """After a calendar year is imported: recompute the deadlines that were computed without it."""
+    cal = calendar.working_calendar()
+    changed = 0
+    for case in Session.scalars(sa.select(Case).where(Case.deadline_provisional, Case.extension_count == 0,
+                                                      Case.status.in_([str(s) for s in OPEN]))):
+        category = Session.get(Category, case.category_id)
+        deadline = cal.deadline(case.dispatched_at, category.time_limit, category.clock_type)
+        record("case", case.id, "deadline_recomputed", Actor.system(),
+               payload={"from": case.deadline_at.isoformat(), "to": deadline.at.isoformat(),
+                        "provisional": deadline.provisional})
+        case.deadline_at, case.deadline_provisional = deadline.at, deadline.provisional
+        changed += 1
+    Session.commit()
+    return changed

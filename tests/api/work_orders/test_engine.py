@@ -230,3 +230,46 @@ def test_reopen_window_is_seven_days(client, world, db_session):
     assert late.status_code == 409 and late.json["error"]["code"] == "REOPEN_WINDOW_PASSED"
     early = client.post(f"/reports/{report_id}/rating", json={"score": 9}, headers=t["alice"])
     assert early.status_code == 400
+
+
+def test_patrol_reports_are_accepted_on_creation(client, world):
+    t = world["t"]
+    body = {"description": "人行道井盖缺失", "lat": 23.1625, "lon": 113.2628, "category_code": "component:01-01"}
+    created = client.post("/cases/patrol", json=body, headers=t["supervisor"])
+    assert created.status_code == 201
+    case = created.json
+    assert (case["source"], case["status"], case["priority"]) == ("patrol", "awaiting_dispatch", "urgent")
+    photo = client.post(f"/cases/{case['id']}/photos?kind=report_photo", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
+                        headers=t["supervisor"], content_type="multipart/form-data")
+    assert photo.status_code == 201
+    assert client.post("/cases/patrol", json=body, headers=t["clerk"]).status_code == 403
+    outside = client.post("/cases/patrol", json={**body, "lat": 22.54, "lon": 114.05}, headers=t["supervisor"])
+    assert outside.json["error"]["code"] == "LOCATION_OUTSIDE_DISTRICT"
+
+
+def test_hotline_transfers_keep_their_ticket_and_get_an_answer(client, world):
+    t = world["t"]
+    body = {"description": "市民来电反映噪音", "lat": 23.1625, "lon": 113.2628, "external_ticket_no": "GZ12345-0001"}
+    case = client.post("/cases/hotline", json=body, headers=t["clerk"]).json
+    assert (case["source"], case["status"], case["external_ticket_no"]) == ("hotline", "pending", "GZ12345-0001")
+    assert case["hotline_answer"] is None
+    refused = act(client, t["clerk"], case["id"], "refuse", {"reason": "属环保部门职责，已转办"}).json
+    assert refused["hotline_answer"]["outcome"] == "refused"
+    assert refused["hotline_answer"]["result"] == "属环保部门职责，已转办"
+
+
+def test_provisional_deadlines_are_recomputed_when_the_year_arrives(client, world, db_session):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    case = db_session.get(Case, case_id)
+    case.dispatched_at = datetime(2026, 12, 31, 9, tzinfo=local(utcnow()).tzinfo)  # 1 working day runs into 2027
+    case.deadline_provisional = True
+    db_session.commit()
+    calendar.import_years("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-02,holiday,元旦\n", "test notice")
+    assert service.recompute_provisional_deadlines() == 1
+    case = db_session.get(Case, case_id)
+    assert case.deadline_provisional is False
+    # 12-31 09–12 and 14–18 (7 h), then 1/1 (now a holiday) to 1/3 skipped, Mon 1/4 08–09: 8 working hours
+    assert local(case.deadline_at).isoformat()[:16] == "2027-01-04T09:00"
