@@ -11,5 +11,5 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.taxonomy import routes as taxonomy
     from api.work_orders import routes as work_orders
 
-    return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, media.blp, notifications.blp,
-            identity.staff_blp, organisation.blp, taxonomy.blp, routing.blp)
+    return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, media.blp,
+            notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp, routing.blp)

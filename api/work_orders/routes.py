@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import marshmallow as ma
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 
 from api.db import utcnow
+from api.errors import BadRequest
 from api.events.service import history
 from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
 from api.media.errors import PhotoMissing, PhotoTooLarge
 from api.media.models import MediaKind
-from api.work_orders import queries, service
+from api.timefmt import SHANGHAI
+from api.work_orders import queries, service, statistics
 from api.work_orders.schemas import (
     AcceptSchema,
     CaseDetailSchema,
@@ -35,6 +39,8 @@ from api.work_orders.schemas import (
     PrioritySchema,
     ReceiveSchema,
     ReturnSchema,
+    StatisticsArgsSchema,
+    StatisticsSchema,
     VerificationSchema,
 )
 
@@ -173,3 +179,35 @@ class CasePhotos(MethodView):
         if len(raw) > limit:
             raise PhotoTooLarge(details={"max_bytes": limit})
         return service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
+
+
+stats_blp = Blueprint("statistics", __name__, url_prefix="/statistics",
+                      description="Evaluation (综合评价) per street, department and person; CSV export")
+
+
+@stats_blp.route("")
+class Statistics(MethodView):
+    @requires(Role.COMMAND_CENTRE, Role.ADMIN, Role.DEPT_HEAD)
+    @stats_blp.arguments(StatisticsArgsSchema, location="query")
+    @stats_blp.response(200, StatisticsSchema)
+    @stats_blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @stats_blp.errors(400)
+    def get(self, args):
+        """受理数, 立案数, 派遣数, 结案数, 结案率, 按期结案率, 返工率, 延期率, 超期数, handling time, satisfaction
+
+        A department head sees their own department's row only.
+        """
+        start = datetime.combine(args["start"], time(), SHANGHAI)
+        end = datetime.combine(args["end"], time(), SHANGHAI)
+        if end <= start:
+            raise BadRequest("`to` must be after `from`", code="BAD_PERIOD")
+        rows = statistics.evaluate(args["group_by"], start, end, utcnow())
+        user = current_user()
+        if Role.DEPT_HEAD in user.roles and not user.roles & {Role.COMMAND_CENTRE, Role.ADMIN}:
+            rows = [r for r in rows if args["group_by"] == "department" and r.key == str(user.scope_department_id)]
+        if args["format"] == "csv":
+            name = f"statistics-{args['group_by']}-{args['start']}-{args['end']}.csv"
+            return Response("\ufeff" + statistics.to_csv(rows), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename={name}"})
+        return {"group_by": args["group_by"], "start": args["start"], "end": args["end"], "as_of": utcnow(),
+                "rows": rows}

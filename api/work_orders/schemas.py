@@ -188,3 +188,41 @@ class CasePhotoSchema(ma.Schema):
     kind = ma.fields.String()
     width = ma.fields.Integer()
     height = ma.fields.Integer()
+
+
+class StatisticsArgsSchema(ma.Schema):
+    group_by = ma.fields.String(required=True, validate=validate.OneOf(("street", "department", "person")))
+    start = ma.fields.Date(required=True, data_key="from", metadata={"description": "First day (Asia/Shanghai)"})
+    end = ma.fields.Date(required=True, data_key="to", metadata={"description": "Day after the last (exclusive)"})
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class StatisticsRowSchema(ma.Schema):
+    key = ma.fields.String(allow_none=True, metadata={"description": "street code, department id or user id"})
+    received = ma.fields.Integer(metadata={"description": "受理数"})
+    accepted = ma.fields.Integer(metadata={"description": "立案数"})
+    dispatched = ma.fields.Integer(metadata={"description": "派遣数"})
+    due = ma.fields.Integer()
+    deferred = ma.fields.Integer(metadata={"description": "缓办数"})
+    should_close = ma.fields.Integer(metadata={"description": "应结案数"})
+    closed = ma.fields.Integer(metadata={"description": "结案数"})
+    closed_on_time = ma.fields.Integer(metadata={"description": "按期结案数"})
+    overdue = ma.fields.Integer(metadata={"description": "超期数"})
+    extended = ma.fields.Integer()
+    checks = ma.fields.Integer()
+    checks_failed = ma.fields.Integer()
+    ratings = ma.fields.Integer()
+    mean_handling_hours = ma.fields.Float(allow_none=True)
+    close_rate = ma.fields.Float(allow_none=True, metadata={"description": "结案率"})
+    on_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "按期结案率"})
+    rework_rate = ma.fields.Float(allow_none=True, metadata={"description": "返工率"})
+    extension_rate = ma.fields.Float(allow_none=True, metadata={"description": "延期率"})
+    satisfaction = ma.fields.Float(allow_none=True, metadata={"description": "满意度 (mean 1–5)"})
+
+
+class StatisticsSchema(ma.Schema):
+    group_by = ma.fields.String()
+    start = ma.fields.Date(data_key="from")
+    end = ma.fields.Date(data_key="to")
+    as_of = LocalDateTime()
+    rows = ma.fields.List(ma.fields.Nested(StatisticsRowSchema))

@@ -1,0 +1,128 @@
+"""Evaluation figures per street, department or person for a period, from the cases and the event log.
+
+Definitions (the work-order issue; shared/reference/urban-management-practice.md §4.6):
+- a case counts in the period in which its 处置 deadline falls (due cases);
+- 应结案数 = due cases minus those deferred (缓办) at report time;
+- 结案数 = of those, closed by the report time; 按期结案数 = of those, closed by their deadline;
+- 结案率 = 结案数 / 应结案数; 按期结案率 = 按期结案数 / 应结案数; 超期数 = 应结案 cases not closed by their deadline;
+- 延期率 = 应结案 cases that were extended / 应结案数; 平均处置时长 = mean(closed − dispatched) of 结案 cases;
+- 受理数, 立案数, 派遣数 = opened / accept / dispatch events in the period;
+- 返工率 = failed 核查 / all 核查 in the period; 满意度 = mean rating given in the period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from api.db import Session
+from api.events.models import Event
+from api.work_orders.models import Case, Rating
+
+GROUPS = {"street": Case.street_code, "department": Case.department_id, "person": Case.handler_id}
+
+
+@dataclass
+class Row:
+    key: str | None
+    received: int = 0
+    accepted: int = 0
+    dispatched: int = 0
+    due: int = 0
+    deferred: int = 0
+    should_close: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    extended: int = 0
+    checks: int = 0
+    checks_failed: int = 0
+    ratings: int = 0
+    mean_handling_hours: float | None = None
+    close_rate: float | None = None
+    on_time_rate: float | None = None
+    rework_rate: float | None = None
+    extension_rate: float | None = None
+    satisfaction: float | None = None
+
+
+def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> list[Row]:
+    dim = GROUPS[group_by]
+    rows: dict[str | None, Row] = {}
+
+    def row(key) -> Row:
+        key = None if key is None else str(key)
+        return rows.setdefault(key, Row(key))
+
+    for key, action, count in Session.execute(
+            sa.select(dim, Event.action, sa.func.count()).join(Case, Case.id == Event.subject_id)
+            .where(Event.subject_type == "case", Event.created_at >= start, Event.created_at < end,
+                   Event.action.in_(("opened", "accept", "dispatch", "check_pass", "check_fail")))
+            .group_by(dim, Event.action)):
+        r = row(key)
+        if action == "opened":
+            r.received += count
+        elif action in ("accept", "dispatch"):
+            setattr(r, {"accept": "accepted", "dispatch": "dispatched"}[action], count)
+        else:
+            r.checks += count
+            r.checks_failed += count if action == "check_fail" else 0
+
+    closed_by_now = sa.and_(Case.closed_at.is_not(None), Case.closed_at <= as_of)
+    due = sa.select(
+        dim, sa.func.count(),
+        sa.func.sum(sa.case((Case.status == "deferred", 1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", closed_by_now), 1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", closed_by_now, Case.closed_at <= Case.deadline_at),
+                             1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.extension_count > 0), 1), else_=0)),
+    ).where(Case.deadline_at >= start, Case.deadline_at < end).group_by(dim)
+    for key, total, deferred, closed, on_time, extended in Session.execute(due):
+        r = row(key)
+        r.due, r.deferred, r.closed, r.closed_on_time, r.extended = total, deferred or 0, closed or 0, \
+            on_time or 0, extended or 0
+        r.should_close = r.due - r.deferred
+        r.overdue = r.should_close - r.closed_on_time
+
+    for key, hours in _handling_hours(dim, start, end, closed_by_now):
+        row(key).mean_handling_hours = hours
+
+    for key, count, mean in Session.execute(
+            sa.select(dim, sa.func.count(), sa.func.avg(Rating.score)).join(Case, Case.id == Rating.case_id)
+            .where(Rating.created_at >= start, Rating.created_at < end).group_by(dim)):
+        r = row(key)
+        r.ratings, r.satisfaction = count, round(float(mean), 2)
+
+    for r in rows.values():
+        r.close_rate = _ratio(r.closed, r.should_close)
+        r.on_time_rate = _ratio(r.closed_on_time, r.should_close)
+        r.rework_rate = _ratio(r.checks_failed, r.checks)
+        r.extension_rate = _ratio(r.extended, r.should_close)
+    return sorted(rows.values(), key=lambda r: (r.key is None, r.key or ""))
+
+
+def _handling_hours(dim, start, end, closed_by_now) -> list[tuple]:
+    totals: dict = {}
+    for key, dispatched, closed in Session.execute(sa.select(dim, Case.dispatched_at, Case.closed_at).where(
+            Case.deadline_at >= start, Case.deadline_at < end, Case.status != "deferred", closed_by_now,
+            Case.dispatched_at.is_not(None))):
+        totals.setdefault(key, []).append((closed - dispatched).total_seconds() / 3600)
+    return [(key, round(sum(v) / len(v), 2)) for key, v in totals.items()]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def to_csv(rows: list[Row]) -> str:
+    out = io.StringIO()
+    fields = list(Row.__dataclass_fields__)
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(asdict(r))
+    return out.getvalue()
