@@ -97,16 +97,38 @@ def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
     return query
 
 
-def page_of(query: sa.Select, page: int, page_size: int) -> tuple[list[Case], int]:
-    total = Session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+TOTAL_CAP = 10_000
+
+
+def page_of(query: sa.Select, page: int, page_size: int) -> tuple[list[Case], int, bool]:
+    """A page in stable order (newest first) and the total, counted exactly up to TOTAL_CAP.
+
+    Counting every match of a busy desk over a million cases costs more than the page itself; past the cap
+    the total is reported as a lower bound (third value True).
+    """
+    capped = query.with_only_columns(Case.id).order_by(None).limit(TOTAL_CAP + 1).subquery()
+    total = Session.scalar(sa.select(sa.func.count()).select_from(capped))
     items = list(Session.scalars(query.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)))
-    return items, total
+    return items, min(total, TOTAL_CAP), total > TOTAL_CAP
 
 
-def overdue_candidates(now: datetime) -> list[Case]:
+def overdue_rows(now: datetime) -> list:
+    """Open cases past their deadline that can still escalate (plain rows: no ORM objects for a backlog)."""
     open_statuses = [str(s) for s in DESKS["overdue"]]
-    return list(Session.scalars(sa.select(Case).where(Case.status.in_(open_statuses), Case.deadline_at < now,
-                                                      Case.escalation_level < 2).order_by(Case.id)))
+    return Session.execute(sa.select(Case.id, Case.department_id, Case.description, Case.deadline_at,
+                                     Case.dispatched_at, Case.escalation_level)
+                           .where(Case.status.in_(open_statuses), Case.deadline_at < now, Case.escalation_level < 2)
+                           .order_by(Case.id)).all()
+
+
+def heads_by_department(department_ids: set[int]) -> dict[int, list[int]]:
+    rows = Session.execute(sa.select(User.scope_department_id, User.id).join(UserRole, UserRole.user_id == User.id)
+                           .where(UserRole.role == str(Role.DEPT_HEAD), User.is_active,
+                                  User.scope_department_id.in_(department_ids)))
+    heads: dict[int, list[int]] = {}
+    for department_id, user_id in rows:
+        heads.setdefault(department_id, []).append(user_id)
+    return heads
 
 
 def filter_by_citizen_status(query: sa.Select, code: str) -> sa.Select:

@@ -72,8 +72,9 @@ class Desks(MethodView):
         verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates.
         """
         query = queries.desk(current_user(), args["desk"], args, utcnow())
-        items, total = queries.page_of(query, args["page"], args["page_size"])
-        return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+        items, total, more = queries.page_of(query, args["page"], args["page_size"])
+        return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total,
+                "total_is_lower_bound": more}
 
 
 @blp.route("/patrol")
