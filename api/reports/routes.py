@@ -8,7 +8,8 @@ from flask.views import MethodView
 from api.extensions import Blueprint
 from api.identity.access import current_user, public, requires
 from api.identity.roles import Role
-from api.media.errors import PhotoMissing, PhotoTooLarge
+from api.media import uploads
+from api.media.errors import PhotoTooLarge
 from api.reports import categories, queries, service
 from api.reports.present import photo_view, report_view
 from api.reports.schemas import (
@@ -106,13 +107,7 @@ class ReportPhotos(MethodView):
         JPEG, PNG or WebP, at most 10 MB, checked by content. EXIF is stripped from every stored copy
         (capture time and GPS are kept as fields) and the photo is auto-oriented.
         """
-        limit = current_app.config["PHOTO_MAX_BYTES"]
-        upload = files.get("photo")
-        if upload is None or not hasattr(upload, "read"):
-            raise PhotoMissing()
-        raw = upload.read(limit + 1)
-        if len(raw) > limit:
-            raise PhotoTooLarge(details={"max_bytes": limit})
+        raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
         item = service.attach_photo(current_user(), report_id, raw)
         return photo_view(item, _base_url())
 

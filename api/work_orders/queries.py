@@ -97,7 +97,7 @@ def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
     return query
 
 
-TOTAL_CAP = 10_000
+TOTAL_CAP = 1_000
 
 
 def page_of(query: sa.Select, page: int, page_size: int) -> tuple[list[Case], int, bool]:

@@ -14,7 +14,7 @@ from api.events.service import history
 from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
-from api.media.errors import PhotoMissing, PhotoTooLarge
+from api.media import uploads
 from api.media.models import MediaKind
 from api.timefmt import SHANGHAI
 from api.work_orders import queries, service, statistics
@@ -172,13 +172,7 @@ class CasePhotos(MethodView):
     @blp.errors(400, 403, 404, 413, 415, 422)
     def post(self, args, files, case_id: int):
         """Attach an after-photo (department) or a verification photo (监督员), multipart field `photo`"""
-        limit = current_app.config["PHOTO_MAX_BYTES"]
-        upload = files.get("photo")
-        if upload is None or not hasattr(upload, "read"):
-            raise PhotoMissing()
-        raw = upload.read(limit + 1)
-        if len(raw) > limit:
-            raise PhotoTooLarge(details={"max_bytes": limit})
+        raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
         return service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
 
 

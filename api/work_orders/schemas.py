@@ -98,8 +98,8 @@ class CasePageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CaseSchema))
     page = ma.fields.Integer()
     page_size = ma.fields.Integer()
-    total = ma.fields.Integer(metadata={"description": "Exact up to 10,000"})
-    total_is_lower_bound = ma.fields.Boolean(metadata={"description": "True when more than 10,000 match"})
+    total = ma.fields.Integer(metadata={"description": "Exact up to 1,000"})
+    total_is_lower_bound = ma.fields.Boolean(metadata={"description": "True when more than 1,000 match"})
 
 
 class AcceptSchema(ma.Schema):

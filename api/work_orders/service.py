@@ -341,9 +341,12 @@ def scan_overdue(now: datetime | None = None) -> int:
             targets.append((row, level))
     if not targets:
         return 0
-    Session.execute(sa.update(Case.__table__).where(Case.__table__.c.id == sa.bindparam("case_id"))
-                    .values(escalation_level=sa.bindparam("level"), version=Case.__table__.c.version + 1),
-                    [{"case_id": row.id, "level": level} for row, level in targets])
+    cases = Case.__table__
+    for level in (1, 2):  # one UPDATE per level, not one per case
+        ids = [row.id for row, target in targets if target == level]
+        if ids:
+            Session.execute(sa.update(cases).where(cases.c.id.in_(ids))
+                            .values(escalation_level=level, version=cases.c.version + 1))
     Session.execute(sa.insert(Event.__table__), [
         {"subject_type": "case", "subject_id": row.id, "action": "escalated", "actor_type": "system",
          "actor_id": None, "from_state": None, "to_state": None, "reason": None, "created_at": now,
