@@ -1,9 +1,9 @@
 """Work-order benchmark: 1 M cases in PostgreSQL; desk lists and case detail over HTTP; transitions/s; overdue scan.
 
 Run with `make bench-work-orders` (needs wrk). Seeds CASES cases with COPY (1 % of the open ones overdue),
-serves the API with gunicorn, and prints p50/p99 of the main work lists and of a case's detail
-(authenticated, wrk -t2 -c8), accepts/s with 8 concurrent clients, and the time of one overdue scan
-(a direct call, escalating the whole overdue backlog).
+serves the API with gunicorn, and prints p50/p99 of the main work lists (wrk -t2 -c8, then -c2) and of a
+case's detail (authenticated), accepts/s with 8 concurrent clients, and the time of one overdue scan (a direct
+call, escalating the whole overdue backlog).
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ def main() -> None:  # noqa: C901 - a linear script
             script = work / f"{who}.lua"
             script.write_text(LIST_LUA % {"token": tokens[who], "path": path})
             results[label] = run_wrk(script)
+            results[f"{label}, 2 conns"] = run_wrk(script, connections=2)
         (work / "detail.lua").write_text(DETAIL_LUA % {"token": tokens["command"], "cases": CASES})
         results["case detail"] = run_wrk(work / "detail.lua")
         (work / "accept.lua").write_text(ACCEPT_LUA % {"ids": work / "pending.txt", "token": tokens["clerk"]})

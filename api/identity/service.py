@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.config import get_config
@@ -87,7 +88,8 @@ def create_staff(username: str, password: str, roles: set[Role], *, display_name
 
 
 def get_active_user(user_id: int) -> User | None:
-    user = Session.get(User, user_id)
+    # one query per request: the roles come in the same round trip (no rows for citizens)
+    user = Session.get(User, user_id, options=[joinedload(User.role_rows)])
     return user if user is not None and user.is_active else None
 
 

@@ -44,6 +44,7 @@ from api.work_orders.models import Case, CaseReport, Rating, WorkOrder
 log = logging.getLogger(__name__)
 A, S = CaseAction, CaseStatus
 REOPEN_WINDOW = timedelta(days=7)
+SUPPORTERS_FOR_URGENT = 3  # this many further reporters of one problem make it urgent
 SYSTEM_ROLES = frozenset({"system"})
 
 
@@ -138,6 +139,10 @@ def merge(staff: User, case_id: int, into_case_id: int) -> Case:
     case.merged_into_id = target.id
     target.supporters += moved
     record("case", target.id, "merged_in", actor_of(staff), payload={"case_id": case.id, "reports": moved})
+    if target.supporters >= SUPPORTERS_FOR_URGENT and target.priority == "normal":
+        record("case", target.id, "priority_set", Actor.system(), reason="多人反映",
+               payload={"from": "normal", "to": "urgent", "supporters": target.supporters})
+        target.priority = "urgent"
     Session.commit()
     return target
 

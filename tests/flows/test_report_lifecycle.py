@@ -112,6 +112,9 @@ def test_a_report_is_dispatched_handled_checked_closed_and_rated(client, wechat,
     assert detail["status"] == "resolved" and detail["result"]["text"] == "已清运并消杀"
     assert client.post(f"/reports/{report_id}/rating", json={"score": 4, "comment": "满意"},
                        headers=alice).status_code == 201
+    reopened = client.post(f"/reports/{report_id}/reopen", json={"reason": "第二天又满了"}, headers=alice)
+    assert reopened.json["status"] == "accepted"
+    assert client.get("/cases?desk=dispatch", headers=staff_token(dispatcher)).json["items"][0]["id"] == case_id
 
 
 def test_without_quota_the_notification_ends_visibly_as_no_quota(client, wechat, committed):

@@ -180,6 +180,22 @@ def test_merge_moves_the_reporters_and_counts_supporters(client, world, db_sessi
     assert client.get(f"/reports/{report_id}", headers=bob).json["case_no"] == merged["case_no"]
 
 
+def test_many_reporters_make_a_case_urgent(client, world, db_session, wechat):
+    t = world["t"]
+    _, master = new_case(client, t)
+    for n in range(3):
+        citizen = citizen_login(client, wechat, f"o-crowd-{n}")
+        rid = client.post("/reports", json={"description": "同一处垃圾", "location": BAIYUN_GCJ,
+                                            "category_hint": "exposed_garbage"}, headers=citizen).json["id"]
+        client.post(f"/reports/{rid}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=citizen,
+                    content_type="multipart/form-data")
+        client.post(f"/reports/{rid}/submit", headers=citizen)
+        duplicate = [c["id"] for c in client.get("/cases?desk=intake", headers=t["clerk"]).json["items"]
+                     if c["id"] != master][0]
+        merged = act(client, t["clerk"], duplicate, "merge", {"into_case_id": master}).json
+    assert merged["supporters"] == 3 and merged["priority"] == "urgent"
+
+
 def test_classes_that_need_verification_go_to_the_nearest_supervisor(client, world, db_session):
     from api.identity import field
     from api.identity.models import User
