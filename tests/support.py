@@ -137,3 +137,18 @@ def staff_token(user) -> dict[str, str]:
 # A point inside Baiyun (GCJ-02, as wx.getLocation returns it) and one in Shenzhen.
 BAIYUN_GCJ = {"lat": 23.1625, "lon": 113.2628, "coord_system": "gcj02"}
 SHENZHEN_GCJ = {"lat": 22.5431, "lon": 114.0579, "coord_system": "gcj02"}
+
+
+def submit_new_report(client, headers, description: str = "路边垃圾堆放", hint: str | None = "exposed_garbage",
+                      location: dict | None = None) -> int:
+    """A citizen's report with one photo, submitted (which opens its case); returns the report id."""
+    body = {"description": description, "location": location or BAIYUN_GCJ}
+    if hint:
+        body["category_hint"] = hint
+    report_id = client.post("/reports", json=body, headers=headers).json["id"]
+    photo = client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
+                        headers=headers, content_type="multipart/form-data")
+    assert photo.status_code == 201, photo.json
+    submitted = client.post(f"/reports/{report_id}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.json
+    return report_id

@@ -6,7 +6,7 @@ import pytest
 
 from api.media.models import Media
 from tests.factories.identity import StaffFactory
-from tests.support import BAIYUN_GCJ, citizen_login, jpeg, run_worker, staff_token
+from tests.support import BAIYUN_GCJ, citizen_login, jpeg, run_worker, staff_token, submit_new_report
 
 pytestmark = pytest.mark.flow
 TEMPLATE = "tmpl-report-progress"
@@ -89,11 +89,7 @@ def test_a_report_is_dispatched_handled_checked_closed_and_rated(client, wechat,
     wechat.allow("o-flow-close", TEMPLATE, count=4)
     client.post("/me/subscriptions", json={"template_ids": [TEMPLATE] * 4}, headers=alice)  # four taps on "allow"
 
-    report_id = client.post("/reports", json={"description": "垃圾桶满溢", "location": BAIYUN_GCJ,
-                                              "category_hint": "exposed_garbage"}, headers=alice).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=alice,
-                content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=alice)
+    report_id = submit_new_report(client, alice, "垃圾桶满溢")
     case_id = client.get("/cases?desk=intake", headers=staff_token(clerk)).json["items"][0]["id"]
     steps = [(clerk, "accept", {}), (dispatcher, "dispatch", {}), (handler, "receive", {})]
     for who, action, body in steps:
@@ -119,11 +115,7 @@ def test_a_report_is_dispatched_handled_checked_closed_and_rated(client, wechat,
 
 def test_without_quota_the_notification_ends_visibly_as_no_quota(client, wechat, committed):
     alice = citizen_login(client, wechat, "o-flow-noquota")
-    report_id = client.post("/reports", json={"description": "路灯不亮", "location": BAIYUN_GCJ},
-                            headers=alice).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
-                headers=alice, content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=alice)
+    submit_new_report(client, alice, "路灯不亮", hint=None)
     run_worker()
     assert wechat.messages("o-flow-noquota") == []
     assert [n["status"] for n in client.get("/me/notifications", headers=alice).json] == ["no_quota"]
@@ -133,11 +125,7 @@ def test_without_quota_the_notification_ends_visibly_as_no_quota(client, wechat,
 def test_wechat_side_refusal_43101_ends_as_no_quota_and_keeps_nothing_reserved(client, wechat, committed):
     alice = citizen_login(client, wechat, "o-flow-43101")
     client.post("/me/subscriptions", json={"template_ids": [TEMPLATE]}, headers=alice)  # app says yes, WeChat no
-    report_id = client.post("/reports", json={"description": "井盖缺失", "location": BAIYUN_GCJ},
-                            headers=alice).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
-                headers=alice, content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=alice)
+    submit_new_report(client, alice, "井盖缺失", hint=None)
     run_worker()
     note = client.get("/me/notifications", headers=alice).json[0]
     assert note["status"] == "no_quota" and "43101" not in (note["last_error"] or "x")
@@ -148,11 +136,7 @@ def test_busy_wechat_is_retried_with_backoff_then_sent(client, wechat, committed
     wechat.allow("o-flow-retry", TEMPLATE)
     client.post("/me/subscriptions", json={"template_ids": [TEMPLATE]}, headers=alice)
     wechat.fault("subscribe_send", errcode=-1, times=2)
-    report_id = client.post("/reports", json={"description": "道路破损", "location": BAIYUN_GCJ},
-                            headers=alice).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
-                headers=alice, content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=alice)
+    submit_new_report(client, alice, "道路破损", hint=None)
     run_worker()
     note = client.get("/me/notifications", headers=alice).json[0]
     assert note["status"] == "sent" and note["attempts"] == 3
@@ -164,11 +148,7 @@ def test_retries_exhausted_end_failed_with_the_reason_and_the_quota_returned(cli
     wechat.allow("o-flow-fail", TEMPLATE)
     client.post("/me/subscriptions", json={"template_ids": [TEMPLATE]}, headers=alice)
     wechat.fault("subscribe_send", errcode=-1, times=-1)
-    report_id = client.post("/reports", json={"description": "占道经营", "location": BAIYUN_GCJ},
-                            headers=alice).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")},
-                headers=alice, content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=alice)
+    submit_new_report(client, alice, "占道经营", hint=None)
     run_worker()
     note = client.get("/me/notifications", headers=alice).json[0]
     assert note["status"] == "failed" and note["attempts"] == 4 and "WeChatUnavailable" in note["last_error"]

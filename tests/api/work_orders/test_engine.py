@@ -20,7 +20,7 @@ from api.timefmt import local
 from api.work_orders import service
 from api.work_orders.models import Case
 from tests.factories.identity import StaffFactory
-from tests.support import BAIYUN_GCJ, citizen_login, jpeg, staff_token
+from tests.support import citizen_login, jpeg, staff_token, submit_new_report
 
 
 @pytest.fixture
@@ -50,11 +50,7 @@ def world(db_session, client, wechat):
 
 
 def new_case(client, t, hint="exposed_garbage"):
-    report_id = client.post("/reports", json={"description": "路边垃圾堆放", "location": BAIYUN_GCJ,
-                                              "category_hint": hint}, headers=t["alice"]).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=t["alice"],
-                content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=t["alice"])
+    report_id = submit_new_report(client, t["alice"], hint=hint)
     return report_id, client.get("/cases?desk=intake", headers=t["clerk"]).json["items"][0]["id"]
 
 
@@ -167,11 +163,7 @@ def test_merge_moves_the_reporters_and_counts_supporters(client, world, db_sessi
     t = world["t"]
     first_report, master = new_case(client, t)
     bob = citizen_login(client, wechat, "o-engine-bob")
-    report_id = client.post("/reports", json={"description": "同一处垃圾", "location": BAIYUN_GCJ,
-                                              "category_hint": "exposed_garbage"}, headers=bob).json["id"]
-    client.post(f"/reports/{report_id}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=bob,
-                content_type="multipart/form-data")
-    client.post(f"/reports/{report_id}/submit", headers=bob)
+    report_id = submit_new_report(client, bob, "同一处垃圾")
     duplicate = [c["id"] for c in client.get("/cases?desk=intake", headers=t["clerk"]).json["items"]
                  if c["id"] != master][0]
     merged = act(client, t["clerk"], duplicate, "merge", {"into_case_id": master}).json
@@ -185,11 +177,7 @@ def test_many_reporters_make_a_case_urgent(client, world, db_session, wechat):
     _, master = new_case(client, t)
     for n in range(3):
         citizen = citizen_login(client, wechat, f"o-crowd-{n}")
-        rid = client.post("/reports", json={"description": "同一处垃圾", "location": BAIYUN_GCJ,
-                                            "category_hint": "exposed_garbage"}, headers=citizen).json["id"]
-        client.post(f"/reports/{rid}/photos", data={"photo": (io.BytesIO(jpeg()), "p.jpg")}, headers=citizen,
-                    content_type="multipart/form-data")
-        client.post(f"/reports/{rid}/submit", headers=citizen)
+        submit_new_report(client, citizen, "同一处垃圾")
         duplicate = [c["id"] for c in client.get("/cases?desk=intake", headers=t["clerk"]).json["items"]
                      if c["id"] != master][0]
         merged = act(client, t["clerk"], duplicate, "merge", {"into_case_id": master}).json
