@@ -69,11 +69,15 @@ def submit_report(reporter: User, report_id: int) -> tuple[Report, Case]:
 
 
 def withdraw_report(reporter: User, report_id: int, reason: str | None) -> tuple[Report, Case | None]:
+    """Withdraw until staff accept the case: a case with this report alone is withdrawn; from a case that
+    other reporters follow, only this report leaves."""
     report = report_queries.get_own(reporter.id, report_id, for_update=True)
     case = queries.case_of_report(report.id, for_update=True)
+    if case is not None and case.status != S.PENDING:
+        raise IllegalCaseTransition(details={"status": case.status, "action": "withdraw"})
     if case is not None and len(queries.report_ids_of(case.id)) == 1:
         transition(case, A.WITHDRAW, actor_of(reporter), frozenset({"citizen"}), reason=reason)
-    elif case is not None:  # other reporters follow this case: this report leaves it
+    elif case is not None:
         Session.execute(sa.delete(CaseReport).where(CaseReport.report_id == report.id))
         case.supporters = max(0, case.supporters - 1)
         record("case", case.id, "report_withdrawn", actor_of(reporter), payload={"report_id": report.id})

@@ -170,6 +170,12 @@ def test_merge_moves_the_reporters_and_counts_supporters(client, world, db_sessi
     assert merged["id"] == master and merged["supporters"] == 1 and merged["report_ids"] == [first_report, report_id]
     assert act(client, t["clerk"], master, "merge", {"into_case_id": master}).status_code == 400
     assert client.get(f"/reports/{report_id}", headers=bob).json["case_no"] == merged["case_no"]
+    left = client.post(f"/reports/{report_id}/withdraw", json={}, headers=bob).json  # leaves; the case stays
+    assert left["status"] == "withdrawn"
+    assert client.get(f"/cases/{master}", headers=t["clerk"]).json["report_ids"] == [first_report]
+    act(client, t["clerk"], master, "accept")
+    late = client.post(f"/reports/{first_report}/withdraw", json={}, headers=t["alice"])
+    assert late.status_code == 409 and late.json["error"]["code"] == "ILLEGAL_TRANSITION"
 
 
 def test_many_reporters_make_a_case_urgent(client, world, db_session, wechat):
