@@ -99,7 +99,8 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  OpenAPI docs   {api}/docs   (spec: {api}/openapi.json)",
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
-        f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, handler, dept_head"
+        f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
+        f" handler, dept_head"
         f" — password {password}",
         f"  Citizen login  POST {mock_url}_mock/login-code {{\"openid\": \"demo-citizen\"}} → code,"
         f" then POST {api}/auth/wechat-login {{\"code\": …}}",

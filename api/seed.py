@@ -26,7 +26,8 @@ DEMO_STAFF = {
     "dispatcher": ({Role.DISPATCHER}, "值班长", None, None),
     "command": ({Role.COMMAND_CENTRE}, "指挥中心", None, None),
     "sanyuanli_clerk": ({Role.INTAKE_CLERK}, "三元里街受理员", SANYUANLI, None),
-    "supervisor": ({Role.SUPERVISOR}, "监督员（三元里）", SANYUANLI, None),
+    "supervisor": ({Role.SUPERVISOR}, "监督员（区）", None, None),
+    "sanyuanli_supervisor": ({Role.SUPERVISOR}, "监督员（三元里）", SANYUANLI, None),
     "handler": ({Role.DEPT_HANDLER}, "环卫处置员", None, "sanitation"),
     "dept_head": ({Role.DEPT_HEAD}, "环卫所负责人", None, "sanitation"),
 }

@@ -4,7 +4,8 @@ Definitions (the work-order issue; shared/reference/urban-management-practice.md
 - a case counts in the period in which its 处置 deadline falls (due cases);
 - 应结案数 = due cases minus those deferred (缓办) at report time;
 - 结案数 = of those, closed by the report time; 按期结案数 = of those, closed by their deadline;
-- 结案率 = 结案数 / 应结案数; 按期结案率 = 按期结案数 / 应结案数; 超期数 = 应结案 cases not closed by their deadline;
+- 结案率 = 结案数 / 应结案数; 按期结案率 = 按期结案数 / 应结案数; 超期数 = 应结案 cases whose deadline has passed
+  (by the report time) without their being closed by it;
 - 延期率 = 应结案 cases that were extended / 应结案数; 平均处置时长 = mean(closed − dispatched) of 结案 cases;
 - 受理数, 立案数, 派遣数 = opened / accept / dispatch events in the period;
 - 返工率 = failed 核查 / all 核查 in the period; 满意度 = mean rating given in the period.
@@ -73,20 +74,22 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
             r.checks_failed += count if action == "check_fail" else 0
 
     closed_by_now = sa.and_(Case.closed_at.is_not(None), Case.closed_at <= as_of)
+    on_time = sa.and_(closed_by_now, Case.closed_at <= Case.deadline_at)
     due = sa.select(
         dim, sa.func.count(),
         sa.func.sum(sa.case((Case.status == "deferred", 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(Case.status != "deferred", closed_by_now), 1), else_=0)),
-        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", closed_by_now, Case.closed_at <= Case.deadline_at),
-                             1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", on_time), 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.extension_count > 0), 1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.deadline_at <= as_of, sa.not_(on_time)), 1),
+                            else_=0)),
     ).where(Case.deadline_at >= start, Case.deadline_at < end).group_by(dim)
-    for key, total, deferred, closed, on_time, extended in Session.execute(due):
+    for key, total, deferred, closed, closed_on_time, extended, overdue in Session.execute(due):
         r = row(key)
         r.due, r.deferred, r.closed, r.closed_on_time, r.extended = total, deferred or 0, closed or 0, \
-            on_time or 0, extended or 0
+            closed_on_time or 0, extended or 0
         r.should_close = r.due - r.deferred
-        r.overdue = r.should_close - r.closed_on_time
+        r.overdue = overdue or 0
 
     for key, hours in _handling_hours(dim, start, end, closed_by_now):
         row(key).mean_handling_hours = hours

@@ -72,6 +72,7 @@ def test_a_case_closed_after_the_report_time_does_not_count(cases):
     rows = {r.key: r for r in statistics.evaluate("street", nov(1, 0), datetime(2026, 12, 1, tzinfo=SHANGHAI),
                                                    nov(13))}
     assert rows[A].closed == 1  # c2 closed on the 14th, after this report time
+    assert rows[A].overdue == 1  # c2 (due the 12th, open on the 13th); c3 is due on the 15th: not yet overdue
 
 
 def test_statistics_endpoint_json_and_csv(client, cases, db_session):
