@@ -38,6 +38,3 @@ class ContentRisky(Unprocessable):
 class PhotoNotFound(NotFound):
     code, message = "PHOTO_NOT_FOUND", "No such photo on this report."
 
-
-class ReasonRequired(BadRequest):
-    code, message = "REASON_REQUIRED", "A reason is required for this action."

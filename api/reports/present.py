@@ -15,7 +15,7 @@ from api.reports.models import Report
 from api.reports.status import CASE_TIMELINE, REPORT_TIMELINE, TIMELINE_ACTIONS, citizen_status
 
 
-def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False, staff: bool = False) -> dict:
+def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False) -> dict:
     status = citizen_status(report, case.status if case is not None else None)
     category = categories.BY_KEY.get(report.category_hint or "")
     glat, glon = geo.wgs84_to_gcj02(report.lat, report.lon)
@@ -35,9 +35,6 @@ def report_view(report: Report, base_url: str, *, case=None, timeline: bool = Fa
                                      for m in media.list_for("case", case.id, MediaKind.AFTER_PHOTO)]}
     if timeline:
         view["timeline"] = timeline_of(report, case)
-    if staff:
-        view.update(internal_status=report.status, reporter_id=report.reporter_id, needs_review=report.needs_review,
-                    content_check=report.content_check, street_code=report.street_code)
     return view
 
 

@@ -1,4 +1,4 @@
-"""Report selects: the citizen's own, the staff's scoped views, stale drafts."""
+"""Report selects: the citizen's own, by idempotency key, pages, stale drafts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from api.db import Session
-from api.identity.errors import OutOfScope
-from api.identity.models import User
 from api.reports.errors import ReportNotFound
 from api.reports.lifecycle import ReportStatus
 from api.reports.models import Report
@@ -20,28 +18,6 @@ def get_own(user_id: int, report_id: int, *, for_update: bool = False) -> Report
     if report is None or report.reporter_id != user_id:
         raise ReportNotFound()
     return report
-
-
-def get_for_staff(staff: User, report_id: int, *, for_update: bool = False) -> Report:
-    report = Session.get(Report, report_id, with_for_update=for_update or None)
-    if report is None or report.status == ReportStatus.DRAFT:
-        raise ReportNotFound()
-    if not Session.scalar(sa.select(sa.literal(True)).where(Report.id == report.id, staff_scope(staff))):
-        raise OutOfScope()
-    return report
-
-
-def staff_scope(staff: User) -> sa.ColumnElement[bool]:
-    """District-wide staff see every report; a street's staff see reports located in their street.
-
-    Reports are located to a street by the routing step (a later issue); until then unlocated reports
-    belong to the district-level desk. Department-scoped staff handle work orders, not the intake queue.
-    """
-    if staff.is_district_wide:
-        return sa.true()
-    if staff.scope_division_code:
-        return Report.street_code == staff.scope_division_code
-    return sa.false()
 
 
 def by_idempotency_key(user_id: int, key: str) -> Report | None:
@@ -59,10 +35,6 @@ def mine(user_id: int, statuses: list[ReportStatus] | None) -> sa.Select:
     if statuses:
         query = query.where(Report.status.in_([str(s) for s in statuses]))
     return query
-
-
-def triage_queue(staff: User, status: ReportStatus = ReportStatus.SUBMITTED) -> sa.Select:
-    return sa.select(Report).where(Report.status == status, staff_scope(staff))
 
 
 def stale_draft_ids(cutoff: datetime) -> list[int]:

@@ -54,12 +54,9 @@ class RatingOutSchema(RatingSchema):
     created_at = LocalDateTime()
 
 
-class ListArgsSchema(ma.Schema):
+class MyReportsArgsSchema(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
-class MyReportsArgsSchema(ListArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(CITIZEN_STATUS_CODES))
 
 
@@ -117,23 +114,11 @@ class ReportDetailSchema(ReportSchema):
     result = ma.fields.Nested(ResultSchema, metadata={"description": "Once resolved: what was done, after-photos"})
 
 
-class StaffReportSchema(ReportDetailSchema):
-    internal_status = ma.fields.String()
-    reporter_id = ma.fields.Integer()
-    needs_review = ma.fields.Boolean()
-    content_check = ma.fields.String()
-    street_code = ma.fields.String(allow_none=True)
-
-
 class ReportPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ReportSchema))
     page = ma.fields.Integer()
     page_size = ma.fields.Integer()
     total = ma.fields.Integer()
-
-
-class StaffReportPageSchema(ReportPageSchema):
-    items = ma.fields.List(ma.fields.Nested(StaffReportSchema))
 
 
 class CitizenCategorySchema(ma.Schema):

@@ -62,6 +62,12 @@ def report_ids_of(case_id: int) -> list[int]:
                                 .order_by(CaseReport.report_id)))
 
 
+def flagged_report_ids(case_id: int) -> list[int]:
+    """Reports on the case whose text or photos content security flagged for staff review (or could not check)."""
+    return list(Session.scalars(sa.select(Report.id).join(CaseReport, CaseReport.report_id == Report.id)
+                                .where(CaseReport.case_id == case_id, Report.needs_review).order_by(Report.id)))
+
+
 def work_orders_of(case_id: int) -> list[WorkOrder]:
     return list(Session.scalars(sa.select(WorkOrder).where(WorkOrder.case_id == case_id).order_by(WorkOrder.id)))
 

@@ -54,7 +54,8 @@ def detail(case) -> dict:
     remaining = service.remaining(case)
     view = {c: getattr(case, c) for c in CaseSchema().fields}
     view.update(remaining_seconds=int(remaining.total_seconds()) if remaining is not None else None,
-                report_ids=queries.report_ids_of(case.id), work_orders=queries.work_orders_of(case.id),
+                report_ids=queries.report_ids_of(case.id), flagged_report_ids=queries.flagged_report_ids(case.id),
+                work_orders=queries.work_orders_of(case.id),
                 events=history("case", case.id), hotline_answer=service.hotline_answer(case))
     return view
 

@@ -88,6 +88,8 @@ class CaseDetailSchema(CaseSchema):
     remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
                                                                                     "negative when overdue"})
     report_ids = ma.fields.List(ma.fields.Integer())
+    flagged_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "Reports whose content the security check flagged for review (or could not check)"})
     work_orders = ma.fields.List(ma.fields.Nested(WorkOrderSchema))
     events = ma.fields.List(ma.fields.Nested(CaseEventSchema))
     hotline_answer = ma.fields.Nested(HotlineAnswerSchema, allow_none=True,

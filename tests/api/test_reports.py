@@ -70,10 +70,20 @@ def test_wgs84_points_are_accepted_as_sent(client, alice, db_session):
     assert response.json["location"]["wgs84"] == {"lat": 23.3, "lon": 113.3}
 
 
-def test_review_grade_text_is_accepted_and_flagged(client, alice, db_session):
+def test_review_grade_text_is_accepted_and_flagged_for_staff(client, alice, db_session):
+    from api.taxonomy.service import load_national
+    from api.work_orders.queries import case_of_report
+
+    load_national()
     response = create(client, alice, {**GOOD, "description": "有点敏感的问题"})
     assert response.status_code == 201
-    assert db_session.get(Report, response.json["id"]).needs_review is True
+    report_id = response.json["id"]
+    assert db_session.get(Report, report_id).needs_review is True
+    upload(client, alice, report_id, jpeg())
+    client.post(f"/reports/{report_id}/submit", headers=alice)
+    clerk = staff_token(StaffFactory(roles=("intake_clerk",)))
+    case = client.get(f"/cases/{case_of_report(report_id).id}", headers=clerk).json
+    assert case["flagged_report_ids"] == [report_id]
 
 
 def test_text_check_outage_keeps_the_report_and_flags_it(client, alice, wechat, db_session):
