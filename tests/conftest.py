@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from api import create_app, db, extensions
+from api.calendar import service as calendar
 from api.config import Config, init_config
 from api.media.storage import set_storage
 from api.migrate import upgrade
@@ -72,6 +73,7 @@ def activate(config: Config) -> None:
     reset_client()
     set_storage(None)
     grids.invalidate()
+    calendar.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import date
 from importlib import resources
 
@@ -54,6 +55,7 @@ def import_years(text: str, source: str, actor: Actor | None = None) -> list[int
         record("calendar", year, "year_imported", actor or Actor.system(), payload={"days": len(rows),
                                                                                      "source": source})
     Session.commit()
+    invalidate()
     return sorted(years)
 
 
@@ -69,8 +71,23 @@ def load_shipped() -> list[int]:
     return imported
 
 
+_cache: tuple[float, WorkingCalendar] | None = None
+CACHE_TTL_S = 60.0  # other processes import years too: a worker sees a new year within a minute
+
+
 def working_calendar() -> WorkingCalendar:
+    """The calendar from the database, cached per process (it changes once a year)."""
+    global _cache
+    if _cache is not None and time.monotonic() - _cache[0] < CACHE_TTL_S:
+        return _cache[1]
     days = Session.execute(sa.select(SpecialDay.day, SpecialDay.kind)).all()
-    return WorkingCalendar(holidays={d for d, k in days if k == "holiday"},
-                           workdays={d for d, k in days if k == "workday"},
-                           years=set(Session.scalars(sa.select(CalendarYear.year))))
+    calendar = WorkingCalendar(holidays={d for d, k in days if k == "holiday"},
+                               workdays={d for d, k in days if k == "workday"},
+                               years=set(Session.scalars(sa.select(CalendarYear.year))))
+    _cache = (time.monotonic(), calendar)
+    return calendar
+
+
+def invalidate() -> None:
+    global _cache
+    _cache = None

@@ -75,6 +75,8 @@ class CaseSchema(ma.Schema):
     result_text = ma.fields.String(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
+    remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
+                                                                                    "negative when overdue"})
 
 
 class HotlineAnswerSchema(ma.Schema):
@@ -85,8 +87,6 @@ class HotlineAnswerSchema(ma.Schema):
 
 
 class CaseDetailSchema(CaseSchema):
-    remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
-                                                                                    "negative when overdue"})
     report_ids = ma.fields.List(ma.fields.Integer())
     flagged_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
         "description": "Reports whose content the security check flagged for review (or could not check)"})
