@@ -87,7 +87,13 @@ def copy_cases(url: str, streets: list[str], departments: list[int], category: t
             dispatched, department = d.isoformat(), str(departments[n % len(departments)])
             late = status in OPEN and rng.random() < 0.1 and overdue < CASES // 100
             overdue += late
-            deadline = (now - timedelta(hours=2) if late else d + timedelta(days=400)).isoformat()
+            if late:
+                deadline = now - timedelta(hours=2)
+            elif status in OPEN or status == "deferred":  # open work is due in the next three days
+                deadline = now + timedelta(hours=rng.randrange(1, 72))
+            else:
+                deadline = d + timedelta(days=2)
+            deadline = deadline.isoformat()
             closed = (d + timedelta(hours=5)).isoformat() if status == "closed" else r"\N"
         buf.write("\t".join([str(n), "citizen", status, str(category[0]), category[1], "路边垃圾堆放", "23.2", "113.3",
                              street, "normal", "0", department, dispatched, deadline, "0", "0", "0", closed,
