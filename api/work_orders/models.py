@@ -22,6 +22,10 @@ class Case(Base):
         sa.Index("ix_cases_street_status", "street_code", "status", "id"),
         sa.Index("ix_cases_open_deadline", "deadline_at", postgresql_where=sa.text(
             "status IN ('dispatched', 'in_progress', 'awaiting_check')")),
+        # the desks that span two statuses get an ordered partial index each (newest first, LIMIT 20)
+        sa.Index("ix_cases_intake_desk", "id", postgresql_where=sa.text("status IN ('pending', 'verifying')")),
+        sa.Index("ix_cases_department_desk", "department_id", "id",
+                 postgresql_where=sa.text("status IN ('dispatched', 'in_progress')")),
         sa.CheckConstraint(f"source IN {SOURCES}", name="source"),
         sa.CheckConstraint(f"priority IN {PRIORITIES}", name="priority"),
     )

@@ -73,13 +73,13 @@ class Desks(MethodView):
     @blp.response(200, CasePageSchema)
     @blp.errors(400)
     def get(self, args):
-        """A desk's work list within the caller's scope, newest first
+        """A desk's work list within the caller's scope, newest first (overdue: longest overdue first)
 
         Desks: intake (待受理/待核实), dispatch (待派遣), department (待处置/处置中), mine (my assignments),
         verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates.
         """
         query = queries.desk(current_user(), args["desk"], args, utcnow())
-        items, total, more = queries.page_of(query, args["page"], args["page_size"])
+        items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(args["desk"]))
         return {"items": [listed(case) for case in items], "page": args["page"], "page_size": args["page_size"],
                 "total": total, "total_is_lower_bound": more}
 
