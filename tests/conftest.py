@@ -20,6 +20,7 @@ from api.config import Config, init_config
 from api.media.storage import set_storage
 from api.migrate import upgrade
 from api.organisation import grids
+from api.taxonomy import service as taxonomy
 from api.wechat.client import reset_client
 from miniprogram_mock.server import MockServer
 
@@ -74,6 +75,7 @@ def activate(config: Config) -> None:
     set_storage(None)
     grids.invalidate()
     calendar.invalidate()
+    taxonomy.time_limit_of.cache_clear()  # ids restart when flow tests truncate
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 from importlib import resources
 
 import sqlalchemy as sa
@@ -38,6 +39,15 @@ def load_national() -> int:
         added += 1
     Session.commit()
     return added
+
+
+@functools.lru_cache(maxsize=4096)
+def time_limit_of(category_id: int) -> tuple[float, str]:
+    """(处置时限, clock type) of one category version. Safe to cache: an edit writes a new version, and a
+    version's limit never changes."""
+    limit, clock = Session.execute(sa.select(Category.time_limit, Category.clock_type)
+                                   .where(Category.id == category_id)).one()
+    return limit, clock
 
 
 def current(code: str) -> Category:

@@ -218,8 +218,8 @@ def dispatch(staff: User | None, case_id: int, department_code: str | None = Non
                payload={"department_id": department.id, "basis": basis})
     Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
     now = utcnow()
-    category = Session.get(Category, case.category_id)
-    deadline = calendar.working_calendar().deadline(now, category.time_limit, category.clock_type)
+    limit, clock = taxonomy.time_limit_of(case.category_id)
+    deadline = calendar.working_calendar().deadline(now, limit, clock)
     case.department_id, case.handler_id, case.dispatched_at = department.id, None, now
     case.deadline_at, case.deadline_provisional, case.escalation_level = deadline.at, deadline.provisional, 0
     heads = queries.staff_with_role(Role.DEPT_HEAD, department_id=department.id)
@@ -376,8 +376,8 @@ def scan_overdue(now: datetime | None = None) -> int:
 def remaining(case: Case, now: datetime | None = None) -> timedelta | None:
     if case.deadline_at is None or case.status not in OPEN:
         return None
-    category = Session.get(Category, case.category_id)
-    return calendar.working_calendar().remaining(now or utcnow(), case.deadline_at, category.clock_type)
+    _, clock = taxonomy.time_limit_of(case.category_id)
+    return calendar.working_calendar().remaining(now or utcnow(), case.deadline_at, clock)
 
 
 # -- the citizen after closing -------------------------------------------------------------------------------
@@ -494,8 +494,8 @@ def recompute_provisional_deadlines() -> int:
     changed = 0
     for case in Session.scalars(sa.select(Case).where(Case.deadline_provisional, Case.extension_count == 0,
                                                       Case.status.in_([str(s) for s in OPEN]))):
-        category = Session.get(Category, case.category_id)
-        deadline = cal.deadline(case.dispatched_at, category.time_limit, category.clock_type)
+        limit, clock = taxonomy.time_limit_of(case.category_id)
+        deadline = cal.deadline(case.dispatched_at, limit, clock)
         record("case", case.id, "deadline_recomputed", Actor.system(),
                payload={"from": case.deadline_at.isoformat(), "to": deadline.at.isoformat(),
                         "provisional": deadline.provisional})
