@@ -20,7 +20,7 @@ class Case(Base):
         sa.Index("ix_cases_status_id", "status", "id"),
         sa.Index("ix_cases_department_status", "department_id", "status", "id"),
         sa.Index("ix_cases_street_status", "street_code", "status", "id"),
-        sa.Index("ix_cases_open_deadline", "deadline_at", postgresql_where=sa.text(
+        sa.Index("ix_cases_open_deadline", "deadline_at", "id", postgresql_where=sa.text(
             "status IN ('dispatched', 'in_progress', 'awaiting_check')")),
         # the desks that span two statuses get an ordered partial index each (newest first, LIMIT 20)
         sa.Index("ix_cases_intake_desk", "id", postgresql_where=sa.text("status IN ('pending', 'verifying')")),
