@@ -69,6 +69,28 @@ class GridIndex:
         return GridHit(self.codes[i], street, community, round(distance, 1))
 
 
+# A point inside the district but outside every grid belongs to the nearest grid's street within this distance.
+NEAREST_GRID_MAX_M = 200
+
+
+@dataclass(frozen=True)
+class Place:
+    grid_code: str | None  # only when the point lies inside the grid
+    street_code: str | None
+
+
+def place_of(lat: float, lon: float) -> GridHit | None:
+    """The grid containing the point, else the nearest grid within NEAREST_GRID_MAX_M."""
+    return index().locate(lat, lon) or index().nearest(lat, lon, NEAREST_GRID_MAX_M)
+
+
+def codes_of(lat: float, lon: float) -> Place:
+    hit = place_of(lat, lon)
+    if hit is None:
+        return Place(None, None)
+    return Place(hit.code if not hit.distance_m else None, hit.street_code)
+
+
 _index: GridIndex | None = None
 _lock = threading.Lock()
 

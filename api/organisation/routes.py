@@ -71,7 +71,7 @@ class GridLocate(MethodView):
     def get(self, args):
         """The grid a point falls in (or the nearest within 200 m)"""
         lat, lon = geo.to_wgs84(args["lat"], args["lon"], args["coord_system"])
-        hit = grids.index().locate(lat, lon) or grids.index().nearest(lat, lon, 200)
+        hit = grids.place_of(lat, lon)
         if hit is None:
             raise NoGridHere(details={"lat": lat, "lon": lon})
         return hit

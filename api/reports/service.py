@@ -37,9 +37,6 @@ from api.wechat.client import get_client
 
 log = logging.getLogger(__name__)
 
-# A point inside the district but outside every grid belongs to the nearest grid's street within this distance.
-NEAREST_GRID_MAX_M = 200
-
 
 @dataclass(frozen=True)
 class NewReport:
@@ -62,11 +59,10 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
         raise UnknownCategory(details={"category_hint": new.category_hint})
     lat, lon = check_in_district(new.lat, new.lon, new.coord_system)
     verdict = check_text(reporter, new.description, new.address_text)
-    place = grids.index().locate(lat, lon) or grids.index().nearest(lat, lon, NEAREST_GRID_MAX_M)
+    place = grids.codes_of(lat, lon)
     report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
                     category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
-                    street_code=place.street_code if place else None,
-                    grid_code=place.code if place and not place.distance_m else None,
+                    street_code=place.street_code, grid_code=place.grid_code,
                     coord_system_in=new.coord_system, content_check=verdict, needs_review=verdict != "pass",
                     idempotency_key=new.idempotency_key)
     if new.idempotency_key:

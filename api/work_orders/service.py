@@ -90,8 +90,9 @@ def _open_from_report(report: Report) -> Case:
     category = _category_from_hint(report.category_hint)
     case = Case(source="citizen", status=S.PENDING, description=report.description, address_text=report.address_text,
                 lat=report.lat, lon=report.lon, grid_code=report.grid_code, street_code=report.street_code,
-                category_id=category.id if category else None, category_code=category.code if category else None,
-                priority="urgent" if category and category.is_safety else "normal", created_by=report.reporter_id)
+                priority="normal", created_by=report.reporter_id)
+    if category:
+        _set_category(case, category)
     Session.add(case)
     Session.flush()
     Session.add(CaseReport(report_id=report.id, case_id=case.id))
@@ -458,11 +459,11 @@ def open_by_staff(staff: User, source: str, fields: dict) -> Case:
 
     category = taxonomy.current(fields["category_code"]) if fields.get("category_code") else None
     lat, lon = check_in_district(fields["lat"], fields["lon"], fields["coord_system"])
-    place = grids.index().locate(lat, lon) or grids.index().nearest(lat, lon, 200)
+    place = grids.codes_of(lat, lon)
     case = Case(source=source, status=S.PENDING, description=fields["description"], priority="normal",
                 address_text=fields.get("address_text"), lat=lat, lon=lon, created_by=staff.id,
-                grid_code=place.code if place and not place.distance_m else None,
-                street_code=place.street_code if place else None, external_ticket_no=fields.get("external_ticket_no"))
+                grid_code=place.grid_code, street_code=place.street_code,
+                external_ticket_no=fields.get("external_ticket_no"))
     if category:
         _set_category(case, category)
     Session.add(case)
