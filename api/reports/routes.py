@@ -9,7 +9,6 @@ from api.extensions import Blueprint
 from api.identity.access import current_user, public, requires
 from api.identity.roles import Role
 from api.media import uploads
-from api.media.errors import PhotoTooLarge
 from api.reports import categories, queries, service
 from api.reports.present import photo_view, report_view
 from api.reports.schemas import (
@@ -112,12 +111,7 @@ class ReportPhotos(MethodView):
         return photo_view(item, _base_url())
 
 
-@blp.before_request
-def _refuse_oversized_upload():
-    # An oversized multipart body is refused before it is parsed, with the photo-specific code.
-    limit = current_app.config["PHOTO_MAX_BYTES"] + 64 * 1024
-    if request.method == "POST" and request.path.endswith("/photos") and (request.content_length or 0) > limit:
-        raise PhotoTooLarge(details={"max_bytes": current_app.config["PHOTO_MAX_BYTES"]})
+blp.before_request(uploads.refuse_oversized_photo)
 
 
 @blp.route("/<int:report_id>/photos/<int:media_id>")

@@ -48,6 +48,7 @@ blp = Blueprint("cases", __name__, url_prefix="/cases",
                 description="Cases through 受理 → 立案 → 派遣 → 处置 → 核查 → 结案, the desks, deadlines")
 STAFF = tuple(STAFF_ROLES)
 DEPT = (Role.DEPT_HEAD, Role.DEPT_HANDLER)
+blp.before_request(uploads.refuse_oversized_photo)
 
 
 def listed(case) -> dict:

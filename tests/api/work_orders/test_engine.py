@@ -284,3 +284,12 @@ def test_provisional_deadlines_are_recomputed_when_the_year_arrives(client, worl
     assert case.deadline_provisional is False
     # 12-31 09–12 and 14–18 (7 h), then 1/1 (now a holiday) to 1/3 skipped, Mon 1/4 08–09: 8 working hours
     assert local(case.deadline_at).isoformat()[:16] == "2027-01-04T09:00"
+
+
+def test_an_oversized_case_photo_gets_the_photo_code(client, world):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    huge = client.post(f"/cases/{case_id}/photos?kind=verification_photo",
+                       data={"photo": (io.BytesIO(b"\xff\xd8" + b"\0" * (11 * 1024 * 1024)), "big.jpg")},
+                       headers=t["supervisor"], content_type="multipart/form-data")
+    assert huge.status_code == 413 and huge.json["error"]["code"] == "PHOTO_TOO_LARGE"
