@@ -2,6 +2,7 @@
 
 
 def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so create_app stays the only wiring
+    from api.classification import routes as classification
     from api.identity import routes as identity
     from api.media import routes as media
     from api.notifications import routes as notifications
@@ -11,5 +12,6 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.taxonomy import routes as taxonomy
     from api.work_orders import routes as work_orders
 
-    return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, media.blp,
+    return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, classification.blp,
+            media.blp,
             notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp, routing.blp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 
 def register(app: Flask) -> None:
@@ -92,3 +93,65 @@ def register(app: Flask) -> None:
         from api.reports.service import purge_stale_drafts
 
         click.echo(f"{purge_stale_drafts()} drafts purged")
+    register_model_commands(app)
+
+
+def register_model_commands(app: Flask) -> None:
+    model = AppGroup("model", help="The intake classifier: train, evaluate, promote, list versions.")
+    app.cli.add_command(model)
+
+    @model.command("train")
+    @click.option("--promote", is_flag=True, help="make the new version the one workers use")
+    def model_train(promote: bool):
+        """Fit the image head and text model on staff-confirmed cases; write a versioned bundle."""
+        from api.classification import training
+        from api.errors import DomainError
+
+        try:
+            version = training.train(promote=promote)
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.details}") from exc
+        click.echo(f"version {version.name} ({version.status})")
+        click.echo(training.report(version.metrics))
+
+    @model.command("evaluate")
+    @click.argument("name", required=False)
+    def model_evaluate(name: str | None):
+        """Per-category precision, recall and the confusion matrix on the held-out cases (default: promoted)."""
+        from api.classification import registry, training
+        from api.errors import DomainError
+
+        try:
+            if name is None:
+                current = registry.promoted()
+                if current is None:
+                    raise click.ClickException("no promoted version: name one (flask model list)")
+                name = current.name
+            click.echo(f"version {name}")
+            click.echo(training.report(training.evaluate_version(name)))
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.details}") from exc
+
+    @model.command("promote")
+    @click.argument("name")
+    def model_promote(name: str):
+        """Make NAME the version workers use (they pick it up before their next job)."""
+        from api.classification import registry
+        from api.errors import DomainError
+        from api.events.service import Actor
+
+        try:
+            registry.promote(name, Actor.system())
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message} {exc.details}") from exc
+        click.echo(f"version {name} promoted")
+
+    @model.command("list")
+    def model_list():
+        """Versions, newest first, with their held-out accuracy."""
+        from api.classification import registry
+
+        for v in registry.list_versions():
+            summary = v.metrics.get("summary", {})
+            click.echo(f"{v.name}\t{v.status}\tcombined={summary.get('combined_accuracy')}\t"
+                       f"image={summary.get('image_accuracy')}\ttext={summary.get('text_accuracy')}")

@@ -58,6 +58,14 @@ class Config:
     STAFF_LOGIN_MAX_FAILURES: int = 5
     STAFF_LOGIN_LOCK_S: int = 900
     OUTBOX_SWEEP_AFTER_S: int = 5
+    # Automatic intake (classification, routing, duplicates): see api/classification.
+    MODEL_DIR: str = "var/models"  # versioned model bundles and the exported backbone
+    CLASSIFIER_BACKEND: str = "onnx"  # onnx (onnxruntime, ~3x faster on CPU) | torch
+    CLASSIFY_THRESHOLD: float = 0.6  # default auto-dispatch confidence; per-category overrides in the DB
+    AUTO_DISPATCH: bool = True  # False: the pipeline only suggests; every case waits at a desk
+    DUPLICATE_RADIUS_M: float = 50.0
+    DUPLICATE_WINDOW_H: float = 24.0
+    INTAKE_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [5, 30, 120])
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
@@ -83,6 +91,8 @@ class Config:
                 raise ConfigError("production start-up refused: WECHAT_API_BASE points at a local simulator")
         elif not self.SECRET_KEY or not self.MEDIA_SIGNING_KEY:
             raise ConfigError("SECRET_KEY and MEDIA_SIGNING_KEY are required (make run writes dev values to var/)")
+        if self.CLASSIFIER_BACKEND not in ("onnx", "torch"):
+            raise ConfigError(f"CLASSIFIER_BACKEND must be onnx or torch, not {self.CLASSIFIER_BACKEND!r}")
         if self.MEDIA_BACKEND not in ("local", "s3"):
             raise ConfigError(f"MEDIA_BACKEND must be local or s3, not {self.MEDIA_BACKEND!r}")
 
@@ -97,6 +107,10 @@ def _coerce(name: str, raw: str, kind: str) -> object:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
         if kind.startswith("list[int]"):
             return _int_list(raw)
         if kind.startswith("tuple[float"):

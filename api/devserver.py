@@ -38,7 +38,7 @@ def prepare_environment(var: Path, mock_port: int) -> tuple[dict[str, str], list
     dev = load_or_create_secrets(var / "dev-secrets.env")
     env = {k: v for k, v in dev.items() if k != "DEMO_PASSWORD"}
     env.update({"ENV": "development", "DATABASE_URL": f"sqlite:///{var / 'dev.db'}",
-                "MEDIA_DIR": str(var / "media")})
+                "MEDIA_DIR": str(var / "media"), "MODEL_DIR": str(var / "models")})
     env.update({k: v for k, v in os.environ.items() if k in env})  # the caller's environment wins
     started: list = []
     if not os.environ.get("REDIS_URL"):
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         seed_demo(dev["DEMO_PASSWORD"])
     children = [] if args.no_worker else [
-        subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT),
+        subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
+        subprocess.Popen([sys.executable, "-m", "workers.worker", "classify", "--simple"], cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=ROOT),
     ]
     _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"])

@@ -53,11 +53,17 @@ def media_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def config(pg_url, mock_server, media_dir) -> Config:
+def model_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def config(pg_url, mock_server, media_dir, model_dir) -> Config:
     return Config(ENV="test", DATABASE_URL=pg_url, REDIS_URL=REDIS_URL, SECRET_KEY="test-secret-key-" + "x" * 32,
                   MEDIA_SIGNING_KEY="test-media-key-" + "y" * 32, WECHAT_APPID=APPID, WECHAT_SECRET=APPSECRET,
                   WECHAT_API_BASE=mock_server.url, MEDIA_DIR=str(media_dir), NOTIFY_RETRY_INTERVALS=[0, 0, 0],
-                  OUTBOX_SWEEP_AFTER_S=0, LOGIN_MAX_PER_IP_PER_MIN=1000)
+                  OUTBOX_SWEEP_AFTER_S=0, LOGIN_MAX_PER_IP_PER_MIN=1000, MODEL_DIR=str(model_dir),
+                  INTAKE_RETRY_INTERVALS=[0, 0, 0], AUTO_DISPATCH=False)
 
 
 @pytest.fixture(scope="session")

@@ -37,11 +37,30 @@ def make_photo_derivatives(media_id: int) -> JobSpec:
     return JobSpec(DEFAULT, "workers.make_photo_derivatives.make_photo_derivatives", (media_id,), retries=2)
 
 
+def classify_photo(media_id: int) -> JobSpec:
+    return JobSpec(CLASSIFY, "workers.intake.classify_photo", (media_id,), retries=3,
+                   on_failure="workers.intake.on_final_failure")
+
+
+def route_report(report_id: int) -> JobSpec:
+    return JobSpec(CLASSIFY, "workers.intake.route_report", (report_id,), retries=3,
+                   on_failure="workers.intake.on_final_failure")
+
+
+def dispatch_case(case_id: int) -> JobSpec:
+    return JobSpec(DEFAULT, "workers.intake.dispatch_case", (case_id,), retries=3,
+                   on_failure="workers.intake.on_final_failure")
+
+
 # Every dotted path a spec can name; a test imports each so a rename fails CI, not production.
 JOB_PATHS = (
     "workers.send_notification.send_notification",
     "workers.send_notification.on_final_failure",
     "workers.make_photo_derivatives.make_photo_derivatives",
+    "workers.intake.classify_photo",
+    "workers.intake.route_report",
+    "workers.intake.dispatch_case",
+    "workers.intake.on_final_failure",
 )
 
 

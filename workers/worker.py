@@ -2,7 +2,8 @@
 
 Boots config, engine and Redis once, disposes the engine's inherited connections in each forked
 job child (SQLAlchemy must not share sockets across fork), and runs the RQ loop with the scheduler so
-retries with backoff fire. The classify queue (a later issue) gets its own non-forking worker.
+retries with backoff fire. The classify queue gets its own non-forking worker (`classify --simple`) that
+loads the model once: a forked child would load it again for every job.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rq import Queue, SimpleWorker, Worker
 from api import db
 from api.extensions import get_redis
 from workers.boot import boot
-from workers.queues import JOB_PATHS, QUEUES
+from workers.queues import CLASSIFY, JOB_PATHS, QUEUES
 
 
 class AppWorker(Worker):
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     boot()
     preload_jobs()
+    if CLASSIFY in args.queues and args.simple:
+        from workers import intake
+
+        intake.preload()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in args.queues]

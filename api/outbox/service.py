@@ -84,7 +84,12 @@ def _hand_over_row(engine: sa.Engine, row) -> int:
 
 
 def _intervals(spec: queues.JobSpec) -> list[int]:
-    return get_config().NOTIFY_RETRY_INTERVALS if spec.queue == queues.NOTIFY else [5, 30]
+    config = get_config()
+    if spec.queue == queues.NOTIFY:
+        return config.NOTIFY_RETRY_INTERVALS
+    if spec.func.startswith("workers.intake."):
+        return config.INTAKE_RETRY_INTERVALS
+    return [5, 30]
 
 
 @event.listens_for(OrmSession, "after_commit")

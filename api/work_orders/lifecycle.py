@@ -27,6 +27,7 @@ class CaseAction(StrEnum):
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
     MERGE = "merge"
+    UNMERGE = "unmerge"
     REQUEST_VERIFICATION = "request_verification"
     RECORD_VERIFICATION = "record_verification"
     DISPATCH = "dispatch"
@@ -53,6 +54,7 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], tuple[CaseStatus | None, frozen
     (S.PENDING, A.REFUSE): (S.REFUSED, frozenset({CLERK})),
     (S.PENDING, A.WITHDRAW): (S.WITHDRAWN, frozenset({CITIZEN})),
     (S.PENDING, A.MERGE): (S.MERGED, frozenset({CLERK, SYSTEM})),
+    (S.MERGED, A.UNMERGE): (S.PENDING, frozenset({CLERK})),
     (S.PENDING, A.REQUEST_VERIFICATION): (S.VERIFYING, frozenset({CLERK, SYSTEM})),
     (S.VERIFYING, A.RECORD_VERIFICATION): (S.PENDING, frozenset({SUPERVISOR})),
     (S.AWAITING_DISPATCH, A.DISPATCH): (S.DISPATCHED, frozenset({DISPATCHER, SYSTEM})),
@@ -84,5 +86,7 @@ def transition(case, action: CaseAction, actor: Actor, roles: frozenset[str], *,
     if action == A.DEFER:
         case.status_before_deferral = current
     case.status = target
+    if actor.type != "system":
+        case.triage_reason = None  # a person has taken it from the automatic intake
     record("case", case.id, str(action), actor, from_state=current, to_state=target, reason=reason, payload=payload)
     return target

@@ -26,6 +26,7 @@ class Case(Base):
         sa.Index("ix_cases_intake_desk", "id", postgresql_where=sa.text("status IN ('pending', 'verifying')")),
         sa.Index("ix_cases_department_desk", "department_id", "id",
                  postgresql_where=sa.text("status IN ('dispatched', 'in_progress')")),
+        sa.Index("ix_cases_triage_desk", "id", postgresql_where=sa.text("triage_reason IS NOT NULL")),
         sa.CheckConstraint(f"source IN {SOURCES}", name="source"),
         sa.CheckConstraint(f"priority IN {PRIORITIES}", name="priority"),
     )
@@ -56,6 +57,10 @@ class Case(Base):
     rework_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     extension_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     result_text: Mapped[str | None] = mapped_column(sa.Text)
+    # Set by the automatic intake when a person must look (low confidence, no grid, a job that gave up);
+    # cleared by the first transition a person makes.
+    triage_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    suggestions: Mapped[list | None] = mapped_column(sa.JSON)  # the model's top-3 [{code, name, score}]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -75,6 +80,7 @@ class CaseReport(Base):
 
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    merged_from_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))  # for unmerge
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -18,6 +18,7 @@ from api.work_orders.models import Case, CaseReport, WorkOrder
 S = CaseStatus
 DESKS = {
     "intake": (S.PENDING, S.VERIFYING),
+    "triage": (S.PENDING, S.AWAITING_DISPATCH),  # the automatic intake could not decide (triage_reason set)
     "dispatch": (S.AWAITING_DISPATCH,),
     "department": (S.DISPATCHED, S.IN_PROGRESS),
     "mine": (S.IN_PROGRESS,),
@@ -95,6 +96,8 @@ def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
         query = query.where(Case.handler_id == staff.id)
     if name == "overdue":
         query = query.where(Case.deadline_at < now)
+    if name == "triage":
+        query = query.where(Case.triage_reason.is_not(None))
     for field in ("street_code", "grid_code", "category_code", "source", "priority"):
         if filters.get(field):
             query = query.where(getattr(Case, field) == filters[field])

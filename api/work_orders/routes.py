@@ -141,6 +141,9 @@ _action("refuse", (Role.INTAKE_CLERK,), CaseReasonSchema, "不予立案: refuse 
         lambda u, c, b: service.refuse(u, c, b["reason"]))
 _action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
         lambda u, c, b: service.merge(u, c, b["into_case_id"]))
+_action("unmerge", (Role.INTAKE_CLERK,), CaseReasonSchema,
+        "Undo a merge (by a person or the automatic duplicate check): the case's reports come back to it",
+        lambda u, c, b: service.unmerge(u, c, b["reason"]))
 _action("request-verification", (Role.INTAKE_CLERK,), EmptySchema,
         "Ask the nearest on-duty 监督员 to verify on site before 立案",
         lambda u, c, b: service.request_verification(u, c))

@@ -49,6 +49,12 @@ class CaseEventSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
+class SuggestionSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    score = ma.fields.Float()
+
+
 class CaseSchema(ma.Schema):
     id = ma.fields.Integer()
     case_no = ma.fields.String()
@@ -77,6 +83,10 @@ class CaseSchema(ma.Schema):
     created_at = LocalDateTime()
     remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
                                                                                     "negative when overdue"})
+    triage_reason = ma.fields.String(allow_none=True, metadata={
+        "description": "Why the automatic intake left this case to a person (cleared by the first person's action)"})
+    suggestions = ma.fields.List(ma.fields.Nested(SuggestionSchema), allow_none=True, metadata={
+        "description": "The classifier's top-3 小类 with scores"})
 
 
 class HotlineAnswerSchema(ma.Schema):

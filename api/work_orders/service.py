@@ -19,6 +19,7 @@ from api.media.models import MediaKind
 from api.notifications import inbox
 from api.notifications.models import StaffNotice
 from api.organisation import queries as organisation
+from api.outbox import service as outbox
 from api.reports import categories as citizen_categories
 from api.reports import queries as report_queries
 from api.reports import service as reports
@@ -33,6 +34,7 @@ from api.work_orders.errors import (
     AfterPhotoRequired,
     AlreadyRated,
     CannotMergeIntoItself,
+    CaseNotFound,
     CaseOutOfScope,
     CategoryRequired,
     IllegalCaseTransition,
@@ -40,6 +42,7 @@ from api.work_orders.errors import (
 )
 from api.work_orders.lifecycle import OPEN, CaseAction, CaseStatus, transition
 from api.work_orders.models import Case, CaseReport, Rating, WorkOrder
+from workers import queues
 
 log = logging.getLogger(__name__)
 A, S = CaseAction, CaseStatus
@@ -64,8 +67,19 @@ def submit_report(reporter: User, report_id: int) -> tuple[Report, Case]:
     reports.notify_reporter(report, "您的反映已收到，我们会尽快处理", citizen_status(report, case.status))
     if case.category_id and Session.get(Category, case.category_id).needs_verification:
         _request_verification(case, Actor.system(), SYSTEM_ROLES)
+    _start_automatic_intake(report)
     Session.commit()
     return report, case
+
+
+def _start_automatic_intake(report: Report) -> None:
+    """One classify job per photo (the last one hands over to routing), or straight to routing with none.
+    The jobs go through the outbox: they run after this commit, or not at all if it rolls back."""
+    photos = media.list_for("report", report.id, MediaKind.REPORT_PHOTO)
+    for photo in photos:
+        outbox.add(queues.classify_photo(photo.id))
+    if not photos:
+        outbox.add(queues.route_report(report.id))
 
 
 def withdraw_report(reporter: User, report_id: int, reason: str | None) -> tuple[Report, Case | None]:
@@ -112,13 +126,15 @@ def _category_from_hint(hint: str | None) -> Category | None:
 
 
 # -- intake (受理 / 立案) --------------------------------------------------------------------------------------
-def accept(staff: User, case_id: int, category_code: str | None = None, note: str | None = None) -> Case:
-    case = queries.get_for_staff(staff, case_id, for_update=True)
+def accept(staff: User | None, case_id: int, category_code: str | None = None, note: str | None = None) -> Case:
+    """立案 by an intake clerk, or by the system (staff None) when the automatic intake is sure."""
+    case = _case_for(staff, case_id)
     if category_code:
         _set_category(case, taxonomy.current(category_code))
     if case.category_id is None:
         raise CategoryRequired()
-    transition(case, A.ACCEPT, actor_of(staff), roles_of(staff), reason=note)
+    actor, roles = _who(staff)
+    transition(case, A.ACCEPT, actor, roles, reason=note, payload={"category_code": case.category_code})
     _notify_reporters(case, note or "已立案，将派遣处置")
     Session.commit()
     return case
@@ -132,29 +148,50 @@ def refuse(staff: User, case_id: int, reason: str) -> Case:
     return case
 
 
-def merge(staff: User, case_id: int, into_case_id: int) -> Case:
-    """A duplicate: its reports follow the master case, whose supporter count rises."""
-    case = queries.get_for_staff(staff, case_id, for_update=True)
-    target = queries.get_for_staff(staff, into_case_id, for_update=True)
+def merge(staff: User | None, case_id: int, into_case_id: int, reason: str | None = None) -> Case:
+    """A duplicate: its reports follow the master case, whose supporter count rises (staff None: the system)."""
+    case = _case_for(staff, case_id)
+    target = _case_for(staff, into_case_id)
     if target.id == case.id or target.status not in OPEN:
         raise CannotMergeIntoItself(details={"into_case_id": into_case_id})
-    transition(case, A.MERGE, actor_of(staff), roles_of(staff), payload={"into_case_id": target.id})
+    actor, roles = _who(staff)
+    transition(case, A.MERGE, actor, roles, reason=reason, payload={"into_case_id": target.id})
     moved = Session.execute(sa.update(CaseReport).where(CaseReport.case_id == case.id)
-                            .values(case_id=target.id)).rowcount
+                            .values(case_id=target.id, merged_from_case_id=case.id)).rowcount
     case.merged_into_id = target.id
     target.supporters += moved
-    record("case", target.id, "merged_in", actor_of(staff), payload={"case_id": case.id, "reports": moved})
+    record("case", target.id, "merged_in", actor, payload={"case_id": case.id, "reports": moved})
     if target.supporters >= SUPPORTERS_FOR_URGENT and target.priority == "normal":
         record("case", target.id, "priority_set", Actor.system(), reason="多人反映",
                payload={"from": "normal", "to": "urgent", "supporters": target.supporters})
         target.priority = "urgent"
+    for report_id in Session.scalars(sa.select(CaseReport.report_id).where(CaseReport.merged_from_case_id == case.id)):
+        report = Session.get(Report, report_id)
+        reports.notify_reporter(report, "已有相同问题在处理，将随该案卷告知进展", citizen_status(report, target.status))
     Session.commit()
     return target
 
 
-def request_verification(staff: User, case_id: int) -> Case:
-    case = queries.get_for_staff(staff, case_id, for_update=True)
-    _request_verification(case, actor_of(staff), roles_of(staff))
+def unmerge(staff: User, case_id: int, reason: str) -> Case:
+    """Undo a merge: the case's own reports come back to it and it waits at the intake desk again."""
+    case = _case_for(staff, case_id)
+    target = Session.get(Case, case.merged_into_id, with_for_update=True)
+    transition(case, A.UNMERGE, actor_of(staff), roles_of(staff), reason=reason,
+               payload={"from_case_id": case.merged_into_id})
+    moved = Session.execute(sa.update(CaseReport).where(CaseReport.merged_from_case_id == case.id)
+                            .values(case_id=case.id, merged_from_case_id=None)).rowcount
+    case.merged_into_id = None
+    if target is not None:
+        target.supporters = max(0, target.supporters - moved)
+        record("case", target.id, "unmerged", actor_of(staff), reason=reason,
+               payload={"case_id": case.id, "reports": moved})
+    Session.commit()
+    return case
+
+
+def request_verification(staff: User | None, case_id: int) -> Case:
+    case = _case_for(staff, case_id)
+    _request_verification(case, *_who(staff))
     Session.commit()
     return case
 
@@ -176,10 +213,13 @@ def record_verification(staff: User, case_id: int, confirmed: bool, note: str | 
     return case
 
 
-def set_category(staff: User, case_id: int, category_code: str) -> Case:
-    case = queries.get_for_staff(staff, case_id, for_update=True)
+def set_category(staff: User | None, case_id: int, category_code: str, reason: str | None = None) -> Case:
+    case = _case_for(staff, case_id)
+    previous = case.category_code
     _set_category(case, taxonomy.current(category_code))
-    record("case", case.id, "category_set", actor_of(staff), payload={"category_code": category_code})
+    actor, _ = _who(staff)
+    record("case", case.id, "category_set", actor, reason=reason,
+           payload={"category_code": category_code, "from": previous})
     Session.commit()
     return case
 
@@ -202,8 +242,7 @@ def set_priority(staff: User, case_id: int, priority: str, reason: str) -> Case:
 # -- dispatch and handling (派遣 / 处置) -----------------------------------------------------------------------
 def dispatch(staff: User | None, case_id: int, department_code: str | None = None) -> Case:
     """Dispatch to the given department, or to the one the 权责清单 names (staff None: the system)."""
-    case = Session.get(Case, case_id, with_for_update=True) if staff is None else \
-        queries.get_for_staff(staff, case_id, for_update=True)
+    case = _case_for(staff, case_id)
     if case.category_code is None:
         raise CategoryRequired()
     if department_code:
@@ -214,8 +253,8 @@ def dispatch(staff: User | None, case_id: int, department_code: str | None = Non
     else:
         owner = routing.responsible(case.category_code, case.street_code)
         department, basis = owner.department, owner.basis
-    actor = actor_of(staff) if staff else Actor.system()
-    transition(case, A.DISPATCH, actor, roles_of(staff) if staff else SYSTEM_ROLES,
+    actor, roles = _who(staff)
+    transition(case, A.DISPATCH, actor, roles,
                payload={"department_id": department.id, "basis": basis})
     Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
     now = utcnow()
@@ -413,6 +452,20 @@ def rate(reporter: User, report_id: int, score: int, comment: str | None) -> Rat
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+def _case_for(staff: User | None, case_id: int) -> Case:
+    """The case locked for update: within the caller's scope, or any case for the system (staff None)."""
+    if staff is not None:
+        return queries.get_for_staff(staff, case_id, for_update=True)
+    case = Session.get(Case, case_id, with_for_update=True)
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _who(staff: User | None) -> tuple[Actor, frozenset[str]]:
+    return (actor_of(staff), roles_of(staff)) if staff is not None else (Actor.system(), SYSTEM_ROLES)
+
+
 def _for_department(staff: User, case_id: int) -> Case:
     case = queries.get_for_staff(staff, case_id, for_update=True)
     if not staff.is_district_wide and staff.scope_department_id != case.department_id:

@@ -1,0 +1,83 @@
+"""Model versions, per-photo predictions, per-report routing decisions and per-category thresholds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base, BigId, UTCDateTime, utcnow
+
+MODEL_STATUSES = ("candidate", "promoted", "retired")
+DECISIONS = ("auto_accepted", "verification", "triage", "merged", "staff_first")
+
+
+class ModelVersion(Base):
+    """One trained bundle (image head + text model) on disk under MODEL_DIR, with its held-out metrics."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {MODEL_STATUSES}", name="status"),
+        sa.Index("uq_model_versions_promoted", "status", unique=True,
+                 postgresql_where=sa.text("status = 'promoted'"), sqlite_where=sa.text("status = 'promoted'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="candidate")
+    path: Mapped[str] = mapped_column(sa.String(300))  # bundle directory, relative to MODEL_DIR
+    sha256: Mapped[str] = mapped_column(sa.String(64))  # of the bundle's files: checked before loading
+    backbone: Mapped[str] = mapped_column(sa.String(40))
+    classes: Mapped[list] = mapped_column(sa.JSON)  # category codes the image head knows
+    metrics: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PhotoPrediction(Base):
+    """What the image model said about one report photo (scores over 小类 codes, and its embedding)."""
+
+    __tablename__ = "photo_predictions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    media_id: Mapped[int] = mapped_column(sa.ForeignKey("media.id", ondelete="CASCADE"), unique=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), index=True)
+    model_version: Mapped[str] = mapped_column(sa.String(40))  # "cold-start" or a ModelVersion.name
+    backbone: Mapped[str] = mapped_column(sa.String(40))
+    scores: Mapped[dict] = mapped_column(sa.JSON)  # top categories {code: probability}
+    imagenet_top: Mapped[list] = mapped_column(sa.JSON)  # [[index, probability], ...] top 5
+    embedding: Mapped[bytes] = mapped_column(sa.LargeBinary)  # 1280 float16, for training and similarity
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportClassification(Base):
+    """The combined prediction for one report and what the pipeline did with it (written once)."""
+
+    __tablename__ = "report_classifications"
+    __table_args__ = (sa.CheckConstraint(f"decision IN {DECISIONS}", name="decision"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    model_version: Mapped[str] = mapped_column(sa.String(40))
+    category_code: Mapped[str | None] = mapped_column(sa.String(24))  # top-1
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    top3: Mapped[list] = mapped_column(sa.JSON)  # [{"code", "score"}]
+    signals: Mapped[dict] = mapped_column(sa.JSON)  # per source: image / text / hint top-1 and weight
+    decision: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CategoryThreshold(Base):
+    """Per-小类 auto-dispatch confidence (absent: CLASSIFY_THRESHOLD)."""
+
+    __tablename__ = "category_thresholds"
+    __table_args__ = (sa.CheckConstraint("threshold > 0 AND threshold <= 1", name="threshold_range"),)
+
+    category_code: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    threshold: Mapped[float] = mapped_column(sa.Float)
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,188 @@
+"""Model bundles on disk, their versions in the database, and the worker's hot-reloading classifier.
+
+A bundle is a directory MODEL_DIR/versions/<name>/ holding `image_head.npz` (the trained linear head, may
+be absent when no photos were labelled), `text.pkl` (the description classifier) and `manifest.json`.
+The SHA-256 over its files is stored with the version and checked before anything is unpickled.
+
+Workers ask the database which version is promoted before each job (one indexed lookup) and load a newly
+promoted bundle on the spot: promotion takes effect without a restart. With nothing promoted the worker
+runs the cold start: ImageNet signals for images, a text model seeded from the taxonomy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from api.classification.errors import ModelIntegrityError, ModelVersionNotFound
+from api.classification.models import ModelVersion
+from api.classification.text import TextModel, seed_texts
+from api.config import get_config
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.taxonomy.models import Category
+
+log = logging.getLogger(__name__)
+
+COLD_START = "cold-start"
+BACKBONE = "efficientnet-lite0"
+HEAD_FILE, TEXT_FILE, MANIFEST = "image_head.npz", "text.pkl", "manifest.json"
+
+
+@dataclass(frozen=True)
+class ImageHead:
+    classes: list[str]
+    weight: np.ndarray  # (k, 1280)
+    bias: np.ndarray  # (k,)
+
+    def predict(self, features: np.ndarray) -> dict[str, float]:
+        f = features.astype(np.float32)
+        f = f / (np.linalg.norm(f) + 1e-6)  # trained on L2-normalised features
+        z = self.weight @ f + self.bias
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        return {self.classes[i]: float(p[i]) for i in np.argsort(p)[::-1]}
+
+    def dumps(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, classes=np.asarray(self.classes), weight=self.weight, bias=self.bias)
+        return buf.getvalue()
+
+    @classmethod
+    def loads(cls, data: bytes) -> ImageHead:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return cls([str(c) for c in z["classes"]], z["weight"].astype(np.float32), z["bias"].astype(np.float32))
+
+
+@dataclass(frozen=True)
+class Classifier:
+    version: str
+    head: ImageHead | None
+    text: TextModel
+
+    @property
+    def image_trained(self) -> bool:
+        return self.head is not None
+
+
+# -- versions ----------------------------------------------------------------------------------------------
+def model_root() -> Path:
+    return Path(get_config().MODEL_DIR)
+
+
+def save_bundle(name: str, head: ImageHead | None, text: TextModel, metrics: dict, created_by: int | None,
+                ) -> ModelVersion:
+    """Write a bundle and its candidate version row (committed)."""
+    directory = model_root() / "versions" / name
+    directory.mkdir(parents=True, exist_ok=False)
+    files = {TEXT_FILE: text.dumps()}
+    if head is not None:
+        files[HEAD_FILE] = head.dumps()
+    for filename, data in files.items():
+        (directory / filename).write_bytes(data)
+    digest = _digest(files)
+    (directory / MANIFEST).write_text(json.dumps({"name": name, "backbone": BACKBONE, "sha256": digest,
+                                                  "files": sorted(files), "metrics": metrics},
+                                                 ensure_ascii=False, indent=2), "utf-8")
+    version = ModelVersion(name=name, status="candidate", path=f"versions/{name}", sha256=digest, backbone=BACKBONE,
+                           classes=head.classes if head else [], metrics=metrics, created_by=created_by)
+    Session.add(version)
+    Session.flush()
+    record("model_version", version.id, "trained", Actor("staff", created_by) if created_by else Actor.system(),
+           payload={"name": name, "summary": metrics.get("summary", {})})
+    Session.commit()
+    return version
+
+
+def promote(name: str, actor: Actor) -> ModelVersion:
+    """Make `name` the version workers use; the previous one is retired (both in one transaction)."""
+    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name).with_for_update())
+    if version is None:
+        raise ModelVersionNotFound(details={"name": name})
+    load_bundle(version)  # refuse to promote a bundle that does not load
+    previous = Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted").with_for_update())
+    if previous is not None and previous.id != version.id:
+        previous.status = "retired"
+        record("model_version", previous.id, "retired", actor, payload={"name": previous.name})
+        Session.flush()  # the unique 'promoted' index allows one at a time
+    version.status, version.promoted_at = "promoted", utcnow()
+    record("model_version", version.id, "promoted", actor, payload={"name": name})
+    Session.commit()
+    return version
+
+
+def promoted() -> ModelVersion | None:
+    return Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted"))
+
+
+def get_version(name: str) -> ModelVersion:
+    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name))
+    if version is None:
+        raise ModelVersionNotFound(details={"name": name})
+    return version
+
+
+def list_versions() -> list[ModelVersion]:
+    return list(Session.scalars(sa.select(ModelVersion).order_by(ModelVersion.id.desc())))
+
+
+def load_bundle(version: ModelVersion) -> Classifier:
+    directory = model_root() / version.path
+    try:
+        files = {p.name: p.read_bytes() for p in directory.iterdir() if p.name in (HEAD_FILE, TEXT_FILE)}
+    except FileNotFoundError as exc:
+        raise ModelIntegrityError(details={"name": version.name, "problem": "bundle missing"}) from exc
+    if _digest(files) != version.sha256:
+        raise ModelIntegrityError(details={"name": version.name, "problem": "checksum mismatch"})
+    head = ImageHead.loads(files[HEAD_FILE]) if HEAD_FILE in files else None
+    return Classifier(version.name, head, TextModel.loads(files[TEXT_FILE]))
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode())
+        h.update(hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+# -- the worker's classifier ------------------------------------------------------------------------------
+def current_categories() -> list[tuple[str, str, str]]:
+    rows = Session.execute(sa.select(Category.code, Category.name, Category.major_name)
+                           .where(Category.is_current).order_by(Category.code)).all()
+    return [tuple(r) for r in rows]
+
+
+def cold_start() -> Classifier:
+    return Classifier(COLD_START, None, TextModel.fit(seed_texts(current_categories()), []))
+
+
+_lock = threading.Lock()
+_loaded: Classifier | None = None
+
+
+def classifier() -> Classifier:
+    """The promoted classifier, reloaded when another version has been promoted since the last call."""
+    global _loaded
+    version = promoted()
+    wanted = version.name if version else COLD_START
+    with _lock:
+        if _loaded is None or _loaded.version != wanted:
+            _loaded = load_bundle(version) if version else cold_start()
+            log.info("classifier loaded", extra={"version": wanted})
+        return _loaded
+
+
+def forget() -> None:
+    """Drop the cached classifier (tests; a taxonomy change picked up by the cold start)."""
+    global _loaded
+    with _lock:
+        _loaded = None

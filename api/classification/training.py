@@ -1,0 +1,250 @@
+"""Learn from the office: labels from staff decisions, a trained image head and text model, evaluation.
+
+A label is a case whose 小类 a person confirmed or corrected: the event log holds an `accept`,
+`category_set` or `dispatch` by staff (or a patrol case a 监督员 opened with its 小类). The case's current
+小类 labels the photos and descriptions of every report on it. Cases are split into train and held-out
+sets per 小类, deterministically (by a hash of the case id), so photos of one case never straddle the
+split and `flask model evaluate` scores a version on the same held-out cases it was trained without.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+
+from api.classification import fusion, registry
+from api.classification.errors import NotEnoughLabels
+from api.classification.models import PhotoPrediction
+from api.classification.text import TextModel, seed_texts
+from api.config import get_config
+from api.db import Session
+from api.events.models import Event
+from api.media.models import Media, MediaKind
+from api.media.storage import get_storage
+from api.reports import categories as citizen_categories
+from api.reports.models import Report
+from api.timefmt import local
+from api.work_orders.models import Case, CaseReport
+
+LABEL_ACTIONS = ("accept", "category_set", "dispatch", "opened")
+NOT_LABELS = ("refused", "withdrawn", "merged")
+HELD_OUT_SHARE = 4  # one case in four per 小类 (at least one when the 小类 has two or more)
+
+
+@dataclass
+class Sample:
+    case_id: int
+    code: str
+    texts: list[str] = field(default_factory=list)
+    hints: tuple[str, ...] = ()
+    media_ids: list[int] = field(default_factory=list)
+
+
+def labelled_samples() -> list[Sample]:
+    staff_touched = sa.select(Event.subject_id).where(
+        Event.subject_type == "case", Event.actor_type == "staff", Event.action.in_(LABEL_ACTIONS))
+    cases = Session.execute(sa.select(Case.id, Case.category_code, Case.description).where(
+        Case.id.in_(staff_touched), Case.category_code.is_not(None), Case.status.not_in(NOT_LABELS))
+        .order_by(Case.id)).all()
+    samples = {cid: Sample(cid, code) for cid, code, _ in cases}
+    reports = Session.execute(sa.select(CaseReport.case_id, Report.id, Report.description, Report.category_hint)
+                              .join(Report, Report.id == CaseReport.report_id)
+                              .where(CaseReport.case_id.in_(list(samples)))).all()
+    report_case = {}
+    for case_id, report_id, description, hint in reports:
+        samples[case_id].texts.append(description)
+        choice = citizen_categories.BY_KEY.get(hint or "")
+        if choice and not samples[case_id].hints:
+            samples[case_id].hints = tuple(choice.gbt_hints)
+        report_case[report_id] = case_id
+    for cid, _, description in cases:
+        if not samples[cid].texts:
+            samples[cid].texts.append(description)  # staff-opened cases (patrol, hotline)
+    photos = Session.execute(sa.select(Media.id, Media.owner_type, Media.owner_id).where(
+        Media.kind == MediaKind.REPORT_PHOTO, sa.or_(
+            sa.and_(Media.owner_type == "report", Media.owner_id.in_(list(report_case))),
+            sa.and_(Media.owner_type == "case", Media.owner_id.in_(list(samples))))).order_by(Media.id)).all()
+    for media_id, owner_type, owner_id in photos:
+        case_id = report_case[owner_id] if owner_type == "report" else owner_id
+        samples[case_id].media_ids.append(media_id)
+    return list(samples.values())
+
+
+def split(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
+    by_code: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        by_code[s.code].append(s)
+    train, test = [], []
+    for group in by_code.values():
+        group.sort(key=lambda s: hashlib.sha256(str(s.case_id).encode()).hexdigest())
+        n_test = max(1, len(group) // HELD_OUT_SHARE) if len(group) >= 2 else 0
+        test += group[:n_test]
+        train += group[n_test:]
+    return train, test
+
+
+def embeddings(media_ids: list[int]) -> dict[int, np.ndarray]:
+    """Stored embeddings where the pipeline made them, the backbone for the rest."""
+    found = {m: np.frombuffer(e, dtype=np.float16).astype(np.float32) for m, e in Session.execute(
+        sa.select(PhotoPrediction.media_id, PhotoPrediction.embedding).where(PhotoPrediction.media_id.in_(media_ids)))}
+    missing = [m for m in media_ids if m not in found]
+    if missing:
+        from api.classification import vision
+
+        config = get_config()
+        net = vision.backbone(config.CLASSIFIER_BACKEND, config.MODEL_DIR)
+        keys = dict(Session.execute(sa.select(Media.id, Media.storage_key).where(Media.id.in_(missing))).all())
+        for start in range(0, len(missing), 16):
+            chunk = missing[start:start + 16]
+            outputs = net.run([get_storage().get(keys[m]) for m in chunk])
+            found.update({m: o.features.astype(np.float32) for m, o in zip(chunk, outputs, strict=True)})
+    return found
+
+
+def train_head(x: np.ndarray, labels: list[str], *, weight_decay: float = 1e-4, seed: int = 0) -> registry.ImageHead:
+    """A linear softmax head on L2-normalised backbone features (torch, full-batch L-BFGS, class-balanced)."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    classes = sorted(set(labels))
+    index = {c: i for i, c in enumerate(classes)}
+    features = torch.from_numpy(x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)).float()
+    target = torch.tensor([index[c] for c in labels])
+    counts = torch.bincount(target, minlength=len(classes)).float()
+    class_weight = counts.sum() / (len(classes) * counts)
+    head = torch.nn.Linear(features.shape[1], len(classes))
+    optimiser = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=300, line_search_fn="strong_wolfe")
+    loss_fn = torch.nn.CrossEntropyLoss(weight=class_weight)
+
+    def closure():
+        optimiser.zero_grad()
+        loss = loss_fn(head(features), target) + weight_decay * head.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return registry.ImageHead(classes, head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy())
+
+
+def train(created_by: int | None = None, promote: bool = False):
+    """Fit both models on the labelled cases, evaluate on the held-out ones, write a candidate version."""
+    samples = labelled_samples()
+    train_set, test_set = split(samples)
+    if len({s.code for s in train_set}) < 2 or not test_set:
+        raise NotEnoughLabels(details={"labelled_cases": len(samples), "needed": "two 小类 with two cases each"})
+    vectors = embeddings([m for s in samples for m in s.media_ids])
+    x = [vectors[m] for s in train_set for m in s.media_ids]
+    y = [s.code for s in train_set for m in s.media_ids]
+    head = train_head(np.stack(x), y) if len(set(y)) >= 2 else None
+    text = TextModel.fit(seed_texts(registry.current_categories()),
+                         [(t, s.code) for s in train_set for t in s.texts if t])
+    clf = registry.Classifier("unsaved", head, text)
+    metrics = evaluate(clf, test_set, vectors)
+    metrics["train"] = {"cases": len(train_set), "photos": len(x), "texts": sum(len(s.texts) for s in train_set)}
+    name = _new_name()
+    version = registry.save_bundle(name, head, text, metrics, created_by)
+    if promote:
+        from api.events.service import Actor
+
+        version = registry.promote(name, Actor("staff", created_by) if created_by else Actor.system())
+    return version
+
+
+def evaluate_version(name: str) -> dict:
+    """Score a stored version on today's held-out cases."""
+    clf = registry.load_bundle(registry.get_version(name))
+    _, test_set = split(labelled_samples())
+    if not test_set:
+        raise NotEnoughLabels(details={"held_out_cases": 0})
+    return evaluate(clf, test_set, embeddings([m for s in test_set for m in s.media_ids]))
+
+
+def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int, np.ndarray]) -> dict:
+    truth, by_image, by_text, combined_pred, confident = [], [], [], [], []
+    threshold = get_config().CLASSIFY_THRESHOLD
+    for s in test_set:
+        image = None
+        if clf.head is not None and s.media_ids:
+            image = defaultdict(float)
+            for m in s.media_ids:
+                for code, p in clf.head.predict(vectors[m]).items():
+                    image[code] += p / len(s.media_ids)
+        text = clf.text.predict(" ".join(s.texts)) if any(s.texts) else None
+        result = fusion.combine(dict(image) if image else None, clf.head is not None, text, s.hints,
+                                set(clf.text.classes))
+        truth.append(s.code)
+        by_image.append(max(image, key=image.get) if image else None)
+        by_text.append(max(text, key=text.get) if text else None)
+        combined_pred.append(result.top3[0][0])
+        confident.append(result.supported and result.confidence >= threshold)
+    auto = [(t, p) for t, p, c in zip(truth, combined_pred, confident, strict=True) if c]
+    return {
+        "held_out_cases": len(test_set),
+        "summary": {"combined_accuracy": _accuracy(truth, combined_pred), "image_accuracy": _accuracy(truth, by_image),
+                    "text_accuracy": _accuracy(truth, by_text),
+                    "auto_dispatch_share": round(len(auto) / len(truth), 4),
+                    "auto_dispatch_precision": _accuracy([t for t, _ in auto], [p for _, p in auto]),
+                    "threshold": threshold},
+        "per_category": _per_category(truth, combined_pred),
+        "confusion": _confusion(truth, combined_pred),
+    }
+
+
+def _accuracy(truth: list[str], predicted: list[str | None]) -> float | None:
+    pairs = [(t, p) for t, p in zip(truth, predicted, strict=True) if p is not None]
+    return round(sum(t == p for t, p in pairs) / len(pairs), 4) if pairs else None
+
+
+def _per_category(truth: list[str], predicted: list[str]) -> dict:
+    out = {}
+    for code in sorted(set(truth) | set(predicted)):
+        tp = sum(t == code and p == code for t, p in zip(truth, predicted, strict=True))
+        n_pred, n_true = predicted.count(code), truth.count(code)
+        out[code] = {"precision": round(tp / n_pred, 4) if n_pred else None,
+                     "recall": round(tp / n_true, 4) if n_true else None, "support": n_true}
+    return out
+
+
+def _confusion(truth: list[str], predicted: list[str]) -> dict:
+    labels = sorted(set(truth) | set(predicted))
+    index = {c: i for i, c in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for t, p in zip(truth, predicted, strict=True):
+        matrix[index[t]][index[p]] += 1
+    return {"labels": labels, "rows_true_cols_predicted": matrix}
+
+
+def _new_name() -> str:
+    from api.classification.models import ModelVersion
+    from api.db import utcnow
+
+    base = f"m{local(utcnow()):%Y%m%d-%H%M%S}"
+    taken = set(Session.scalars(sa.select(ModelVersion.name).where(ModelVersion.name.like(f"{base}%"))))
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def report(metrics: dict) -> str:
+    """The per-category precision/recall table and the confusion matrix, as text for the CLI."""
+    lines = [f"held-out cases: {metrics['held_out_cases']}"]
+    lines += [f"{k}: {v}" for k, v in metrics["summary"].items()]
+    lines.append("")
+    lines.append(f"{'category':<18}{'precision':>10}{'recall':>10}{'support':>9}")
+    for code, row in metrics["per_category"].items():
+        p = "-" if row["precision"] is None else f"{row['precision']:.2f}"
+        r = "-" if row["recall"] is None else f"{row['recall']:.2f}"
+        lines.append(f"{code:<18}{p:>10}{r:>10}{row['support']:>9}")
+    labels, matrix = metrics["confusion"]["labels"], metrics["confusion"]["rows_true_cols_predicted"]
+    lines += ["", "confusion (rows: true, columns: predicted)", " " * 18 + "".join(f"{i:>5}" for i in
+                                                                                 range(len(labels)))]
+    for i, (code, row) in enumerate(zip(labels, matrix, strict=True)):
+        lines.append(f"{i:>2} {code:<15}" + "".join(f"{v:>5}" for v in row))
+    return "\n".join(lines)
