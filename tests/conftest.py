@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from api import create_app, db, extensions
 from api.calendar import service as calendar
+from api.classification import registry as classifier_registry
 from api.config import Config, init_config
 from api.media.storage import set_storage
 from api.migrate import upgrade
@@ -82,6 +83,7 @@ def activate(config: Config) -> None:
     grids.invalidate()
     calendar.invalidate()
     taxonomy.time_limit_of.cache_clear()  # ids restart when flow tests truncate
+    classifier_registry.forget()  # versions are truncated with the tables
 
 
 @pytest.fixture(autouse=True)

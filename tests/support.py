@@ -152,3 +152,81 @@ def submit_new_report(client, headers, description: str = "路边垃圾堆放", 
     submitted = client.post(f"/reports/{report_id}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.json
     return report_id
+
+
+def config_env(config) -> dict[str, str]:
+    """`config` as the environment variables Config.from_env() reads (for worker subprocesses)."""
+    import dataclasses
+    import os
+
+    env = dict(os.environ)
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "1" if value else "0"
+        env[f.name] = str(value)
+    return env
+
+
+class WorkerProcess:
+    """`python -m workers.worker` (or a wrapper module) as a real child process on the test database."""
+
+    def __init__(self, config, *args: str, module: str = "workers.worker"):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], env=config_env(config),
+                                     cwd=Path(__file__).resolve().parent.parent)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
+    """Poll until `predicate()` returns something truthy; returns it (or fails the test)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def synthetic_photo(kind: str, seed: int) -> bytes:
+    """A generated photo of one of three synthetic classes, with random variation (size, phase, colour)."""
+    import random
+
+    from PIL import ImageDraw
+
+    rnd = random.Random(f"{kind}-{seed}")
+    img = Image.new("RGB", (640, 480), tuple(rnd.randint(90, 140) for _ in range(3)))
+    draw = ImageDraw.Draw(img)
+    if kind == "stripes":
+        width, phase = rnd.randint(18, 40), rnd.randint(0, 30)
+        for y in range(-phase, 480, width * 2):
+            draw.rectangle((0, y, 640, y + width), fill=(200 + rnd.randint(0, 55), 20, 20))
+    elif kind == "dots":
+        for _ in range(rnd.randint(25, 45)):
+            x, y, r = rnd.randint(0, 640), rnd.randint(0, 480), rnd.randint(8, 22)
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=(20, 160 + rnd.randint(0, 80), 40))
+    else:  # checks
+        size = rnd.randint(30, 60)
+        for x in range(0, 640, size):
+            for y in range(0, 480, size):
+                if (x // size + y // size) % 2:
+                    draw.rectangle((x, y, x + size, y + size), fill=(30, 40, 200 + rnd.randint(0, 55)))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()

@@ -66,7 +66,7 @@ class ImageHead:
 class Classifier:
     version: str
     head: ImageHead | None
-    text: TextModel
+    text: TextModel | None  # None only in a cold start with no taxonomy loaded
 
     @property
     def image_trained(self) -> bool:
@@ -161,8 +161,18 @@ def current_categories() -> list[tuple[str, str, str]]:
     return [tuple(r) for r in rows]
 
 
+_cold_text: tuple[int, TextModel | None] | None = None
+
+
 def cold_start() -> Classifier:
-    return Classifier(COLD_START, None, TextModel.fit(seed_texts(current_categories()), []))
+    """No promoted version: the text model seeded from the taxonomy (refitted when the taxonomy changes)."""
+    global _cold_text
+    categories = current_categories()
+    fingerprint = hash(tuple(categories))
+    if _cold_text is None or _cold_text[0] != fingerprint:
+        model = TextModel.fit(seed_texts(categories), []) if len(categories) >= 2 else None
+        _cold_text = (fingerprint, model)
+    return Classifier(COLD_START, None, _cold_text[1])
 
 
 _lock = threading.Lock()

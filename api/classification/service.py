@@ -136,10 +136,10 @@ def _combine(clf: registry.Classifier, report: Report) -> fusion.Combined:
         for p in predictions:  # the mean over the report's photos
             for code, score in p.scores.items():
                 image[code] = image.get(code, 0.0) + score / len(predictions)
-    text = clf.text.predict(report.description) if report.description else None
+    text = clf.text.predict(report.description) if report.description and clf.text else None
     choice = citizen_categories.BY_KEY.get(report.category_hint or "")
     hints = tuple(choice.gbt_hints) if choice else ()
-    return fusion.combine(image, trained, text, hints, set(clf.text.classes))
+    return fusion.combine(image, trained, text, hints, set(clf.text.classes) if clf.text else set())
 
 
 def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) -> None:

@@ -174,9 +174,9 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
             for m in s.media_ids:
                 for code, p in clf.head.predict(vectors[m]).items():
                     image[code] += p / len(s.media_ids)
-        text = clf.text.predict(" ".join(s.texts)) if any(s.texts) else None
+        text = clf.text.predict(" ".join(s.texts)) if any(s.texts) and clf.text else None
         result = fusion.combine(dict(image) if image else None, clf.head is not None, text, s.hints,
-                                set(clf.text.classes))
+                                set(clf.text.classes) if clf.text else set())
         truth.append(s.code)
         by_image.append(max(image, key=image.get) if image else None)
         by_text.append(max(text, key=text.get) if text else None)

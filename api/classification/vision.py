@@ -16,6 +16,7 @@ import io
 import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -124,9 +125,11 @@ def export_onnx(model_dir: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     model = _torch_model()
-    torch.onnx.export(model, torch.zeros(1, 3, INPUT, INPUT), str(tmp), dynamo=False, opset_version=17,
-                      input_names=["x"], output_names=["logits", "features"],
-                      dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}, "features": {0: "n"}})
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation and constant-folding notes
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, torch.zeros(1, 3, INPUT, INPUT), str(tmp), dynamo=False, opset_version=17,
+                          input_names=["x"], output_names=["logits", "features"],
+                          dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}, "features": {0: "n"}})
     os.replace(tmp, target)  # atomic: a racing worker sees the whole file or none
     log.info("exported the backbone to ONNX", extra={"path": str(target)})
     return target
