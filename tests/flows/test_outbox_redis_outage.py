@@ -73,11 +73,11 @@ def test_submit_during_a_redis_outage_is_kept_and_delivered_once(client, wechat,
     own_redis.stop()
     submitted = client.post(f"/reports/{report_id}/submit", headers=alice)
     assert submitted.status_code == 200 and submitted.json["status"] == "received"
-    assert outbox.pending_count() == 1  # the notification job waits in the outbox
+    assert outbox.pending_count() == 2  # the notification and the photo's classify job wait in the outbox
     assert outbox.sweep() == 0  # still down: nothing handed over, nothing lost
 
     own_redis.start()  # an empty Redis comes back
-    assert outbox.sweep() == 1
+    assert outbox.sweep() == 2
     assert outbox.sweep() == 0  # handed over once
     run_worker()
     run_worker()

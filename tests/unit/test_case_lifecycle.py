@@ -41,7 +41,10 @@ def test_the_table_has_the_issue_semantics():
     assert t[(S.AWAITING_CHECK, A.CHECK_FAIL)][0] == S.IN_PROGRESS  # 返工 to the same department
     assert t[(S.IN_PROGRESS, A.RETURN)][0] == S.AWAITING_DISPATCH
     assert t[(S.CLOSED, A.REOPEN)] == (S.AWAITING_DISPATCH, frozenset({"citizen"}))
-    for end in (S.REFUSED, S.WITHDRAWN, S.MERGED):
+    for end in (S.REFUSED, S.WITHDRAWN):
         assert not [k for k in t if k[0] == end]
+    # a merge (by a clerk or the automatic duplicate check) can only be undone by a clerk
+    assert [k for k in t if k[0] == S.MERGED] == [(S.MERGED, A.UNMERGE)]
+    assert t[(S.MERGED, A.UNMERGE)] == (S.PENDING, frozenset({"intake_clerk"}))
     for status in lifecycle.OPEN:
         assert t[(status, A.DEFER)][0] == S.DEFERRED
