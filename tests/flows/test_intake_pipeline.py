@@ -17,6 +17,7 @@ from rq.registry import StartedJobRegistry
 
 from api.calendar.service import load_shipped
 from api.classification.models import ModelVersion, PhotoPrediction, ReportClassification
+from api.config import init_config
 from api.db import Session
 from api.events.models import Event
 from api.extensions import get_redis
@@ -28,7 +29,6 @@ from api.organisation.service import load_demo_organisation, load_divisions
 from api.routing.service import load_demo_rules
 from api.taxonomy.service import load_national
 from api.work_orders.models import Case, CaseReport, WorkOrder
-from tests.conftest import activate
 from tests.factories.identity import StaffFactory
 from tests.support import (
     BAIYUN_GCJ,
@@ -48,8 +48,7 @@ pytestmark = pytest.mark.flow
 @pytest.fixture
 def auto(config, committed):
     """AUTO_DISPATCH on (the suite's default is off, so other flows keep their cases at the desks)."""
-    config = dataclasses.replace(config, AUTO_DISPATCH=True)
-    activate(config)
+    config = init_config(dataclasses.replace(config, AUTO_DISPATCH=True))
     load_divisions()
     load_demo_organisation()
     load_national()

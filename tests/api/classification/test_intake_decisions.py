@@ -1,0 +1,130 @@
+"""What route_report decides, called directly (the flow tests run the same steps through real workers)."""
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from api.calendar import service as calendar
+from api.classification import service
+from api.classification.models import ReportClassification
+from api.config import get_config, init_config
+from api.events.models import Event
+from api.organisation import grids
+from api.organisation import queries as organisation
+from api.organisation.service import load_demo_organisation, load_divisions
+from api.routing.service import load_demo_rules
+from api.taxonomy.service import load_national
+from api.work_orders.models import Case, CaseReport
+from tests.factories.identity import StaffFactory
+from tests.support import BAIYUN_GCJ, citizen_login, staff_token, submit_new_report
+
+
+@pytest.fixture
+def world(db_session, client, wechat, config):
+    init_config(dataclasses.replace(config, AUTO_DISPATCH=True))
+    load_divisions()
+    load_demo_organisation()
+    load_national()
+    load_demo_rules()
+    calendar.load_shipped()
+    db_session.commit()
+    return {"alice": citizen_login(client, wechat, "o-decide")}
+
+
+def with_grid():
+    streets = [street.code for street in organisation.streets()]
+    grids.import_geojson(grids.demo_grid(get_config().DISTRICT_BBOX, streets), demo=True)
+
+
+def case_of(db_session, report_id) -> Case:
+    case_id = db_session.scalar(sa.select(CaseReport.case_id).where(CaseReport.report_id == report_id))
+    return db_session.get(Case, case_id)
+
+
+def test_confident_text_and_hint_accept_and_queue_the_dispatch(client, world, db_session):
+    with_grid()
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    row = service.route_report(rid)
+    assert row.decision == "auto_accepted" and row.category_code == "event:01-02"
+    assert case_of(db_session, rid).status == "awaiting_dispatch"
+    again = service.route_report(rid)  # idempotent: the same row, no second decision
+    assert again.id == row.id
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.action == "classified")) == 1
+    case = service.dispatch_case(case_of(db_session, rid).id)
+    assert case.status == "dispatched" and service.dispatch_case(case.id) is None
+
+
+def test_a_point_with_no_grid_within_200_m_goes_to_triage(client, world, db_session):
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")  # no grids
+    row = service.route_report(rid)
+    assert row.decision == "triage" and case_of(db_session, rid).triage_reason.startswith("outside_grid")
+
+
+def test_a_class_that_needs_verification_goes_to_the_nearest_supervisor_first(client, world, db_session):
+    with_grid()
+    rid = submit_new_report(client, world["alice"], "有人私自搭建铁皮房违章建筑", hint=None)
+    row = service.route_report(rid)
+    case = case_of(db_session, rid)
+    assert row.decision == "verification" and case.status == "verifying" and case.category_code == "event:01-01"
+
+
+def test_a_raised_threshold_sends_the_same_report_to_triage(client, world, db_session):
+    with_grid()
+    admin = StaffFactory(roles=("admin",))
+    db_session.commit()
+    assert client.put("/classifier/thresholds/event:01-02", json={"threshold": 0.99},
+                      headers=staff_token(admin)).status_code == 200
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    row = service.route_report(rid)
+    assert row.decision == "triage" and "below 0.99" in row.reason
+
+
+def test_with_automatic_dispatch_off_it_only_suggests(client, world, db_session, config):
+    with_grid()
+    init_config(dataclasses.replace(config, AUTO_DISPATCH=False))
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    row = service.route_report(rid)
+    case = case_of(db_session, rid)
+    assert row.decision == "triage" and case.status == "pending" and case.triage_reason is None
+    assert case.suggestions[0]["code"] == "event:01-02" and case.suggestions[0]["name"] == "暴露垃圾"
+
+
+def test_a_report_withdrawn_before_routing_is_left_alone(client, world, db_session):
+    with_grid()
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    assert client.post(f"/reports/{rid}/withdraw", json={}, headers=world["alice"]).status_code == 200
+    assert service.route_report(rid) is None
+    assert db_session.scalar(sa.select(ReportClassification)) is None
+
+
+@pytest.mark.parametrize(("north_m", "hours_ago", "status", "is_duplicate"), [
+    (30, 1, "dispatched", True),
+    (70, 1, "dispatched", False),  # beyond 50 m
+    (30, 25, "dispatched", False),  # opened more than 24 h before
+    (30, 1, "closed", False),  # not open any more
+])
+def test_duplicates_are_the_same_class_near_in_place_and_time(client, world, db_session, north_m, hours_ago, status,
+                                                              is_duplicate):
+    with_grid()
+    first = submit_new_report(client, world["alice"], "路边垃圾堆放", hint="exposed_garbage")
+    master = case_of(db_session, first)
+    master.status, master.category_code = status, "event:01-02"
+    master.created_at = master.created_at - timedelta(hours=hours_ago)
+    db_session.commit()
+    near = {**BAIYUN_GCJ, "lat": BAIYUN_GCJ["lat"] + north_m / 111_320}
+    second = submit_new_report(client, world["alice"], "路边垃圾堆放", hint="exposed_garbage", location=near)
+    found = service.find_duplicate(case_of(db_session, second), "event:01-02")
+    assert (found is not None and found.id == master.id) is is_duplicate
+
+
+def test_give_up_puts_the_case_in_triage_once(client, world, db_session):
+    with_grid()
+    rid = submit_new_report(client, world["alice"], "路边垃圾堆放", hint="exposed_garbage")
+    case = service.give_up("route_report", rid, "RuntimeError: boom")
+    assert case.triage_reason == "pipeline_failed: route_report: RuntimeError: boom"
+    staff = StaffFactory(roles=("intake_clerk",))
+    db_session.commit()
+    desk = client.get("/cases?desk=triage", headers=staff_token(staff)).json
+    assert desk["items"][0]["triage_reason"] == case.triage_reason
