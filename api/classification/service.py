@@ -168,9 +168,7 @@ def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) ->
     category = taxonomy.current(code)
     if category.needs_verification:
         row.decision, row.reason = "verification", "the 小类 needs an on-site 核实 before 立案"
-        if case.category_code != code:
-            work_orders.set_category(None, case.id, code, reason="自动分类")
-        work_orders.request_verification(None, case.id)
+        work_orders.request_verification(None, case.id, category_code=code)  # one commit with this row
         return
     row.decision, row.reason = "auto_accepted", f"confidence {confidence:.2f} ≥ {threshold:.2f}"
     outbox.add(queues.dispatch_case(case.id))

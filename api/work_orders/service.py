@@ -189,8 +189,14 @@ def unmerge(staff: User, case_id: int, reason: str) -> Case:
     return case
 
 
-def request_verification(staff: User | None, case_id: int) -> Case:
+def request_verification(staff: User | None, case_id: int, category_code: str | None = None) -> Case:
+    """Ask for an on-site 核实; the system may file the 小类 it recognised in the same transaction."""
     case = _case_for(staff, case_id)
+    if category_code and category_code != case.category_code:
+        previous = case.category_code
+        _set_category(case, taxonomy.current(category_code))
+        record("case", case.id, "category_set", _who(staff)[0], payload={"category_code": category_code,
+                                                                          "from": previous})
     _request_verification(case, *_who(staff))
     Session.commit()
     return case
