@@ -76,3 +76,25 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
         time.sleep(0.2)
     else:
         raise AssertionError("the worker child did not make the derivatives")
+
+
+def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
+    """make run's classify worker (embedded Redis, SQLite) takes a clear report to a department by itself."""
+    base, mock, _ = devserver
+    code = requests.post(mock + "_mock/login-code", json={"openid": "smoke-auto"}).json()["code"]
+    headers = {"Authorization": "Bearer " + requests.post(base + "/auth/wechat-login", json={"code": code}).json()[
+        "access_token"]}
+    report = requests.post(base + "/reports", json={"description": "小区门口垃圾堆积三天没人清理",
+                                                    "category_hint": "exposed_garbage",
+                                                    "location": {"lat": 23.1625, "lon": 113.2628}},
+                           headers=headers).json()
+    from tests.support import jpeg
+
+    requests.post(f"{base}/reports/{report['id']}/photos", files={"photo": ("p.jpg", jpeg())}, headers=headers)
+    assert requests.post(f"{base}/reports/{report['id']}/submit", headers=headers).status_code == 200
+    for _ in range(300):  # the first classify job may export the backbone to ONNX (a few seconds, once)
+        if requests.get(f"{base}/reports/{report['id']}", headers=headers).json()["status"] == "handling":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the report was not dispatched by the automatic intake")
