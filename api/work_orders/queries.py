@@ -123,7 +123,9 @@ def page_of(query: sa.Select, page: int, page_size: int, order: tuple = (Case.id
     Counting every match of a busy desk over a million cases costs more than the page itself; past the cap
     the total is reported as a lower bound (third value True).
     """
-    capped = query.with_only_columns(Case.id).order_by(None).limit(TOTAL_CAP + 1).subquery()
+    # ordered like the page: the planner then walks the desk's index instead of guessing a scan (its
+    # estimate for `deadline_at < now` is far off, and a seq scan with LIMIT looked cheap to it)
+    capped = query.with_only_columns(Case.id).order_by(*order).limit(TOTAL_CAP + 1).subquery()
     total = Session.scalar(sa.select(sa.func.count()).select_from(capped))
     items = list(Session.scalars(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)))
     return items, min(total, TOTAL_CAP), total > TOTAL_CAP
