@@ -64,7 +64,8 @@ def listed(case) -> dict:
 
 def detail(case) -> dict:
     view = listed(case)
-    view.update(report_ids=queries.report_ids_of(case.id), flagged_report_ids=queries.flagged_report_ids(case.id),
+    report_ids, flagged = queries.reports_of(case.id)
+    view.update(report_ids=report_ids, flagged_report_ids=flagged,
                 work_orders=queries.work_orders_of(case.id),
                 events=history("case", case.id), hotline_answer=service.hotline_answer(case))
     return view
