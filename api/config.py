@@ -58,6 +58,9 @@ class Config:
     STAFF_LOGIN_MAX_FAILURES: int = 5
     STAFF_LOGIN_LOCK_S: int = 900
     OUTBOX_SWEEP_AFTER_S: int = 5
+    # The 12345 platform: where a hotline case's answer is POSTed when it ends (empty: shown in the API only)
+    HOTLINE_ANSWER_URL: str = ""
+    HOTLINE_SIGNING_KEY: str = ""  # HMAC-SHA256 over "<timestamp>.<body>", sent as X-Signature
     # Automatic intake (classification, routing, duplicates): see api/classification.
     MODEL_DIR: str = "var/models"  # versioned model bundles and the exported backbone
     CLASSIFIER_BACKEND: str = "onnx"  # onnx (onnxruntime, ~3x faster on CPU) | torch
@@ -91,6 +94,8 @@ class Config:
                 raise ConfigError("production start-up refused: WECHAT_API_BASE points at a local simulator")
         elif not self.SECRET_KEY or not self.MEDIA_SIGNING_KEY:
             raise ConfigError("SECRET_KEY and MEDIA_SIGNING_KEY are required (make run writes dev values to var/)")
+        if self.HOTLINE_ANSWER_URL and not self.HOTLINE_SIGNING_KEY:
+            raise ConfigError("HOTLINE_ANSWER_URL needs HOTLINE_SIGNING_KEY: the 12345 platform checks the signature")
         if self.CLASSIFIER_BACKEND not in ("onnx", "torch"):
             raise ConfigError(f"CLASSIFIER_BACKEND must be onnx or torch, not {self.CLASSIFIER_BACKEND!r}")
         if self.MEDIA_BACKEND not in ("local", "s3"):

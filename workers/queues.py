@@ -52,6 +52,11 @@ def dispatch_case(case_id: int) -> JobSpec:
                    on_failure="workers.intake.on_final_failure")
 
 
+def answer_hotline(case_id: int) -> JobSpec:
+    return JobSpec(NOTIFY, "workers.answer_hotline.answer_hotline", (case_id,), retries=5,
+                   on_failure="workers.answer_hotline.on_final_failure")
+
+
 # Every dotted path a spec can name; a test imports each so a rename fails CI, not production.
 JOB_PATHS = (
     "workers.send_notification.send_notification",
@@ -61,6 +66,8 @@ JOB_PATHS = (
     "workers.intake.route_report",
     "workers.intake.dispatch_case",
     "workers.intake.on_final_failure",
+    "workers.answer_hotline.answer_hotline",
+    "workers.answer_hotline.on_final_failure",
 )
 
 

@@ -85,7 +85,7 @@ def _hand_over_row(engine: sa.Engine, row) -> int:
 
 def _intervals(spec: queues.JobSpec) -> list[int]:
     config = get_config()
-    if spec.queue == queues.NOTIFY:
+    if spec.queue == queues.NOTIFY:  # outbound messages: subscribe messages, 12345 answers
         return config.NOTIFY_RETRY_INTERVALS
     if spec.func.startswith("workers.intake."):
         return config.INTAKE_RETRY_INTERVALS

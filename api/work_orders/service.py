@@ -144,6 +144,7 @@ def refuse(staff: User, case_id: int, reason: str) -> Case:
     case = queries.get_for_staff(staff, case_id, for_update=True)
     transition(case, A.REFUSE, actor_of(staff), roles_of(staff), reason=reason)
     _notify_reporters(case, reason)
+    _queue_hotline_answer(case)
     Session.commit()
     return case
 
@@ -159,6 +160,7 @@ def merge(staff: User | None, case_id: int, into_case_id: int, reason: str | Non
     moved = Session.execute(sa.update(CaseReport).where(CaseReport.case_id == case.id)
                             .values(case_id=target.id, merged_from_case_id=case.id)).rowcount
     case.merged_into_id = target.id
+    _queue_hotline_answer(case)
     target.supporters += moved
     record("case", target.id, "merged_in", actor, payload={"case_id": case.id, "reports": moved})
     if target.supporters >= SUPPORTERS_FOR_URGENT and target.priority == "normal":
@@ -334,6 +336,7 @@ def check(staff: User, case_id: int, passed: bool, note: str | None) -> Case:
         work_order = queries.open_work_order(case.id)
         work_order.status, work_order.finished_at = "done", case.closed_at
         _notify_reporters(case, "问题已处置完毕，欢迎评价")
+        _queue_hotline_answer(case)
     else:
         transition(case, A.CHECK_FAIL, actor_of(staff), roles_of(staff), reason=note, payload=payload)
         case.rework_count += 1
@@ -546,6 +549,14 @@ def hotline_answer(case: Case) -> dict | None:
     return {"external_ticket_no": case.external_ticket_no, "outcome": case.status,
             "result": case.result_text if case.status == S.CLOSED else (last.reason if last else None),
             "finished_at": last.created_at if last else None}
+
+
+def _queue_hotline_answer(case: Case) -> None:
+    """A 12345 case that ended: its answer goes back to the platform by a job after this commit."""
+    from api.config import get_config
+
+    if case.source == "hotline" and get_config().HOTLINE_ANSWER_URL:
+        outbox.add(queues.answer_hotline(case.id))
 
 
 def recompute_provisional_deadlines() -> int:
