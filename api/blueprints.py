@@ -2,8 +2,11 @@
 
 
 def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so create_app stays the only wiring
+    from api.assets import routes as assets
     from api.classification import routes as classification
+    from api.devices import routes as devices
     from api.identity import routes as identity
+    from api.map import routes as map_
     from api.media import routes as media
     from api.notifications import routes as notifications
     from api.organisation import routes as organisation
@@ -13,5 +16,5 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.work_orders import routes as work_orders
 
     return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, classification.blp,
-            media.blp,
-            notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp, routing.blp)
+            devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
+            routing.blp, devices.admin_blp, assets.blp, map_.blp)

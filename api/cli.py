@@ -94,6 +94,42 @@ def register(app: Flask) -> None:
 
         click.echo(f"{purge_stale_drafts()} drafts purged")
     register_model_commands(app)
+    register_asset_commands(app)
+
+
+def register_asset_commands(app: Flask) -> None:
+    @app.cli.command("components-import")
+    @click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False))
+    def components_import(geojson_file: str):
+        """Import or update 部件 from a GeoJSON FeatureCollection of Points (all or nothing)."""
+        import json
+
+        from api.assets.service import import_components
+        from api.errors import DomainError
+        from api.events.service import Actor
+
+        with open(geojson_file, encoding="utf-8") as f:
+            collection = json.load(f)
+        try:
+            click.echo(f"{import_components(collection, Actor.system())} components imported")
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.details}") from exc
+
+    @app.cli.command("materials-import")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+    def materials_import(csv_file: str):
+        """Set 物资 stock by depot from a CSV (depot_code,depot_name,lat,lon,material_code,material_name,unit,
+        quantity)."""
+        from api.assets.service import import_materials
+        from api.errors import DomainError
+        from api.events.service import Actor
+
+        with open(csv_file, encoding="utf-8-sig") as f:
+            text = f.read()
+        try:
+            click.echo(f"{import_materials(text, Actor.system())} stock rows imported")
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.details}") from exc
 
 
 def register_model_commands(app: Flask) -> None:

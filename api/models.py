@@ -1,7 +1,9 @@
 """Import every model module so the metadata is complete (Alembic, workers, tests)."""
 
+from api.assets import models as assets  # noqa: F401
 from api.calendar import models as calendar  # noqa: F401
 from api.classification import models as classification  # noqa: F401
+from api.devices import models as devices  # noqa: F401
 from api.events import models as events  # noqa: F401
 from api.identity import models as identity  # noqa: F401
 from api.media import models as media  # noqa: F401

@@ -1,4 +1,4 @@
-"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation. `python -m workers.schedule`."""
+"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation, silent devices. `python -m workers.schedule`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import time
 
 from api.db import Session
+from api.devices import service as devices
 from api.outbox import service as outbox
 from api.reports import service as reports
 from api.work_orders import service as work_orders
@@ -14,7 +15,7 @@ from workers.boot import boot
 
 log = logging.getLogger(__name__)
 
-PERIODS_S = {"outbox_sweep": 5, "purge_drafts": 600, "overdue_scan": 60}
+PERIODS_S = {"outbox_sweep": 5, "purge_drafts": 600, "overdue_scan": 60, "device_silence": 60}
 
 
 def run_once(name: str) -> int:
@@ -25,6 +26,8 @@ def run_once(name: str) -> int:
             return reports.purge_stale_drafts()
         if name == "overdue_scan":
             return work_orders.scan_overdue()
+        if name == "device_silence":
+            return devices.scan_silent_devices()
         raise ValueError(name)
     finally:
         Session.remove()

@@ -15,6 +15,7 @@ from datetime import timedelta
 import numpy as np
 import sqlalchemy as sa
 
+from api import geo
 from api.classification import fusion, registry
 from api.classification.errors import UnknownCategory
 from api.classification.models import CategoryThreshold, PhotoPrediction, ReportClassification
@@ -224,16 +225,9 @@ def find_duplicate(case: Case, code: str) -> Case | None:
         Case.created_at >= since, Case.lat.between(case.lat - dlat, case.lat + dlat),
         Case.lon.between(case.lon - dlon, case.lon + dlon)).order_by(Case.id))
     for other in candidates:
-        if distance_m(case.lat, case.lon, other.lat, other.lon) <= radius:
+        if geo.distance_m(case.lat, case.lon, other.lat, other.lon) <= radius:
             return other
     return None
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 # -- step 3: the case --------------------------------------------------------------------------------------

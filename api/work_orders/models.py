@@ -27,6 +27,9 @@ class Case(Base):
         sa.Index("ix_cases_department_desk", "department_id", "id",
                  postgresql_where=sa.text("status IN ('dispatched', 'in_progress')")),
         sa.Index("ix_cases_triage_desk", "id", postgresql_where=sa.text("triage_reason IS NOT NULL")),
+        sa.Index("ix_cases_open_lon_lat", "lon", "lat", postgresql_where=sa.text(
+            "status IN ('pending', 'verifying', 'awaiting_dispatch', 'dispatched', 'in_progress', 'awaiting_check', "
+            "'deferred')")),
         sa.CheckConstraint(f"source IN {SOURCES}", name="source"),
         sa.CheckConstraint(f"priority IN {PRIORITIES}", name="priority"),
     )
@@ -61,6 +64,7 @@ class Case(Base):
     # cleared by the first transition a person makes.
     triage_reason: Mapped[str | None] = mapped_column(sa.String(200))
     suggestions: Mapped[list | None] = mapped_column(sa.JSON)  # the model's top-3 [{code, name, score}]
+    component_code: Mapped[str | None] = mapped_column(sa.ForeignKey("components.code"))  # the 部件 concerned
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

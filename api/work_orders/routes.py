@@ -30,6 +30,7 @@ from api.work_orders.schemas import (
     CaseSchema,
     CategorySetSchema,
     CheckSchema,
+    ComponentSetSchema,
     DeskArgsSchema,
     DispatchSchema,
     ExtensionSchema,
@@ -155,6 +156,9 @@ _action("verification", (Role.SUPERVISOR,), VerificationSchema, "Record the on-s
         lambda u, c, b: service.record_verification(u, c, b["confirmed"], b.get("note")))
 _action("category", (Role.INTAKE_CLERK, Role.DISPATCHER), CategorySetSchema, "Set or correct the 小类",
         lambda u, c, b: service.set_category(u, c, b["category_code"]))
+_action("component", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR), ComponentSetSchema,
+        "Link the 部件 the case concerns (16-digit component code)",
+        lambda u, c, b: service.set_component(u, c, b["component_code"]))
 _action("priority", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE), PrioritySchema,
         "Set the priority with a reason", lambda u, c, b: service.set_priority(u, c, b["priority"], b["reason"]))
 _action("dispatch", (Role.DISPATCHER,), DispatchSchema,

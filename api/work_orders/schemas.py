@@ -49,6 +49,10 @@ class CaseEventSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
+class ComponentSetSchema(ma.Schema):
+    component_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{16}$"))
+
+
 class SuggestionSchema(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String(allow_none=True)
@@ -83,6 +87,7 @@ class CaseSchema(ma.Schema):
     created_at = LocalDateTime()
     remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
                                                                                     "negative when overdue"})
+    component_code = ma.fields.String(allow_none=True)
     triage_reason = ma.fields.String(allow_none=True, metadata={
         "description": "Why the automatic intake left this case to a person (cleared by the first person's action)"})
     suggestions = ma.fields.List(ma.fields.Nested(SuggestionSchema), allow_none=True, metadata={

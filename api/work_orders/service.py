@@ -238,6 +238,21 @@ def _set_category(case: Case, category: Category) -> None:
         case.priority = "urgent"
 
 
+def set_component(staff: User, case_id: int, component_code: str) -> Case:
+    """The case concerns this 部件 (a broken manhole cover, a dark street light …)."""
+    from api.assets.errors import ComponentNotFound
+    from api.assets.models import Component
+
+    case = _case_for(staff, case_id)
+    if Session.get(Component, component_code) is None:
+        raise ComponentNotFound(details={"component_code": component_code})
+    record("case", case.id, "component_set", actor_of(staff), payload={"component_code": component_code,
+                                                                        "from": case.component_code})
+    case.component_code = component_code
+    Session.commit()
+    return case
+
+
 def set_priority(staff: User, case_id: int, priority: str, reason: str) -> Case:
     case = queries.get_for_staff(staff, case_id, for_update=True)
     record("case", case.id, "priority_set", actor_of(staff), reason=reason,
@@ -536,6 +551,23 @@ def open_by_staff(staff: User, source: str, fields: dict) -> Case:
     if source == "patrol":
         transition(case, A.ACCEPT, Actor.system(), SYSTEM_ROLES, reason="监督员巡查上报，直接立案")
     Session.commit()
+    return case
+
+
+def open_from_device(source: str, category_code: str, lat: float, lon: float, description: str, actor: Actor,
+                     *, triage_reason: str | None = None) -> Case:
+    """A case from a camera capture, a sensor alert, a drone photo or a silent device: it waits at the intake
+    desk for a person's quick review (source, place and 小类 already filled in). Caller commits."""
+    from api.organisation import grids
+
+    place = grids.codes_of(lat, lon)
+    case = Case(source=source, status=S.PENDING, description=description[:500], priority="normal", lat=lat, lon=lon,
+                grid_code=place.grid_code, street_code=place.street_code, triage_reason=triage_reason)
+    _set_category(case, taxonomy.current(category_code))
+    Session.add(case)
+    Session.flush()
+    record("case", case.id, "opened", actor, to_state=S.PENDING,
+           payload={"source": source, "category_code": case.category_code})
     return case
 
 

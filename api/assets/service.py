@@ -1,0 +1,127 @@
+"""Import components from GeoJSON and materials from CSV: validated whole, then written in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from api.assets.errors import ImportRejected
+from api.assets.models import COMPONENT_STATES, Component, Depot, Material, Stock
+from api.config import get_config
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.geo import in_bbox
+from api.organisation import grids
+from api.organisation.models import Department
+from api.taxonomy.models import Category
+
+CODE = re.compile(r"^440111(\d{2})(\d{2})(\d{6})$")  # Baiyun's 6-digit code + 大类 + 小类 + sequence
+MAX_ERRORS = 20
+
+
+def _upsert(model, rows: list[dict], keys: list[str]) -> None:
+    if not rows:
+        return
+    dialect = Session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    updates = {c: insert.excluded[c] for c in rows[0] if c not in keys}
+    for start in range(0, len(rows), 5000):
+        Session.execute(insert.on_conflict_do_update(index_elements=keys, set_=updates), rows[start:start + 5000])
+
+
+def import_components(collection: dict, actor: Actor) -> int:
+    """GeoJSON FeatureCollection of Points with properties code, name, state (optional), owner (department code)."""
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if collection.get("type") != "FeatureCollection" or not isinstance(features, list):
+        raise ImportRejected(details={"errors": ["not a GeoJSON FeatureCollection"]})
+    classes = set(Session.scalars(sa.select(Category.code).where(Category.is_current, Category.kind == "component")))
+    departments = dict(Session.execute(sa.select(Department.code, Department.id)).all())
+    bbox, now = get_config().DISTRICT_BBOX, utcnow()
+    rows, errors, seen = [], [], set()
+    for n, feature in enumerate(features):
+        props, geometry = feature.get("properties") or {}, feature.get("geometry") or {}
+        code = str(props.get("code", ""))
+        match = CODE.match(code)
+        problem = None
+        if not match:
+            problem = "code must be 16 digits: 440111 + 大类 + 小类 + sequence"
+        elif f"component:{match[1]}-{match[2]}" not in classes:
+            problem = f"no 部件 小类 component:{match[1]}-{match[2]}"
+        elif code in seen:
+            problem = "duplicate code in the file"
+        elif geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
+            problem = "geometry must be a Point [lon, lat] (WGS-84)"
+        elif not in_bbox(geometry["coordinates"][1], geometry["coordinates"][0], bbox, 0.01):
+            problem = "outside Baiyun"
+        elif props.get("state", "normal") not in COMPONENT_STATES:
+            problem = f"state must be one of {COMPONENT_STATES}"
+        elif props.get("owner") and props["owner"] not in departments:
+            problem = f"unknown owner department {props['owner']!r}"
+        if problem:
+            errors.append({"feature": n, "code": code, "problem": problem})
+            if len(errors) >= MAX_ERRORS:
+                break
+            continue
+        seen.add(code)
+        lon, lat = float(geometry["coordinates"][0]), float(geometry["coordinates"][1])
+        place = grids.codes_of(lat, lon)
+        rows.append({"code": code, "category_code": f"component:{match[1]}-{match[2]}",
+                     "name": str(props.get("name") or "")[:100], "state": props.get("state", "normal"),
+                     "owner_department_id": departments.get(props.get("owner")), "lat": lat, "lon": lon,
+                     "grid_code": place.grid_code, "street_code": place.street_code, "updated_at": now})
+    if errors:
+        raise ImportRejected(details={"errors": errors})
+    _upsert(Component, rows, ["code"])
+    record("component_import", 0, "imported", actor, payload={"count": len(rows)})
+    Session.commit()
+    return len(rows)
+
+
+MATERIAL_COLUMNS = ("depot_code", "depot_name", "lat", "lon", "material_code", "material_name", "unit", "quantity")
+
+
+def import_materials(text: str, actor: Actor) -> int:
+    """CSV with MATERIAL_COLUMNS: one row per depot and material; the quantity replaces the stock."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != MATERIAL_COLUMNS:
+        raise ImportRejected(details={"errors": [f"columns must be {','.join(MATERIAL_COLUMNS)}"]})
+    rows, errors = [], []
+    for n, row in enumerate(reader, start=2):
+        try:
+            quantity, lat, lon = int(row["quantity"]), float(row["lat"]), float(row["lon"])
+            if quantity < 0 or not row["depot_code"] or not row["material_code"]:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append({"line": n, "problem": "quantity (≥ 0), lat, lon, depot_code and material_code needed"})
+            continue
+        rows.append({**row, "quantity": quantity, "lat": lat, "lon": lon})
+    if errors:
+        raise ImportRejected(details={"errors": errors[:MAX_ERRORS]})
+    depots = {r["depot_code"]: r for r in rows}
+    _upsert(Depot, [{"code": c, "name": r["depot_name"], "lat": r["lat"], "lon": r["lon"],
+                     "street_code": grids.codes_of(r["lat"], r["lon"]).street_code} for c, r in depots.items()],
+            ["code"])
+    _upsert(Material, [{"code": r["material_code"], "name": r["material_name"], "unit": r["unit"]}
+                       for r in {r["material_code"]: r for r in rows}.values()], ["code"])
+    depot_ids = dict(Session.execute(sa.select(Depot.code, Depot.id)).all())
+    material_ids = dict(Session.execute(sa.select(Material.code, Material.id)).all())
+    _upsert(Stock, [{"depot_id": depot_ids[r["depot_code"]], "material_id": material_ids[r["material_code"]],
+                     "quantity": r["quantity"], "updated_at": utcnow()} for r in rows], ["depot_id", "material_id"])
+    record("material_import", 0, "imported", actor, payload={"rows": len(rows)})
+    Session.commit()
+    return len(rows)
+
+
+def stock(material_code: str | None = None) -> list:
+    query = (sa.select(Depot.code.label("depot_code"), Depot.name.label("depot_name"), Depot.street_code,
+                       Material.code.label("material_code"), Material.name.label("material_name"), Material.unit,
+                       Stock.quantity)
+             .join(Stock, Stock.depot_id == Depot.id).join(Material, Material.id == Stock.material_id)
+             .order_by(Material.code, Depot.code))
+    if material_code:
+        query = query.where(Material.code == material_code)
+    return list(Session.execute(query).mappings())

@@ -1,0 +1,1 @@
+"""Camera-AI, sensor and drone feeds: the device registry, signed webhooks, captures, readings, alerts."""

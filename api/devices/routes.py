@@ -1,0 +1,128 @@
+"""Device registry (admin) and the signed webhooks devices call."""
+
+from flask.views import MethodView
+
+from api.devices import queries, service
+from api.devices.auth import current_device, device_signed
+from api.devices.schemas import (
+    CaptureOutSchema,
+    CaptureSchema,
+    DeviceArgsSchema,
+    DeviceRegisterSchema,
+    DeviceSchema,
+    DeviceWithSecretSchema,
+    DroneBatchResultSchema,
+    DroneBatchSchema,
+    ReadingBatchSchema,
+    ReadingResultSchema,
+    SensorTypeSchema,
+    SensorTypeSetSchema,
+)
+from api.extensions import Blueprint
+from api.identity.access import current_user, requires
+from api.identity.roles import STAFF_ROLES, Role
+from api.reports.service import check_in_district
+
+admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
+                      description="Cameras, sensors and drones: registration, secrets, sensor thresholds")
+blp = Blueprint("device_webhooks", __name__, url_prefix="/devices",
+                description="Signed webhooks called by devices (X-Timestamp, X-Nonce, X-Signature: see README)")
+
+
+@admin_blp.route("/devices")
+class Devices(MethodView):
+    @requires(*STAFF_ROLES)
+    @admin_blp.arguments(DeviceArgsSchema, location="query")
+    @admin_blp.response(200, DeviceSchema(many=True))
+    def get(self, args):
+        """Registered devices, with when each was last heard from"""
+        return queries.list_devices(args.get("kind"))
+
+    @requires(Role.ADMIN)
+    @admin_blp.arguments(DeviceRegisterSchema)
+    @admin_blp.response(201, DeviceWithSecretSchema)
+    @admin_blp.errors(400, 409)
+    def post(self, body):
+        """Register a device; its signing secret is in the answer, once"""
+        device, secret = service.register(body, current_user().id)
+        return {**DeviceSchema().dump(device), "secret": secret}
+
+
+@admin_blp.route("/devices/<int:device_id>/rotate-secret")
+class RotateSecret(MethodView):
+    @requires(Role.ADMIN)
+    @admin_blp.response(200, DeviceWithSecretSchema)
+    @admin_blp.errors(404)
+    def post(self, device_id: int):
+        """A new signing secret (the old one stops working at once)"""
+        device, secret = service.rotate_secret(device_id, current_user().id)
+        return {**DeviceSchema().dump(device), "secret": secret}
+
+
+@admin_blp.route("/sensor-types")
+class SensorTypes(MethodView):
+    @requires(*STAFF_ROLES)
+    @admin_blp.response(200, SensorTypeSchema(many=True))
+    def get(self):
+        """Sensor kinds with their alert thresholds (hysteresis: alert above, clear below)"""
+        return sorted(service.sensor_types().values(), key=lambda t: t.kind)
+
+
+@admin_blp.route("/sensor-types/<kind>")
+class SensorTypeByKind(MethodView):
+    @requires(Role.ADMIN)
+    @admin_blp.arguments(SensorTypeSetSchema)
+    @admin_blp.response(200, SensorTypeSchema)
+    @admin_blp.errors(400)
+    def put(self, body, kind: str):
+        """Set a sensor kind's thresholds"""
+        return service.set_sensor_type(kind, body["alert_above"], body["clear_below"], current_user().id)
+
+
+@blp.route("/<code>/captures")
+class Captures(MethodView):
+    @device_signed
+    @blp.arguments(CaptureSchema)
+    @blp.response(201, CaptureOutSchema)
+    @blp.errors(400, 401, 413, 415, 422)
+    def post(self, body):
+        """A camera's detection with its snapshot: joins or opens the case of this camera, detection and grid"""
+        snapshot = body.pop("snapshot", None)
+        return service.record_capture(current_device(), body, snapshot)
+
+
+@blp.route("/<code>/readings")
+class Readings(MethodView):
+    @device_signed
+    @blp.arguments(ReadingBatchSchema)
+    @blp.response(201, ReadingResultSchema)
+    @blp.errors(400, 401)
+    def post(self, body):
+        """A sensor's batch of readings (up to 5,000): stored, rolled up per hour, thresholds checked"""
+        return service.ingest_readings(current_device(), body["readings"])
+
+
+@blp.route("/<code>/drone-batches")
+class DroneBatches(MethodView):
+    @device_signed
+    @blp.arguments(DroneBatchSchema)
+    @blp.response(201, DroneBatchResultSchema)
+    @blp.errors(400, 401, 413, 415, 422)
+    def post(self, body):
+        """Geotagged photos of suspected illegal construction: each a candidate case on the triage desk"""
+        photos = []
+        for p in body["photos"]:  # every point inside the district (422 otherwise), stored in WGS-84
+            lat, lon = check_in_district(p["lat"], p["lon"], p["coord_system"])
+            photos.append(({"lat": lat, "lon": lon, "captured_at": p["captured_at"]}, p["image"]))
+        return {"case_ids": [c.id for c in service.record_drone_batch(current_device(), photos)]}
+
+
+@blp.route("/<code>/heartbeat")
+class Heartbeat(MethodView):
+    @device_signed
+    @blp.response(204)
+    @blp.errors(401)
+    def post(self):
+        """I am alive (devices with nothing to report; any signed call counts too)"""
+        service.heartbeat(current_device())
+

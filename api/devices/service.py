@@ -1,0 +1,309 @@
+"""Device use cases: register, captures → cases, readings → time series and alerts, drone batches, silence."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from api.config import get_config
+from api.db import Session, utcnow
+from api.devices import auth, queries
+from api.devices.errors import DeviceCodeTaken, DeviceNotFound, UnknownDetection, WrongDeviceKind
+from api.devices.models import (
+    Capture,
+    Device,
+    SensorReading,
+    SensorRollup,
+    SensorState,
+    SensorType,
+    VehicleAlertDay,
+)
+from api.events.service import Actor, record
+from api.media import images
+from api.media import service as media
+from api.media.models import MediaKind
+from api.organisation import grids
+from api.timefmt import local
+from api.work_orders import service as work_orders
+from api.work_orders.lifecycle import OPEN
+from api.work_orders.models import Case
+
+log = logging.getLogger(__name__)
+
+# What a camera detects → the 小类 its case is filed under (GB/T 30428).
+DETECTIONS = {
+    "street_vending": ("event:05-01", "摄像头抓拍：无照经营游商/占道经营"),
+    "store_front": ("event:05-04", "摄像头抓拍：店外经营"),
+    "muck_truck": ("event:01-12", "哨兵抓拍：余泥渣土车违规（遗撒/未密闭）"),
+    "blind_spot": ("event:03-99", "建筑废弃物运输车辆右侧盲区预警多次触发"),
+}
+BLIND_SPOT_CASE_AFTER = 3  # warnings of one vehicle on one day before it becomes a case
+DRONE_CATEGORY = "event:01-01"  # 私搭乱建: drone patrols look for illegal construction
+SILENCE_FACTOR = 2  # silent for twice the expected interval → a maintenance case
+MAINTENANCE = {"camera": "component:01-36", "sensor": "component:03-08", "drone": "component:03-08"}
+# Default thresholds per sensor kind (an admin's edit is stored in sensor_types and wins). PM2.5: 115 μg/m³ is
+# the top of 中度污染 in HJ 633-2012's 24-hour IAQI breakpoints, 75 the top of 良.
+SENSOR_DEFAULTS = (  # kind, unit, alert above, clear below, 小类
+    ("pm25", "μg/m³", 115.0, 75.0, "event:03-02"),
+    ("odour", "OU", 20.0, 10.0, "event:01-99"),
+    ("soil_moisture", "%", 95.0, 85.0, "event:04-06"),
+)
+
+
+def device_actor(device: Device) -> Actor:
+    return Actor("device", device.id)
+
+
+# -- registry ----------------------------------------------------------------------------------------------
+def register(fields: dict, staff_id: int) -> tuple[Device, str]:
+    """Register a device; the secret is returned once (stored sealed) for the device's configuration."""
+    if queries.by_code(fields["code"]) is not None:
+        raise DeviceCodeTaken(details={"code": fields["code"]})
+    _check_detects(fields["kind"], fields["detects"])
+    secret = auth.new_secret()
+    place = grids.codes_of(fields["lat"], fields["lon"])
+    device = Device(code=fields["code"], kind=fields["kind"], name=fields["name"], detects=fields["detects"],
+                    lat=fields["lat"], lon=fields["lon"], grid_code=place.grid_code, street_code=place.street_code,
+                    expected_interval_s=fields["expected_interval_s"], secret_encrypted=auth.seal(secret))
+    Session.add(device)
+    Session.flush()
+    record("device", device.id, "registered", Actor("staff", staff_id),
+           payload={"code": device.code, "kind": device.kind, "detects": device.detects})
+    Session.commit()
+    return device, secret
+
+
+def rotate_secret(device_id: int, staff_id: int) -> tuple[Device, str]:
+    device = Session.get(Device, device_id)
+    if device is None:
+        raise DeviceNotFound()
+    secret = auth.new_secret()
+    device.secret_encrypted = auth.seal(secret)
+    record("device", device.id, "secret_rotated", Actor("staff", staff_id))
+    Session.commit()
+    return device, secret
+
+
+def _check_detects(kind: str, detects: list[str]) -> None:
+    known = set(DETECTIONS) if kind == "camera" else {k for k, *_ in SENSOR_DEFAULTS} if kind == "sensor" else set()
+    unknown = [d for d in detects if d not in known]
+    if unknown:
+        raise UnknownDetection(details={"unknown": unknown, "known": sorted(known)})
+
+
+def _heard(device: Device, now: datetime) -> None:
+    device.last_seen_at = now
+    if device.silent_case_id is not None:
+        record("case", device.silent_case_id, "device_back", device_actor(device))
+        device.silent_case_id = None
+
+
+def heartbeat(device: Device) -> None:
+    _heard(device, utcnow())
+    Session.commit()
+
+
+# -- cameras -----------------------------------------------------------------------------------------------
+def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capture:
+    """A detection: joins the open case of this camera, detection and grid cell, or opens one (blind-spot
+    warnings are tallied per vehicle per day and become a case past the threshold). Idempotent by event_id."""
+    if device.kind != "camera":
+        raise WrongDeviceKind(details={"kind": device.kind})
+    if fields["detection"] not in device.detects:
+        raise UnknownDetection(details={"detection": fields["detection"], "registered": device.detects})
+    existing = Session.scalar(sa.select(Capture).where(Capture.device_id == device.id,
+                                                       Capture.event_id == fields["event_id"]))
+    if existing is not None:
+        return existing
+    now = utcnow()
+    capture = Capture(device_id=device.id, event_id=fields["event_id"], detection=fields["detection"],
+                      label=fields.get("label"), confidence=fields["confidence"], plate=fields.get("plate"),
+                      captured_at=fields["captured_at"])
+    Session.add(capture)
+    Session.flush()
+    if snapshot:
+        config = get_config()
+        photo = images.process_upload(snapshot, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
+        capture.media_id = media.store_photo(photo, kind=MediaKind.CAMERA_SNAPSHOT, owner_type="capture",
+                                             owner_id=capture.id, uploaded_by=None).id
+    if capture.detection == "blind_spot":
+        capture.case_id = _tally_vehicle(device, capture)
+    else:
+        capture.case_id = _case_for_capture(device, capture).id
+    _heard(device, now)
+    Session.commit()
+    return capture
+
+
+def _case_for_capture(device: Device, capture: Capture) -> Case:
+    """One open case per camera + detection + grid cell."""
+    open_case = Session.scalar(
+        sa.select(Case).join(Capture, Capture.case_id == Case.id)
+        .where(Capture.device_id == device.id, Capture.detection == capture.detection,
+               Case.status.in_([str(s) for s in OPEN]), Case.grid_code.is_not_distinct_from(device.grid_code))
+        .order_by(Case.id.desc()).limit(1).with_for_update(of=Case))
+    if open_case is not None:
+        record("case", open_case.id, "capture_added", device_actor(device),
+               payload={"capture_id": capture.id, "confidence": capture.confidence})
+        return open_case
+    code, text = DETECTIONS[capture.detection]
+    description = f"{text}（{device.name}，置信度{capture.confidence:.2f}）"
+    case = work_orders.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+    record("case", case.id, "capture_added", device_actor(device), payload={"capture_id": capture.id})
+    return case
+
+
+def _tally_vehicle(device: Device, capture: Capture) -> int | None:
+    day = local(capture.captured_at).date()
+    plate = capture.plate or "未识别"
+    tally = Session.get(VehicleAlertDay, (plate, day), with_for_update=True)
+    if tally is None:
+        tally = VehicleAlertDay(plate=plate, day=day, count=0, last_device_id=device.id)
+        Session.add(tally)
+    tally.count += 1
+    tally.last_device_id = device.id
+    if tally.case_id is None and tally.count >= BLIND_SPOT_CASE_AFTER:
+        code, text = DETECTIONS["blind_spot"]
+        description = f"{text}：车牌{plate}，{day:%Y-%m-%d}已{tally.count}次"
+        case = work_orders.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+        tally.case_id = case.id
+    return tally.case_id
+
+
+# -- sensors ----------------------------------------------------------------------------------------------
+def ingest_readings(device: Device, readings: list[dict]) -> dict:
+    """Bulk-insert a batch, fold it into the hourly rollups, and move each kind's alert state (hysteresis):
+    above `alert_above` opens one case per sensor + kind; below `clear_below` clears it."""
+    if device.kind != "sensor":
+        raise WrongDeviceKind(details={"kind": device.kind})
+    unknown = sorted({r["kind"] for r in readings} - set(device.detects))
+    if unknown:
+        raise UnknownDetection(details={"kinds": unknown, "registered": device.detects})
+    readings = sorted(({**r, "measured_at": r["measured_at"].astimezone(UTC)} for r in readings),
+                      key=lambda r: r["measured_at"])
+    Session.execute(sa.insert(SensorReading), [{"device_id": device.id, "kind": r["kind"],
+                                                "measured_at": r["measured_at"], "value": r["value"]}
+                                               for r in readings])
+    _rollup(device.id, readings)
+    opened, cleared = _move_alerts(device, readings)
+    _heard(device, utcnow())
+    Session.commit()
+    return {"stored": len(readings), "alerts_opened": opened, "alerts_cleared": cleared}
+
+
+def _rollup(device_id: int, readings: list[dict]) -> None:
+    groups: dict[tuple[str, datetime], list[float]] = {}
+    for r in readings:
+        hour = r["measured_at"].replace(minute=0, second=0, microsecond=0)
+        groups.setdefault((r["kind"], hour), []).append(r["value"])
+    rows = [{"device_id": device_id, "kind": kind, "hour": hour, "n": len(v), "vmin": min(v), "vmax": max(v),
+             "vsum": sum(v)} for (kind, hour), v in groups.items()]
+    dialect = Session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SensorRollup)
+    t = SensorRollup.__table__.c
+    Session.execute(insert.on_conflict_do_update(index_elements=[t.device_id, t.kind, t.hour], set_={
+        "n": t.n + insert.excluded.n, "vmin": sa.func.least(t.vmin, insert.excluded.vmin) if dialect == "postgresql"
+        else sa.func.min(t.vmin, insert.excluded.vmin),
+        "vmax": sa.func.greatest(t.vmax, insert.excluded.vmax) if dialect == "postgresql"
+        else sa.func.max(t.vmax, insert.excluded.vmax),
+        "vsum": t.vsum + insert.excluded.vsum}), rows)
+
+
+def _move_alerts(device: Device, readings: list[dict]) -> tuple[int, int]:
+    types = sensor_types()
+    opened = cleared = 0
+    for kind in {r["kind"] for r in readings}:
+        state = Session.get(SensorState, (device.id, kind), with_for_update=True)
+        series = [r for r in readings if r["kind"] == kind]
+        if state is None:
+            state = SensorState(device_id=device.id, kind=kind, last_value=series[0]["value"],
+                                last_at=series[0]["measured_at"], alerting=False)
+            Session.add(state)
+        spec = types.get(kind)
+        for r in series:
+            if state.last_at and r["measured_at"] < state.last_at:
+                continue  # a late reading is stored and rolled up, but does not move the state back in time
+            state.last_value, state.last_at = r["value"], r["measured_at"]
+            if spec is None:
+                continue
+            if not state.alerting and r["value"] > spec.alert_above:
+                case = work_orders.open_from_device(
+                    "sensor", spec.category_code, device.lat, device.lon,
+                    f"传感器超标：{device.name} {kind} {r['value']:g}{spec.unit}（阈值{spec.alert_above:g}）",
+                    device_actor(device))
+                state.alerting, state.case_id = True, case.id
+                opened += 1
+            elif state.alerting and r["value"] < spec.clear_below:
+                record("case", state.case_id, "alert_cleared", device_actor(device),
+                       payload={"kind": kind, "value": r["value"], "at": r["measured_at"].isoformat()})
+                state.alerting, state.case_id = False, None
+                cleared += 1
+    return opened, cleared
+
+
+def sensor_types() -> dict[str, SensorType]:
+    """Every known kind: the stored thresholds where an admin set them, the defaults otherwise."""
+    types = {kind: SensorType(kind=kind, unit=unit, alert_above=above, clear_below=below, category_code=code)
+             for kind, unit, above, below, code in SENSOR_DEFAULTS}
+    types.update({t.kind: t for t in Session.scalars(sa.select(SensorType))})
+    return types
+
+
+def set_sensor_type(kind: str, alert_above: float, clear_below: float, staff_id: int) -> SensorType:
+    default = sensor_types().get(kind)
+    if default is None:
+        raise UnknownDetection(details={"kind": kind, "known": [k for k, *_ in SENSOR_DEFAULTS]})
+    spec = Session.get(SensorType, kind)
+    if spec is None:
+        spec = SensorType(kind=kind, unit=default.unit, category_code=default.category_code)
+        Session.add(spec)
+    record("sensor_type", 0, "thresholds_set", Actor("staff", staff_id),
+           payload={"kind": kind, "from": [default.alert_above, default.clear_below],
+                    "to": [alert_above, clear_below]})
+    spec.alert_above, spec.clear_below = alert_above, clear_below
+    Session.commit()
+    return spec
+
+
+# -- drones -----------------------------------------------------------------------------------------------
+def record_drone_batch(device: Device, photos: list[tuple[dict, bytes]]) -> list[Case]:
+    """Each geotagged photo of suspected illegal construction becomes a candidate case on the triage desk."""
+    if device.kind != "drone":
+        raise WrongDeviceKind(details={"kind": device.kind})
+    config = get_config()
+    processed = [(meta, images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES,
+                                              max_pixels=config.PHOTO_MAX_PIXELS)) for meta, raw in photos]
+    cases = []
+    for meta, photo in processed:  # all photos are valid before anything is written
+        case = work_orders.open_from_device(
+            "drone", DRONE_CATEGORY, meta["lat"], meta["lon"],
+            f"无人机巡查疑似违法建设（{device.name}，{local(meta['captured_at']):%Y-%m-%d %H:%M}）",
+            device_actor(device), triage_reason="drone_candidate: 无人机疑似违法建设，待核实")
+        media.store_photo(photo, kind=MediaKind.REPORT_PHOTO, owner_type="case", owner_id=case.id, uploaded_by=None)
+        cases.append(case)
+    _heard(device, utcnow())
+    Session.commit()
+    return cases
+
+
+# -- silence ----------------------------------------------------------------------------------------------
+def scan_silent_devices(now: datetime | None = None) -> int:
+    """Active devices not heard from for SILENCE_FACTOR × their interval get one maintenance case each."""
+    now = now or utcnow()
+    opened = 0
+    for device in Session.scalars(sa.select(Device).where(Device.active, Device.silent_case_id.is_(None))):
+        last = device.last_seen_at or device.created_at
+        if now - last < timedelta(seconds=SILENCE_FACTOR * device.expected_interval_s):
+            continue
+        case = work_orders.open_from_device(
+            device.kind, MAINTENANCE[device.kind], device.lat, device.lon,
+            f"设备离线：{device.name}（{device.code}）自{local(last):%Y-%m-%d %H:%M}起无数据", Actor.system())
+        device.silent_case_id = case.id
+        record("device", device.id, "silent", Actor.system(), payload={"case_id": case.id,
+                                                                      "last_seen_at": last.isoformat()})
+        opened += 1
+    Session.commit()
+    return opened

@@ -1,0 +1,122 @@
+"""Map layers as GeoJSON, clustered on a grid of cells below CLUSTER_BELOW_ZOOM, and the street summary."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from api.assets.models import Component
+from api.db import Session, utcnow
+from api.devices.models import Device, SensorState
+from api.organisation import queries as organisation
+from api.timefmt import local
+from api.work_orders.lifecycle import OPEN, CaseStatus
+from api.work_orders.models import Case
+
+CLUSTER_BELOW_ZOOM = 15
+CLUSTER_PX, TILE_PX = 64, 256  # one cluster per ~64 screen pixels
+MAX_FEATURES = 5000
+OPEN_ON_MAP = [str(s) for s in OPEN | {CaseStatus.DEFERRED}]
+
+LAYERS = {
+    "cases": (Case, lambda c: {"id": c.id, "status": c.status, "category_code": c.category_code,
+                               "priority": c.priority, "source": c.source, "street_code": c.street_code}),
+    "components": (Component, lambda c: {"code": c.code, "category_code": c.category_code, "name": c.name,
+                                         "state": c.state, "street_code": c.street_code}),
+    "devices": (Device, lambda d: {"code": d.code, "kind": d.kind, "name": d.name, "active": d.active,
+                                   "silent": d.silent_case_id is not None,
+                                   "last_seen_at": local(d.last_seen_at).isoformat() if d.last_seen_at else None}),
+}
+
+
+def cell_degrees(zoom: int) -> float:
+    return 360.0 / (2 ** zoom) * CLUSTER_PX / TILE_PX
+
+
+def _filtered(layer: str, bbox, filters: dict) -> tuple[type, sa.Select]:
+    model = Case if layer == "cases" else Component if layer == "components" else Device
+    min_lon, min_lat, max_lon, max_lat = bbox
+    query = sa.select(model).where(model.lon.between(min_lon, max_lon), model.lat.between(min_lat, max_lat))
+    if layer == "cases":
+        statuses = filters.get("status") or OPEN_ON_MAP
+        query = query.where(Case.status.in_(statuses))
+    if layer == "sensors":
+        query = query.where(Device.kind == "sensor")
+    if filters.get("category_code") and layer in ("cases", "components"):
+        query = query.where(model.category_code == filters["category_code"])
+    if filters.get("state") and layer == "components":
+        query = query.where(Component.state == filters["state"])
+    if filters.get("kind") and layer == "devices":
+        query = query.where(Device.kind == filters["kind"])
+    return model, query
+
+
+def layer(name: str, bbox, zoom: int, filters: dict) -> dict:
+    model, query = _filtered(name, bbox, filters)
+    if zoom < CLUSTER_BELOW_ZOOM:
+        return _clusters(model, query, cell_degrees(zoom), name)
+    items = list(Session.scalars(query.order_by(*model.__mapper__.primary_key).limit(MAX_FEATURES + 1)))
+    truncated = len(items) > MAX_FEATURES
+    items = items[:MAX_FEATURES]
+    properties = LAYERS["devices" if name == "sensors" else name][1]
+    features = [_point(item.lon, item.lat, properties(item)) for item in items]
+    if name == "sensors":
+        _add_readings(items, features)
+    return {"type": "FeatureCollection", "features": features, "clustered": False, "truncated": truncated}
+
+
+def _clusters(model, query: sa.Select, cell: float, name: str) -> dict:
+    dialect = Session.get_bind().dialect.name
+    if dialect == "postgresql":
+        gx, gy = sa.func.floor(model.lon / cell), sa.func.floor(model.lat / cell)
+    else:  # longitudes and latitudes here are positive: truncation is floor
+        gx, gy = sa.cast(model.lon / cell, sa.Integer), sa.cast(model.lat / cell, sa.Integer)
+    inner = query.with_only_columns(gx.label("gx"), gy.label("gy"), model.lon, model.lat).subquery()
+    rows = Session.execute(sa.select(sa.func.count(), sa.func.avg(inner.c.lon), sa.func.avg(inner.c.lat))
+                           .group_by(inner.c.gx, inner.c.gy)).all()
+    features = [_point(lon, lat, {"cluster": True, "count": n}) for n, lon, lat in rows]
+    return {"type": "FeatureCollection", "features": features, "clustered": True, "cell_degrees": cell,
+            "truncated": False, "total": sum(f["properties"]["count"] for f in features)}
+
+
+def _point(lon: float, lat: float, properties: dict) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": properties}
+
+
+def _add_readings(devices: list[Device], features: list[dict]) -> None:
+    states: dict[int, list] = {}
+    for s in Session.scalars(sa.select(SensorState).where(SensorState.device_id.in_([d.id for d in devices]))):
+        states.setdefault(s.device_id, []).append({"kind": s.kind, "value": s.last_value,
+                                                    "at": local(s.last_at).isoformat(), "alerting": s.alerting})
+    for device, feature in zip(devices, features, strict=True):
+        feature["properties"]["readings"] = states.get(device.id, [])
+
+
+def summary() -> list[dict]:
+    """Per street: open cases by status, overdue, components by state, devices active and silent."""
+    streets = {d.code: {"street_code": d.code, "name": d.name, "cases": {}, "overdue": 0, "components": {},
+                        "devices": 0, "silent_devices": 0} for d in organisation.streets()}
+
+    def bump(code, key, sub, n):
+        row = streets.get(code)
+        if row is not None:
+            row[key][sub] = row[key].get(sub, 0) + n
+
+    for code, status, n in Session.execute(sa.select(Case.street_code, Case.status, sa.func.count())
+                                           .where(Case.status.in_(OPEN_ON_MAP))
+                                           .group_by(Case.street_code, Case.status)):
+        bump(code, "cases", status, n)
+    for code, n in Session.execute(sa.select(Case.street_code, sa.func.count()).where(
+            Case.status.in_(OPEN_ON_MAP), Case.deadline_at < utcnow()).group_by(Case.street_code)):
+        if code in streets:
+            streets[code]["overdue"] = n
+    for code, state, n in Session.execute(sa.select(Component.street_code, Component.state, sa.func.count())
+                                          .group_by(Component.street_code, Component.state)):
+        bump(code, "components", state, n)
+    for code, silent, n in Session.execute(sa.select(Device.street_code, Device.silent_case_id.is_not(None),
+                                                     sa.func.count()).where(Device.active)
+                                           .group_by(Device.street_code, Device.silent_case_id.is_not(None))):
+        if code in streets:
+            streets[code]["devices"] += n
+            streets[code]["silent_devices"] += n if silent else 0
+    return sorted(streets.values(), key=lambda r: r["street_code"])
