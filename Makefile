@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint services bench-intake bench-intake-pipeline bench-work-orders clean
+.PHONY: run test lint services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench-intake: $(STAMP) services
 
 bench-intake-pipeline: $(STAMP) services
 	$(PY) bench/intake_pipeline.py
+
+bench-devices-map: $(STAMP) services
+	$(PY) bench/devices_map.py
 
 bench-work-orders: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -126,9 +126,12 @@ def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capt
     Session.flush()
     if snapshot:
         config = get_config()
-        photo = images.process_upload(snapshot, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
+        photo = images.process_upload(snapshot, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS,
+                                      preview=False)  # our own camera: no content-security check
+        # a snapshot no larger than the display size is its own display copy: no derivative job per capture
         capture.media_id = media.store_photo(photo, kind=MediaKind.CAMERA_SNAPSHOT, owner_type="capture",
-                                             owner_id=capture.id, uploaded_by=None).id
+                                             owner_id=capture.id, uploaded_by=None,
+                                             derivatives=max(photo.width, photo.height) > media.DISPLAY_SIDE).id
     if capture.detection == "blind_spot":
         capture.case_id = _tally_vehicle(device, capture)
     else:
@@ -274,8 +277,8 @@ def record_drone_batch(device: Device, photos: list[tuple[dict, bytes]]) -> list
     if device.kind != "drone":
         raise WrongDeviceKind(details={"kind": device.kind})
     config = get_config()
-    processed = [(meta, images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES,
-                                              max_pixels=config.PHOTO_MAX_PIXELS)) for meta, raw in photos]
+    processed = [(meta, images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS,
+                                              preview=False)) for meta, raw in photos]
     cases = []
     for meta, photo in processed:  # all photos are valid before anything is written
         case = work_orders.open_from_device(

@@ -27,7 +27,7 @@ THUMB_SIDE = 320
 
 
 def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, owner_id: int,
-                uploaded_by: int | None, content_check: str = "pass") -> Media:
+                uploaded_by: int | None, content_check: str = "pass", derivatives: bool = True) -> Media:
     """Write the stripped photo to storage and add its Media row (and derivative job) to the transaction.
 
     Each media row owns its blobs (the key carries the content hash plus a random suffix), so a blob
@@ -45,7 +45,8 @@ def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, own
                   content_check=content_check)
     Session.add(media)
     Session.flush()
-    outbox.add(queues.make_photo_derivatives(media.id))
+    if derivatives:  # without them, links to the display and thumb variants serve the original
+        outbox.add(queues.make_photo_derivatives(media.id))
     return media
 
 
