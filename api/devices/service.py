@@ -42,7 +42,7 @@ DETECTIONS = {
 }
 BLIND_SPOT_CASE_AFTER = 3  # warnings of one vehicle on one day before it becomes a case
 DRONE_CATEGORY = "event:01-01"  # 私搭乱建: drone patrols look for illegal construction
-SILENCE_FACTOR = 2  # silent for twice the expected interval → a maintenance case
+SILENCE_GRACE = 0.1  # silent for longer than the expected interval (+10 % for clock and network jitter)
 MAINTENANCE = {"camera": "component:01-36", "sensor": "component:03-08", "drone": "component:03-08"}
 # Default thresholds per sensor kind (an admin's edit is stored in sensor_types and wins). PM2.5: 115 μg/m³ is
 # the top of 中度污染 in HJ 633-2012's 24-hour IAQI breakpoints, 75 the top of 良.
@@ -294,12 +294,12 @@ def record_drone_batch(device: Device, photos: list[tuple[dict, bytes]]) -> list
 
 # -- silence ----------------------------------------------------------------------------------------------
 def scan_silent_devices(now: datetime | None = None) -> int:
-    """Active devices not heard from for SILENCE_FACTOR × their interval get one maintenance case each."""
+    """Active devices not heard from for longer than their expected interval get one maintenance case each."""
     now = now or utcnow()
     opened = 0
     for device in Session.scalars(sa.select(Device).where(Device.active, Device.silent_case_id.is_(None))):
         last = device.last_seen_at or device.created_at
-        if now - last < timedelta(seconds=SILENCE_FACTOR * device.expected_interval_s):
+        if now - last <= timedelta(seconds=(1 + SILENCE_GRACE) * device.expected_interval_s):
             continue
         case = work_orders.open_from_device(
             device.kind, MAINTENANCE[device.kind], device.lat, device.lon,

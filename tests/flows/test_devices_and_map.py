@@ -91,6 +91,9 @@ def test_a_camera_capture_opens_a_case_and_a_repeat_joins_it(client, world):
     assert desk["total"] == 2
     unknown = signed(client, camera, "captures", capture("evt-4", detection="store_front"))
     assert unknown.status_code == 400 and unknown.json["error"]["code"] == "UNKNOWN_DETECTION"
+    not_a_jpeg = base64.b64encode(b"\xff\xd8 not a jpeg").decode()
+    corrupt = signed(client, camera, "captures", capture("evt-5", snapshot=not_a_jpeg))
+    assert corrupt.status_code == 415 and count(Capture) == 3  # nothing half-written
 
 
 def test_blind_spot_warnings_become_a_case_only_past_the_daily_threshold(client, world):
@@ -136,7 +139,8 @@ def test_a_sensor_breach_opens_one_alert_that_clears_with_hysteresis(client, wor
 
 def test_a_silent_device_gets_one_maintenance_case(client, world):
     camera = register(client, world, "camera", ["street_vending"], interval=600)
-    later = datetime.now(UTC) + timedelta(minutes=25)
+    assert devices.scan_silent_devices(datetime.now(UTC) + timedelta(minutes=10)) == 0  # within its interval
+    later = datetime.now(UTC) + timedelta(minutes=12)
     assert devices.scan_silent_devices(later) == 1
     assert devices.scan_silent_devices(later + timedelta(hours=1)) == 0  # one open maintenance case is enough
     case = Session.scalar(sa.select(Case).where(Case.category_code == "component:01-36"))
