@@ -1,4 +1,7 @@
-"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation, silent devices. `python -m workers.schedule`."""
+"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation, silent devices.
+
+Run with `python -m workers.schedule`.
+"""
 
 from __future__ import annotations
 
