@@ -173,7 +173,7 @@ def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) ->
         return
     row.decision, row.reason = "auto_accepted", f"confidence {confidence:.2f} ≥ {threshold:.2f}"
     outbox.add(queues.dispatch_case(case.id))
-    work_orders.accept(None, case.id, code, note="自动分拨：系统立案")
+    work_orders.accept(None, case.id, code, note="已自动立案，将派遣处置")
 
 
 def _triage(case: Case, row: ReportClassification, reason: str) -> None:
