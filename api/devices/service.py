@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from api.config import get_config
 from api.db import Session, utcnow
@@ -122,8 +123,12 @@ def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capt
     capture = Capture(device_id=device.id, event_id=fields["event_id"], detection=fields["detection"],
                       label=fields.get("label"), confidence=fields["confidence"], plate=fields.get("plate"),
                       captured_at=fields["captured_at"])
-    Session.add(capture)
-    Session.flush()
+    try:
+        with Session.begin_nested():  # a resend racing the original: the unique (device, event_id) decides
+            Session.add(capture)
+    except IntegrityError:
+        return Session.scalar(sa.select(Capture).where(Capture.device_id == device.id,
+                                                       Capture.event_id == fields["event_id"]))
     if snapshot:
         config = get_config()
         photo = images.process_upload(snapshot, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS,
@@ -224,7 +229,11 @@ def _move_alerts(device: Device, readings: list[dict]) -> tuple[int, int]:
         if state is None:
             state = SensorState(device_id=device.id, kind=kind, last_value=series[0]["value"],
                                 last_at=series[0]["measured_at"], alerting=False)
-            Session.add(state)
+            try:
+                with Session.begin_nested():  # two first batches of one sensor at once: one state row wins
+                    Session.add(state)
+            except IntegrityError:
+                state = Session.get(SensorState, (device.id, kind), with_for_update=True, populate_existing=True)
         spec = types.get(kind)
         for r in series:
             if state.last_at and r["measured_at"] < state.last_at:
