@@ -2,8 +2,8 @@
 
 Boots config, engine and Redis once, disposes the engine's inherited connections in each forked
 job child (SQLAlchemy must not share sockets across fork), and runs the RQ loop with the scheduler so
-retries with backoff fire. The classify queue gets its own non-forking worker (`classify --simple`) that
-loads the model once: a forked child would load it again for every job.
+retries with backoff fire. A worker that serves the classify queue never forks: it loads the model once and
+runs every job in its own process (a forked child would load the model again for every job).
 """
 
 from __future__ import annotations
@@ -40,14 +40,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     boot()
     preload_jobs()
-    if CLASSIFY in args.queues and args.simple:
+    serves_model = CLASSIFY in args.queues
+    if serves_model:  # the model is loaded once, here; its jobs must then run in this process
         from workers import intake
 
         intake.preload()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in args.queues]
-    worker_class = SimpleWorker if args.simple else AppWorker
+    worker_class = SimpleWorker if args.simple or serves_model else AppWorker
     worker_class(queues, connection=connection).work(burst=args.burst, with_scheduler=True)
 
 
