@@ -23,7 +23,7 @@ test: $(STAMP) services lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench
+	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench scripts
 
 bench-intake: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -8,6 +8,7 @@ the environment the configuration module then reads.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import signal
@@ -66,13 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     from api import create_app
     from api.config import Config
     from api.migrate import upgrade
-    from api.seed import seed_demo
+    from api.seed import seed_demo, seed_demo_components, seed_demo_devices
 
     config = Config.from_env()
     upgrade(config.DATABASE_URL)
     app = create_app(config)
     with app.app_context():
         seed_demo(dev["DEMO_PASSWORD"])
+        seed_demo_components()
+        _remember_device_secrets(Path(args.var).resolve() / "demo-devices.json", seed_demo_devices())
     children = [] if args.no_worker else [
         subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.worker", "classify", "--simple"], cwd=ROOT),
@@ -91,6 +94,15 @@ def main(argv: list[str] | None = None) -> None:
             server.stop()
 
 
+def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
+    """Keep the demo devices' secrets (shown once at registration) next to the other dev secrets."""
+    known = json.loads(path.read_text()) if path.exists() else {}
+    if new:
+        known.update(new)
+        path.write_text(json.dumps(known, indent=2))
+        path.chmod(0o600)
+
+
 def _print_banner(args, mock_url: str, password: str) -> None:
     api = f"http://{args.host}:{args.port}"
     lines = [
@@ -103,6 +115,8 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
         f" handler, dept_head"
         f" — password {password}",
+        f"  Demo devices   secrets in {args.var}/demo-devices.json; send signed data with"
+        f" python scripts/device_send.py DEMO-PM-1 readings '{{\"readings\": [...]}}'",
         f"  Citizen login  POST {mock_url}_mock/login-code {{\"openid\": \"demo-citizen\"}} → code,"
         f" then POST {api}/auth/wechat-login {{\"code\": …}}",
         "",

@@ -53,3 +53,52 @@ def seed_demo(password: str) -> list[str]:
         created.append(username)
     Session.commit()
     return created
+
+
+# Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices.
+DEMO_DEVICES = (
+    ("DEMO-CAM-1", "camera", "演示摄像头·三元里大道", ["street_vending", "store_front"], 23.1625, 113.2628),
+    ("DEMO-CAM-2", "camera", "演示哨兵·余泥渣土车卡口", ["muck_truck", "blind_spot"], 23.2010, 113.2950),
+    ("DEMO-PM-1", "sensor", "演示PM2.5传感器·工地旁", ["pm25"], 23.1900, 113.3100),
+    ("DEMO-ODOUR-1", "sensor", "演示气味传感器·垃圾压缩站", ["odour"], 23.2300, 113.2700),
+    ("DEMO-DRONE-1", "drone", "演示无人机巡查", [], 23.2500, 113.3000),
+)
+DEMO_COMPONENT_CLASSES = (("01", "03", "雨水井盖"), ("01", "02", "污水井盖"), ("01", "18", "路灯"),
+                          ("03", "05", "垃圾箱"), ("02", "09", "交通标志牌"))
+
+
+def seed_demo_devices() -> dict[str, str]:
+    """Register the demo devices that are missing; returns {code: secret} for those registered now."""
+    from api.devices import queries as devices_queries
+    from api.devices import service as devices
+
+    secrets_ = {}
+    for code, kind, name, detects, lat, lon in DEMO_DEVICES:
+        if devices_queries.by_code(code) is None:
+            _, secret = devices.register({"code": code, "kind": kind, "name": name, "detects": detects, "lat": lat,
+                                          "lon": lon, "expected_interval_s": 3600}, None)
+            secrets_[code] = secret
+    return secrets_
+
+
+def seed_demo_components(count: int = 600) -> int:
+    """Synthetic components scattered over the district (names start with 演示), once."""
+    import random
+
+    from api.assets.models import Component
+    from api.assets.service import import_components
+    from api.events.service import Actor
+
+    if Session.scalar(sa.select(sa.func.count()).select_from(Component)):
+        return 0
+    rnd = random.Random(2026)
+    min_lon, min_lat, max_lon, max_lat = get_config().DISTRICT_BBOX
+    features = []
+    for n in range(count):
+        major, minor, name = DEMO_COMPONENT_CLASSES[n % len(DEMO_COMPONENT_CLASSES)]
+        features.append({"type": "Feature", "properties": {
+            "code": f"440111{major}{minor}{900000 + n:06d}", "name": f"演示{name}{n}",
+            "state": "damaged" if rnd.random() < 0.04 else "normal"},
+            "geometry": {"type": "Point", "coordinates": [rnd.uniform(min_lon + 0.02, max_lon - 0.02),
+                                                          rnd.uniform(min_lat + 0.02, max_lat - 0.02)]}})
+    return import_components({"type": "FeatureCollection", "features": features}, Actor.system())

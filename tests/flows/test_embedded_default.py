@@ -98,3 +98,16 @@ def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
         time.sleep(0.2)
     else:
         raise AssertionError("the report was not dispatched by the automatic intake")
+
+
+def test_dev_server_seeds_demo_devices_that_can_send_signed_data(devserver):
+    """make run registers demo devices, keeps their secrets in var/, and scripts/device_send.py gets through."""
+    import json
+
+    base, _, var = devserver
+    known = json.loads((var / "demo-devices.json").read_text())
+    assert {"DEMO-CAM-1", "DEMO-PM-1", "DEMO-DRONE-1"} <= set(known)
+    body = json.dumps({"readings": [{"kind": "pm25", "value": 42, "measured_at": "2026-11-25T10:00:00+08:00"}]})
+    sent = subprocess.run([sys.executable, str(ROOT / "scripts" / "device_send.py"), "DEMO-PM-1", "readings", body,
+                           "--secret", known["DEMO-PM-1"], "--api", base], capture_output=True, text=True)
+    assert sent.returncode == 0 and sent.stdout.startswith("201"), sent.stdout + sent.stderr
