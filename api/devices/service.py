@@ -115,6 +115,8 @@ def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capt
         raise WrongDeviceKind(details={"kind": device.kind})
     if fields["detection"] not in device.detects:
         raise UnknownDetection(details={"detection": fields["detection"], "registered": device.detects})
+    # one camera's events are handled one at a time (row lock), so two first captures cannot open two cases
+    Session.execute(sa.select(Device.id).where(Device.id == device.id).with_for_update())
     existing = Session.scalar(sa.select(Capture).where(Capture.device_id == device.id,
                                                        Capture.event_id == fields["event_id"]))
     if existing is not None:
@@ -165,8 +167,9 @@ def _case_for_capture(device: Device, capture: Capture) -> Case:
 
 
 def _tally_vehicle(device: Device, capture: Capture) -> int | None:
-    day = local(capture.captured_at).date()
-    plate = capture.plate or "未识别"
+    if not capture.plate:
+        return None  # kept as a capture, but warnings cannot be added up per vehicle without its plate
+    day, plate = local(capture.captured_at).date(), capture.plate
     tally = Session.get(VehicleAlertDay, (plate, day), with_for_update=True)
     if tally is None:
         tally = VehicleAlertDay(plate=plate, day=day, count=0, last_device_id=device.id)

@@ -104,6 +104,8 @@ def test_blind_spot_warnings_become_a_case_only_past_the_daily_threshold(client,
     assert answers[2].json["case_id"] == answers[3].json["case_id"]
     other = signed(client, camera, "captures", capture("bs-x", detection="blind_spot", plate="粤A99999"))
     assert other.json["case_id"] is None
+    unread = [signed(client, camera, "captures", capture(f"bs-u{n}", detection="blind_spot")) for n in range(4)]
+    assert all(u.status_code == 201 and u.json["case_id"] is None for u in unread)  # no plate: not added up
 
 
 def test_a_sensor_breach_opens_one_alert_that_clears_with_hysteresis(client, world):
