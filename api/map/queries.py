@@ -70,9 +70,12 @@ def _clusters(model, query: sa.Select, cell: float, name: str) -> dict:
         gx, gy = sa.func.floor(model.lon / cell), sa.func.floor(model.lat / cell)
     else:  # longitudes and latitudes here are positive: truncation is floor
         gx, gy = sa.cast(model.lon / cell, sa.Integer), sa.cast(model.lat / cell, sa.Integer)
-    inner = query.with_only_columns(gx.label("gx"), gy.label("gy"), model.lon, model.lat).subquery()
+    # one integer key per cell: PostgreSQL then hashes it (grouping on two float expressions, it misjudged the
+    # number of groups and sorted every row, on disk: 32 ms against 14 ms for the district view)
+    cell_key = sa.cast(gx * 1_000_000 + gy, sa.BigInteger)
+    inner = query.with_only_columns(cell_key.label("cell"), model.lon, model.lat).subquery()
     rows = Session.execute(sa.select(sa.func.count(), sa.func.avg(inner.c.lon), sa.func.avg(inner.c.lat))
-                           .group_by(inner.c.gx, inner.c.gy)).all()
+                           .group_by(inner.c.cell)).all()
     features = [_point(lon, lat, {"cluster": True, "count": n}) for n, lon, lat in rows]
     return {"type": "FeatureCollection", "features": features, "clustered": True, "cell_degrees": cell,
             "truncated": False, "total": sum(f["properties"]["count"] for f in features)}
