@@ -49,6 +49,7 @@ class Config:
     PHOTO_MAX_BYTES: int = 10 * 1024 * 1024
     PHOTO_MAX_PIXELS: int = 40_000_000
     PHOTOS_PER_REPORT: int = 9
+    DRONE_BATCH_MAX_BYTES: int = 64 * 1024 * 1024  # a drone batch's body (base64 photos); others: PHOTO_MAX_BYTES
     DRAFT_TTL_S: int = 24 * 3600
     # District bounding box (WGS-84) and the margin added before rejecting a point.
     DISTRICT_BBOX: tuple[float, float, float, float] = (113.1445, 23.1406, 113.5049, 23.4313)

@@ -1,5 +1,6 @@
 """Device registry (admin) and the signed webhooks devices call."""
 
+from flask import current_app, request
 from flask.views import MethodView
 
 from api.devices import queries, service
@@ -27,6 +28,13 @@ admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
                       description="Cameras, sensors and drones: registration, secrets, sensor thresholds")
 blp = Blueprint("device_webhooks", __name__, url_prefix="/devices",
                 description="Signed webhooks called by devices (X-Timestamp, X-Nonce, X-Signature: see README)")
+
+
+@blp.before_request
+def _drone_batches_may_be_larger() -> None:
+    """A drone batch carries several full-size photos: its own body limit instead of the app's."""
+    if request.path.endswith("/drone-batches"):
+        request.max_content_length = current_app.config["DRONE_BATCH_MAX_BYTES"]
 
 
 @admin_blp.route("/devices")

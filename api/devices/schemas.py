@@ -107,7 +107,8 @@ class DronePhotoSchema(ma.Schema):
 
 
 class DroneBatchSchema(ma.Schema):
-    photos = ma.fields.List(ma.fields.Nested(DronePhotoSchema), required=True, validate=validate.Length(min=1, max=50))
+    photos = ma.fields.List(ma.fields.Nested(DronePhotoSchema), required=True, validate=validate.Length(min=1, max=20),
+                            metadata={"description": "at most 20 photos and DRONE_BATCH_MAX_BYTES (64 MB) of body"})
 
 
 class DroneBatchResultSchema(ma.Schema):

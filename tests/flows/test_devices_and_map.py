@@ -255,3 +255,20 @@ def test_materials_stock_is_imported_by_depot(client, world, app, tmp_path):
     assert count(Stock) == 3
     sandbags = client.get("/admin/stock?material_code=M-SANDBAG", headers=world["clerk"]).json
     assert [(s["depot_code"], s["quantity"]) for s in sandbags] == [("D1", 500), ("D2", 120)]
+
+
+def test_drone_batches_have_their_own_body_limit(client, world, app):
+    drone = register(client, world, "drone", [])
+    camera = register(client, world, "camera", ["street_vending"])
+    big = base64.b64encode(jpeg(800, 600, pattern=True, quality=95)).decode()  # ~100 KB of base64
+    photo = {"lat": SANYUANLI[0], "lon": SANYUANLI[1], "captured_at": datetime.now(UTC).isoformat(), "image": big}
+    limits = app.config["MAX_CONTENT_LENGTH"], app.config["DRONE_BATCH_MAX_BYTES"]
+    app.config["MAX_CONTENT_LENGTH"], app.config["DRONE_BATCH_MAX_BYTES"] = 50_000, 5 * len(big)
+    try:
+        assert signed(client, drone, "drone-batches", {"photos": [photo]}).status_code == 201
+        assert signed(client, camera, "captures", capture("big-1", snapshot=big)).status_code == 413
+        too_big = signed(client, drone, "drone-batches", {"photos": [photo] * 6})
+        assert too_big.status_code == 413 and too_big.json["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    finally:
+        app.config["MAX_CONTENT_LENGTH"], app.config["DRONE_BATCH_MAX_BYTES"] = limits
+    assert count(Case, Case.source == "drone") == 1
