@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from api.db import Session
 from api.media import service as media
+from workers.jobs import job_session
 
 log = logging.getLogger(__name__)
 
 
 def make_photo_derivatives(media_id: int) -> bool:
-    try:
+    with job_session():
         item = media.make_derivatives(media_id)
         if item is None:
             log.info("media gone before its derivatives were made", extra={"media_id": media_id})
         return item is not None
-    finally:
-        Session.remove()
