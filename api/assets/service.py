@@ -7,12 +7,11 @@ import io
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from api.assets.errors import ImportRejected
 from api.assets.models import COMPONENT_STATES, Component, Depot, Material, Stock
 from api.config import get_config
-from api.db import Session, utcnow
+from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.geo import in_bbox
 from api.organisation import grids
@@ -26,8 +25,7 @@ MAX_ERRORS = 20
 def _upsert(model, rows: list[dict], keys: list[str]) -> None:
     if not rows:
         return
-    dialect = Session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    insert = insert_for(model)
     updates = {c: insert.excluded[c] for c in rows[0] if c not in keys}
     for start in range(0, len(rows), 5000):
         Session.execute(insert.on_conflict_do_update(index_elements=keys, set_=updates), rows[start:start + 5000])

@@ -6,11 +6,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from api.config import get_config
-from api.db import Session, utcnow
+from api.db import Session, insert_for, utcnow
 from api.devices import auth, queries
 from api.devices.errors import DeviceCodeTaken, DeviceNotFound, UnknownDetection, WrongDeviceKind
 from api.devices.models import (
@@ -212,15 +211,12 @@ def _rollup(device_id: int, readings: list[dict]) -> None:
         groups.setdefault((r["kind"], hour), []).append(r["value"])
     rows = [{"device_id": device_id, "kind": kind, "hour": hour, "n": len(v), "vmin": min(v), "vmax": max(v),
              "vsum": sum(v)} for (kind, hour), v in groups.items()]
-    dialect = Session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SensorRollup)
-    t = SensorRollup.__table__.c
+    insert, t = insert_for(SensorRollup), SensorRollup.__table__.c
+    postgres = Session.get_bind().dialect.name == "postgresql"  # SQLite's two-argument min/max are least/greatest
+    least, greatest = (sa.func.least, sa.func.greatest) if postgres else (sa.func.min, sa.func.max)
     Session.execute(insert.on_conflict_do_update(index_elements=[t.device_id, t.kind, t.hour], set_={
-        "n": t.n + insert.excluded.n, "vmin": sa.func.least(t.vmin, insert.excluded.vmin) if dialect == "postgresql"
-        else sa.func.min(t.vmin, insert.excluded.vmin),
-        "vmax": sa.func.greatest(t.vmax, insert.excluded.vmax) if dialect == "postgresql"
-        else sa.func.max(t.vmax, insert.excluded.vmax),
-        "vsum": t.vsum + insert.excluded.vsum}), rows)
+        "n": t.n + insert.excluded.n, "vmin": least(t.vmin, insert.excluded.vmin),
+        "vmax": greatest(t.vmax, insert.excluded.vmax), "vsum": t.vsum + insert.excluded.vsum}), rows)
 
 
 def _move_alerts(device: Device, readings: list[dict]) -> tuple[int, int]:
