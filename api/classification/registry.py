@@ -28,7 +28,7 @@ from api.classification.text import TextModel, seed_texts
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.taxonomy.models import Category
+from api.taxonomy import service as taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,7 @@ def _digest(files: dict[str, bytes]) -> str:
 
 # -- the worker's classifier ------------------------------------------------------------------------------
 def current_categories() -> list[tuple[str, str, str]]:
-    rows = Session.execute(sa.select(Category.code, Category.name, Category.major_name)
-                           .where(Category.is_current).order_by(Category.code)).all()
-    return [tuple(r) for r in rows]
+    return [(c.code, c.name, c.major_name) for c in taxonomy.list_current()]
 
 
 _cold_text: tuple[int, TextModel | None] | None = None

@@ -69,25 +69,13 @@ def _predict(media: Media) -> PhotoPrediction:
     if clf.head is not None:
         scores = clf.head.predict(out.features)
     else:
-        scores = vision.cold_start_scores(out.logits, _signals())
+        scores = vision.cold_start_scores(out.logits, vision.imagenet_signals())
     top = dict(list(sorted(scores.items(), key=lambda kv: -kv[1]))[:10])
     p = vision.softmax(out.logits.astype(np.float64))
     imagenet_top = [[int(i), round(float(p[i]), 4)] for i in np.argsort(p)[::-1][:5]]
     return PhotoPrediction(media_id=media.id, report_id=media.owner_id, model_version=clf.version,
                            backbone=registry.BACKBONE, scores=top, imagenet_top=imagenet_top,
                            embedding=out.features.astype(np.float16).tobytes())
-
-
-_SIGNALS = None
-
-
-def _signals():
-    global _SIGNALS
-    if _SIGNALS is None:
-        from api.classification import vision
-
-        _SIGNALS = vision.imagenet_signals()
-    return _SIGNALS
 
 
 def _photo_ids(report_id: int) -> list[int]:

@@ -11,6 +11,7 @@ Weights are never downloaded: `weights_path` always names the file inside the wh
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -173,14 +174,15 @@ class Signal:
     weight: float
 
 
-def imagenet_signals() -> list[Signal]:
+@functools.cache
+def imagenet_signals() -> tuple[Signal, ...]:
     """ImageNet classes that carry signal for city problems, mapped to 小类 (data/imagenet_signals.csv)."""
     text = resources.files("api.classification").joinpath("data/imagenet_signals.csv").read_text("utf-8")
-    return [Signal(int(r["imagenet_index"]), r["imagenet_label"], r["category_code"], float(r["weight"]))
-            for r in csv.DictReader(io.StringIO(text))]
+    return tuple(Signal(int(r["imagenet_index"]), r["imagenet_label"], r["category_code"], float(r["weight"]))
+                 for r in csv.DictReader(io.StringIO(text)))
 
 
-def cold_start_scores(logits: np.ndarray, signals: list[Signal]) -> dict[str, float]:
+def cold_start_scores(logits: np.ndarray, signals: tuple[Signal, ...]) -> dict[str, float]:
     """Mass the ImageNet distribution puts on the signal classes, per 小类 (sums to at most 1)."""
     p = softmax(logits.astype(np.float64))
     scores: dict[str, float] = {}
