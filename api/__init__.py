@@ -27,6 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update({k: getattr(config, k) for k in config.__dataclass_fields__})
     app.config["MAX_CONTENT_LENGTH"] = config.PHOTO_MAX_BYTES + 64 * 1024
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = extensions.Int64Converter
 
     db.bind_session(db.make_engine(config.DATABASE_URL))
     app.teardown_appcontext(db.remove_session)

@@ -11,6 +11,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -122,6 +123,17 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
+BUSY_RETRY_AFTER_S = 2
+
+
+def _busy():
+    response = jsonify(envelope("SERVICE_BUSY", "The service is busy; retry shortly.",
+                                {"retry_after": BUSY_RETRY_AFTER_S}))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -145,6 +157,21 @@ def register_error_handlers(app: Flask) -> None:
     def _stale(error: StaleDataError):
         response = jsonify(envelope("CONCURRENT_UPDATE", "The resource was changed by someone else; reload and retry."))
         response.status_code = 409
+        return response
+
+    @app.errorhandler(sa_exc.TimeoutError)
+    def _pool_exhausted(error: sa_exc.TimeoutError):
+        # every pooled connection is busy: a client should retry shortly rather than see a failure
+        log.warning("database connection pool exhausted")
+        return _busy()
+
+    @app.errorhandler(sa_exc.OperationalError)
+    def _operational(error: sa_exc.OperationalError):
+        if "database is locked" in str(error.orig):  # the embedded SQLite default under concurrent writers
+            return _busy()
+        log.exception("database error")
+        response = jsonify(envelope("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."))
+        response.status_code = 500
         return response
 
     @app.errorhandler(Exception)

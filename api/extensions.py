@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
 import redis
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
 
 from api import errors
 
@@ -23,9 +27,113 @@ class ErrorEnvelopeSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
 
+INT64_MAX = 2**63 - 1
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_CHARS = 32
+# Times a client may send: anything else is a typo or a probe, and some of it cannot even be stored in UTC.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+class InvalidInput(errors.BadRequest):
+    code, message = "VALIDATION_ERROR", "The request is not valid; see details."
+
+
+class InvalidJson(errors.BadRequest):
+    code, message = "INVALID_JSON", "The body is not JSON this API accepts."
+
+
+def _bounded_number(text: str, kind):
+    if len(text) > MAX_NUMBER_CHARS:
+        raise InvalidJson(details={"reason": f"a number longer than {MAX_NUMBER_CHARS} characters"})
+    return kind(text)
+
+
+def _refuse_constant(name: str):
+    raise InvalidJson(details={"reason": f"{name} is not a JSON number"})
+
+
+def parse_json_strictly(raw: bytes):
+    """JSON without NaN/Infinity, absurd numbers or absurd nesting (each would otherwise surface as a 500)."""
+    text = raw.decode("utf-8")  # UnicodeDecodeError: webargs answers it as invalid JSON
+    try:
+        data = json.loads(text, parse_int=lambda t: _bounded_number(t, int),
+                          parse_float=lambda t: _bounded_number(t, float), parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise InvalidJson(details={"reason": "nested too deeply"}) from exc
+    _check_depth(data)
+    return data
+
+
+def _check_depth(value, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidJson(details={"reason": f"nested deeper than {MAX_JSON_DEPTH} levels"})
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_depth(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_depth(item, depth + 1)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_loaded(value, path: str = "") -> None:
+    """What any schema loaded must also be: text PostgreSQL can store (no NUL, no lone surrogates), integers
+    that fit 64 bits, times that exist in UTC between 1970 and 2200. One walk, so no endpoint can forget it."""
+    problem = None
+    if isinstance(value, str):
+        if "\x00" in value:
+            problem = "text may not contain NUL characters"
+        elif _SURROGATE.search(value):
+            problem = "text may not contain unpaired surrogate characters"
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            problem = "integer out of range (64 bits)"
+    elif isinstance(value, datetime):
+        try:
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            if not EARLIEST <= aware.astimezone(UTC) < LATEST:
+                problem = "time out of range (1970–2199)"
+        except (OverflowError, ValueError):
+            problem = "time out of range (1970–2199)"
+    elif isinstance(value, date):
+        if not EARLIEST.date() <= value < LATEST.date():
+            problem = "date out of range (1970–2199)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_loaded(key, path)
+            check_loaded(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple | set):
+        for index, item in enumerate(value):
+            check_loaded(item, f"{path}.{index}" if path else str(index))
+    if problem:
+        raise InvalidInput(details={"fields": {path or "_": [problem]}})
+
+
 class Parser(FlaskParser):
     # Bad input is a 400 with code VALIDATION_ERROR (webargs' default is 422).
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return parse_json_strictly(req.get_data(cache=True))
+
+    def parse(self, *args, **kwargs):
+        loaded = super().parse(*args, **kwargs)
+        check_loaded(loaded)
+        return loaded
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:…>` in every route: ids beyond 64 bits do not match (404) instead of failing in the database."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", INT64_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class Api(_Api):

@@ -1,14 +1,15 @@
 """Pure photo processing with Pillow: validate by content, read EXIF facts, auto-orient, strip metadata.
 
-Metadata is stripped losslessly where the pixels need no change (JPEG segments, PNG chunks and WebP
-RIFF chunks are dropped from the byte stream); a photo that must be rotated is re-encoded once.
+Metadata is stripped losslessly where the pixels need no change (strip.py keeps an allow-list of JPEG
+segments, PNG chunks and WebP RIFF chunks and drops the rest, trailing bytes included); a photo that must be
+rotated is re-encoded once. What is stored is what was decoded: every stored original decodes.
 """
 
 from __future__ import annotations
 
 import io
-import struct
 import warnings
+from struct import error as struct_error
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -16,8 +17,13 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from api.media import errors
+from api.media.strip import STRIPPERS
 
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+# MPO: the multi-picture JPEG many phones write; its first picture is kept, as a JPEG.
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "MPO": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+           "WEBP": ("image/webp", "webp")}
+# EXIF capture times outside these years are a wrong clock or a probe: the photo is kept, the time ignored.
+PLAUSIBLE_YEARS = range(1990, 2200)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXIF_ORIENTATION = 0x0112
 EXIF_IFD = 0x8769
@@ -49,19 +55,18 @@ def process_upload(raw: bytes, *, max_bytes: int, max_pixels: int, preview: bool
     the preview: about a third of the work for a camera snapshot."""
     if len(raw) > max_bytes:
         raise errors.PhotoTooLarge(details={"max_bytes": max_bytes, "size": len(raw)})
-    img, size = _open_checked(raw, max_pixels)
-    content_type, extension = FORMATS[img.format]
-    exif = img.getexif()
-    captured_at, gps = _capture_time(exif), _gps(exif)
-    orientation = exif.get(EXIF_ORIENTATION, 1)
+    header = _open_header(raw, max_pixels)
+    content_type, extension = FORMATS[header.format]
+    captured_at, gps, orientation = _exif_facts(header)
+    data = STRIPPERS[header.format](raw)  # structure checked and metadata dropped before anything is decoded
     if orientation not in (1, None):
         with Image.open(io.BytesIO(raw)) as full:
-            data, oriented = _reencode_oriented(full)
-        size = oriented.size
-    else:
-        data = STRIPPERS[img.format](raw)
-    return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=size[0],
-                          height=size[1], captured_at=captured_at, gps=gps, preview=_preview(img) if preview else b"")
+            data, _ = _reencode_oriented(_decode(full, reduced=False))
+    stored = _open_header(data, max_pixels)
+    width, height = stored.size
+    img = _decode(stored)  # what will be stored, decoded in full: every stored original decodes
+    return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=width, height=height,
+                          captured_at=captured_at, gps=gps, preview=_preview(img) if preview else b"")
 
 
 def make_derivatives(data: bytes, sides: tuple[int, ...], quality: int = 82) -> list[bytes]:
@@ -86,35 +91,41 @@ def _preview(img: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _open_checked(raw: bytes, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
-    """Open and fully decode (JPEGs at reduced scale: every byte is still read, so truncation shows)."""
+def _open_header(raw: bytes, max_pixels: int) -> Image.Image:
+    """Open (headers only) and check the format and the pixel count."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(raw))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise errors.PhotoTooManyPixels() from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct_error) as exc:
             raise errors.NotAnImage() from exc
-        if img.format not in FORMATS:
-            raise errors.PhotoFormatUnsupported(details={"format": img.format})
-        if img.width * img.height > max_pixels:
-            raise errors.PhotoTooManyPixels(details={"width": img.width, "height": img.height,
-                                                     "max_pixels": max_pixels})
-        size = img.size
-        if img.format == "JPEG":
-            scale = min(1.0, PREVIEW_BOX[0] / size[0], PREVIEW_BOX[1] / size[1])
-            # DCT scaling to the preview's size: a fraction of the cost of a full-size decode
-            img.draft("RGB", (max(1, int(size[0] * scale)), max(1, int(size[1] * scale))))
+    if img.format not in FORMATS:
+        raise errors.PhotoFormatUnsupported(details={"format": img.format})
+    if img.width * img.height > max_pixels:
+        raise errors.PhotoTooManyPixels(details={"width": img.width, "height": img.height, "max_pixels": max_pixels})
+    return img
+
+
+def _decode(img: Image.Image, *, reduced: bool = True) -> Image.Image:
+    """Decode the whole stream (JPEGs at reduced scale: every byte is still read, so truncation shows)."""
+    if reduced and img.format in ("JPEG", "MPO"):
+        scale = min(1.0, PREVIEW_BOX[0] / img.width, PREVIEW_BOX[1] / img.height)
+        # DCT scaling to the preview's size: a fraction of the cost of a full-size decode
+        img.draft("RGB", (max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img.load()  # decode the whole stream: catches truncated and corrupt files before anything is stored
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            img.load()
+        except (OSError, SyntaxError, ValueError, struct_error, EOFError, Image.DecompressionBombError,
+                Image.DecompressionBombWarning) as exc:
             raise errors.PhotoCorrupt() from exc
-    return img, size
+    return img
 
 
 def _reencode_oriented(img: Image.Image) -> tuple[bytes, Image.Image]:
-    fmt = img.format
+    fmt = "JPEG" if img.format == "MPO" else img.format
     icc = img.info.get("icc_profile")
     rotated = ImageOps.exif_transpose(img)
     out = io.BytesIO()
@@ -127,6 +138,16 @@ def _reencode_oriented(img: Image.Image) -> tuple[bytes, Image.Image]:
     return out.getvalue(), rotated
 
 
+def _exif_facts(img: Image.Image) -> tuple[datetime | None, tuple[float, float] | None, int]:
+    """Capture time, GPS and orientation; a malformed EXIF block gives none of them (the photo is kept)."""
+    try:
+        exif = img.getexif()
+        orientation = exif.get(EXIF_ORIENTATION, 1)
+        return _capture_time(exif), _gps(exif), orientation if orientation in range(1, 9) else 1
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds on broken EXIF; it is only metadata
+        return None, None, 1
+
+
 def _capture_time(exif: Image.Exif) -> datetime | None:
     ifd = exif.get_ifd(EXIF_IFD)
     raw = ifd.get(DATETIME_ORIGINAL) or exif.get(0x0132)
@@ -134,16 +155,22 @@ def _capture_time(exif: Image.Exif) -> datetime | None:
         return None
     try:
         local = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+    except (ValueError, TypeError):
+        return None
+    if local.year not in PLAUSIBLE_YEARS:
         return None
     offset = ifd.get(OFFSET_TIME_ORIGINAL)
-    if offset:
-        try:
-            return datetime.strptime(f"{local:%Y-%m-%d %H:%M:%S}{offset}", "%Y-%m-%d %H:%M:%S%z").astimezone(UTC)
-        except ValueError:
-            pass
-    # Phones in Guangzhou record local time without a zone: read it as Asia/Shanghai.
-    return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    try:
+        if offset:
+            try:
+                return datetime.strptime(f"{local:%Y-%m-%d %H:%M:%S}{offset}",
+                                         "%Y-%m-%d %H:%M:%S%z").astimezone(UTC)
+            except ValueError:
+                pass
+        # Phones in Guangzhou record local time without a zone: read it as Asia/Shanghai.
+        return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _gps(exif: Image.Exif) -> tuple[float, float] | None:
@@ -161,68 +188,3 @@ def _gps(exif: Image.Exif) -> tuple[float, float] | None:
 def _dms(values) -> float:
     d, m, s = (float(v) for v in values)
     return d + m / 60 + s / 3600
-
-
-# -- lossless metadata stripping ------------------------------------------------------------------------
-
-# JPEG APPn segments kept: APP0 (JFIF), APP2 (ICC profile), APP14 (Adobe colour transform).
-_JPEG_KEEP_APP = {0xE0, 0xE2, 0xEE}
-
-
-def strip_jpeg(data: bytes) -> bytes:
-    if data[:2] != b"\xff\xd8":
-        raise errors.PhotoCorrupt()
-    out, pos = bytearray(b"\xff\xd8"), 2
-    while pos < len(data):
-        if data[pos] != 0xFF:
-            raise errors.PhotoCorrupt()
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == 0xDA or marker == 0xD9:  # start of scan / end: copy the rest verbatim
-            out += data[pos:]
-            return bytes(out)
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
-        segment = data[pos:pos + 2 + length]
-        is_app = 0xE0 <= marker <= 0xEF
-        if not ((is_app and marker not in _JPEG_KEEP_APP) or marker == 0xFE):  # drop other APPn and COM
-            out += segment
-        pos += 2 + length
-    return bytes(out)
-
-
-_PNG_DROP = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
-
-
-def strip_png(data: bytes) -> bytes:
-    out, pos = bytearray(data[:8]), 8
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        chunk = data[pos:pos + 12 + length]
-        if kind not in _PNG_DROP:
-            out += chunk
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    return bytes(out)
-
-
-def strip_webp(data: bytes) -> bytes:
-    chunks, pos = [], 12
-    while pos + 8 <= len(data):
-        kind = data[pos:pos + 4]
-        (size,) = struct.unpack("<I", data[pos + 4:pos + 8])
-        padded = size + (size & 1)
-        body = data[pos + 8:pos + 8 + padded]
-        if kind == b"VP8X":
-            body = bytes([body[0] & ~0x0C]) + body[1:]  # clear the EXIF and XMP flags
-        if kind not in (b"EXIF", b"XMP "):
-            chunks.append(kind + struct.pack("<I", size) + body)
-        pos += 8 + padded
-    payload = b"WEBP" + b"".join(chunks)
-    return b"RIFF" + struct.pack("<I", len(payload)) + payload
-
-
-STRIPPERS = {"JPEG": strip_jpeg, "PNG": strip_png, "WEBP": strip_webp}
