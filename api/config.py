@@ -58,6 +58,15 @@ class Config:
     LOGIN_MAX_PER_IP_PER_MIN: int = 30
     STAFF_LOGIN_MAX_FAILURES: int = 5
     STAFF_LOGIN_LOCK_S: int = 900
+    # Staff login: failures per account + source address lock that pair; failures of an account from everywhere
+    # slow it down globally (doubling waits up to the cap), so nobody can lock an account at will.
+    STAFF_LOGIN_ACCOUNT_FREE_FAILURES: int = 20  # per window, before the global back-off starts
+    STAFF_LOGIN_ACCOUNT_WINDOW_S: int = 3600
+    STAFF_LOGIN_BACKOFF_MAX_S: int = 60
+    TRUSTED_PROXY_COUNT: int = 0  # reverse proxies in front that set X-Forwarded-For (0: use the peer address)
+    # Citizens after a case closes: rate or reopen within CITIZEN_WINDOW_DAYS; reopen each report this often
+    CITIZEN_WINDOW_DAYS: int = 7
+    REOPENS_PER_REPORT: int = 1
     OUTBOX_SWEEP_AFTER_S: int = 5
     # The 12345 platform: where a hotline case's answer is POSTed when it ends (empty: shown in the API only)
     HOTLINE_ANSWER_URL: str = ""

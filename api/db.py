@@ -54,6 +54,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -70,10 +71,18 @@ def insert_for(model):
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below), so savepoints work too
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def _sqlite_begin_immediate(conn) -> None:
+    """SQLite has no row locks (SELECT … FOR UPDATE is a no-op): each transaction takes the database's write
+    lock when it begins, so the checks the services make under `with_for_update` (photos on a draft, one rating,
+    one capture per event) hold on the embedded default as on PostgreSQL. Writers queue (15 s busy timeout)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _engine: sa.Engine | None = None

@@ -81,36 +81,38 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def check_loaded(value, path: str = "") -> None:
     """What any schema loaded must also be: text PostgreSQL can store (no NUL, no lone surrogates), integers
     that fit 64 bits, times that exist in UTC between 1970 and 2200. One walk, so no endpoint can forget it."""
-    problem = None
-    if isinstance(value, str):
-        if "\x00" in value:
-            problem = "text may not contain NUL characters"
-        elif _SURROGATE.search(value):
-            problem = "text may not contain unpaired surrogate characters"
-    elif isinstance(value, bool):
-        return
-    elif isinstance(value, int):
-        if not -INT64_MAX - 1 <= value <= INT64_MAX:
-            problem = "integer out of range (64 bits)"
-    elif isinstance(value, datetime):
-        try:
-            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            if not EARLIEST <= aware.astimezone(UTC) < LATEST:
-                problem = "time out of range (1970–2199)"
-        except (OverflowError, ValueError):
-            problem = "time out of range (1970–2199)"
-    elif isinstance(value, date):
-        if not EARLIEST.date() <= value < LATEST.date():
-            problem = "date out of range (1970–2199)"
-    elif isinstance(value, dict):
+    if isinstance(value, dict):
         for key, item in value.items():
             check_loaded(key, path)
             check_loaded(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list | tuple | set):
         for index, item in enumerate(value):
             check_loaded(item, f"{path}.{index}" if path else str(index))
-    if problem:
-        raise InvalidInput(details={"fields": {path or "_": [problem]}})
+    else:
+        problem = _scalar_problem(value)
+        if problem:
+            raise InvalidInput(details={"fields": {path or "_": [problem]}})
+
+
+def _scalar_problem(value) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "text may not contain NUL characters"
+        if _SURROGATE.search(value):
+            return "text may not contain unpaired surrogate characters"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            return "integer out of range (64 bits)"
+    elif isinstance(value, datetime):
+        try:
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            if not EARLIEST <= aware.astimezone(UTC) < LATEST:
+                return "time out of range (1970–2199)"
+        except (OverflowError, ValueError):
+            return "time out of range (1970–2199)"
+    elif isinstance(value, date) and not EARLIEST.date() <= value < LATEST.date():
+        return "date out of range (1970–2199)"
+    return None
 
 
 class Parser(FlaskParser):

@@ -80,3 +80,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def both_systems(lat: float, lon: float) -> dict:
+    """A stored (WGS-84) point as responses carry it: WGS-84 and GCJ-02 side by side."""
+    glat, glon = wgs84_to_gcj02(lat, lon)
+    return {"wgs84": {"lat": lat, "lon": lon}, "gcj02": {"lat": round(glat, 7), "lon": round(glon, 7)}}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import warnings
-from struct import error as struct_error
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from struct import error as struct_error
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps, UnidentifiedImageError

@@ -40,6 +40,7 @@ class Media(Base):
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exif_lat: Mapped[float | None] = mapped_column(sa.Float)
     exif_lon: Mapped[float | None] = mapped_column(sa.Float)
+    round: Mapped[int | None] = mapped_column(sa.SmallInteger)  # a case photo: the result round it belongs to
     content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -9,10 +9,12 @@ from api.notifications.errors import NoticeNotFound
 from api.notifications.models import StaffNotice
 
 
-def notify(user_ids: list[int], kind: str, subject_type: str, subject_id: int, message: str) -> list[StaffNotice]:
-    """Add notices to the current transaction (they appear only if the change that causes them commits)."""
+def notify(user_ids: list[int], kind: str, subject_type: str, subject_id: int, message: str, *,
+           flagged: bool = False) -> list[StaffNotice]:
+    """Add notices to the current transaction (they appear only if the change that causes them commits).
+    `flagged`: work that has nobody yet and needs a person to assign it."""
     notices = [StaffNotice(user_id=u, kind=kind, subject_type=subject_type, subject_id=subject_id,
-                           message=message[:200]) for u in sorted(set(user_ids))]
+                           message=message[:200], flagged=flagged) for u in sorted(set(user_ids))]
     Session.add_all(notices)
     return notices
 

@@ -66,3 +66,4 @@ class StaffNotice(Base):
     message: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())  # needs a person

@@ -43,6 +43,7 @@ class StaffNoticeSchema(ma.Schema):
     subject_type = ma.fields.String()
     subject_id = ma.fields.Integer()
     message = ma.fields.String()
+    flagged = ma.fields.Boolean(metadata={"description": "Work nobody holds yet: a person must assign it"})
     created_at = LocalDateTime()
     read_at = LocalDateTime(allow_none=True)
 

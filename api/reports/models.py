@@ -36,6 +36,8 @@ class Report(Base):
     content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
     needs_review: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))  # sha256 of the creating request
+    reopen_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

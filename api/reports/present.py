@@ -12,19 +12,17 @@ from api.media import service as media
 from api.media.models import MediaKind
 from api.reports import categories
 from api.reports.models import Report
-from api.reports.status import CASE_TIMELINE, REPORT_TIMELINE, TIMELINE_ACTIONS, citizen_status
+from api.reports.status import CASE_TIMELINE, OWN_WORDS, REPORT_TIMELINE, TIMELINE_ACTIONS, citizen_status
 
 
 def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False) -> dict:
     status = citizen_status(report, case.status if case is not None else None)
     category = categories.BY_KEY.get(report.category_hint or "")
-    glat, glon = geo.wgs84_to_gcj02(report.lat, report.lon)
     view = {
         "id": report.id, "report_no": report.report_no, "status": status.code, "status_label": status.label,
         "description": report.description, "category_hint": report.category_hint,
         "category_label": category.label if category else None, "address_text": report.address_text,
-        "location": {"wgs84": {"lat": report.lat, "lon": report.lon},
-                     "gcj02": {"lat": round(glat, 7), "lon": round(glon, 7)}},
+        "location": geo.both_systems(report.lat, report.lon),
         "created_at": report.created_at, "submitted_at": report.submitted_at,
         "photos": [photo_view(m, base_url) for m in media.list_for("report", report.id)],
         "case_no": case.case_no if case is not None else None,
@@ -32,7 +30,8 @@ def report_view(report: Report, base_url: str, *, case=None, timeline: bool = Fa
     if case is not None and status.code == "resolved":
         view["result"] = {"text": case.result_text, "closed_at": case.closed_at,
                           "photos": [photo_view(m, base_url)
-                                     for m in media.list_for("case", case.id, MediaKind.AFTER_PHOTO)]}
+                                     for m in media.list_for("case", case.id, MediaKind.AFTER_PHOTO)
+                          if m.round == case.result_round]}  # the outcome's own photos, not earlier rounds'
     if timeline:
         view["timeline"] = timeline_of(report, case)
     return view
@@ -48,5 +47,14 @@ def timeline_of(report: Report, case=None) -> list[dict]:
     if case is not None:
         events += history("case", case.id, CASE_TIMELINE)
     events.sort(key=lambda e: (e.created_at, e.id))
-    return [{"action": e.action, "label": TIMELINE_ACTIONS[e.action], "at": e.created_at, "reason": e.reason}
-            for e in events]
+    return [{"action": e.action, "label": TIMELINE_ACTIONS[e.action], "at": e.created_at,
+             "remark": _remark_for(report, e)} for e in events]
+
+
+def _remark_for(report: Report, event) -> str | None:
+    """The citizen's own words, or what the office wrote for the citizen; never an internal note, never another
+    follower's words."""
+    if event.action in OWN_WORDS:
+        mine = event.actor_type == "citizen" and event.actor_id == report.reporter_id
+        return event.reason if mine else None
+    return (event.payload or {}).get("citizen_remark")

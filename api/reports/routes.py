@@ -26,6 +26,7 @@ from api.reports.schemas import (
     ReportSchema,
     RequiredReasonSchema,
 )
+from api.work_orders import citizen
 from api.work_orders import queries as case_queries
 from api.work_orders import service as case_service
 
@@ -34,6 +35,10 @@ blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen
 
 def _base_url() -> str:
     return request.host_url
+
+
+def _detail(report, case) -> dict:
+    return {**report_view(report, _base_url(), case=case, timeline=True), "progress": citizen.progress(report, case)}
 
 
 @blp.route("/categories")
@@ -91,7 +96,7 @@ class ReportById(MethodView):
     def get(self, report_id: int):
         """One of my reports with its photos, timeline and, once resolved, the result to rate"""
         report = queries.get_own(current_user().id, report_id)
-        return report_view(report, _base_url(), case=case_queries.case_of_report(report.id), timeline=True)
+        return _detail(report, case_queries.case_of_report(report.id))
 
 
 @blp.route("/<int:report_id>/photos")
@@ -132,7 +137,7 @@ class ReportSubmit(MethodView):
     def post(self, report_id: int):
         """Submit a draft (at least one photo): a case is opened and the citizen told it was received"""
         report, case = case_service.submit_report(current_user(), report_id)
-        return report_view(report, _base_url(), case=case, timeline=True)
+        return _detail(report, case)
 
 
 @blp.route("/<int:report_id>/withdraw")
@@ -144,7 +149,7 @@ class ReportWithdraw(MethodView):
     def post(self, body, report_id: int):
         """Withdraw a submitted report (until staff accept its case)"""
         report, case = case_service.withdraw_report(current_user(), report_id, body.get("reason"))
-        return report_view(report, _base_url(), case=case, timeline=True)
+        return _detail(report, case)
 
 
 @blp.route("/<int:report_id>/reopen")
@@ -157,7 +162,7 @@ class ReportReopen(MethodView):
         """Reopen a resolved report within 7 days of closing, with a reason"""
         case = case_service.reopen(current_user(), report_id, body["reason"])
         report = queries.get_own(current_user().id, report_id)
-        return report_view(report, _base_url(), case=case, timeline=True)
+        return _detail(report, case)
 
 
 @blp.route("/<int:report_id>/rating")

@@ -15,8 +15,13 @@ class LocationInSchema(ma.Schema):
                                     metadata={"description": "wx.getLocation gives gcj02 by default"})
 
 
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("May not be blank.")
+
+
 class CreateReportSchema(ma.Schema):
-    description = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+    description = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=500), not_blank))
     location = ma.fields.Nested(LocationInSchema, required=True)
     category_hint = ma.fields.String(validate=validate.OneOf([c.key for c in CATEGORIES]), allow_none=True)
     address_text = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
@@ -40,17 +45,19 @@ class ReasonSchema(ma.Schema):
 
 
 class RequiredReasonSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+    reason = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=500), not_blank))
 
 
 class RatingSchema(ma.Schema):
-    score = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    score = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
+                              metadata={"description": "A whole number 1–5 (1.5 is refused, not rounded)"})
     comment = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
 class RatingOutSchema(RatingSchema):
     id = ma.fields.Integer()
     case_id = ma.fields.Integer()
+    round = ma.fields.Integer()
     created_at = LocalDateTime()
 
 
@@ -84,7 +91,8 @@ class TimelineEntrySchema(ma.Schema):
     action = ma.fields.String()
     label = ma.fields.String()
     at = LocalDateTime()
-    reason = ma.fields.String(allow_none=True)
+    remark = ma.fields.String(allow_none=True, metadata={
+        "description": "Your own reason (withdraw, reopen) or the remark the office wrote for you"})
 
 
 class ResultSchema(ma.Schema):
@@ -97,7 +105,8 @@ class ReportSchema(ma.Schema):
     id = ma.fields.Integer()
     report_no = ma.fields.String()
     case_no = ma.fields.String(allow_none=True)
-    status = ma.fields.String(metadata={"description": "Citizen-facing status code"})
+    status = ma.fields.String(metadata={"description": "Citizen-facing status code",
+                                        "enum": list(CITIZEN_STATUS_CODES)})
     status_label = ma.fields.String()
     description = ma.fields.String()
     category_hint = ma.fields.String(allow_none=True)
@@ -109,7 +118,28 @@ class ReportSchema(ma.Schema):
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
 
 
+class MyRatingSchema(ma.Schema):
+    score = ma.fields.Integer()
+    comment = ma.fields.String(allow_none=True)
+    round = ma.fields.Integer(metadata={"description": "1, or 2 and up for the outcome after a reopen"})
+    created_at = LocalDateTime()
+
+
+class ProgressSchema(ma.Schema):
+    department_name = ma.fields.String(allow_none=True, metadata={"description": "Who is handling it"})
+    expected_finish_at = LocalDateTime(allow_none=True, metadata={"description": "The handling deadline"})
+    rating = ma.fields.Nested(MyRatingSchema, allow_none=True, metadata={"description": "Your latest rating"})
+    round = ma.fields.Integer(metadata={"description": "The outcome round a rating now would rate"})
+    can_withdraw = ma.fields.Boolean()
+    can_rate = ma.fields.Boolean()
+    can_reopen = ma.fields.Boolean()
+    reopens_left = ma.fields.Integer()
+    until = LocalDateTime(allow_none=True, metadata={"description": "Rate or reopen until then"})
+
+
 class ReportDetailSchema(ReportSchema):
+    progress = ma.fields.Nested(ProgressSchema, allow_none=True, metadata={
+        "description": "What you can do next and until when; null for a draft"})
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
     result = ma.fields.Nested(ResultSchema, metadata={"description": "Once resolved: what was done, after-photos"})
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from api.organisation import grids
 from api.reports import categories, queries
 from api.reports.errors import (
     ContentRisky,
+    IdempotencyKeyReused,
     LocationOutsideDistrict,
     PhotoNotFound,
     PhotoRequired,
@@ -48,13 +51,24 @@ class NewReport:
     address_text: str | None = None
     idempotency_key: str | None = None
 
+    def fingerprint(self) -> str:
+        fields = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _same_request(existing: Report, new: NewReport) -> Report:
+    """A repeated Idempotency-Key is the same request again, or a client bug that must not pass silently."""
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != new.fingerprint():
+        raise IdempotencyKeyReused(details={"report_id": existing.id})
+    return existing
+
 
 def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
     """Create a draft; returns (report, created). A repeated idempotency key returns the original."""
     if new.idempotency_key:
         existing = queries.by_idempotency_key(reporter.id, new.idempotency_key)
         if existing is not None:
-            return existing, False
+            return _same_request(existing, new), False
     if new.category_hint and new.category_hint not in categories.BY_KEY:
         raise UnknownCategory(details={"category_hint": new.category_hint})
     lat, lon = check_in_district(new.lat, new.lon, new.coord_system)
@@ -64,7 +78,8 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
                     category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
                     street_code=place.street_code, grid_code=place.grid_code,
                     coord_system_in=new.coord_system, content_check=verdict, needs_review=verdict != "pass",
-                    idempotency_key=new.idempotency_key)
+                    idempotency_key=new.idempotency_key,
+                    idempotency_fingerprint=new.fingerprint() if new.idempotency_key else None)
     if new.idempotency_key:
         try:
             with Session.begin_nested():
@@ -73,7 +88,7 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
             existing = queries.by_idempotency_key(reporter.id, new.idempotency_key)
             if existing is None:
                 raise
-            return existing, False  # a concurrent request with the same key won the race
+            return _same_request(existing, new), False  # a concurrent request with the same key won the race
     else:
         Session.add(report)
         Session.flush()

@@ -14,7 +14,7 @@ class CitizenStatus:
 
 
 DRAFT = CitizenStatus("draft", "草稿")
-RECEIVED = CitizenStatus("received", "已受理")
+SUBMITTED = CitizenStatus("submitted", "待受理")  # sent; staff have not accepted it yet
 ACCEPTED = CitizenStatus("accepted", "已立案")
 HANDLING = CitizenStatus("handling", "处置中")
 RESOLVED = CitizenStatus("resolved", "已办结")
@@ -24,12 +24,12 @@ WITHDRAWN = CitizenStatus("withdrawn", "已撤回")
 # Case statuses (api/work_orders/lifecycle.py) as the citizen sees them; named by value so that this
 # module needs no import of the case engine.
 _BY_CASE_STATUS = {
-    "pending": RECEIVED, "verifying": RECEIVED, "awaiting_dispatch": ACCEPTED, "dispatched": HANDLING,
+    "pending": SUBMITTED, "verifying": SUBMITTED, "awaiting_dispatch": ACCEPTED, "dispatched": HANDLING,
     "in_progress": HANDLING, "awaiting_check": HANDLING, "deferred": HANDLING, "closed": RESOLVED,
     "refused": REJECTED, "withdrawn": WITHDRAWN, "merged": HANDLING,
 }
 
-CITIZEN_STATUS_CODES = ("draft", "received", "accepted", "handling", "resolved", "rejected", "withdrawn")
+CITIZEN_STATUS_CODES = ("draft", "submitted", "accepted", "handling", "resolved", "rejected", "withdrawn")
 
 
 def citizen_status(report, case_status: str | None = None) -> CitizenStatus:
@@ -38,7 +38,7 @@ def citizen_status(report, case_status: str | None = None) -> CitizenStatus:
         return DRAFT
     if report.status == ReportStatus.WITHDRAWN:
         return WITHDRAWN
-    return _BY_CASE_STATUS[case_status] if case_status else RECEIVED
+    return _BY_CASE_STATUS[case_status] if case_status else SUBMITTED
 
 
 def case_statuses_for(code: str) -> list[str]:
@@ -57,5 +57,8 @@ TIMELINE_ACTIONS = {
     "reopen": "已重新处理",
     "rated": "已评价",
 }
+# Whose words a timeline entry may show: the citizen's own (their withdraw or reopen reason); from staff, only
+# the remark written for the citizen (an action's `reason` is the office's internal note).
+OWN_WORDS = frozenset({"created", "submit", "withdraw", "reopen"})
 REPORT_TIMELINE = ("created", "submit", "withdraw")
 CASE_TIMELINE = ("accept", "refuse", "dispatch", "check_pass", "reopen", "rated")

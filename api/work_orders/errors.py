@@ -28,11 +28,19 @@ class AfterPhotoRequired(BadRequest):
 
 
 class ReopenWindowPassed(Conflict):
-    code, message = "REOPEN_WINDOW_PASSED", "A case can be reopened within 7 days of closing."
+    code, message = "REOPEN_WINDOW_PASSED", "A case can be reopened only within the days after closing (default 7)."
+
+
+class ReopenLimitReached(Conflict):
+    code, message = "REOPEN_LIMIT_REACHED", "This report has been reopened as often as allowed."
+
+
+class RatingWindowPassed(Conflict):
+    code, message = "RATING_WINDOW_PASSED", "A result can be rated only within the days after closing (default 7)."
 
 
 class AlreadyRated(Conflict):
-    code, message = "ALREADY_RATED", "You have rated this case."
+    code, message = "ALREADY_RATED", "You have rated this outcome."
 
 
 class CannotMergeIntoItself(BadRequest):

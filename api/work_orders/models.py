@@ -58,6 +58,9 @@ class Case(Base):
     deadline_provisional: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     escalation_level: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # 1 dept head, 2 command centre
     rework_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    # results the department has submitted; each needs its own after-photos (media.round = result_round + 1)
+    result_round: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")  # rating round - 1
     extension_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     result_text: Mapped[str | None] = mapped_column(sa.Text)
     # Set by the automatic intake when a person must look (low confidence, no grid, a job that gave up);
@@ -109,11 +112,13 @@ class WorkOrder(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
-    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+                      sa.UniqueConstraint("report_id", "round", name="uq_ratings_report_round"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), unique=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"))
+    round: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")  # 1 + reopens before it
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     score: Mapped[int] = mapped_column(sa.SmallInteger)
     comment: Mapped[str | None] = mapped_column(sa.String(500))

@@ -95,6 +95,18 @@ def staff_with_role(role: Role, *, department_id: int | None = None, district_wi
     return list(Session.scalars(query))
 
 
+def staff_in_scope_of(role: Role, case: Case) -> list[int]:
+    """Active staff of `role` whose scope includes the case: district-wide, the case's street, or (once
+    dispatched) its department."""
+    in_scope = sa.and_(User.scope_division_code.is_(None), User.scope_department_id.is_(None))
+    if case.street_code:
+        in_scope = sa.or_(in_scope, User.scope_division_code == case.street_code)
+    if case.department_id:
+        in_scope = sa.or_(in_scope, User.scope_department_id == case.department_id)
+    return list(Session.scalars(sa.select(User.id).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == str(role), User.is_active, in_scope).order_by(User.id)))
+
+
 def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
     # statuses as literals in the SQL, so that PostgreSQL can match the desks' partial indexes in every plan
     statuses = sa.bindparam("desk_statuses", [str(s) for s in DESKS[name]], expanding=True, literal_execute=True)

@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from api.db import utcnow
 from api.errors import BadRequest
-from api.events.service import history
 from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
+from api.media import service as media
 from api.media import uploads
 from api.media.models import MediaKind
 from api.timefmt import SHANGHAI
-from api.work_orders import queries, service, statistics
+from api.work_orders import present, queries, service, statistics
 from api.work_orders.schemas import (
     AcceptSchema,
     CaseDetailSchema,
@@ -27,7 +27,6 @@ from api.work_orders.schemas import (
     CasePhotoUploadSchema,
     CaseReasonSchema,
     CaseResultSchema,
-    CaseSchema,
     CategorySetSchema,
     CheckSchema,
     ComponentSetSchema,
@@ -39,6 +38,7 @@ from api.work_orders.schemas import (
     PatrolCaseSchema,
     PrioritySchema,
     ReceiveSchema,
+    RefuseSchema,
     ReturnSchema,
     StatisticsArgsSchema,
     StatisticsSchema,
@@ -52,24 +52,12 @@ DEPT = (Role.DEPT_HEAD, Role.DEPT_HANDLER)
 blp.before_request(uploads.refuse_oversized_photo)
 
 
-_LISTED_FIELDS = tuple(c for c in CaseSchema().fields if c != "remaining_seconds")  # built once: costly per row
-
-
-def listed(case) -> dict:
-    """A case as the desks list it, with its remaining time on its own clock."""
-    remaining = service.remaining(case)
-    view = {c: getattr(case, c) for c in _LISTED_FIELDS}
-    view["remaining_seconds"] = int(remaining.total_seconds()) if remaining is not None else None
-    return view
+def listed_page(cases) -> list[dict]:
+    return present.listed(cases, request.host_url)
 
 
 def detail(case) -> dict:
-    view = listed(case)
-    report_ids, flagged = queries.reports_of(case.id)
-    view.update(report_ids=report_ids, flagged_report_ids=flagged,
-                work_orders=queries.work_orders_of(case.id),
-                events=history("case", case.id), hotline_answer=service.hotline_answer(case))
-    return view
+    return present.detail(case, request.host_url)
 
 
 @blp.route("")
@@ -86,7 +74,7 @@ class Desks(MethodView):
         """
         query = queries.desk(current_user(), args["desk"], args, utcnow())
         items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(args["desk"]))
-        return {"items": [listed(case) for case in items], "page": args["page"], "page_size": args["page_size"],
+        return {"items": listed_page(items), "page": args["page"], "page_size": args["page_size"],
                 "total": total, "total_is_lower_bound": more}
 
 
@@ -141,9 +129,9 @@ class EmptySchema(ma.Schema):
 
 
 _action("accept", (Role.INTAKE_CLERK,), AcceptSchema, "立案: accept a pending case (setting its 小类 if needed)",
-        lambda u, c, b: service.accept(u, c, b.get("category_code"), b.get("note")))
-_action("refuse", (Role.INTAKE_CLERK,), CaseReasonSchema, "不予立案: refuse a pending case with a reason",
-        lambda u, c, b: service.refuse(u, c, b["reason"]))
+        lambda u, c, b: service.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")))
+_action("refuse", (Role.INTAKE_CLERK,), RefuseSchema, "不予立案: refuse a pending case with a reason",
+        lambda u, c, b: service.refuse(u, c, b["reason"], b.get("citizen_remark")))
 _action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
         lambda u, c, b: service.merge(u, c, b["into_case_id"]))
 _action("unmerge", (Role.INTAKE_CLERK,), CaseReasonSchema,
@@ -171,7 +159,7 @@ _action("return", DEPT, ReturnSchema, "回退 to the dispatch desk with a reason
 _action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first when the 结案条件 needs them)",
         lambda u, c, b: service.submit_result(u, c, b["result_text"]))
 _action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
-        lambda u, c, b: service.check(u, c, b["passed"], b.get("note")))
+        lambda u, c, b: service.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")))
 _action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
         lambda u, c, b: service.defer(u, c, b["reason"]))
 _action("resume", (Role.DISPATCHER,), EmptySchema, "Resume a deferred case where it was",
@@ -192,7 +180,9 @@ class CasePhotos(MethodView):
     def post(self, args, files, case_id: int):
         """Attach an after-photo (department) or a verification photo (监督员), multipart field `photo`"""
         raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
-        return service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
+        item = service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
+        return {"id": item.id, "kind": item.kind, "round": item.round, "width": item.width, "height": item.height,
+                "created_at": item.created_at, "urls": media.links(item, request.host_url)}
 
 
 stats_blp = Blueprint("statistics", __name__, url_prefix="/statistics",

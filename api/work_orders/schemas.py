@@ -3,12 +3,20 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from api.reports.schemas import LocationOutSchema
 from api.timefmt import LocalDateTime
+from api.work_orders.lifecycle import CaseStatus
 from api.work_orders.models import PRIORITIES, SOURCES
 from api.work_orders.queries import DESKS
 
 CATEGORY_CODE = validate.Regexp(r"^(event|component):\d{2}-\d{2}$")
-REASON = validate.Length(min=2, max=500)
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("May not be blank.")
+
+
+REASON = validate.And(validate.Length(min=2, max=500), _not_blank)
+REMARK = validate.And(validate.Length(min=2, max=200), _not_blank)
 RETURN_CODES = ("not_our_responsibility", "wrong_location", "cannot_handle", "duplicate", "other")
 
 
@@ -28,7 +36,9 @@ class DeskArgsSchema(ma.Schema):
 class WorkOrderSchema(ma.Schema):
     id = ma.fields.Integer()
     department_id = ma.fields.Integer()
+    department_name = ma.fields.String(allow_none=True)
     handler_id = ma.fields.Integer(allow_none=True)
+    handler_name = ma.fields.String(allow_none=True)
     status = ma.fields.String()
     routing_basis = ma.fields.String()
     return_reason_code = ma.fields.String(allow_none=True)
@@ -62,20 +72,33 @@ class SuggestionSchema(ma.Schema):
 class CaseSchema(ma.Schema):
     id = ma.fields.Integer()
     case_no = ma.fields.String()
-    source = ma.fields.String()
+    source = ma.fields.String(metadata={"enum": list(SOURCES)})
     external_ticket_no = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": [str(s) for s in CaseStatus]})
     category_code = ma.fields.String(allow_none=True)
+    category_name = ma.fields.String(allow_none=True)
     description = ma.fields.String()
     address_text = ma.fields.String(allow_none=True)
-    lat = ma.fields.Float()
-    lon = ma.fields.Float()
+    lat = ma.fields.Float(metadata={"description": "WGS-84 (also in location)"})
+    lon = ma.fields.Float(metadata={"description": "WGS-84 (also in location)"})
+    location = ma.fields.Nested(LocationOutSchema)
     grid_code = ma.fields.String(allow_none=True)
+    grid_name = ma.fields.String(allow_none=True)
+    community_code = ma.fields.String(allow_none=True)
+    community_name = ma.fields.String(allow_none=True)
     street_code = ma.fields.String(allow_none=True)
-    priority = ma.fields.String()
+    street_name = ma.fields.String(allow_none=True)
+    priority = ma.fields.String(metadata={"enum": list(PRIORITIES)})
     supporters = ma.fields.Integer()
     department_id = ma.fields.Integer(allow_none=True)
+    department_name = ma.fields.String(allow_none=True)
     handler_id = ma.fields.Integer(allow_none=True)
+    handler_name = ma.fields.String(allow_none=True)
+    photo_count = ma.fields.Integer(metadata={"description": "Photos of every kind on the case"})
+    thumbnail_url = ma.fields.String(allow_none=True, metadata={"description": "The first photo's thumbnail "
+                                                                               "(signed, expiring)"})
+    result_round = ma.fields.Integer(metadata={"description": "Results submitted so far"})
+    reopen_count = ma.fields.Integer()
     dispatched_at = LocalDateTime(allow_none=True)
     deadline_at = LocalDateTime(allow_none=True)
     deadline_provisional = ma.fields.Boolean()
@@ -101,7 +124,27 @@ class HotlineAnswerSchema(ma.Schema):
     finished_at = LocalDateTime(allow_none=True)
 
 
+class EvidencePhotoSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"enum": ["report_photo", "camera_snapshot", "after_photo",
+                                               "verification_photo"]})
+    round = ma.fields.Integer(metadata={"description": "After-photos: the result round they belong to; "
+                                                       "verification photos: the round checked (0: the 核实)"})
+    report_id = ma.fields.Integer(allow_none=True, metadata={"description": "A citizen's photo: their report"})
+    uploader_type = ma.fields.String(metadata={"enum": ["citizen", "staff", "device"]})
+    uploaded_by = ma.fields.Integer(allow_none=True)
+    uploader_name = ma.fields.String(allow_none=True, metadata={"description": "Staff uploaders only"})
+    created_at = LocalDateTime()
+    captured_at = LocalDateTime(allow_none=True)
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    content_check = ma.fields.String()
+    urls = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                          metadata={"description": "Expiring links: original, display, thumb"})
+
+
 class CaseDetailSchema(CaseSchema):
+    photos = ma.fields.List(ma.fields.Nested(EvidencePhotoSchema))
     report_ids = ma.fields.List(ma.fields.Integer())
     flagged_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
         "description": "Reports whose content the security check flagged for review (or could not check)"})
@@ -119,13 +162,23 @@ class CasePageSchema(ma.Schema):
     total_is_lower_bound = ma.fields.Boolean(metadata={"description": "True when more than 1,000 match"})
 
 
+NOTE = {"description": "Internal: staff see it in the case history; it never reaches the citizen"}
+CITIZEN_REMARK = {"description": "What the citizen reads on their timeline and in the progress message"}
+
+
 class AcceptSchema(ma.Schema):
     category_code = ma.fields.String(validate=CATEGORY_CODE)
-    note = ma.fields.String(validate=validate.Length(max=500))
+    note = ma.fields.String(validate=validate.Length(max=500), metadata=NOTE)
+    citizen_remark = ma.fields.String(validate=REMARK, metadata=CITIZEN_REMARK)
 
 
 class CaseReasonSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=REASON)
+
+
+class RefuseSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=REASON, metadata=NOTE)
+    citizen_remark = ma.fields.String(validate=REMARK, metadata=CITIZEN_REMARK)
 
 
 class MergeSchema(ma.Schema):
@@ -134,7 +187,7 @@ class MergeSchema(ma.Schema):
 
 class VerificationSchema(ma.Schema):
     confirmed = ma.fields.Boolean(required=True, metadata={"description": "The problem is there as reported"})
-    note = ma.fields.String(validate=validate.Length(max=500))
+    note = ma.fields.String(validate=validate.Length(max=500), metadata=NOTE)
 
 
 class CategorySetSchema(ma.Schema):
@@ -161,12 +214,15 @@ class ReturnSchema(ma.Schema):
 
 
 class CaseResultSchema(ma.Schema):
-    result_text = ma.fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    result_text = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=2000), _not_blank),
+                                   metadata={"description": "The outcome; the citizen reads it once the case closes"})
 
 
 class CheckSchema(ma.Schema):
     passed = ma.fields.Boolean(required=True)
-    note = ma.fields.String(validate=validate.Length(max=500))
+    note = ma.fields.String(validate=validate.Length(max=500), metadata=NOTE)
+    citizen_remark = ma.fields.String(validate=REMARK, metadata={
+        "description": "With a pass: what the citizen reads (a fail stays internal)"})
 
 
 class ExtensionSchema(ma.Schema):
@@ -180,7 +236,7 @@ class CasePhotoArgsSchema(ma.Schema):
 
 
 class StaffCaseSchema(ma.Schema):
-    description = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+    description = ma.fields.String(required=True, validate=REASON)
     lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = ma.fields.String(load_default="gcj02", validate=validate.OneOf(("gcj02", "wgs84")))
@@ -204,8 +260,12 @@ class CasePhotoUploadSchema(ma.Schema):
 class CasePhotoSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
+    round = ma.fields.Integer()
     width = ma.fields.Integer()
     height = ma.fields.Integer()
+    created_at = LocalDateTime()
+    urls = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                          metadata={"description": "Expiring links: original, display, thumb"})
 
 
 class StatisticsArgsSchema(ma.Schema):

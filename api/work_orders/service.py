@@ -6,12 +6,13 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from api.calendar import service as calendar
+from api.config import get_config
 from api.db import Session, utcnow
 from api.events.models import Event
 from api.events.service import Actor, record
-from api.identity import field
 from api.identity.models import User
 from api.identity.roles import Role
 from api.media import service as media
@@ -29,8 +30,9 @@ from api.routing import service as routing
 from api.routing.errors import UnknownDepartment
 from api.taxonomy import service as taxonomy
 from api.taxonomy.models import Category
-from api.work_orders import queries
+from api.work_orders import assignment, queries
 from api.work_orders.errors import (
+    ActionNotAllowed,
     AfterPhotoRequired,
     AlreadyRated,
     CannotMergeIntoItself,
@@ -38,6 +40,8 @@ from api.work_orders.errors import (
     CaseOutOfScope,
     CategoryRequired,
     IllegalCaseTransition,
+    RatingWindowPassed,
+    ReopenLimitReached,
     ReopenWindowPassed,
 )
 from api.work_orders.lifecycle import OPEN, CaseAction, CaseStatus, transition
@@ -46,7 +50,6 @@ from workers import queues
 
 log = logging.getLogger(__name__)
 A, S = CaseAction, CaseStatus
-REOPEN_WINDOW = timedelta(days=7)
 SUPPORTERS_FOR_URGENT = 3  # this many further reporters of one problem make it urgent
 SYSTEM_ROLES = frozenset({"system"})
 
@@ -112,6 +115,7 @@ def _open_from_report(report: Report) -> Case:
     Session.add(CaseReport(report_id=report.id, case_id=case.id))
     record("case", case.id, "opened", Actor("citizen", report.reporter_id), to_state=S.PENDING,
            payload={"report_id": report.id, "source": "citizen", "category_code": case.category_code})
+    assignment.announce_new_case(case)
     return case
 
 
@@ -126,24 +130,30 @@ def _category_from_hint(hint: str | None) -> Category | None:
 
 
 # -- intake (受理 / 立案) --------------------------------------------------------------------------------------
-def accept(staff: User | None, case_id: int, category_code: str | None = None, note: str | None = None) -> Case:
-    """立案 by an intake clerk, or by the system (staff None) when the automatic intake is sure."""
+def accept(staff: User | None, case_id: int, category_code: str | None = None, note: str | None = None,
+           citizen_remark: str | None = None) -> Case:
+    """立案 by an intake clerk, or by the system (staff None) when the automatic intake is sure.
+
+    `note` is internal (staff see it in the history); only `citizen_remark` reaches the citizen."""
     case = _case_for(staff, case_id)
     if category_code:
         _set_category(case, taxonomy.current(category_code))
     if case.category_id is None:
         raise CategoryRequired()
     actor, roles = _who(staff)
-    transition(case, A.ACCEPT, actor, roles, reason=note, payload={"category_code": case.category_code})
-    _notify_reporters(case, note or "已立案，将派遣处置")
+    transition(case, A.ACCEPT, actor, roles, reason=note,
+               payload=_remarked({"category_code": case.category_code}, citizen_remark))
+    _notify_reporters(case, citizen_remark or "已立案，将派遣处置")
     Session.commit()
     return case
 
 
-def refuse(staff: User, case_id: int, reason: str) -> Case:
+def refuse(staff: User, case_id: int, reason: str, citizen_remark: str | None = None) -> Case:
+    """不予立案: `reason` stays internal; the citizen reads `citizen_remark` or a plain default."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
-    transition(case, A.REFUSE, actor_of(staff), roles_of(staff), reason=reason)
-    _notify_reporters(case, reason)
+    transition(case, A.REFUSE, actor_of(staff), roles_of(staff), reason=reason,
+               payload=_remarked({}, citizen_remark))
+    _notify_reporters(case, citizen_remark or "经审核，该问题不属于城市管理受理范围")
     _queue_hotline_answer(case)
     Session.commit()
     return case
@@ -205,18 +215,15 @@ def request_verification(staff: User | None, case_id: int, category_code: str | 
 
 
 def _request_verification(case: Case, actor: Actor, roles: frozenset[str]) -> None:
-    candidate = field.nearest(Role.SUPERVISOR, case.lat, case.lon, case.street_code)
-    transition(case, A.REQUEST_VERIFICATION, actor, roles,
-               payload={"assignee_id": candidate.user.id if candidate else None,
-                        "basis": candidate.basis if candidate else "unassigned"})
-    if candidate:
-        inbox.notify([candidate.user.id], "verification_task", "case", case.id, f"核实任务：{case.description[:40]}")
+    transition(case, A.REQUEST_VERIFICATION, actor, roles)
+    task = assignment.field_task(case, "verification_task", "核实")
+    record("case", case.id, "verification_assigned", Actor.system(), payload=task.payload())
 
 
 def record_verification(staff: User, case_id: int, confirmed: bool, note: str | None) -> Case:
     case = queries.get_for_staff(staff, case_id, for_update=True)
     transition(case, A.RECORD_VERIFICATION, actor_of(staff), roles_of(staff), reason=note,
-               payload={"confirmed": confirmed, "photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO)})
+               payload={"confirmed": confirmed, "photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO, 0)})
     Session.commit()
     return case
 
@@ -324,33 +331,34 @@ def return_case(staff: User, case_id: int, reason_code: str, reason: str) -> Cas
 
 
 def submit_result(staff: User, case_id: int, result_text: str) -> Case:
-    case = _for_department(staff, case_id)
+    """The department's result; each result round needs after-photos of its own (a photo from an earlier round,
+    before a 返工 or a reopen, does not count again)."""
+    case = _holding_work_order(staff, case_id)
     category = Session.get(Category, case.category_id)
-    if category.requires_after_photo and not _media_ids(case, MediaKind.AFTER_PHOTO):
-        raise AfterPhotoRequired()
+    photos = _media_ids(case, MediaKind.AFTER_PHOTO, case.result_round + 1)
+    if category.requires_after_photo and not photos:
+        raise AfterPhotoRequired(details={"round": case.result_round + 1})
     transition(case, A.SUBMIT_RESULT, actor_of(staff), roles_of(staff),
-               payload={"photos": _media_ids(case, MediaKind.AFTER_PHOTO)})
+               payload={"photos": photos, "round": case.result_round + 1})
     case.result_text = result_text
-    checker = field.nearest(Role.SUPERVISOR, case.lat, case.lon, case.street_code)
-    if checker:
-        inbox.notify([checker.user.id], "check_task", "case", case.id, f"核查任务：{case.description[:40]}")
-    record("case", case.id, "check_assigned", Actor.system(),
-           payload={"assignee_id": checker.user.id if checker else None,
-                    "basis": checker.basis if checker else "unassigned"})
+    case.result_round += 1
+    task = assignment.field_task(case, "check_task", "核查")
+    record("case", case.id, "check_assigned", Actor.system(), payload=task.payload())
     Session.commit()
     return case
 
 
-def check(staff: User, case_id: int, passed: bool, note: str | None) -> Case:
-    """核查: pass closes the case; fail sends it back to the same department (返工, counted)."""
+def check(staff: User, case_id: int, passed: bool, note: str | None, citizen_remark: str | None = None) -> Case:
+    """核查: pass closes the case; fail sends it back to the same department (返工, counted). `note` is internal."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
-    payload = {"photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO)}
+    payload = _remarked({"photos": _media_ids(case, MediaKind.VERIFICATION_PHOTO, case.result_round),
+                         "round": case.result_round}, citizen_remark if passed else None)
     if passed:
         transition(case, A.CHECK_PASS, actor_of(staff), roles_of(staff), reason=note, payload=payload)
         case.closed_at = utcnow()
         work_order = queries.open_work_order(case.id)
         work_order.status, work_order.finished_at = "done", case.closed_at
-        _notify_reporters(case, "问题已处置完毕，欢迎评价")
+        _notify_reporters(case, citizen_remark or "问题已处置完毕，欢迎评价")
         _queue_hotline_answer(case)
     else:
         transition(case, A.CHECK_FAIL, actor_of(staff), roles_of(staff), reason=note, payload=payload)
@@ -446,14 +454,21 @@ def remaining(case: Case, now: datetime | None = None) -> timedelta | None:
 
 # -- the citizen after closing -------------------------------------------------------------------------------
 def reopen(reporter: User, report_id: int, reason: str) -> Case:
-    report_queries.get_own(reporter.id, report_id)
+    """Reopen within the window, at most REOPENS_PER_REPORT times per report (each follower of a case has their
+    own); the outcome after it is a new round that each follower may rate again."""
+    report = report_queries.get_own(reporter.id, report_id, for_update=True)
     case = queries.case_of_report(report_id, for_update=True)
     if case is None:
         raise IllegalCaseTransition(details={"status": None, "action": "reopen"})
-    if case.status == S.CLOSED and utcnow() - case.closed_at > REOPEN_WINDOW:
+    if case.status == S.CLOSED and utcnow() - case.closed_at > citizen_window():
         raise ReopenWindowPassed()
+    limit = get_config().REOPENS_PER_REPORT
+    if case.status == S.CLOSED and report.reopen_count >= limit:
+        raise ReopenLimitReached(details={"max": limit})
     transition(case, A.REOPEN, actor_of(reporter), frozenset({"citizen"}), reason=reason,
-               payload={"report_id": report_id})
+               payload={"report_id": report_id, "round": case.reopen_count + 2})
+    report.reopen_count += 1
+    case.reopen_count += 1
     case.closed_at = case.department_id = case.handler_id = case.deadline_at = None
     inbox.notify(queries.staff_with_role(Role.DISPATCHER), "reopened", "case", case.id, f"市民重新反映：{reason[:40]}")
     Session.commit()
@@ -461,18 +476,33 @@ def reopen(reporter: User, report_id: int, reason: str) -> Case:
 
 
 def rate(reporter: User, report_id: int, score: int, comment: str | None) -> Rating:
+    """One rating per report per round (a reopened and closed-again case is a new round); concurrent ratings of
+    one round: the unique (report, round) decides, the others answer ALREADY_RATED."""
     report_queries.get_own(reporter.id, report_id)
-    case = queries.case_of_report(report_id)
+    case = queries.case_of_report(report_id, for_update=True)
     if case is None or case.status != S.CLOSED:
         raise IllegalCaseTransition(details={"status": case.status if case else None, "action": "rate"})
-    if Session.scalar(sa.select(Rating.id).where(Rating.report_id == report_id)):
-        raise AlreadyRated()
-    rating = Rating(case_id=case.id, report_id=report_id, user_id=reporter.id, score=score, comment=comment)
-    Session.add(rating)
-    Session.flush()
-    record("case", case.id, "rated", actor_of(reporter), payload={"score": score, "report_id": report_id})
+    if utcnow() - case.closed_at > citizen_window():
+        raise RatingWindowPassed()
+    round_ = case.reopen_count + 1
+    if Session.scalar(sa.select(Rating.id).where(Rating.report_id == report_id, Rating.round == round_)):
+        raise AlreadyRated(details={"round": round_})
+    rating = Rating(case_id=case.id, report_id=report_id, user_id=reporter.id, score=score, comment=comment,
+                    round=round_)
+    try:
+        with Session.begin_nested():
+            Session.add(rating)
+    except IntegrityError as exc:
+        raise AlreadyRated(details={"round": round_}) from exc
+    record("case", case.id, "rated", actor_of(reporter), payload={"score": score, "report_id": report_id,
+                                                                   "round": round_})
     Session.commit()
     return rating
+
+
+def citizen_window() -> timedelta:
+    """How long after closing a citizen may still rate or reopen."""
+    return timedelta(days=get_config().CITIZEN_WINDOW_DAYS)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
@@ -491,14 +521,29 @@ def _who(staff: User | None) -> tuple[Actor, frozenset[str]]:
 
 
 def _for_department(staff: User, case_id: int) -> Case:
+    """Work-order actions belong to the department that holds the case's work order, nobody else."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
-    if not staff.is_district_wide and staff.scope_department_id != case.department_id:
-        raise CaseOutOfScope()
+    if case.department_id is None or staff.scope_department_id != case.department_id:
+        raise CaseOutOfScope(details={"reason": "not the department holding the work order"})
     return case
 
 
-def _media_ids(case: Case, kind: MediaKind) -> list[int]:
-    return [m.id for m in media.list_for("case", case.id, kind)]
+def _holding_work_order(staff: User, case_id: int) -> Case:
+    """Results and after-photos: the holding department; once a handler is assigned, that handler (or a head
+    of the department)."""
+    case = _for_department(staff, case_id)
+    if case.handler_id and staff.id != case.handler_id and Role.DEPT_HEAD not in staff.roles:
+        raise CaseOutOfScope(details={"reason": "assigned to another handler", "handler_id": case.handler_id})
+    return case
+
+
+def _media_ids(case: Case, kind: MediaKind, round_: int | None = None) -> list[int]:
+    return [m.id for m in media.list_for("case", case.id, kind) if round_ is None or m.round == round_]
+
+
+def _remarked(payload: dict, citizen_remark: str | None) -> dict:
+    """An event's payload with the remark meant for the citizen (the event's reason stays internal)."""
+    return {**payload, "citizen_remark": citizen_remark} if citizen_remark else payload
 
 
 def _notify_reporters(case: Case, remark: str) -> None:
@@ -508,22 +553,33 @@ def _notify_reporters(case: Case, remark: str) -> None:
 
 
 def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
-    """An after-photo (department) or a verification photo (supervisor), stripped and stored like a report's."""
-    from api.config import get_config
+    """An after-photo (the department holding the work order), a verification photo (the supervisor at a 核实 or
+    核查) or a patrol's own photo, stripped and stored like a report's, with the result round it belongs to."""
     from api.media import images
 
     if kind == MediaKind.REPORT_PHOTO:
         case = queries.get_for_staff(staff, case_id, for_update=True)
         if case.source != "patrol" or case.created_by != staff.id:
             raise CaseOutOfScope(details={"kind": kind})
-    elif kind == MediaKind.AFTER_PHOTO:
-        case = _for_department(staff, case_id)
-    else:
+        round_ = 0
+    elif kind == MediaKind.AFTER_PHOTO:  # for the result being prepared
+        case = _holding_work_order(staff, case_id)
+        if case.status not in (S.DISPATCHED, S.IN_PROGRESS):
+            raise IllegalCaseTransition(details={"status": case.status, "action": "after_photo"})
+        round_ = case.result_round + 1
+    else:  # the supervisor doing the 核实 (before 立案, round 0) or the 核查 of the latest result
         case = queries.get_for_staff(staff, case_id, for_update=True)
+        if Role.SUPERVISOR not in staff.roles:
+            raise ActionNotAllowed(details={"kind": kind, "allowed_roles": [str(Role.SUPERVISOR)]})
+        if case.status not in (S.VERIFYING, S.AWAITING_CHECK):
+            raise IllegalCaseTransition(details={"status": case.status, "action": "verification_photo"})
+        round_ = 0 if case.status == S.VERIFYING else case.result_round
     config = get_config()
     photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
     item = media.store_photo(photo, kind=kind, owner_type="case", owner_id=case.id, uploaded_by=staff.id)
-    record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind})
+    item.round = round_
+    record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind,
+                                                                         "round": round_})
     Session.commit()
     return item
 
@@ -550,6 +606,8 @@ def open_by_staff(staff: User, source: str, fields: dict) -> Case:
                     "external_ticket_no": case.external_ticket_no})
     if source == "patrol":
         transition(case, A.ACCEPT, Actor.system(), SYSTEM_ROLES, reason="监督员巡查上报，直接立案")
+    else:
+        assignment.announce_new_case(case)
     Session.commit()
     return case
 
@@ -568,6 +626,7 @@ def open_from_device(source: str, category_code: str, lat: float, lon: float, de
     Session.flush()
     record("case", case.id, "opened", actor, to_state=S.PENDING,
            payload={"source": source, "category_code": case.category_code})
+    assignment.announce_new_case(case)
     return case
 
 

@@ -8,7 +8,8 @@ Definitions (the work-order issue; shared/reference/urban-management-practice.md
   (by the report time) without their being closed by it;
 - 延期率 = 应结案 cases that were extended / 应结案数; 平均处置时长 = mean(closed − dispatched) of 结案 cases;
 - 受理数, 立案数, 派遣数 = opened / accept / dispatch events in the period;
-- 返工率 = failed 核查 / all 核查 in the period; 满意度 = mean rating given in the period.
+- 返工率 = failed 核查 / all 核查 in the period; 满意度 = mean rating given in the period (the latest
+  rating of each report: after a reopen, the new round's).
 """
 
 from __future__ import annotations
@@ -94,9 +95,12 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
     for key, hours in _handling_hours(dim, start, end, closed_by_now):
         row(key).mean_handling_hours = hours
 
+    # a report rated again after a reopen counts with its latest rating only
+    later = sa.orm.aliased(Rating)
+    latest = ~sa.exists().where(later.report_id == Rating.report_id, later.round > Rating.round)
     for key, count, mean in Session.execute(
             sa.select(dim, sa.func.count(), sa.func.avg(Rating.score)).join(Case, Case.id == Rating.case_id)
-            .where(Rating.created_at >= start, Rating.created_at < end).group_by(dim)):
+            .where(Rating.created_at >= start, Rating.created_at < end, latest).group_by(dim)):
         r = row(key)
         r.ratings, r.satisfaction = count, round(float(mean), 2)
 

@@ -43,9 +43,16 @@ def test_create_stores_wgs84_and_returns_both_systems(client, alice, db_session)
 
 def test_same_idempotency_key_answers_200_with_the_original(client, alice, db_session):
     first = create(client, alice, key="key-00000001")
-    again = create(client, alice, body={**GOOD, "description": "不同的描述"}, key="key-00000001")
+    again = create(client, alice, key="key-00000001")
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json["id"] == first.json["id"] and again.json["description"] == GOOD["description"]
+    assert again.json["id"] == first.json["id"]
+
+
+def test_idempotency_key_reused_with_a_different_body_is_refused(client, alice, db_session):
+    first = create(client, alice, key="key-00000002")
+    other = create(client, alice, body={**GOOD, "description": "不同的描述"}, key="key-00000002")
+    assert first.status_code == 201
+    assert other.status_code == 422 and other.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1
 
 
@@ -169,7 +176,9 @@ def test_submit_then_no_more_photos_and_withdraw(client, alice, db_session):
     report_id = create(client, alice).json["id"]
     photo_id = upload(client, alice, report_id, jpeg()).json["id"]
     submitted = client.post(f"/reports/{report_id}/submit", headers=alice)
-    assert submitted.status_code == 200 and submitted.json["status"] == "received"
+    # waiting to be accepted: not yet 已受理
+    assert submitted.status_code == 200 and submitted.json["status"] == "submitted"
+    assert submitted.json["status_label"] == "待受理" and submitted.json["progress"]["can_withdraw"] is True
     assert upload(client, alice, report_id, jpeg()).json["error"]["code"] == "REPORT_NOT_DRAFT"
     assert client.delete(f"/reports/{report_id}/photos/{photo_id}", headers=alice).status_code == 409
     again = client.post(f"/reports/{report_id}/submit", headers=alice)
@@ -224,8 +233,8 @@ def test_my_reports_are_paged_and_filtered(client, alice, db_session):
     client.post(f"/reports/{ids[0]}/submit", headers=alice)
     page = client.get("/reports?page=1&page_size=2", headers=alice).json
     assert page["total"] == 3 and [r["id"] for r in page["items"]] == [ids[2], ids[1]]
-    received = client.get("/reports?status=received", headers=alice).json
-    assert [r["id"] for r in received["items"]] == [ids[0]]
+    waiting = client.get("/reports?status=submitted", headers=alice).json
+    assert [r["id"] for r in waiting["items"]] == [ids[0]]
     bad = client.get("/reports?status=nope", headers=alice)
     assert bad.status_code == 400 and bad.json["error"]["code"] == "VALIDATION_ERROR"
 
@@ -253,15 +262,31 @@ def test_intake_desk_is_scoped_by_street(client, alice, db_session):
     assert client.get("/cases?desk=intake", headers=staff_token(street_clerk)).json["total"] == 1
 
 
-def test_refusal_needs_a_reason_and_the_citizen_sees_it(client, alice, db_session):
+def test_refusal_needs_a_reason_and_the_citizen_sees_only_the_remark_for_them(client, alice, db_session, wechat):
     clerk = StaffFactory(roles=("intake_clerk",))
     report_id, case_id = submitted_case(client, alice, db_session)
     missing = client.post(f"/cases/{case_id}/refuse", json={}, headers=staff_token(clerk))
     assert missing.status_code == 400 and missing.json["error"]["code"] == "VALIDATION_ERROR"
-    done = client.post(f"/cases/{case_id}/refuse", json={"reason": "不属于城管职责"}, headers=staff_token(clerk))
-    assert done.json["status"] == "refused"
-    detail = client.get(f"/reports/{report_id}", headers=alice).json
-    assert detail["status"] == "rejected" and detail["timeline"][-1]["reason"] == "不属于城管职责"
+    done = client.post(f"/cases/{case_id}/refuse", json={"reason": "重复恶意举报，内部备注",
+                                                           "citizen_remark": "该问题不属于城管职责"},
+                       headers=staff_token(clerk))
+    assert done.json["status"] == "refused" and done.json["events"][-1]["reason"] == "重复恶意举报，内部备注"
+    detail = client.get(f"/reports/{report_id}", headers=alice)
+    assert detail.json["status"] == "rejected" and detail.json["timeline"][-1]["remark"] == "该问题不属于城管职责"
+    assert "内部备注" not in detail.get_data(as_text=True)
+
+
+def test_internal_notes_never_reach_the_citizen(client, alice, db_session, wechat):
+    from api.notifications.models import Notification
+
+    clerk = StaffFactory(roles=("intake_clerk",))
+    report_id, case_id = submitted_case(client, alice, db_session)
+    client.post(f"/cases/{case_id}/accept", json={"category_code": "event:01-02", "note": "属实，立案"},
+                headers=staff_token(clerk))
+    detail = client.get(f"/reports/{report_id}", headers=alice)
+    assert detail.json["status"] == "accepted" and "属实" not in detail.get_data(as_text=True)
+    sent = [str(n.data) for n in db_session.scalars(sa.select(Notification))]
+    assert sent and not any("属实" in text for text in sent)
 
 
 def test_every_change_is_in_the_event_log(client, alice, db_session):

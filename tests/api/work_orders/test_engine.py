@@ -85,6 +85,10 @@ def test_a_case_goes_through_every_desk(client, world, db_session):
     assert act(client, t["handler"], case_id, "result", {"result_text": "已清运"}).json["status"] == "awaiting_check"
     failed = act(client, t["supervisor"], case_id, "check", {"passed": False, "note": "仍有残留"}).json
     assert failed["status"] == "in_progress" and failed["rework_count"] == 1
+    # the first round's after-photo does not count again: each result needs its own
+    reused = act(client, t["handler"], case_id, "result", {"result_text": "已彻底清理"})
+    assert reused.status_code == 400 and reused.json["error"]["code"] == "AFTER_PHOTO_REQUIRED"
+    assert after_photo(client, t["handler"], case_id).json["round"] == 2
     act(client, t["handler"], case_id, "result", {"result_text": "已彻底清理"})
     closed = act(client, t["supervisor"], case_id, "check", {"passed": True}).json
     assert closed["status"] == "closed" and closed["closed_at"]
@@ -200,7 +204,8 @@ def test_classes_that_need_verification_go_to_the_nearest_supervisor(client, wor
     _, case_id = new_case(client, t, hint="illegal_construction")
     case = db_session.get(Case, case_id)
     assert case.status == "verifying"
-    notice = db_session.scalar(sa.select(StaffNotice).where(StaffNotice.subject_id == case_id))
+    notice = db_session.scalar(sa.select(StaffNotice).where(StaffNotice.subject_id == case_id,
+                                                            StaffNotice.kind == "verification_task"))
     assert notice.user_id == world["staff"]["supervisor"].id and notice.kind == "verification_task"
     done = act(client, t["supervisor"], case_id, "verification", {"confirmed": True, "note": "属实"}).json
     assert done["status"] == "pending"
