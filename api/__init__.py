@@ -28,6 +28,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.PHOTO_MAX_BYTES + 64 * 1024
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = extensions.Int64Converter
+    if config.TRUSTED_PROXY_COUNT:  # behind N reverse proxies: the client's address is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXY_COUNT, x_proto=config.TRUSTED_PROXY_COUNT)
 
     db.bind_session(db.make_engine(config.DATABASE_URL))
     app.teardown_appcontext(db.remove_session)

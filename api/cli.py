@@ -80,6 +80,15 @@ def register(app: Flask) -> None:
         Session.commit()
         click.echo(f"staff {username} created")
 
+    @app.cli.command("staff-unlock")
+    @click.argument("username")
+    def staff_unlock(username: str):
+        """Clear a staff account's login lockouts and back-off (after an attack has been dealt with)."""
+        from api.identity.service import unlock_staff
+
+        unlock_staff(username)
+        click.echo(f"login counters cleared for {username}")
+
     @app.cli.command("outbox-sweep")
     def outbox_sweep():
         """Hand pending outbox jobs to RQ now."""

@@ -45,3 +45,7 @@ class StaffNotFound(NotFound):
 
 class NotFieldStaff(Forbidden):
     code, message = "NOT_FIELD_STAFF", "Only field staff report positions."
+
+
+class LastAdmin(Conflict):
+    code, message = "LAST_ADMIN", "The last active administrator cannot lose the admin role or be disabled."

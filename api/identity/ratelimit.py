@@ -47,3 +47,27 @@ def reset(key: str) -> None:
         get_redis().delete(f"ratelimit:{key}")
     except redis.RedisError:
         pass
+
+
+def block(key: str, seconds: int) -> None:
+    """Refuse for `seconds` (a back-off); fails open like hit()."""
+    try:
+        get_redis().set(f"ratelimit:{key}", 1, ex=max(1, int(seconds)))
+    except redis.RedisError:
+        log.warning("rate limiter unavailable; not blocking", extra={"key": key})
+
+
+def blocked(key: str) -> bool:
+    try:
+        return bool(get_redis().exists(f"ratelimit:{key}"))
+    except redis.RedisError:
+        return False
+
+
+def reset_matching(pattern: str) -> None:
+    try:
+        connection = get_redis()
+        for name in connection.scan_iter(f"ratelimit:{pattern}", count=500):
+            connection.delete(name)
+    except redis.RedisError:
+        pass

@@ -13,7 +13,14 @@ from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.identity import ratelimit, tokens
-from api.identity.errors import AccountDisabled, BadCredentials, LoginRateLimited, StaffNotFound, UsernameTaken
+from api.identity.errors import (
+    AccountDisabled,
+    BadCredentials,
+    LastAdmin,
+    LoginRateLimited,
+    StaffNotFound,
+    UsernameTaken,
+)
 from api.identity.models import User, UserRole
 from api.identity.roles import STAFF_ROLES, Role
 from api.wechat.client import get_client
@@ -47,18 +54,28 @@ def wechat_login(code: str, client_ip: str) -> LoginResult:
 
 
 def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
+    """Password login. Wrong passwords lock the account for *that source address* (STAFF_LOGIN_MAX_FAILURES in
+    STAFF_LOGIN_LOCK_S); failures from everywhere together only slow the account down (a doubling wait after
+    STAFF_LOGIN_ACCOUNT_FREE_FAILURES in the window, capped at STAFF_LOGIN_BACKOFF_MAX_S), so nobody can lock
+    someone else out at will."""
     check_ip_rate(client_ip)
     config = get_config()
-    failures_key = f"staff-fail:{username.lower()}"
-    if ratelimit.count(failures_key) >= config.STAFF_LOGIN_MAX_FAILURES:
-        raise LoginRateLimited(retry_after=ratelimit.ttl(failures_key))
+    name = username.lower()
+    pair_key, account_key, backoff_key = f"staff-fail:{name}:{client_ip}", f"staff-fail:{name}", f"staff-wait:{name}"
+    if ratelimit.count(pair_key) >= config.STAFF_LOGIN_MAX_FAILURES:
+        raise LoginRateLimited(retry_after=ratelimit.ttl(pair_key))
+    if ratelimit.blocked(backoff_key):
+        raise LoginRateLimited(retry_after=ratelimit.ttl(backoff_key), details={"scope": "account_backoff"})
     user = Session.scalar(sa.select(User).where(User.username == username, User.kind == "staff"))
     if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or user is None:
-        ratelimit.hit(failures_key, config.STAFF_LOGIN_LOCK_S)
+        ratelimit.hit(pair_key, config.STAFF_LOGIN_LOCK_S)
+        beyond = ratelimit.hit(account_key, config.STAFF_LOGIN_ACCOUNT_WINDOW_S) - config.STAFF_LOGIN_ACCOUNT_FREE_FAILURES
+        if beyond > 0:
+            ratelimit.block(backoff_key, min(2 ** min(beyond, 16), config.STAFF_LOGIN_BACKOFF_MAX_S))
         raise BadCredentials()
     if not user.is_active:
         raise AccountDisabled()
-    ratelimit.reset(failures_key)
+    ratelimit.reset(pair_key)
     user.last_login_at = utcnow()
     Session.commit()
     return _issue(user)
@@ -115,10 +132,22 @@ def list_staff() -> list[User]:
     return list(Session.scalars(sa.select(User).where(User.kind == "staff").order_by(User.username)))
 
 
+def unlock_staff(username: str) -> None:
+    """Clear an account's login counters (every source address, the back-off): `flask staff-unlock NAME`."""
+    name = username.lower()
+    ratelimit.reset_matching(f"staff-fail:{name}:*")
+    for key in (f"staff-fail:{name}", f"staff-wait:{name}"):
+        ratelimit.reset(key)
+
+
 def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, is_active: bool | None = None) -> User:
     user = Session.get(User, user_id, with_for_update=True)
     if user is None or user.kind != "staff":
         raise StaffNotFound()
+    loses_admin = Role.ADMIN in user.roles and user.is_active and (
+        (roles is not None and Role.ADMIN not in roles) or is_active is False)
+    if loses_admin and not _other_active_admins(user.id):
+        raise LastAdmin()
     changes: dict = {}
     if roles is not None and roles != user.roles:
         user.role_rows = [UserRole(role=str(r)) for r in sorted(roles)]
@@ -130,6 +159,12 @@ def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, 
         record("user", user.id, "staff_updated", actor, payload=changes)
     Session.commit()
     return user
+
+
+def _other_active_admins(user_id: int) -> list[int]:
+    """Active admins besides this one, locked so that two admins cannot demote each other at the same time."""
+    return list(Session.scalars(sa.select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == str(Role.ADMIN), User.is_active, User.id != user_id).with_for_update(of=User)))
 
 
 def add_staff(username: str, password: str, roles: set[Role], actor: Actor, **scope) -> User:

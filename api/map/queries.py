@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from api.assets.models import Component
+from api import geo
 from api.db import Session, utcnow
+from api.identity.models import User
 from api.devices.models import Device, SensorState
 from api.organisation import queries as organisation
 from api.timefmt import local
 from api.work_orders.lifecycle import OPEN, CaseStatus
+from api.work_orders import queries as case_queries
 from api.work_orders.models import Case
 
 CLUSTER_BELOW_ZOOM = 15
@@ -32,10 +35,25 @@ def cell_degrees(zoom: int) -> float:
     return 360.0 / (2 ** zoom) * CLUSTER_PX / TILE_PX
 
 
-def _filtered(layer: str, bbox, filters: dict) -> tuple[type, sa.Select]:
+def in_scope(staff: User, model) -> sa.ColumnElement[bool]:
+    """The caller's scope on a layer, as the desks apply it: district-wide staff see everything; a street's staff
+    their street; a department's staff their department's cases and the components it owns (devices: all)."""
+    if model is Case:
+        return case_queries.scope(staff)
+    if staff.is_district_wide:
+        return sa.true()
+    if staff.scope_division_code:
+        return model.street_code == staff.scope_division_code
+    if model is Component:
+        return Component.owner_department_id == staff.scope_department_id
+    return sa.true()
+
+
+def _filtered(staff: User, layer: str, bbox, filters: dict) -> tuple[type, sa.Select]:
     model = Case if layer == "cases" else Component if layer == "components" else Device
     min_lon, min_lat, max_lon, max_lat = bbox
-    query = sa.select(model).where(model.lon.between(min_lon, max_lon), model.lat.between(min_lat, max_lat))
+    query = sa.select(model).where(model.lon.between(min_lon, max_lon), model.lat.between(min_lat, max_lat),
+                                   in_scope(staff, model))
     if layer == "cases":
         statuses = filters.get("status") or OPEN_ON_MAP
         query = query.where(Case.status.in_(statuses))
@@ -50,8 +68,8 @@ def _filtered(layer: str, bbox, filters: dict) -> tuple[type, sa.Select]:
     return model, query
 
 
-def layer(name: str, bbox, zoom: int, filters: dict) -> dict:
-    model, query = _filtered(name, bbox, filters)
+def layer(staff: User, name: str, bbox, zoom: int, filters: dict) -> dict:
+    model, query = _filtered(staff, name, bbox, filters)
     if zoom < CLUSTER_BELOW_ZOOM:
         return _clusters(model, query, cell_degrees(zoom), name)
     items = list(Session.scalars(query.order_by(*model.__mapper__.primary_key).limit(MAX_FEATURES + 1)))
@@ -82,8 +100,10 @@ def _clusters(model, query: sa.Select, cell: float, name: str) -> dict:
 
 
 def _point(lon: float, lat: float, properties: dict) -> dict:
+    """A GeoJSON (RFC 7946: WGS-84) point; the same point in GCJ-02 rides in the properties for Chinese maps."""
+    glat, glon = geo.wgs84_to_gcj02(lat, lon)
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": properties}
+            "properties": {**properties, "gcj02": {"lat": round(glat, 6), "lon": round(glon, 6)}}}
 
 
 def _add_readings(devices: list[Device], features: list[dict]) -> None:
@@ -95,10 +115,12 @@ def _add_readings(devices: list[Device], features: list[dict]) -> None:
         feature["properties"]["readings"] = states.get(device.id, [])
 
 
-def summary() -> list[dict]:
-    """Per street: open cases by status, overdue, components by state, devices active and silent."""
+def summary(staff: User) -> list[dict]:
+    """Per street: open cases by status, overdue, components by state, devices active and silent — within the
+    caller's scope (a street's staff get their street's row; a department's staff count their own cases)."""
     streets = {d.code: {"street_code": d.code, "name": d.name, "cases": {}, "overdue": 0, "components": {},
-                        "devices": 0, "silent_devices": 0} for d in organisation.streets()}
+                        "devices": 0, "silent_devices": 0} for d in organisation.streets()
+               if not staff.scope_division_code or d.code == staff.scope_division_code}
 
     def bump(code, key, sub, n):
         row = streets.get(code)
@@ -106,18 +128,20 @@ def summary() -> list[dict]:
             row[key][sub] = row[key].get(sub, 0) + n
 
     for code, status, n in Session.execute(sa.select(Case.street_code, Case.status, sa.func.count())
-                                           .where(Case.status.in_(OPEN_ON_MAP))
+                                           .where(Case.status.in_(OPEN_ON_MAP), in_scope(staff, Case))
                                            .group_by(Case.street_code, Case.status)):
         bump(code, "cases", status, n)
     for code, n in Session.execute(sa.select(Case.street_code, sa.func.count()).where(
-            Case.status.in_(OPEN_ON_MAP), Case.deadline_at < utcnow()).group_by(Case.street_code)):
+            Case.status.in_(OPEN_ON_MAP), Case.deadline_at < utcnow(), in_scope(staff, Case))
+            .group_by(Case.street_code)):
         if code in streets:
             streets[code]["overdue"] = n
     for code, state, n in Session.execute(sa.select(Component.street_code, Component.state, sa.func.count())
+                                          .where(in_scope(staff, Component))
                                           .group_by(Component.street_code, Component.state)):
         bump(code, "components", state, n)
     for code, silent, n in Session.execute(sa.select(Device.street_code, Device.silent_case_id.is_not(None),
-                                                     sa.func.count()).where(Device.active)
+                                                     sa.func.count()).where(Device.active, in_scope(staff, Device))
                                            .group_by(Device.street_code, Device.silent_case_id.is_not(None))):
         if code in streets:
             streets[code]["devices"] += n

@@ -1,5 +1,7 @@
 """Map arguments."""
 
+import math
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -16,7 +18,8 @@ class BBox(ma.fields.Field):
             parts = [float(v) for v in str(value).split(",")]
         except ValueError as exc:
             raise ma.ValidationError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from exc
-        if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
+        if len(parts) != 4 or not all(math.isfinite(p) for p in parts) or not (
+                -180 <= parts[0] < parts[2] <= 180 and -90 <= parts[1] < parts[3] <= 90):
             raise ma.ValidationError("bbox must be min_lon,min_lat,max_lon,max_lat with min < max")
         if parts[2] - parts[0] > 5 or parts[3] - parts[1] > 5:
             raise ma.ValidationError("bbox may span at most 5 degrees")
@@ -24,7 +27,10 @@ class BBox(ma.fields.Field):
 
 
 class LayerArgsSchema(ma.Schema):
-    bbox = BBox(required=True)
+    bbox = BBox(required=True, metadata={"description": "min_lon,min_lat,max_lon,max_lat in coord_system"})
+    coord_system = ma.fields.String(load_default="wgs84", validate=validate.OneOf(("wgs84", "gcj02")), metadata={
+        "description": "The bbox's datum; geometry is always WGS-84 (RFC 7946), GCJ-02 is in each feature's "
+                       "properties"})
     zoom = ma.fields.Integer(required=True, validate=validate.Range(0, 22),
                              metadata={"description": "map zoom; below 15 the layer comes clustered"})
     status = ma.fields.List(ma.fields.String(validate=validate.OneOf([str(s) for s in CaseStatus])))

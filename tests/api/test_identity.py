@@ -95,3 +95,56 @@ def test_expired_token_is_refused(client, db_session, config):
     token = jwt.encode({"sub": str(staff.id), "iss": "suiyun-city", "iat": utcnow() - timedelta(hours=3),
                         "exp": utcnow() - timedelta(hours=1)}, config.SECRET_KEY, algorithm="HS256")
     assert client.get("/me", headers=bearer(token)).json["error"]["code"] == "TOKEN_INVALID"
+
+
+def _login(client, password, ip, username="clerk1"):
+    return client.post("/auth/staff-login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_account_elsewhere(client, db_session):
+    StaffFactory(username="clerk1", roles=("intake_clerk",))
+    for _ in range(5):
+        assert _login(client, "wrong", "203.0.113.9").status_code == 401
+    assert _login(client, "correct horse", "203.0.113.9").json["error"]["code"] == "LOGIN_RATE_LIMITED"
+    assert _login(client, "correct horse", "198.51.100.7").status_code == 200  # the owner, from their desk
+
+
+def test_failures_from_everywhere_only_slow_the_account_down(client, db_session):
+    import dataclasses
+
+    from api.config import get_config, init_config
+
+    init_config(dataclasses.replace(get_config(), STAFF_LOGIN_ACCOUNT_FREE_FAILURES=6, STAFF_LOGIN_BACKOFF_MAX_S=8))
+    StaffFactory(username="clerk1", roles=("intake_clerk",))
+    for n in range(6):  # six addresses, one failure each: within the free failures
+        assert _login(client, "wrong", f"203.0.113.{n}").status_code == 401
+    assert _login(client, "wrong", "203.0.113.50").status_code == 401  # the 7th: a 2 s back-off starts
+    waited = _login(client, "correct horse", "198.51.100.7")
+    assert waited.status_code == 429 and waited.json["error"]["details"]["scope"] == "account_backoff"
+    assert 1 <= int(waited.headers["Retry-After"]) <= 8
+
+
+def test_staff_unlock_clears_every_counter(client, app, db_session):
+    StaffFactory(username="clerk1", roles=("intake_clerk",))
+    for _ in range(5):
+        _login(client, "wrong", "203.0.113.9")
+    result = app.test_cli_runner().invoke(args=["staff-unlock", "clerk1"])
+    assert result.exit_code == 0
+    assert _login(client, "correct horse", "203.0.113.9").status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_limits_see_the_client_address(config, db_session):
+    import dataclasses
+
+    from api import create_app
+
+    proxied = create_app(dataclasses.replace(config, TRUSTED_PROXY_COUNT=1)).test_client()
+    StaffFactory(username="clerk1", roles=("intake_clerk",))
+    for _ in range(5):
+        proxied.post("/auth/staff-login", json={"username": "clerk1", "password": "wrong"},
+                     headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    # another client behind the same proxy is not locked out: the limit is per client, not one global limit
+    other = proxied.post("/auth/staff-login", json={"username": "clerk1", "password": "correct horse"},
+                         headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert other.status_code == 200
