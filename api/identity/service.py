@@ -69,7 +69,8 @@ def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
     user = Session.scalar(sa.select(User).where(User.username == username, User.kind == "staff"))
     if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or user is None:
         ratelimit.hit(pair_key, config.STAFF_LOGIN_LOCK_S)
-        beyond = ratelimit.hit(account_key, config.STAFF_LOGIN_ACCOUNT_WINDOW_S) - config.STAFF_LOGIN_ACCOUNT_FREE_FAILURES
+        failures = ratelimit.hit(account_key, config.STAFF_LOGIN_ACCOUNT_WINDOW_S)
+        beyond = failures - config.STAFF_LOGIN_ACCOUNT_FREE_FAILURES
         if beyond > 0:
             ratelimit.block(backoff_key, min(2 ** min(beyond, 16), config.STAFF_LOGIN_BACKOFF_MAX_S))
         raise BadCredentials()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from api.assets.models import Component
 from api import geo
+from api.assets.models import Component
 from api.db import Session, utcnow
-from api.identity.models import User
 from api.devices.models import Device, SensorState
+from api.identity.models import User
 from api.organisation import queries as organisation
 from api.timefmt import local
-from api.work_orders.lifecycle import OPEN, CaseStatus
 from api.work_orders import queries as case_queries
+from api.work_orders.lifecycle import OPEN, CaseStatus
 from api.work_orders.models import Case
 
 CLUSTER_BELOW_ZOOM = 15

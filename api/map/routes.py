@@ -9,6 +9,7 @@ from api.identity.roles import STAFF_ROLES
 from api.map import queries
 from api.map.schemas import FeatureCollectionSchema, LayerArgsSchema, StreetSummarySchema
 
+
 def to_wgs84_bbox(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """A bbox drawn on a GCJ-02 map, as the WGS-84 bbox of its corners (the shift is ~500 m and near-uniform)."""
     min_lon, min_lat, max_lon, max_lat = bbox
