@@ -33,7 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXY_COUNT, x_proto=config.TRUSTED_PROXY_COUNT)
 
-    db.bind_session(db.make_engine(config.DATABASE_URL))
+    db.bind_session(db.make_engine(config.DATABASE_URL, **db.pool_settings(config)))
     app.teardown_appcontext(db.remove_session)
     extensions.init_redis(config.REDIS_URL)
     api = extensions.Api(app, spec_kwargs={"components": {"securitySchemes": {

@@ -23,6 +23,9 @@ def _int_list(value: str) -> list[int]:
 class Config:
     ENV: str = "development"
     DATABASE_URL: str = "sqlite:///var/dev.db"
+    DB_POOL_SIZE: int = 10  # per process; beyond it DB_MAX_OVERFLOW more, then requests wait DB_POOL_TIMEOUT_S
+    DB_MAX_OVERFLOW: int = 10
+    DB_POOL_TIMEOUT_S: int = 10  # then 503 SERVICE_BUSY with Retry-After
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     SECRET_KEY: str = ""
     ACCESS_TOKEN_TTL_S: int = 2 * 3600

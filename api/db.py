@@ -62,6 +62,13 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def pool_settings(config) -> dict:
+    if config.DATABASE_URL.startswith("sqlite"):
+        return {}
+    return {"pool_size": config.DB_POOL_SIZE, "max_overflow": config.DB_MAX_OVERFLOW,
+            "pool_timeout": config.DB_POOL_TIMEOUT_S}
+
+
 def insert_for(model):
     """An INSERT for `model` in the session's dialect, with `on_conflict_do_update` (PostgreSQL or SQLite)."""
     from sqlalchemy.dialects import postgresql, sqlite

@@ -8,7 +8,7 @@ from api.config import Config, init_config
 
 def boot(config: Config | None = None) -> Config:
     config = init_config(config or Config.from_env())
-    db.bind_session(db.make_engine(config.DATABASE_URL))
+    db.bind_session(db.make_engine(config.DATABASE_URL, **db.pool_settings(config)))
     extensions.init_redis(config.REDIS_URL)
     _import_models()
     return config

@@ -3,6 +3,7 @@
 from flask import current_app, request
 from flask.views import MethodView
 
+from api.db import Session
 from api.devices import queries, service
 from api.devices.auth import current_device, device_signed
 from api.devices.schemas import (
@@ -37,6 +38,11 @@ def _drone_batches_may_be_larger() -> None:
         request.max_content_length = current_app.config["DRONE_BATCH_MAX_BYTES"]
 
 
+def with_secret(device, secret: str) -> dict:
+    """The device's fields (as objects: the response schema dumps them once) and its secret."""
+    return {**{name: getattr(device, name) for name in DeviceSchema().fields}, "secret": secret}
+
+
 @admin_blp.route("/devices")
 class Devices(MethodView):
     @requires(*STAFF_ROLES)
@@ -49,11 +55,11 @@ class Devices(MethodView):
     @requires(Role.ADMIN)
     @admin_blp.arguments(DeviceRegisterSchema)
     @admin_blp.response(201, DeviceWithSecretSchema)
-    @admin_blp.errors(400, 409)
+    @admin_blp.errors(400, 409, 422)
     def post(self, body):
         """Register a device; its signing secret is in the answer, once"""
         device, secret = service.register(body, current_user().id)
-        return {**DeviceSchema().dump(device), "secret": secret}
+        return with_secret(device, secret)
 
 
 @admin_blp.route("/devices/<int:device_id>/rotate-secret")
@@ -64,7 +70,10 @@ class RotateSecret(MethodView):
     def post(self, device_id: int):
         """A new signing secret (the old one stops working at once)"""
         device, secret = service.rotate_secret(device_id, current_user().id)
-        return {**DeviceSchema().dump(device), "secret": secret}
+        answer = with_secret(device, secret)
+        DeviceWithSecretSchema().dump(answer)  # the answer can be given: only then is the new secret kept
+        Session.commit()
+        return answer
 
 
 @admin_blp.route("/sensor-types")

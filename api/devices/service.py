@@ -26,6 +26,7 @@ from api.media import images
 from api.media import service as media
 from api.media.models import MediaKind
 from api.organisation import grids
+from api.reports.service import check_in_district
 from api.timefmt import local
 from api.work_orders import service as work_orders
 from api.work_orders.lifecycle import OPEN
@@ -63,6 +64,8 @@ def register(fields: dict, staff_id: int) -> tuple[Device, str]:
     if queries.by_code(fields["code"]) is not None:
         raise DeviceCodeTaken(details={"code": fields["code"]})
     _check_detects(fields["kind"], fields["detects"])
+    # a device stands in the district (not at 0,0 because a field was left empty)
+    fields["lat"], fields["lon"] = check_in_district(fields["lat"], fields["lon"], "wgs84")
     secret = auth.new_secret()
     place = grids.codes_of(fields["lat"], fields["lon"])
     device = Device(code=fields["code"], kind=fields["kind"], name=fields["name"], detects=fields["detects"],
@@ -77,13 +80,15 @@ def register(fields: dict, staff_id: int) -> tuple[Device, str]:
 
 
 def rotate_secret(device_id: int, staff_id: int) -> tuple[Device, str]:
-    device = Session.get(Device, device_id)
+    """A new secret, sealed; the caller shows it once and commits only after the answer is built, so a failure
+    leaves the old secret in place (never a new one that nobody saw)."""
+    device = Session.get(Device, device_id, with_for_update=True)
     if device is None:
         raise DeviceNotFound()
     secret = auth.new_secret()
     device.secret_encrypted = auth.seal(secret)
     record("device", device.id, "secret_rotated", Actor("staff", staff_id))
-    Session.commit()
+    Session.flush()
     return device, secret
 
 

@@ -272,3 +272,33 @@ def test_drone_batches_have_their_own_body_limit(client, world, app):
     finally:
         app.config["MAX_CONTENT_LENGTH"], app.config["DRONE_BATCH_MAX_BYTES"] = limits
     assert count(Case, Case.source == "drone") == 1
+
+
+def test_a_device_that_has_reported_can_have_its_secret_rotated(client, world):
+    camera = register(client, world, "camera", ["street_vending"])
+    assert signed(client, camera, "captures", capture("ev-rot-1")).status_code == 201
+    assert signed(client, camera, "heartbeat", {}).status_code == 204
+    rotated = client.post(f"/admin/devices/{camera['id']}/rotate-secret", headers=world["admin"])
+    assert rotated.status_code == 200 and rotated.json["secret"] != camera["secret"]
+    assert signed(client, {**camera, "secret": rotated.json["secret"]}, "heartbeat", {}).status_code == 204
+    again = client.post(f"/admin/devices/{camera['id']}/rotate-secret", headers=world["admin"])
+    assert again.status_code == 200 and again.json["secret"] != rotated.json["secret"]
+
+
+def test_a_capture_whose_snapshot_is_refused_stores_nothing(client, world):
+    camera = register(client, world, "camera", ["street_vending"])
+    broken = base64.b64encode(jpeg()[:500]).decode()
+    refused = signed(client, camera, "captures", capture("ev-bad-1", snapshot=broken))
+    assert refused.status_code in (415, 422) and count(Capture) == 0 and count(Case) == 0
+    good = base64.b64encode(jpeg()).decode()
+    resent = signed(client, camera, "captures", capture("ev-bad-1", snapshot=good))
+    assert resent.status_code == 201 and resent.json["case_id"] and resent.json["media_id"]
+    assert count(Capture) == 1 and count(Case) == 1
+
+
+def test_a_device_must_stand_in_the_district(client, world):
+    for where in ((0, 0), (39.9, 116.4)):
+        body = {"code": f"CAM-{int(where[0])}", "kind": "camera", "name": "x", "detects": ["street_vending"],
+                "lat": where[0], "lon": where[1]}
+        refused = client.post("/admin/devices", json=body, headers=world["admin"])
+        assert refused.status_code == 422 and refused.json["error"]["code"] == "LOCATION_OUTSIDE_DISTRICT"
