@@ -50,7 +50,8 @@ def test_parallel_uploads_to_one_draft_never_store_more_than_the_limit(backend, 
         request.getfixturevalue("committed")
     client = app.test_client()
     alice = citizen_login(client, wechat, f"o-parallel-{backend}")
-    report_id = client.post("/reports", json={"description": "并发上传", "location": BAIYUN_GCJ}, headers=alice).json["id"]
+    draft = client.post("/reports", json={"description": "并发上传", "location": BAIYUN_GCJ}, headers=alice)
+    report_id = draft.json["id"]
     results = _parallel(lambda i: _upload(client, alice, report_id, i))
     stored = [r for r in results if r[0] == 201]
     assert len(stored) == 9, results
