@@ -207,7 +207,7 @@ def main() -> None:  # noqa: C901 - a linear script
         wait_for(f"http://127.0.0.1:{API_PORT}/health")
         api = f"http://127.0.0.1:{API_PORT}"
 
-        base = datetime.now(UTC) - timedelta(days=1)
+        base = datetime.now(UTC) - timedelta(days=30)  # devices may send up to a year late, never ahead
 
         def readings(session, t, n):
             start = base + timedelta(seconds=(n * BATCH))

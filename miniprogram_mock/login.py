@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import time
 
 from flask import Blueprint, jsonify, request
@@ -32,7 +34,7 @@ def token():
         return jsonify(problem)
     st = state()
     with st.lock:
-        issued = st.issue_token(args["appid"])  # each call replaces the previous token (5-min overlap)
+        issued = st.issue_token(args["appid"], "token")  # replaces this family's previous token (5-min overlap)
     return jsonify({"access_token": issued.value, "expires_in": st.token_ttl_s})
 
 
@@ -48,7 +50,7 @@ def stable_token():
     st = state()
     appid, now = body["appid"], time.time()
     with st.lock:
-        current = st.valid_current_token(appid)
+        current = st.valid_current_token(appid, "stable")
         if body.get("force_refresh"):
             recent = [t for t in st.force_refreshes[appid] if t > now - 86400]
             if len(recent) >= FORCE_REFRESH_PER_DAY:
@@ -58,7 +60,7 @@ def stable_token():
             st.force_refreshes[appid] = recent + [now]
             current = None
         if current is None:
-            current = st.issue_token(appid)
+            current = st.issue_token(appid, "stable")
         return jsonify({"access_token": current.value, "expires_in": int(current.expires_at - now)})
 
 
@@ -85,7 +87,8 @@ def jscode2session():
             return jsonify(error(45011, "api minute-quota reach limit mustslower retry next minute"))
         calls.append(now)
         code.used = True
-        result = {"openid": code.openid, "session_key": f"sk-{code.openid[-8:]}-{int(now)}"}
+        # WeChat's shape: base64 of 16 random bytes (the key that decrypts wx.getUserProfile data)
+        result = {"openid": code.openid, "session_key": base64.b64encode(secrets.token_bytes(16)).decode()}
         if code.unionid:
             result["unionid"] = code.unionid
     return jsonify(result)

@@ -51,7 +51,9 @@ class State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     token_ttl_s: int = 7200
     tokens: dict[str, Token] = field(default_factory=dict)
-    current_token: dict[str, str] = field(default_factory=dict)
+    # (family, appid) → the family's current token. cgi-bin/token and cgi-bin/stable_token are "完全隔离，互不影响"
+    # (WeChat's words): a call to one never replaces or expires the other's token.
+    current_token: dict[tuple[str, str], str] = field(default_factory=dict)
     force_refreshes: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     codes: dict[str, LoginCode] = field(default_factory=dict)
     users: dict[str, str | None] = field(default_factory=dict)  # openid → unionid
@@ -73,19 +75,20 @@ class State:
             self.token_ttl_s = 7200
 
     # -- tokens ---------------------------------------------------------------------------------------
-    def issue_token(self, appid: str) -> Token:
-        """A new token; the previous one stays valid for 5 minutes (as WeChat documents)."""
+    def issue_token(self, appid: str, family: str = "token") -> Token:
+        """A new token of one family (`token` or `stable`); that family's previous token stays valid for 5 minutes
+        (as WeChat documents); the other family's is untouched."""
         now = time.time()
-        previous = self.tokens.get(self.current_token.get(appid, ""))
+        previous = self.tokens.get(self.current_token.get((family, appid), ""))
         if previous is not None:
             previous.expires_at = min(previous.expires_at, now + OLD_TOKEN_GRACE_S)
         token = Token(value=f"TOKEN_{secrets.token_urlsafe(24)}", appid=appid, expires_at=now + self.token_ttl_s)
         self.tokens[token.value] = token
-        self.current_token[appid] = token.value
+        self.current_token[(family, appid)] = token.value
         return token
 
-    def valid_current_token(self, appid: str) -> Token | None:
-        token = self.tokens.get(self.current_token.get(appid, ""))
+    def valid_current_token(self, appid: str, family: str = "stable") -> Token | None:
+        token = self.tokens.get(self.current_token.get((family, appid), ""))
         return token if token is not None and token.expires_at > time.time() else None
 
     # -- faults ---------------------------------------------------------------------------------------

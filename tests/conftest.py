@@ -131,3 +131,20 @@ def wechat(mock_server):
     from tests.support import MockControl
 
     return MockControl(mock_server.url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_left_behind():
+    """Whatever a test started (workers, the dev server and its children) ends with the session."""
+    yield
+    from tests.support import SPAWNED_GROUPS, stop_group
+
+    class _Group:  # stop_group wants something with a pid and poll()
+        def __init__(self, pid):
+            self.pid = pid
+
+        def poll(self):
+            return None
+
+    for pgid in list(SPAWNED_GROUPS):
+        stop_group(_Group(pgid), timeout=5)

@@ -170,25 +170,74 @@ def config_env(config) -> dict[str, str]:
     return env
 
 
+SPAWNED_GROUPS: set[int] = set()  # process groups the tests started; conftest ends any left at session end
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in a process group, read from /proc."""
+    import os
+
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+def stop_group(proc, timeout: float = 15.0) -> None:
+    """SIGTERM a child's whole process group (a worker and its work-horses, a dev server and its workers), wait
+    until every member is gone, then SIGKILL whatever is left: nothing outlives the test that started it."""
+    import os
+    import signal
+    import time
+
+    pgid = proc.pid
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()
+            if not group_members(pgid):
+                break
+            time.sleep(0.1)
+        else:
+            continue
+        break
+    proc.poll()
+    SPAWNED_GROUPS.discard(pgid)
+
+
+def spawn(args: list[str], **kwargs):
+    """Popen in a new process group that the test suite tracks and ends."""
+    import subprocess
+
+    proc = subprocess.Popen(args, start_new_session=True, **kwargs)
+    SPAWNED_GROUPS.add(proc.pid)
+    return proc
+
+
 class WorkerProcess:
     """`python -m workers.worker` (or a wrapper module) as a real child process on the test database."""
 
     def __init__(self, config, *args: str, module: str = "workers.worker"):
-        import subprocess
         import sys
         from pathlib import Path
 
-        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], env=config_env(config),
-                                     cwd=Path(__file__).resolve().parent.parent)
+        self.proc = spawn([sys.executable, "-m", module, *args], env=config_env(config),
+                          cwd=Path(__file__).resolve().parent.parent)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except Exception:  # noqa: BLE001
-                self.proc.kill()
-                self.proc.wait()
+        stop_group(self.proc)
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from datetime import UTC, datetime, timedelta
 
 import marshmallow as ma
 from marshmallow import validate
@@ -64,13 +65,41 @@ class DeviceArgsSchema(ma.Schema):
     kind = ma.fields.String(validate=validate.OneOf(DEVICE_KINDS))
 
 
+DEVICE_PAST = timedelta(days=366)  # a device that buffered offline may send up to a year late
+DEVICE_FUTURE = timedelta(minutes=10)  # clock skew; anything later is a wrong clock
+
+
+class DeviceTime(ma.fields.AwareDateTime):
+    """When a device saw something: within the last year and not more than 10 minutes ahead of our clock."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description", "ISO 8601 with offset; within the last 366 days, at most 10 minutes ahead")
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        when = super()._deserialize(value, attr, data, **kwargs)
+        now = datetime.now(UTC)
+        try:
+            in_window = now - DEVICE_PAST <= when.astimezone(UTC) <= now + DEVICE_FUTURE
+        except OverflowError:
+            in_window = False
+        if not in_window:
+            raise ma.ValidationError("Must lie within the last 366 days and at most 10 minutes ahead.")
+        return when
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class CaptureSchema(ma.Schema):
     event_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=64),
                                 metadata={"description": "The device's own id of this event: a resend is ignored"})
     detection = ma.fields.String(required=True, validate=validate.Length(max=32))
     label = ma.fields.String(load_default=None, validate=validate.Length(max=64))
     confidence = ma.fields.Float(required=True, validate=validate.Range(0, 1))
-    captured_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    captured_at = DeviceTime(required=True)
     plate = ma.fields.String(load_default=None, validate=validate.Length(max=16))
     snapshot = Base64Bytes(max_bytes=MAX_SNAPSHOT_BYTES, load_default=None, metadata={"description": "JPEG, base64"})
 
@@ -83,7 +112,8 @@ class CaptureOutSchema(ma.Schema):
 
 class ReadingSchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.Length(max=24))
-    measured_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    measured_at = DeviceTime(load_default=_now, metadata={
+        "description": "ISO 8601 with offset, within the last 366 days; omitted: when it arrives"})
     value = ma.fields.Float(required=True, allow_nan=False)
 
 
@@ -102,7 +132,7 @@ class DronePhotoSchema(ma.Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = ma.fields.String(load_default="wgs84", validate=validate.OneOf(("wgs84", "gcj02")))
-    captured_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    captured_at = DeviceTime(required=True)
     image = Base64Bytes(max_bytes=10 * 1024 * 1024, required=True)
 
 

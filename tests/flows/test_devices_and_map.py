@@ -21,6 +21,7 @@ from api.organisation import grids
 from api.organisation import queries as organisation
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.taxonomy.service import load_national
+from api.timefmt import local
 from api.work_orders.models import Case
 from tests.factories.identity import StaffFactory
 from tests.support import jpeg, staff_token
@@ -110,7 +111,7 @@ def test_blind_spot_warnings_become_a_case_only_past_the_daily_threshold(client,
 
 def test_a_sensor_breach_opens_one_alert_that_clears_with_hysteresis(client, world):
     sensor = register(client, world, "sensor", ["pm25"])
-    start = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 
     def batch(values, offset_min=0):
         return {"readings": [{"kind": "pm25", "value": v, "measured_at": (start + timedelta(
@@ -136,7 +137,23 @@ def test_a_sensor_breach_opens_one_alert_that_clears_with_hysteresis(client, wor
     assert count(SensorReading) == 9
     layer = client.get("/map/layers/sensors?bbox=113.2,23.1,113.3,23.2&zoom=16", headers=world["clerk"]).json
     assert layer["features"][0]["properties"]["readings"][0] == {
-        "kind": "pm25", "value": 70.0, "at": "2026-11-25T09:08:00+08:00", "alerting": False}
+        "kind": "pm25", "value": 70.0, "at": local(start + timedelta(minutes=8)).isoformat(), "alerting": False}
+
+
+@pytest.mark.parametrize("when", [datetime(1971, 1, 1, tzinfo=UTC), datetime(2199, 12, 31, tzinfo=UTC),
+                                  "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_readings_far_in_the_past_or_future_are_refused_and_nothing_stored(client, world, when):
+    sensor = register(client, world, "sensor", ["pm25"])
+    at = when if isinstance(when, str) else when.isoformat()
+    refused = signed(client, sensor, "readings", {"readings": [{"kind": "pm25", "value": 1, "measured_at": at}]})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "VALIDATION_ERROR"
+    assert count(SensorReading) == 0
+
+
+def test_a_reading_without_a_time_is_taken_as_now(client, world):
+    sensor = register(client, world, "sensor", ["pm25"])
+    assert signed(client, sensor, "readings", {"readings": [{"kind": "pm25", "value": 12}]}).status_code == 201
+    assert count(SensorReading) == 1
 
 
 def test_a_silent_device_gets_one_maintenance_case(client, world):

@@ -2,7 +2,7 @@
 serves requests and its worker child delivers a job."""
 
 import os
-import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.support import group_members, spawn, stop_group
 
 pytestmark = pytest.mark.flow
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,9 +28,9 @@ def _free_port() -> int:
 def devserver(tmp_path):
     api_port, mock_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "WECHAT_API_BASE")}
-    proc = subprocess.Popen([sys.executable, "-m", "api.devserver", "--var", str(tmp_path / "var"),
-                             "--port", str(api_port), "--mock-port", str(mock_port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = spawn([sys.executable, "-m", "api.devserver", "--var", str(tmp_path / "var"),
+                  "--port", str(api_port), "--mock-port", str(mock_port)], cwd=ROOT, env=env,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{api_port}"
     try:
         for _ in range(150):
@@ -41,11 +43,8 @@ def devserver(tmp_path):
             raise AssertionError("dev server did not become healthy")
         yield base, f"http://127.0.0.1:{mock_port}/", tmp_path / "var"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
+        assert group_members(proc.pid) == []  # the dev server's workers and clock are gone too
 
 
 def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
@@ -107,7 +106,12 @@ def test_dev_server_seeds_demo_devices_that_can_send_signed_data(devserver):
     base, _, var = devserver
     known = json.loads((var / "demo-devices.json").read_text())
     assert {"DEMO-CAM-1", "DEMO-PM-1", "DEMO-DRONE-1"} <= set(known)
-    body = json.dumps({"readings": [{"kind": "pm25", "value": 42, "measured_at": "2026-11-25T10:00:00+08:00"}]})
-    sent = subprocess.run([sys.executable, str(ROOT / "scripts" / "device_send.py"), "DEMO-PM-1", "readings", body,
-                           "--secret", known["DEMO-PM-1"], "--api", base], capture_output=True, text=True)
+    body = json.dumps({"readings": [{"kind": "pm25", "value": 42}]})
+    # as the README prints it: python3 from a fresh shell, outside the virtualenv
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")} | {"PATH": path}
+    python3 = shutil.which("python3", path=path) or "/usr/bin/python3"
+    sent = subprocess.run([python3, "scripts/device_send.py", "DEMO-PM-1", "readings", body,
+                           "--secret", known["DEMO-PM-1"], "--api", base], capture_output=True, text=True, cwd=ROOT,
+                          env=env)
     assert sent.returncode == 0 and sent.stdout.startswith("201"), sent.stdout + sent.stderr

@@ -72,7 +72,7 @@ def test_submit_during_a_redis_outage_is_kept_and_delivered_once(client, wechat,
 
     own_redis.stop()
     submitted = client.post(f"/reports/{report_id}/submit", headers=alice)
-    assert submitted.status_code == 200 and submitted.json["status"] == "received"
+    assert submitted.status_code == 200 and submitted.json["status"] == "submitted"
     assert outbox.pending_count() == 2  # the notification and the photo's classify job wait in the outbox
     assert outbox.sweep() == 0  # still down: nothing handed over, nothing lost
 

@@ -36,13 +36,13 @@ def test_citizen_reports_and_is_notified_at_each_visible_change(client, wechat, 
     mine = client.get("/reports", headers=alice).json
     assert mine["total"] == 1 and mine["items"][0]["status"] == "draft"
     submitted = client.post(f"/reports/{report_id}/submit", headers=alice)
-    assert submitted.json["status"] == "received"
+    assert submitted.json["status"] == "submitted"
 
     run_worker()  # a real RQ worker, burst mode, real Redis
     sent = wechat.messages("o-flow-alice")
     assert len(sent) == 1
     assert sent[0]["template_id"] == TEMPLATE and sent[0]["page"] == f"pages/report/detail?id={report_id}"
-    assert sent[0]["data"]["phrase3"]["value"] == "已受理"
+    assert sent[0]["data"]["phrase3"]["value"] == "待受理"
     assert sent[0]["data"]["character_string1"]["value"] == created.json["report_no"]
     # the derivative job ran too
     media = committed.query(Media).filter_by(owner_id=report_id).all()
@@ -56,7 +56,7 @@ def test_citizen_reports_and_is_notified_at_each_visible_change(client, wechat, 
     assert accepted.status_code == 200
     run_worker()
     sent = wechat.messages("o-flow-alice")
-    assert [m["data"]["phrase3"]["value"] for m in sent] == ["已受理", "已立案"]
+    assert [m["data"]["phrase3"]["value"] for m in sent] == ["待受理", "已立案"]
 
     detail = client.get(f"/reports/{report_id}", headers=alice).json
     assert detail["status"] == "accepted"
@@ -103,7 +103,7 @@ def test_a_report_is_dispatched_handled_checked_closed_and_rated(client, wechat,
 
     run_worker()
     phrases = [m["data"]["phrase3"]["value"] for m in wechat.messages("o-flow-close")]
-    assert phrases == ["已受理", "已立案", "处置中", "已办结"]
+    assert phrases == ["待受理", "已立案", "处置中", "已办结"]
     detail = client.get(f"/reports/{report_id}", headers=alice).json
     assert detail["status"] == "resolved" and detail["result"]["text"] == "已清运并消杀"
     assert client.post(f"/reports/{report_id}/rating", json={"score": 4, "comment": "满意"},

@@ -95,3 +95,27 @@ def test_faults_can_be_injected_and_cleared(base, wechat):
     assert requests.post(base + "cgi-bin/stable_token", json={}).status_code == 500
     wechat.clear_faults()
     assert "access_token" in token(base)
+
+
+def test_stable_token_and_token_are_isolated(base):
+    """WeChat: the two token APIs are 完全隔离，互不影响 — a call to one never changes what the other returns."""
+    params = {"grant_type": "client_credential", "appid": APPID, "secret": APPSECRET}
+    stable = token(base)["access_token"]
+    classic = requests.get(base + "cgi-bin/token", params=params).json()["access_token"]
+    assert classic != stable and token(base)["access_token"] == stable  # a classic call left stable alone
+    requests.get(base + "cgi-bin/token", params=params)
+    assert token(base)["access_token"] == stable
+    refreshed = token(base, force=True)["access_token"]
+    assert refreshed != stable
+    r = requests.post(base + "wxa/msg_sec_check", params={"access_token": classic}, json={"content": "hi"})
+    assert r.json()["errcode"] == 0  # a forced stable refresh did not expire the classic token
+
+
+def test_session_key_has_wechats_shape(base, wechat):
+    import base64
+
+    code = wechat.login_code("o-shape")
+    session = requests.get(base + "sns/jscode2session", params={"appid": APPID, "secret": APPSECRET,
+                                                                "js_code": code,
+                                                                "grant_type": "authorization_code"}).json()
+    assert len(base64.b64decode(session["session_key"], validate=True)) == 16
