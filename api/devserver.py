@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(config)
     with app.app_context():
         seed_demo(dev["DEMO_PASSWORD"])
+        _grant_demo_subscriptions(started[-1])
         seed_demo_components()
         _remember_device_secrets(Path(args.var).resolve() / "demo-devices.json", seed_demo_devices())
     children = [] if args.no_worker else [
@@ -92,6 +93,17 @@ def main(argv: list[str] | None = None) -> None:
             child.wait(timeout=10)
         for server in reversed(started):
             server.stop()
+
+
+def _grant_demo_subscriptions(mock) -> None:
+    """WeChat's side of the demo citizen's accepted progress messages (the API's side is seeded)."""
+    from api.config import get_config
+    from api.seed import DEMO_CITIZEN_OPENID, DEMO_SUBSCRIPTIONS
+
+    key = (DEMO_CITIZEN_OPENID, get_config().TEMPLATE_REPORT_PROGRESS)
+    state = mock.app.extensions["wechat_mock"]
+    with state.lock:
+        state.quotas[key] = max(state.quotas[key], DEMO_SUBSCRIPTIONS)
 
 
 def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
@@ -113,10 +125,11 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
         f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
-        f" handler, dept_head"
-        f" — password {password}",
+        f" handler, dept_head, and <department code>_head / _handler for every department"
+        f" (GET {api}/admin/departments) — password {password}",
         f"  Demo devices   secrets in {args.var}/demo-devices.json; send signed data with"
-        f" python scripts/device_send.py DEMO-PM-1 readings '{{\"readings\": [...]}}'",
+        f" python3 scripts/device_send.py DEMO-PM-1 readings '{{\"readings\": [{{\"kind\": \"pm25\","
+        f" \"value\": 130}}]}}'",
         f"  Citizen login  POST {mock_url}_mock/login-code {{\"openid\": \"demo-citizen\"}} → code,"
         f" then POST {api}/auth/wechat-login {{\"code\": …}}",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from api.calendar import service as calendar
 from api.config import get_config
@@ -33,8 +34,14 @@ DEMO_STAFF = {
 }
 
 
+DEMO_CITIZEN_OPENID = "demo-citizen"
+DEMO_SUBSCRIPTIONS = 50  # progress messages the demo citizen has accepted (wx.requestSubscribeMessage)
+
+
 def seed_demo(password: str) -> list[str]:
-    """Idempotent: load divisions and demo organisation, create missing demo staff; returns usernames created."""
+    """Idempotent: load divisions and demo organisation, create missing demo staff (the named ones, and a head and a
+    handler for every department a case can be dispatched to), and the demo citizen with accepted subscribe
+    messages; returns usernames created."""
     calendar.load_shipped()
     org_service.load_divisions()
     org_service.load_demo_organisation()
@@ -43,16 +50,48 @@ def seed_demo(password: str) -> list[str]:
     if not Session.scalar(sa.select(sa.func.count()).select_from(UnitGrid)):
         streets = [s.code for s in organisation.streets()]
         grids.import_geojson(grids.demo_grid(get_config().DISTRICT_BBOX, streets), demo=True)
+    password_hash = generate_password_hash(password)  # hashed once: dozens of accounts share the demo password
     created = []
-    for username, (roles, name, street, dept_code) in DEMO_STAFF.items():
+    for username, (roles, name, street, dept_code) in {**DEMO_STAFF, **_department_staff()}.items():
         if Session.scalar(sa.select(User.id).where(User.username == username)):
             continue
         department = organisation.get_department_by_code(dept_code) if dept_code else None
         identity.create_staff(username, password, roles, display_name=name, scope_division_code=street,
-                              scope_department_id=department.id if department else None)
+                              scope_department_id=department.id if department else None,
+                              password_hash=password_hash)
         created.append(username)
+    _seed_demo_citizen()
     Session.commit()
     return created
+
+
+def _department_staff() -> dict[str, tuple]:
+    """A head and a handler for every department (district departments and every street's office: the 权责清单
+    and 属地兜底 can dispatch to each), so any 小类 can be carried to closure without creating accounts."""
+    accounts = {}
+    for department in organisation.departments():
+        accounts[f"{department.code}_head"] = ({Role.DEPT_HEAD}, f"{department.name}负责人", None, department.code)
+        accounts[f"{department.code}_handler"] = ({Role.DEPT_HANDLER}, f"{department.name}处置员", None,
+                                                  department.code)
+    return accounts
+
+
+def _seed_demo_citizen() -> None:
+    """The demo citizen exists and has accepted progress messages (the simulator is granted the same quota by
+    the dev server), so every notification of the demo journey is delivered."""
+    from api.notifications.models import Subscription
+
+    user = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
+    if user is None:
+        user = User(kind="citizen", openid=DEMO_CITIZEN_OPENID, display_name="演示市民")
+        Session.add(user)
+        Session.flush()
+    template = get_config().TEMPLATE_REPORT_PROGRESS
+    subscription = Session.get(Subscription, (user.id, template))
+    if subscription is None:
+        Session.add(Subscription(user_id=user.id, template_id=template, remaining=DEMO_SUBSCRIPTIONS))
+    elif subscription.remaining < DEMO_SUBSCRIPTIONS:
+        subscription.remaining = DEMO_SUBSCRIPTIONS
 
 
 # Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices.

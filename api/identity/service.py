@@ -91,11 +91,11 @@ def check_ip_rate(client_ip: str) -> None:
 
 def create_staff(username: str, password: str, roles: set[Role], *, display_name: str = "",
                  scope_division_code: str | None = None, scope_department_id: int | None = None,
-                 actor: Actor | None = None) -> User:
+                 actor: Actor | None = None, password_hash: str | None = None) -> User:
     unknown = set(roles) - STAFF_ROLES
     if unknown or not roles:
         raise ValueError(f"staff roles must be a non-empty subset of the staff roles, got {sorted(roles)}")
-    user = User(kind="staff", username=username, password_hash=generate_password_hash(password),
+    user = User(kind="staff", username=username, password_hash=password_hash or generate_password_hash(password),
                 display_name=display_name or username, scope_division_code=scope_division_code,
                 scope_department_id=scope_department_id, role_rows=[UserRole(role=str(r)) for r in sorted(roles)])
     Session.add(user)

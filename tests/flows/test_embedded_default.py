@@ -78,9 +78,10 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
 
 
 def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
-    """make run's classify worker (embedded Redis, SQLite) takes a clear report to a department by itself."""
+    """make run's classify worker (embedded Redis, SQLite) takes a clear report to a department by itself, and
+    the demo citizen receives the progress messages (the demo grants the subscription on both sides)."""
     base, mock, _ = devserver
-    code = requests.post(mock + "_mock/login-code", json={"openid": "smoke-auto"}).json()["code"]
+    code = requests.post(mock + "_mock/login-code", json={"openid": "demo-citizen"}).json()["code"]
     headers = {"Authorization": "Bearer " + requests.post(base + "/auth/wechat-login", json={"code": code}).json()[
         "access_token"]}
     report = requests.post(base + "/reports", json={"description": "小区门口垃圾堆积三天没人清理",
@@ -97,6 +98,14 @@ def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
         time.sleep(0.2)
     else:
         raise AssertionError("the report was not dispatched by the automatic intake")
+    for _ in range(100):
+        phrases = [m["data"]["phrase3"]["value"] for m in requests.get(mock + "_mock/messages",
+                                                                         params={"touser": "demo-citizen"}).json()]
+        if "处置中" in phrases:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"the demo citizen was not notified: {phrases}")
 
 
 def test_dev_server_seeds_demo_devices_that_can_send_signed_data(devserver):

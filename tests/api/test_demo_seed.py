@@ -1,0 +1,31 @@
+"""make run's demo data walks every path: staff for every department, a demo citizen who accepted messages."""
+
+import sqlalchemy as sa
+
+from api.identity.models import User
+from api.identity.roles import Role
+from api.notifications.models import Subscription
+from api.organisation import queries as organisation
+from api.routing import service as routing
+from api.seed import DEMO_CITIZEN_OPENID, seed_demo
+from api.taxonomy import service as taxonomy
+
+
+def test_every_dispatchable_department_has_a_head_and_a_handler(db_session, config):
+    seed_demo("demo-password-1")
+    staff = list(db_session.scalars(sa.select(User).where(User.kind == "staff", User.is_active)))
+    by_department = {}
+    for user in staff:
+        by_department.setdefault(user.scope_department_id, set()).update(user.roles)
+    streets = [s.code for s in organisation.streets()]
+    reachable = {routing.responsible(c.code, street).department.id for c in taxonomy.list_current()
+                 for street in streets}
+    assert reachable and all({Role.DEPT_HEAD, Role.DEPT_HANDLER} <= by_department.get(d, set()) for d in reachable)
+    assert seed_demo("demo-password-1") == []  # idempotent
+
+
+def test_the_demo_citizen_has_accepted_progress_messages(db_session, config):
+    seed_demo("demo-password-1")
+    citizen = db_session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
+    subscription = db_session.get(Subscription, (citizen.id, config.TEMPLATE_REPORT_PROGRESS))
+    assert citizen.kind == "citizen" and subscription.remaining >= 10
