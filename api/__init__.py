@@ -18,7 +18,7 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
+    from api import apidoc, blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
     from api.docs import register_docs_assets
 
     config = init_config(config or Config.from_env())
@@ -41,5 +41,8 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in blueprints.BLUEPRINTS():
         api.register_blueprint(blueprint)
     register_docs_assets(app)
+    apidoc.complete(app, api)
+    if config.ENV == "test":
+        apidoc.watch(app)
     cli.register(app)
     return app

@@ -77,6 +77,14 @@ class ServiceUnavailable(DomainError):
     status, code, message = 503, "SERVICE_UNAVAILABLE", "A dependency is unavailable; try again."
 
 
+class ConcurrentUpdate(Conflict):
+    code, message = "CONCURRENT_UPDATE", "The resource was changed by someone else; reload and retry."
+
+
+class ServiceBusy(ServiceUnavailable):
+    code, message = "SERVICE_BUSY", "The service is busy; retry shortly."
+
+
 # Werkzeug's HTTP errors that reach the handler (routing, method, body size) get stable codes too.
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -127,8 +135,7 @@ BUSY_RETRY_AFTER_S = 2
 
 
 def _busy():
-    response = jsonify(envelope("SERVICE_BUSY", "The service is busy; retry shortly.",
-                                {"retry_after": BUSY_RETRY_AFTER_S}))
+    response = jsonify(envelope(ServiceBusy.code, ServiceBusy.message, {"retry_after": BUSY_RETRY_AFTER_S}))
     response.status_code = 503
     response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
     return response
@@ -155,9 +162,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(error: StaleDataError):
-        response = jsonify(envelope("CONCURRENT_UPDATE", "The resource was changed by someone else; reload and retry."))
-        response.status_code = 409
-        return response
+        return _domain_error(ConcurrentUpdate())
 
     @app.errorhandler(sa_exc.TimeoutError)
     def _pool_exhausted(error: sa_exc.TimeoutError):

@@ -148,12 +148,16 @@ class Api(_Api):
 class Blueprint(_Blueprint):
     ARGUMENTS_PARSER = Parser()
 
-    def errors(self, *statuses: int):
-        """Document the error responses an endpoint can give (all use the error envelope)."""
+    def errors(self, *kinds):
+        """Declare the error kinds an endpoint can answer with: DomainError subclasses (their status and stable
+        code go into the document, see api/apidoc.py) or bare statuses for framework errors."""
+        from api import apidoc
 
         def decorator(func):
+            statuses = sorted({k if isinstance(k, int) else k.status for k in kinds})
             for status in statuses:
                 func = self.alt_response(status, schema=ErrorEnvelopeSchema)(func)
+            apidoc.declare(func, kinds)
             return func
 
         return decorator

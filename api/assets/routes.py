@@ -18,7 +18,7 @@ blp = Blueprint("assets", __name__, url_prefix="/admin", description="城市部�
 class ComponentByCode(MethodView):
     @requires(*STAFF_ROLES)
     @blp.response(200, ComponentSchema)
-    @blp.errors(404)
+    @blp.errors(ComponentNotFound)
     def get(self, code: str):
         """One component by its 16-digit code"""
         component = Session.get(Component, code)

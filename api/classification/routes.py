@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from api.classification import queries, registry, service
+from api.classification.errors import ModelIntegrityError, ModelVersionNotFound, UnknownCategory
 from api.classification.schemas import (
     CODE,
     CaseClassificationSchema,
@@ -12,12 +13,12 @@ from api.classification.schemas import (
     ThresholdSetSchema,
 )
 from api.config import get_config
-from api.errors import BadRequest
 from api.events.service import Actor
-from api.extensions import Blueprint
+from api.extensions import Blueprint, InvalidInput
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
 from api.work_orders import queries as case_queries
+from api.work_orders.errors import CaseNotFound, CaseOutOfScope
 
 blp = Blueprint("classifier", __name__, url_prefix="/classifier",
                 description="Automatic intake: predictions per case, model versions, auto-dispatch thresholds")
@@ -27,7 +28,7 @@ blp = Blueprint("classifier", __name__, url_prefix="/classifier",
 class CaseClassification(MethodView):
     @requires(*STAFF_ROLES)
     @blp.response(200, CaseClassificationSchema)
-    @blp.errors(403, 404)
+    @blp.errors(CaseNotFound, CaseOutOfScope)
     def get(self, case_id: int):
         """What the classifier said about a case's reports and photos, and what the pipeline did"""
         case = case_queries.get_for_staff(current_user(), case_id)
@@ -47,9 +48,13 @@ class Versions(MethodView):
 class Promote(MethodView):
     @requires(Role.ADMIN)
     @blp.response(200, ModelVersionSchema)
-    @blp.errors(404, 409)
+    @blp.errors(ModelVersionNotFound, ModelIntegrityError)
     def post(self, name: str):
-        """Make a version the one workers use; they load it before their next job, without a restart"""
+        """Make a version the one workers use; they load it before their next job, without a restart
+
+        The bundle's checksum is checked first (409 MODEL_BUNDLE_INVALID when it does not match); event
+        `model_promoted`.
+        """
         return registry.promote(name, Actor("staff", current_user().id))
 
 
@@ -67,11 +72,14 @@ class ThresholdByCategory(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(ThresholdSetSchema)
     @blp.response(200, ThresholdSchema)
-    @blp.errors(400, 404)
+    @blp.errors(InvalidInput, UnknownCategory)
     def put(self, body, category_code: str):
-        """Set a 小类's threshold: above it a confident case is accepted and dispatched automatically"""
+        """Set a 小类's threshold: above it a confident case is accepted and dispatched automatically
+
+        Stored per 小类 (event `threshold_set`); the classify workers read it on their next decision.
+        """
         try:
             CODE(category_code)
         except Exception as exc:  # noqa: BLE001 - marshmallow's ValidationError for a path segment
-            raise BadRequest("category_code must look like event:01-02", code="VALIDATION_ERROR") from exc
+            raise InvalidInput(details={"fields": {"category_code": ["Must look like event:01-02."]}}) from exc
         return service.set_threshold(category_code, body["threshold"], current_user().id)

@@ -6,6 +6,15 @@ from flask.views import MethodView
 from api.db import Session
 from api.devices import queries, service
 from api.devices.auth import current_device, device_signed
+from api.devices.errors import (
+    DeviceCodeTaken,
+    DeviceNotFound,
+    DeviceRequestReplayed,
+    DeviceRequestStale,
+    DeviceSignatureInvalid,
+    UnknownDetection,
+    WrongDeviceKind,
+)
 from api.devices.schemas import (
     CaptureOutSchema,
     CaptureSchema,
@@ -23,6 +32,8 @@ from api.devices.schemas import (
 from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
+from api.media.errors import NotAnImage, PhotoCorrupt, PhotoFormatUnsupported, PhotoTooLarge, PhotoTooManyPixels
+from api.reports.errors import LocationOutsideDistrict
 from api.reports.service import check_in_district
 
 admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
@@ -36,6 +47,10 @@ def _drone_batches_may_be_larger() -> None:
     """A drone batch carries several full-size photos: its own body limit instead of the app's."""
     if request.path.endswith("/drone-batches"):
         request.max_content_length = current_app.config["DRONE_BATCH_MAX_BYTES"]
+
+
+SIGNED = (DeviceSignatureInvalid, DeviceRequestStale, DeviceRequestReplayed)
+SNAPSHOT = (PhotoTooLarge, NotAnImage, PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt)
 
 
 def with_secret(device, secret: str) -> dict:
@@ -55,9 +70,13 @@ class Devices(MethodView):
     @requires(Role.ADMIN)
     @admin_blp.arguments(DeviceRegisterSchema)
     @admin_blp.response(201, DeviceWithSecretSchema)
-    @admin_blp.errors(400, 409, 422)
+    @admin_blp.errors(UnknownDetection, DeviceCodeTaken, LocationOutsideDistrict)
     def post(self, body):
-        """Register a device; its signing secret is in the answer, once"""
+        """Register a device; its signing secret is in the answer, once
+
+        The device must stand in the district; its grid and street are found from its position; the secret is
+        stored sealed (event `registered`).
+        """
         device, secret = service.register(body, current_user().id)
         return with_secret(device, secret)
 
@@ -66,9 +85,13 @@ class Devices(MethodView):
 class RotateSecret(MethodView):
     @requires(Role.ADMIN)
     @admin_blp.response(200, DeviceWithSecretSchema)
-    @admin_blp.errors(404)
+    @admin_blp.errors(DeviceNotFound)
     def post(self, device_id: int):
-        """A new signing secret (the old one stops working at once)"""
+        """A new signing secret (the old one stops working at once)
+
+        The new secret is in the answer, once, and is kept only if the answer can be given (event
+        `secret_rotated`); any failure leaves the old secret working.
+        """
         device, secret = service.rotate_secret(device_id, current_user().id)
         answer = with_secret(device, secret)
         DeviceWithSecretSchema().dump(answer)  # the answer can be given: only then is the new secret kept
@@ -90,9 +113,12 @@ class SensorTypeByKind(MethodView):
     @requires(Role.ADMIN)
     @admin_blp.arguments(SensorTypeSetSchema)
     @admin_blp.response(200, SensorTypeSchema)
-    @admin_blp.errors(400)
+    @admin_blp.errors(UnknownDetection)
     def put(self, body, kind: str):
-        """Set a sensor kind's thresholds"""
+        """Set a sensor kind's thresholds
+
+        Alert above `alert_above`, clear only below `clear_below` (hysteresis); applies to the next readings.
+        """
         return service.set_sensor_type(kind, body["alert_above"], body["clear_below"], current_user().id)
 
 
@@ -101,7 +127,7 @@ class Captures(MethodView):
     @device_signed
     @blp.arguments(CaptureSchema)
     @blp.response(201, CaptureOutSchema)
-    @blp.errors(400, 401, 413, 415, 422)
+    @blp.errors(*SIGNED, WrongDeviceKind, UnknownDetection, *SNAPSHOT)
     def post(self, body):
         """A camera's detection with its snapshot: joins or opens the case of this camera, detection and grid"""
         snapshot = body.pop("snapshot", None)
@@ -113,7 +139,7 @@ class Readings(MethodView):
     @device_signed
     @blp.arguments(ReadingBatchSchema)
     @blp.response(201, ReadingResultSchema)
-    @blp.errors(400, 401)
+    @blp.errors(*SIGNED, WrongDeviceKind, UnknownDetection)
     def post(self, body):
         """A sensor's batch of readings (up to 5,000): stored, rolled up per hour, thresholds checked"""
         return service.ingest_readings(current_device(), body["readings"])
@@ -124,7 +150,7 @@ class DroneBatches(MethodView):
     @device_signed
     @blp.arguments(DroneBatchSchema)
     @blp.response(201, DroneBatchResultSchema)
-    @blp.errors(400, 401, 413, 415, 422)
+    @blp.errors(*SIGNED, WrongDeviceKind, LocationOutsideDistrict, *SNAPSHOT)
     def post(self, body):
         """Geotagged photos of suspected illegal construction: each a candidate case on the triage desk"""
         photos = []
@@ -138,7 +164,7 @@ class DroneBatches(MethodView):
 class Heartbeat(MethodView):
     @device_signed
     @blp.response(204)
-    @blp.errors(401)
+    @blp.errors(*SIGNED)
     def post(self):
         """I am alive (devices with nothing to report; any signed call counts too)"""
         service.heartbeat(current_device())

@@ -8,7 +8,16 @@ from api.events.service import Actor
 from api.extensions import Blueprint
 from api.identity import field, service
 from api.identity.access import current_user, public, requires
-from api.identity.errors import NotFieldStaff, UnknownScope
+from api.identity.errors import (
+    AccountDisabled,
+    BadCredentials,
+    LastAdmin,
+    LoginRateLimited,
+    NotFieldStaff,
+    StaffNotFound,
+    UnknownScope,
+    UsernameTaken,
+)
 from api.identity.roles import Role
 from api.identity.schemas import (
     PositionOutSchema,
@@ -22,6 +31,13 @@ from api.identity.schemas import (
     WeChatLoginSchema,
 )
 from api.organisation import queries as organisation
+from api.wechat.errors import (
+    WeChatLoginCodeInvalid,
+    WeChatRateLimited,
+    WeChatRequestRejected,
+    WeChatUnavailable,
+    WeChatUserBlocked,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Log in: citizens with WeChat, staff with a password")
 me_blp = Blueprint("me", __name__, url_prefix="/me", description="The caller's own account")
@@ -34,12 +50,13 @@ class WeChatLogin(MethodView):
     @public
     @blp.arguments(WeChatLoginSchema)
     @blp.response(200, TokenSchema)
-    @blp.errors(400, 401, 429, 503)
+    @blp.errors(WeChatLoginCodeInvalid, WeChatUserBlocked, AccountDisabled, LoginRateLimited, WeChatRateLimited,
+                WeChatUnavailable, WeChatRequestRejected)
     def post(self, body):
         """Log a citizen in with a wx.login() code
 
-        The code is exchanged with WeChat (code2Session) for the openid; the first login creates the account.
-        401 WECHAT_CODE_INVALID for a bad, expired or reused code; 429 when rate-limited; 503 when WeChat is busy.
+        The code is exchanged with WeChat (code2Session) for the openid; the first login creates the account and
+        records the event. Logins are limited per source address (LOGIN_MAX_PER_IP_PER_MIN).
         """
         return service.wechat_login(body["code"], request.remote_addr or "unknown")
 
@@ -49,11 +66,13 @@ class StaffLogin(MethodView):
     @public
     @blp.arguments(StaffLoginSchema)
     @blp.response(200, TokenSchema)
-    @blp.errors(400, 401, 429)
+    @blp.errors(BadCredentials, AccountDisabled, LoginRateLimited)
     def post(self, body):
         """Log a staff member in with username and password
 
-        Five wrong passwords lock the username for 15 minutes (429 LOGIN_RATE_LIMITED).
+        Five wrong passwords from one address lock the username for that address for 15 minutes; failures from
+        everywhere together only slow the account down (429 LOGIN_RATE_LIMITED with Retry-After). Changes
+        nothing but the counters and the last-login time.
         """
         return service.staff_login(body["username"], body["password"], request.remote_addr or "unknown")
 
@@ -72,7 +91,7 @@ class MyPosition(MethodView):
     @requires(*FIELD_ROLES)
     @me_blp.arguments(PositionSchema)
     @me_blp.response(200, PositionOutSchema)
-    @me_blp.errors(400)
+    @me_blp.errors(NotFieldStaff)
     def put(self, body):
         """Report the field app's position (wx.getLocation: GCJ-02 by default) and duty state"""
         user = current_user()
@@ -93,7 +112,7 @@ class StaffAccounts(MethodView):
     @requires(Role.ADMIN)
     @staff_blp.arguments(StaffCreateSchema)
     @staff_blp.response(201, StaffSchema)
-    @staff_blp.errors(400, 409)
+    @staff_blp.errors(UnknownScope, UsernameTaken)
     def post(self, body):
         """Create a staff account with roles and a street or department scope"""
         street, department = body.get("scope_division_code"), None
@@ -113,9 +132,13 @@ class StaffById(MethodView):
     @requires(Role.ADMIN)
     @staff_blp.arguments(StaffUpdateSchema)
     @staff_blp.response(200, StaffSchema)
-    @staff_blp.errors(400, 404)
+    @staff_blp.errors(StaffNotFound, LastAdmin)
     def patch(self, body, user_id: int):
-        """Change a staff member's roles or disable the account"""
+        """Change a staff member's roles or disable the account
+
+        Recorded as a `staff_updated` event. The last active administrator can neither lose the admin role nor be
+        disabled (409 LAST_ADMIN).
+        """
         roles = {Role(r) for r in body["roles"]} if "roles" in body else None
         return service.update_staff(user_id, Actor("staff", current_user().id), roles=roles,
                                     is_active=body.get("is_active"))

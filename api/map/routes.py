@@ -28,7 +28,6 @@ class Layer(MethodView):
     @requires(*STAFF_ROLES)
     @blp.arguments(LayerArgsSchema, location="query")
     @blp.response(200, FeatureCollectionSchema)
-    @blp.errors(400)
     def get(self, args, name: str):
         """One layer inside a bbox (WGS-84): points at zoom ≥ 15, clusters with counts below"""
         bbox = args["bbox"]

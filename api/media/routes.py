@@ -27,7 +27,7 @@ class MediaFile(MethodView):
     @public
     @blp.arguments(SignedLinkArgsSchema, location="query")
     @blp.response(200, content_type="image/jpeg", description="The image bytes")
-    @blp.errors(400, 404)
+    @blp.errors(MediaLinkInvalid)
     def get(self, args, media_id: int, variant: str):
         """Fetch a photo (original, display or thumb) by a signed link
 

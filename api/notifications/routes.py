@@ -6,6 +6,7 @@ from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import STAFF_ROLES, Role
 from api.notifications import inbox, service
+from api.notifications.errors import NoticeNotFound, UnknownTemplate
 from api.notifications.schemas import (
     AcceptedTemplatesSchema,
     InboxArgsSchema,
@@ -31,7 +32,7 @@ class Subscriptions(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(AcceptedTemplatesSchema)
     @blp.response(200, SubscriptionSchema(many=True))
-    @blp.errors(400)
+    @blp.errors(UnknownTemplate)
     def post(self, body):
         """Record templates the user accepted in wx.requestSubscribeMessage
 
@@ -57,7 +58,6 @@ class Inbox(MethodView):
     @requires(*STAFF)
     @blp.arguments(InboxArgsSchema, location="query")
     @blp.response(200, InboxPageSchema)
-    @blp.errors(400)
     def get(self, args):
         """My inbox (new work, returns, escalations), newest first, with the unread count"""
         items, total, unread = inbox.list_for(current_user().id, args["unread"], args["page"], args["page_size"])
@@ -78,9 +78,12 @@ class InboxUnread(MethodView):
 class InboxRead(MethodView):
     @requires(*STAFF)
     @blp.response(200, MarkedSchema)
-    @blp.errors(404)
+    @blp.errors(NoticeNotFound)
     def post(self, notice_id: int):
-        """Mark one notice read"""
+        """Mark one notice read
+
+        Sets the notice's read time; the unread count falls by one.
+        """
         return {"marked": inbox.mark_read(current_user().id, notice_id)}
 
 
@@ -89,5 +92,8 @@ class InboxReadAll(MethodView):
     @requires(*STAFF)
     @blp.response(200, MarkedSchema)
     def post(self):
-        """Mark every notice read"""
+        """Mark every notice read
+
+        Sets the read time of every unread notice of the caller; answers how many changed.
+        """
         return {"marked": inbox.mark_read(current_user().id)}

@@ -18,6 +18,7 @@ from api.organisation.schemas import (
     GridPageSchema,
     LocateArgsSchema,
 )
+from api.organisation.service import DepartmentExists
 
 blp = Blueprint("organisation", __name__, url_prefix="/admin",
                 description="Streets, communities, departments and unit grids")
@@ -44,9 +45,12 @@ class Departments(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(DepartmentCreateSchema)
     @blp.response(201, DepartmentSchema)
-    @blp.errors(400, 409)
+    @blp.errors(DepartmentExists)
     def post(self, body):
-        """Add a district department"""
+        """Add a district department
+
+        Event `department_added`; it can then be named in the 权责清单 and staff scoped to it.
+        """
         return service.add_department(body["code"], body["name"], Actor("staff", current_user().id))
 
 
@@ -55,7 +59,6 @@ class Grids(MethodView):
     @requires(*STAFF)
     @blp.arguments(GridArgsSchema, location="query")
     @blp.response(200, GridPageSchema)
-    @blp.errors(400)
     def get(self, args):
         """Unit grids (单元网格) with their polygons, by street, paged"""
         items, total = queries.grids_page(args.get("street_code"), args["page"], args["page_size"])
@@ -67,7 +70,7 @@ class GridLocate(MethodView):
     @requires(*STAFF)
     @blp.arguments(LocateArgsSchema, location="query")
     @blp.response(200, GridHitSchema)
-    @blp.errors(400, 404)
+    @blp.errors(NoGridHere)
     def get(self, args):
         """The grid a point falls in (or the nearest within 200 m)"""
         lat, lon = geo.to_wgs84(args["lat"], args["lon"], args["coord_system"])

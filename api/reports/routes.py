@@ -9,7 +9,28 @@ from api.extensions import Blueprint
 from api.identity.access import current_user, public, requires
 from api.identity.roles import Role
 from api.media import uploads
+from api.media.errors import (
+    NotAnImage,
+    PhotoContentRisky,
+    PhotoCorrupt,
+    PhotoFormatUnsupported,
+    PhotoMissing,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+)
 from api.reports import categories, queries, service
+from api.reports.errors import (
+    ContentRisky,
+    IdempotencyKeyReused,
+    IllegalReportTransition,
+    LocationOutsideDistrict,
+    PhotoNotFound,
+    PhotoRequired,
+    ReportNotDraft,
+    ReportNotFound,
+    TooManyPhotos,
+    UnknownCategory,
+)
 from api.reports.present import photo_view, report_view
 from api.reports.schemas import (
     CitizenCategorySchema,
@@ -26,9 +47,17 @@ from api.reports.schemas import (
     ReportSchema,
     RequiredReasonSchema,
 )
+from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
 from api.work_orders import citizen
 from api.work_orders import queries as case_queries
 from api.work_orders import service as case_service
+from api.work_orders.errors import (
+    AlreadyRated,
+    IllegalCaseTransition,
+    RatingWindowPassed,
+    ReopenLimitReached,
+    ReopenWindowPassed,
+)
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen snap-and-report")
 
@@ -55,7 +84,6 @@ class Reports(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(MyReportsArgsSchema, location="query")
     @blp.response(200, ReportPageSchema)
-    @blp.errors(400)
     def get(self, args):
         """My reports, newest first, optionally filtered by status"""
         query = queries.mine(current_user().id, None)
@@ -71,13 +99,16 @@ class Reports(MethodView):
     @blp.arguments(CreateReportSchema)
     @blp.response(201, ReportSchema)
     @blp.alt_response(200, schema=ReportSchema, description="Repeated Idempotency-Key: the original report")
-    @blp.errors(400, 422, 503)
+    @blp.errors(UnknownCategory, LocationOutsideDistrict, ContentRisky, IdempotencyKeyReused, WeChatUnavailable,
+                WeChatRateLimited, WeChatRequestRejected)
     def post(self, headers, body):
         """Start a report (a draft): description, location, optional category and address
 
-        The text passes WeChat's content-security check: risky text is refused (422 CONTENT_RISKY),
-        review-grade text is accepted and flagged for staff. Points outside Baiyun get 422
-        LOCATION_OUTSIDE_DISTRICT. Attach photos next, then submit.
+        Creates a draft (event `created`). The text passes WeChat's content-security check: risky text is refused
+        (422 CONTENT_RISKY), review-grade text is accepted and flagged for staff; if WeChat cannot be reached the
+        draft is kept and flagged. Points outside Baiyun get 422 LOCATION_OUTSIDE_DISTRICT. A repeated
+        Idempotency-Key answers 200 with the original; the same key with a different body 422. Attach photos
+        next, then submit.
         """
         location = body["location"]
         new = service.NewReport(description=body["description"], lat=location["lat"], lon=location["lon"],
@@ -92,7 +123,7 @@ class Reports(MethodView):
 class ReportById(MethodView):
     @requires(Role.CITIZEN)
     @blp.response(200, ReportDetailSchema)
-    @blp.errors(404)
+    @blp.errors(ReportNotFound)
     def get(self, report_id: int):
         """One of my reports with its photos, timeline and, once resolved, the result to rate"""
         report = queries.get_own(current_user().id, report_id)
@@ -104,12 +135,15 @@ class ReportPhotos(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(PhotoUploadSchema, location="files")
     @blp.response(201, PhotoSchema)
-    @blp.errors(400, 404, 409, 413, 415, 422, 503)
+    @blp.errors(PhotoMissing, ReportNotFound, ReportNotDraft, TooManyPhotos, PhotoTooLarge, NotAnImage,
+                PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt, PhotoContentRisky, WeChatUnavailable,
+                WeChatRateLimited, WeChatRequestRejected)
     def post(self, files, report_id: int):
         """Attach one photo (multipart field `photo`) to a draft; 1–9 per report
 
-        JPEG, PNG or WebP, at most 10 MB, checked by content. EXIF is stripped from every stored copy
-        (capture time and GPS are kept as fields) and the photo is auto-oriented.
+        Stores the photo on the draft (event `photo_attached`) and answers its signed links. JPEG, PNG or WebP
+        (MPO: its first picture), at most 10 MB, checked by content; only the image is kept (EXIF, XMP, thumbnails
+        and anything appended are dropped; capture time and GPS are kept as fields); auto-oriented.
         """
         raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
         item = service.attach_photo(current_user(), report_id, raw)
@@ -123,9 +157,12 @@ blp.before_request(uploads.refuse_oversized_photo)
 class ReportPhotoById(MethodView):
     @requires(Role.CITIZEN)
     @blp.response(204)
-    @blp.errors(404, 409)
+    @blp.errors(ReportNotFound, PhotoNotFound, ReportNotDraft)
     def delete(self, report_id: int, media_id: int):
-        """Remove a photo from a draft"""
+        """Remove a photo from a draft
+
+        Deletes the photo and its files (event `photo_removed`); only while the report is a draft.
+        """
         service.remove_photo(current_user(), report_id, media_id)
 
 
@@ -133,9 +170,13 @@ class ReportPhotoById(MethodView):
 class ReportSubmit(MethodView):
     @requires(Role.CITIZEN)
     @blp.response(200, ReportDetailSchema)
-    @blp.errors(400, 404, 409)
+    @blp.errors(PhotoRequired, ReportNotFound, IllegalReportTransition, IllegalCaseTransition)
     def post(self, report_id: int):
-        """Submit a draft (at least one photo): a case is opened and the citizen told it was received"""
+        """Submit a draft (at least one photo): a case is opened and the citizen told it was received
+
+        In one transaction: the report becomes `submitted`, its case opens at the intake desk (status
+        `submitted`, 待受理, until staff accept it), the intake clerks are told, and the automatic intake starts.
+        """
         report, case = case_service.submit_report(current_user(), report_id)
         return _detail(report, case)
 
@@ -145,9 +186,12 @@ class ReportWithdraw(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(ReasonSchema)
     @blp.response(200, ReportDetailSchema)
-    @blp.errors(400, 404, 409)
+    @blp.errors(ReportNotFound, IllegalReportTransition, IllegalCaseTransition)
     def post(self, body, report_id: int):
-        """Withdraw a submitted report (until staff accept its case)"""
+        """Withdraw a submitted report (until staff accept its case)
+
+        The case is withdrawn when this report is its only one; otherwise only this report leaves it.
+        """
         report, case = case_service.withdraw_report(current_user(), report_id, body.get("reason"))
         return _detail(report, case)
 
@@ -157,9 +201,14 @@ class ReportReopen(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(RequiredReasonSchema)
     @blp.response(200, ReportDetailSchema)
-    @blp.errors(400, 404, 409)
+    @blp.errors(ReportNotFound, IllegalCaseTransition, ReopenWindowPassed, ReopenLimitReached)
     def post(self, body, report_id: int):
-        """Reopen a resolved report within 7 days of closing, with a reason"""
+        """Reopen a resolved report within 7 days of closing, with a reason
+
+        The case goes back to the dispatch desk (event `reopen`) and its outcome becomes a new round that you may
+        rate again. Each report may be reopened REOPENS_PER_REPORT times (default once); on a case several
+        citizens follow, each may reopen once.
+        """
         case = case_service.reopen(current_user(), report_id, body["reason"])
         report = queries.get_own(current_user().id, report_id)
         return _detail(report, case)
@@ -170,7 +219,11 @@ class ReportRating(MethodView):
     @requires(Role.CITIZEN)
     @blp.arguments(RatingSchema)
     @blp.response(201, RatingOutSchema)
-    @blp.errors(400, 404, 409)
+    @blp.errors(ReportNotFound, IllegalCaseTransition, AlreadyRated, RatingWindowPassed)
     def post(self, body, report_id: int):
-        """Rate the result (1–5, with a comment) once the case is resolved; once per report"""
+        """Rate the result (1–5, with a comment) once the case is resolved; once per outcome
+
+        Records the rating (event `rated`). One rating per report per round: after a reopen the new outcome can
+        be rated again; statistics use the latest. Within CITIZEN_WINDOW_DAYS (7) of closing.
+        """
         return case_service.rate(current_user(), report_id, body["score"], body.get("comment"))

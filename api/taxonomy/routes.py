@@ -7,6 +7,7 @@ from api.extensions import Blueprint
 from api.identity.access import current_user, requires
 from api.identity.roles import Role
 from api.taxonomy import service
+from api.taxonomy.errors import CategoryExists, CategoryNotFound, CategoryVersionConflict, NothingChanged
 from api.taxonomy.schemas import CategoryArgsSchema, CategoryCreateSchema, CategoryEditSchema, CategorySchema
 
 blp = Blueprint("categories", __name__, url_prefix="/admin/categories",
@@ -23,7 +24,6 @@ class Categories(MethodView):
     @requires(*READERS)
     @blp.arguments(CategoryArgsSchema, location="query")
     @blp.response(200, CategorySchema(many=True))
-    @blp.errors(400)
     def get(self, args):
         """Current version of every class, filterable by kind and 大类"""
         return service.list_current(args.get("kind"), args.get("major_code"))
@@ -31,9 +31,12 @@ class Categories(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(CategoryCreateSchema)
     @blp.response(201, CategorySchema)
-    @blp.errors(400, 409)
+    @blp.errors(CategoryExists)
     def post(self, body):
-        """Add an extension (扩展) class"""
+        """Add an extension (扩展) class
+
+        Version 1 of a new class (event `category_created`); existing classes are edited with PATCH.
+        """
         return service.add_extension(body, _actor())
 
 
@@ -41,7 +44,7 @@ class Categories(MethodView):
 class CategoryByCode(MethodView):
     @requires(*READERS)
     @blp.response(200, CategorySchema)
-    @blp.errors(404)
+    @blp.errors(CategoryNotFound)
     def get(self, code: str):
         """The current version of one class (code like `event:01-02`)"""
         return service.current(code)
@@ -49,7 +52,7 @@ class CategoryByCode(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(CategoryEditSchema)
     @blp.response(200, CategorySchema)
-    @blp.errors(400, 404, 409)
+    @blp.errors(CategoryNotFound, CategoryVersionConflict, NothingChanged)
     def patch(self, body, code: str):
         """Edit a class: writes a new version (cases keep the version they were filed under)
 
@@ -63,7 +66,7 @@ class CategoryByCode(MethodView):
 class CategoryVersions(MethodView):
     @requires(*READERS)
     @blp.response(200, CategorySchema(many=True))
-    @blp.errors(404)
+    @blp.errors(CategoryNotFound)
     def get(self, code: str):
         """Every version of one class, oldest first"""
         return service.history(code)
