@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map clean
+.PHONY: run test lint fuzz services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP) services lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench scripts
+
+fuzz: $(STAMP) services
+	$(PY) scripts/fuzz.py
 
 bench-intake: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -1,0 +1,99 @@
+"""No input a client can send gets a 500: each answers a 4xx with a stable code and stores nothing."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from api.reports.models import Report
+from tests.factories.identity import StaffFactory
+from tests.support import BAIYUN_GCJ, citizen_login, staff_token
+
+BIG = 2**64 + 1
+
+
+@pytest.fixture
+def alice(client, wechat, db_session):
+    return citizen_login(client, wechat, "o-hostile")
+
+
+@pytest.fixture
+def clerk(db_session):
+    return staff_token(StaffFactory(roles=("intake_clerk", "dispatcher", "command_centre", "admin")))
+
+
+def reports_stored(db_session) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(Report))
+
+
+@pytest.mark.parametrize("path", [f"/reports/{BIG}", f"/reports/{2**63}", f"/reports/{10**40}/photos/1"])
+def test_ids_beyond_64_bits_in_the_path_are_not_found(client, alice, path):
+    response = client.get(path, headers=alice)
+    assert response.status_code in (404, 405) and response.json["error"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED")
+
+
+@pytest.mark.parametrize("query", [f"page={BIG}", "page=99999999999999999999999999", f"page_size={BIG}"])
+def test_page_numbers_beyond_range_are_refused(client, alice, query):
+    response = client.get(f"/reports?{query}", headers=alice)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_ids_beyond_64_bits_inside_bodies_are_refused(client, clerk):
+    response = client.post("/cases/1/merge", json={"into_case_id": BIG}, headers=clerk)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+    head = staff_token(StaffFactory(roles=("dept_head",)))
+    receive = client.post("/cases/1/receive", json={"handler_id": -BIG}, headers=head)
+    assert receive.status_code == 400 and receive.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize("text", ["\x00", "垃圾\x00堆放", "\ud800 lone", "end \udfff"])
+def test_text_with_nul_or_lone_surrogates_is_refused(client, alice, db_session, text):
+    body = json.dumps({"description": text + " 描述", "location": BAIYUN_GCJ})  # json.dumps escapes: \\u0000 …
+    response = client.post("/reports", data=body, content_type="application/json", headers=alice)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert reports_stored(db_session) == 0
+
+
+def test_nul_in_a_query_string_is_refused(client, clerk):
+    response = client.get("/cases?desk=intake&street_code=%00", headers=clerk)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("description", ["   ", "\u3000\u3000", " \n\t "])
+def test_a_description_of_only_spaces_is_refused(client, alice, db_session, description):
+    response = client.post("/reports", json={"description": description, "location": BAIYUN_GCJ}, headers=alice)
+    assert response.status_code == 400 and "description" in response.json["error"]["details"]["fields"]
+    assert reports_stored(db_session) == 0
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 5000 + "]" * 5000,  # deeper than Python's recursion limit
+    '{"description": ' + "[" * 40 + "]" * 40 + "}",
+    '{"description": "x", "location": {"lat": ' + "9" * 5000 + ', "lon": 113.26}}',  # beyond int's digit limit
+    '{"description": "xx", "location": {"lat": 2' + "3" * 400 + ', "lon": 113.26}}',
+    '{"description": "xx", "location": {"lat": 1e999, "lon": 113.26}}',
+    '{"description": "xx", "location": {"lat": NaN, "lon": 113.26}}',
+    '{"description": "xx", "location": {"lat": Infinity, "lon": 113.26}}',
+])
+def test_absurd_json_is_refused(client, alice, db_session, body):
+    response = client.post("/reports", data=body, content_type="application/json", headers=alice)
+    assert response.status_code == 400 and response.json["error"]["code"] in ("INVALID_JSON", "VALIDATION_ERROR")
+    assert reports_stored(db_session) == 0
+
+
+@pytest.mark.parametrize("period", ["from=0001-01-01&to=9999-12-31", "from=9999-12-30&to=9999-12-31",
+                                    "from=2026-01-01&to=9999-12-31", "from=1900-01-01&to=2026-01-01"])
+def test_statistics_periods_at_the_limits_are_refused(client, clerk, period):
+    response = client.get(f"/statistics?group_by=street&{period}", headers=clerk)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize("until", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_times_that_do_not_exist_in_utc_are_refused(client, clerk, until):
+    response = client.post("/cases/1/extend", json={"until": until, "reason": "时间越界"}, headers=clerk)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_a_rating_score_must_be_a_whole_number(client, alice):
+    response = client.post("/reports/1/rating", json={"score": 1.5}, headers=alice)
+    assert response.status_code == 400 and "score" in response.json["error"]["details"]["fields"]
