@@ -277,6 +277,7 @@ class StatisticsArgsSchema(ma.Schema):
 
 class StatisticsRowSchema(ma.Schema):
     key = ma.fields.String(allow_none=True, metadata={"description": "street code, department id or user id"})
+    name = ma.fields.String(allow_none=True, metadata={"description": "the street's, department's or person's name"})
     received = ma.fields.Integer(metadata={"description": "受理数"})
     accepted = ma.fields.Integer(metadata={"description": "立案数"})
     dispatched = ma.fields.Integer(metadata={"description": "派遣数"})

@@ -50,6 +50,7 @@ class Row:
     rework_rate: float | None = None
     extension_rate: float | None = None
     satisfaction: float | None = None
+    name: str | None = None  # the street's, department's or person's name beside the key
 
 
 def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> list[Row]:
@@ -109,7 +110,25 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
         r.on_time_rate = _ratio(r.closed_on_time, r.should_close)
         r.rework_rate = _ratio(r.checks_failed, r.checks)
         r.extension_rate = _ratio(r.extended, r.should_close)
+    _name(group_by, rows)
     return sorted(rows.values(), key=lambda r: (r.key is None, r.key or ""))
+
+
+def _name(group_by: str, rows: dict) -> None:
+    from api.identity.models import User
+    from api.organisation.models import Department, Division
+
+    keys = [k for k in rows if k is not None]
+    if not keys:
+        return
+    if group_by == "street":
+        names = dict(Session.execute(sa.select(Division.code, Division.name).where(Division.code.in_(keys))).all())
+    else:
+        model, label = (Department, Department.name) if group_by == "department" else (User, User.display_name)
+        names = {str(i): n for i, n in Session.execute(sa.select(model.id, label).where(
+            model.id.in_([int(k) for k in keys]))).all()}
+    for key, row in rows.items():
+        row.name = names.get(key)
 
 
 def _handling_hours(dim, start, end, closed_by_now) -> list[tuple]:

@@ -66,6 +66,7 @@ def test_street_figures_match_the_hand_count(cases):
     assert (a.checks, a.checks_failed, a.rework_rate) == (3, 1, 0.3333)
     assert (a.ratings, a.satisfaction, a.mean_handling_hours) == (2, 4.0, 60.0)
     assert (b.due, b.closed_on_time, b.extended, b.extension_rate, b.close_rate) == (1, 1, 1, 1.0, 1.0)
+    assert a.name and b.name and a.name != b.name  # the street's name beside its code
 
 
 def test_a_case_closed_after_the_report_time_does_not_count(cases):
