@@ -23,6 +23,7 @@ from api.migrate import upgrade
 from api.organisation import grids
 from api.taxonomy import service as taxonomy
 from api.wechat.client import reset_client
+from api.work_orders import present as case_views
 from miniprogram_mock.server import MockServer
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
@@ -84,6 +85,7 @@ def activate(config: Config) -> None:
     calendar.invalidate()
     taxonomy.time_limit_of.cache_clear()  # ids restart when flow tests truncate
     classifier_registry.forget()  # versions are truncated with the tables
+    case_views.forget()  # names of departments, divisions, categories by id
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,7 @@ class GridIndex:
     def __init__(self, grids: list[UnitGrid]):
         self.codes = [g.code for g in grids]
         self.meta = {g.code: (g.street_code, g.community_code) for g in grids}
+        self.names = {g.code: g.name for g in grids}
         self.shapes = [shape(g.geometry) for g in grids]
         self.tree = STRtree(self.shapes) if self.shapes else None
         self.built_at = time.monotonic()

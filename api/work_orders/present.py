@@ -16,7 +16,8 @@ from api.events.service import history
 from api.identity.models import User
 from api.media import service as media
 from api.media.models import Media, MediaKind
-from api.organisation.models import Department, Division, UnitGrid
+from api.organisation import grids
+from api.organisation.models import Department, Division
 from api.taxonomy.models import Category
 from api.work_orders import queries, service
 from api.work_orders.models import Case, CaseReport
@@ -30,11 +31,11 @@ _LISTED_FIELDS = tuple(c for c in CaseSchema().fields if c not in {
     "community_name", "grid_name", "category_name", "photo_count", "thumbnail_url"})  # built once: costly per row
 
 
-def listed(cases: list[Case], base_url: str) -> list[dict]:
+def listed(cases: list[Case], base_url: str, photos: dict | None = None) -> list[dict]:
     """Desk rows: the case, its remaining time on its own clock, names, both coordinate systems, and the
     evidence compactly (how many photos, the first one's thumbnail)."""
     names = _names(cases)
-    photos = _photos({c.id for c in cases})
+    photos = _photos({c.id for c in cases}) if photos is None else photos
     rows = []
     for case in cases:
         remaining = service.remaining(case)
@@ -52,28 +53,28 @@ def listed(cases: list[Case], base_url: str) -> list[dict]:
 def detail(case: Case, base_url: str) -> dict:
     """A case with its reports, work orders (with department and handler names), every photo with signed links,
     its history and, for 12345 cases, the answer."""
-    view = listed([case], base_url)[0]
+    photos = _photos({case.id})
+    view = listed([case], base_url, photos)[0]
     report_ids, flagged = queries.reports_of(case.id)
     orders = queries.work_orders_of(case.id)
-    departments = _by_id(Department, {o.department_id for o in orders})
-    handlers = _by_id(User, {o.handler_id for o in orders if o.handler_id})
+    rows = photos.get(case.id, [])
+    people = _by_id(User, {o.handler_id for o in orders} | {m.uploaded_by for m, _ in rows})
     view.update(
         report_ids=report_ids, flagged_report_ids=flagged,
         work_orders=[{**{c.key: getattr(o, c.key) for c in o.__table__.columns},
-                      "department_name": _name(departments.get(o.department_id)),
-                      "handler_name": _display(handlers.get(o.handler_id))} for o in orders],
-        photos=evidence(case, base_url), events=history("case", case.id), hotline_answer=service.hotline_answer(case))
+                      "department_name": _REFERENCE.name(Department, o.department_id),
+                      "handler_name": _display(people.get(o.handler_id))} for o in orders],
+        photos=evidence(rows, people, base_url), events=history("case", case.id),
+        hotline_answer=service.hotline_answer(case))
     return view
 
 
-def evidence(case: Case, base_url: str) -> list[dict]:
+def evidence(rows: list[tuple[Media, int | None]], people: dict, base_url: str) -> list[dict]:
     """Every photo of the case: the citizens' (per report), device snapshots, the after-photos of each result
     round and the verification photos — each with its kind, round, uploader, time and expiring links."""
-    rows = _photos({case.id}).get(case.id, [])
-    uploaders = _by_id(User, {m.uploaded_by for m, _ in rows if m.uploaded_by})
     out = []
     for item, report_id in rows:
-        user = uploaders.get(item.uploaded_by)
+        user = people.get(item.uploaded_by)
         out.append({"id": item.id, "kind": item.kind, "round": item.round or 0, "report_id": report_id,
                     "uploader_type": "device" if user is None else "citizen" if user.kind == "citizen" else "staff",
                     "uploaded_by": item.uploaded_by,
@@ -84,51 +85,68 @@ def evidence(case: Case, base_url: str) -> list[dict]:
 
 
 def _photos(case_ids: set[int]) -> dict[int, list[tuple[Media, int | None]]]:
-    """case id → [(media, report id or None)], oldest first: reports' photos, captures' snapshots, the case's."""
+    """case id → [(media, report id or None)], oldest first: reports' photos, captures' snapshots, the case's own —
+    one query over the three sources."""
     if not case_ids:
         return {}
-    on_report = sa.and_(Media.owner_type == "report", Media.owner_id == CaseReport.report_id)
-    rows = Session.execute(
-        sa.select(Media, CaseReport.case_id, CaseReport.report_id).join(CaseReport, on_report)
-        .where(CaseReport.case_id.in_(case_ids), Media.kind == MediaKind.REPORT_PHOTO)).all()
+    ids = list(case_ids)
+    sources = sa.union_all(
+        sa.select(Media.id.label("media_id"), CaseReport.case_id.label("case_id"), CaseReport.report_id)
+        .join(CaseReport, sa.and_(Media.owner_type == "report", Media.owner_id == CaseReport.report_id))
+        .where(CaseReport.case_id.in_(ids), Media.kind == MediaKind.REPORT_PHOTO),
+        sa.select(Media.id, _captures.c.case_id, sa.null())
+        .join(_captures, sa.and_(Media.owner_type == "capture", Media.owner_id == _captures.c.id))
+        .where(_captures.c.case_id.in_(ids)),
+        sa.select(Media.id, Media.owner_id, sa.null()).where(Media.owner_type == "case", Media.owner_id.in_(ids)),
+    ).subquery()
     by_case: dict[int, list] = defaultdict(list)
-    for item, case_id, report_id in rows:
+    for item, case_id, report_id in Session.execute(
+            sa.select(Media, sources.c.case_id, sources.c.report_id).join(sources, Media.id == sources.c.media_id)
+            .order_by(Media.id)):
         by_case[case_id].append((item, report_id))
-    captures = Session.execute(
-        sa.select(Media, _captures.c.case_id).join(_captures, sa.and_(Media.owner_type == "capture",
-                                                                      Media.owner_id == _captures.c.id))
-        .where(_captures.c.case_id.in_(case_ids))).all()
-    own = Session.scalars(sa.select(Media).where(Media.owner_type == "case", Media.owner_id.in_(case_ids))).all()
-    for item, case_id in captures:
-        by_case[case_id].append((item, None))
-    for item in own:
-        by_case[item.owner_id].append((item, None))
-    for items in by_case.values():
-        items.sort(key=lambda pair: pair[0].id)
     return by_case
 
 
 def _names(cases: list[Case]):
-    departments = _by_id(Department, {c.department_id for c in cases if c.department_id})
+    """Names beside ids. Departments, divisions, grids and category versions change rarely (a version's name never):
+    they come from per-process tables refreshed on a miss; handlers from one query when there are any."""
     handlers = _by_id(User, {c.handler_id for c in cases if c.handler_id})
-    categories = _by_id(Category, {c.category_id for c in cases if c.category_id})
-    grids = {g.code: g for g in Session.scalars(sa.select(UnitGrid).where(
-        UnitGrid.code.in_({c.grid_code for c in cases if c.grid_code})))} if any(c.grid_code for c in cases) else {}
-    codes = {c.street_code for c in cases if c.street_code} | {g.community_code for g in grids.values()}
-    divisions = {d.code: d for d in Session.scalars(sa.select(Division).where(Division.code.in_(codes)))} \
-        if codes else {}
+    grid_index = grids.index()
 
     def of(case: Case) -> dict:
-        grid = grids.get(case.grid_code)
-        community = divisions.get(grid.community_code) if grid else None
-        return {"department_name": _name(departments.get(case.department_id)),
+        meta = grid_index.meta.get(case.grid_code) if case.grid_code else None
+        community = meta[1] if meta else None
+        return {"department_name": _REFERENCE.name(Department, case.department_id),
                 "handler_name": _display(handlers.get(case.handler_id)),
-                "category_name": _name(categories.get(case.category_id)),
-                "street_name": _name(divisions.get(case.street_code)),
-                "grid_name": grid.name or None if grid else None,
-                "community_code": community.code if community else None, "community_name": _name(community)}
+                "category_name": _REFERENCE.name(Category, case.category_id),
+                "street_name": _REFERENCE.name(Division, case.street_code),
+                "grid_name": grid_index.names.get(case.grid_code) or None if case.grid_code else None,
+                "community_code": community, "community_name": _REFERENCE.name(Division, community)}
 
     return of
+
+
+class _Reference:
+    """id → name for small reference tables, per process; a miss reloads the table once (new rows appear)."""
+
+    def __init__(self):
+        self.tables: dict[type, dict] = {}
+
+    def name(self, model, key) -> str | None:
+        if key is None:
+            return None
+        table = self.tables.get(model)
+        if table is None or key not in table:
+            column = model.code if model is Division else model.id
+            table = self.tables[model] = dict(Session.execute(sa.select(column, model.name)).all())
+        return table.get(key)
+
+    def forget(self) -> None:
+        self.tables.clear()
+
+
+_REFERENCE = _Reference()
+forget = _REFERENCE.forget
 
 
 def _by_id(model, ids: set) -> dict:
@@ -136,10 +154,6 @@ def _by_id(model, ids: set) -> dict:
     if not ids:
         return {}
     return {row.id: row for row in Session.scalars(sa.select(model).where(model.id.in_(ids)))}
-
-
-def _name(row) -> str | None:
-    return row.name if row is not None else None
 
 
 def _display(user: User | None) -> str | None:
