@@ -76,11 +76,11 @@ def complete(app: Flask, api) -> None:
             table[(rule.endpoint, method)] = codes
             operation = paths.get(path, {}).get(method.lower())
             if operation is not None:
-                _document(operation, func, codes)
+                _document(operation, func, codes, method.lower())
     app.extensions["error_codes"] = table
 
 
-def _document(operation: dict, func, codes: dict[int, set[str]]) -> None:
+def _document(operation: dict, func, codes: dict[int, set[str]], method: str) -> None:
     roles = sorted(getattr(func, ACCESS_ATTR, set()))
     who = "Anyone (no token)." if roles == ["public"] else ", ".join(
         f"{LABELS_ZH.get(Role(r), r)} (`{r}`)" if r in Role._value2member_map_ else f"`{r}`" for r in roles)
@@ -97,6 +97,8 @@ def _document(operation: dict, func, codes: dict[int, set[str]]) -> None:
         if names:
             lines.append(f"- **{status}**: " + ", ".join(f"`{n}`" for n in names))
     own = (operation.get("description") or "").strip()
+    if not own and method == "get":
+        own = "Reads only: changes nothing."
     operation["description"] = "\n\n".join(part for part in (
         own, f"**Who may call:** {who}", "**Error codes** (in `error.code` of the error envelope):\n" +
         "\n".join(lines)) if part)

@@ -129,7 +129,12 @@ class Captures(MethodView):
     @blp.response(201, CaptureOutSchema)
     @blp.errors(*SIGNED, WrongDeviceKind, UnknownDetection, *SNAPSHOT)
     def post(self, body):
-        """A camera's detection with its snapshot: joins or opens the case of this camera, detection and grid"""
+        """A camera's detection with its snapshot: joins or opens the case of this camera, detection and grid
+
+        Stores the capture and its snapshot, then joins the open case of this camera + detection + grid cell or
+        opens one at the intake desk; a resent `event_id` answers the first capture; nothing is stored when the
+        signature, the body or the snapshot is refused.
+        """
         snapshot = body.pop("snapshot", None)
         return service.record_capture(current_device(), body, snapshot)
 
@@ -141,7 +146,11 @@ class Readings(MethodView):
     @blp.response(201, ReadingResultSchema)
     @blp.errors(*SIGNED, WrongDeviceKind, UnknownDetection)
     def post(self, body):
-        """A sensor's batch of readings (up to 5,000): stored, rolled up per hour, thresholds checked"""
+        """A sensor's batch of readings (up to 5,000): stored, rolled up per hour, thresholds checked
+
+        Inserts the readings, updates the hourly rollups and the alert state: above `alert_above` one alert case
+        per sensor + kind, cleared only below `clear_below`.
+        """
         return service.ingest_readings(current_device(), body["readings"])
 
 
@@ -152,7 +161,10 @@ class DroneBatches(MethodView):
     @blp.response(201, DroneBatchResultSchema)
     @blp.errors(*SIGNED, WrongDeviceKind, LocationOutsideDistrict, *SNAPSHOT)
     def post(self, body):
-        """Geotagged photos of suspected illegal construction: each a candidate case on the triage desk"""
+        """Geotagged photos of suspected illegal construction: each a candidate case on the triage desk
+
+        All photos valid or none stored; each becomes a case (source `drone`) with its photo and grid.
+        """
         photos = []
         for p in body["photos"]:  # every point inside the district (422 otherwise), stored in WGS-84
             lat, lon = check_in_district(p["lat"], p["lon"], p["coord_system"])
@@ -166,6 +178,10 @@ class Heartbeat(MethodView):
     @blp.response(204)
     @blp.errors(*SIGNED)
     def post(self):
-        """I am alive (devices with nothing to report; any signed call counts too)"""
+        """I am alive (devices with nothing to report; any signed call counts too)
+
+        Records when the device was last heard from; a device back from silence gets `device_back` on its
+        maintenance case.
+        """
         service.heartbeat(current_device())
 

@@ -93,7 +93,11 @@ class MyPosition(MethodView):
     @me_blp.response(200, PositionOutSchema)
     @me_blp.errors(NotFieldStaff)
     def put(self, body):
-        """Report the field app's position (wx.getLocation: GCJ-02 by default) and duty state"""
+        """Report the field app's position (wx.getLocation: GCJ-02 by default) and duty state
+
+        Stores the caller's latest position (WGS-84) and on-duty flag; 核实/核查 tasks go to the nearest on-duty
+        supervisor whose position is less than 15 minutes old.
+        """
         user = current_user()
         if not user.roles & set(FIELD_ROLES):
             raise NotFieldStaff()
@@ -114,7 +118,10 @@ class StaffAccounts(MethodView):
     @staff_blp.response(201, StaffSchema)
     @staff_blp.errors(UnknownScope, UsernameTaken)
     def post(self, body):
-        """Create a staff account with roles and a street or department scope"""
+        """Create a staff account with roles and a street or department scope
+
+        A new account (event `staff_created`); it logs in with the password given.
+        """
         street, department = body.get("scope_division_code"), None
         if street and getattr(organisation.get_division(street), "kind", None) not in ("street", "town"):
             raise UnknownScope(details={"scope_division_code": street})

@@ -105,7 +105,10 @@ class PatrolCases(MethodView):
     @blp.response(201, CaseDetailSchema)
     @blp.errors(CategoryNotFound, LocationOutsideDistrict)
     def post(self, body):
-        """A 监督员's patrol report: accepted (立案) on creation; add photos with kind=report_photo"""
+        """A 监督员's patrol report: accepted (立案) on creation; add photos with kind=report_photo
+
+        Opens a case (source `patrol`) already at the dispatch desk (events `opened`, `accept`).
+        """
         return detail(service.open_by_staff(current_user(), "patrol", body))
 
 
@@ -116,7 +119,11 @@ class HotlineCases(MethodView):
     @blp.response(201, CaseDetailSchema)
     @blp.errors(CategoryNotFound, LocationOutsideDistrict)
     def post(self, body):
-        """A 12345 hotline transfer with its ticket number; waits at the intake desk, answered when it ends"""
+        """A 12345 hotline transfer with its ticket number; waits at the intake desk, answered when it ends
+
+        Opens a case (source `hotline`) at the intake desk; the intake clerks in scope are told. When it ends its
+        answer is POSTed to the 12345 platform.
+        """
         return detail(service.open_by_staff(current_user(), "hotline", body))
 
 

@@ -98,3 +98,8 @@ def test_an_undocumented_error_code_is_caught(app, client, db_session):
     finally:
         apidoc.UNDOCUMENTED.clear()
         table[("reports.ReportById", "GET")] = documented
+
+
+def test_every_operation_says_what_it_changes(client):
+    bare = [name for name, op in _operations(client) if not op["description"].split("**Who may call:**")[0].strip()]
+    assert bare == []
