@@ -134,7 +134,8 @@ def test_staff_unlock_clears_every_counter(client, app, db_session):
     assert _login(client, "correct horse", "203.0.113.9").status_code == 200
 
 
-def test_behind_a_trusted_proxy_the_limits_see_the_client_address(config, db_session):
+def test_behind_a_trusted_proxy_the_limits_see_the_client_address(config, committed):
+    """A second app binds its own engine: `committed` (tables truncated afterwards), not a rolled-back session."""
     import dataclasses
 
     from api import create_app
