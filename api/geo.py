@@ -86,3 +86,13 @@ def both_systems(lat: float, lon: float) -> dict:
     """A stored (WGS-84) point as responses carry it: WGS-84 and GCJ-02 side by side."""
     glat, glon = wgs84_to_gcj02(lat, lon)
     return {"wgs84": {"lat": lat, "lon": lon}, "gcj02": {"lat": round(glat, 7), "lon": round(glon, 7)}}
+
+
+def bbox_to_wgs84(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A (min_lon, min_lat, max_lon, max_lat) box drawn on a GCJ-02 map, as the WGS-84 box of its corners (the
+    shift is ~500 m and nearly uniform over a district)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    corners = [gcj02_to_wgs84(lat, lon) for lat, lon in ((min_lat, min_lon), (max_lat, max_lon),
+                                                          (min_lat, max_lon), (max_lat, min_lon))]
+    lats, lons = [c[0] for c in corners], [c[1] for c in corners]
+    return min(lons), min(lats), max(lons), max(lats)
