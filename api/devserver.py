@@ -51,6 +51,10 @@ def prepare_environment(var: Path, mock_port: int) -> tuple[dict[str, str], list
     started.append(mock)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
     os.environ.update(env)
+    # what a second shell needs to run a command against this server (the embedded Redis has a fresh port)
+    runtime = var / "dev.env"
+    runtime.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
+    runtime.chmod(0o600)
     return dev, started
 
 

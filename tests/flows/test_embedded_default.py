@@ -56,6 +56,11 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
     password = dict(line.split("=", 1) for line in (var / "dev-secrets.env").read_text().splitlines())["DEMO_PASSWORD"]
     staff = requests.post(base + "/auth/staff-login", json={"username": "clerk", "password": password})
     assert staff.status_code == 200
+    # a second shell runs commands against the running server with var/dev.env, as the README prints
+    env = dict(line.split("=", 1) for line in (var / "dev.env").read_text().splitlines())
+    unlocked = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "staff-unlock", "clerk"],
+                              cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True)
+    assert unlocked.returncode == 0 and "cleared" in unlocked.stdout, unlocked.stderr
 
     code = requests.post(mock + "_mock/login-code", json={"openid": "smoke-citizen"}).json()["code"]
     token = requests.post(base + "/auth/wechat-login", json={"code": code}).json()["access_token"]
