@@ -63,7 +63,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
 
 
 def pool_settings(config) -> dict:
-    if config.DATABASE_URL.startswith("sqlite"):
+    if config.is_sqlite:
         return {}
     return {"pool_size": config.DB_POOL_SIZE, "max_overflow": config.DB_MAX_OVERFLOW,
             "pool_timeout": config.DB_POOL_TIMEOUT_S}

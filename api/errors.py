@@ -64,13 +64,20 @@ class Unprocessable(DomainError):
     status, code = 422, "UNPROCESSABLE"
 
 
-class TooManyRequests(DomainError):
-    status, code, message = 429, "RATE_LIMITED", "Too many requests; try again later."
+class RetryLater(DomainError):
+    """An error that tells the client when to try again (Retry-After, and `retry_after` in the details)."""
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
+    retry_after: int = 60
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, **kwargs):
         super().__init__(message, **kwargs)
+        retry_after = self.retry_after if retry_after is None else retry_after
         self.headers = {"Retry-After": str(retry_after)}
         self.details.setdefault("retry_after", retry_after)
+
+
+class TooManyRequests(RetryLater):
+    status, code, message = 429, "RATE_LIMITED", "Too many requests; try again later."
 
 
 class ServiceUnavailable(DomainError):
@@ -81,8 +88,8 @@ class ConcurrentUpdate(Conflict):
     code, message = "CONCURRENT_UPDATE", "The resource was changed by someone else; reload and retry."
 
 
-class ServiceBusy(ServiceUnavailable):
-    code, message = "SERVICE_BUSY", "The service is busy; retry shortly."
+class ServiceBusy(RetryLater, ServiceUnavailable):
+    code, message, retry_after = "SERVICE_BUSY", "The service is busy; retry shortly.", 2
 
 
 # Werkzeug's HTTP errors that reach the handler (routing, method, body size) get stable codes too.
@@ -131,16 +138,6 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
-BUSY_RETRY_AFTER_S = 2
-
-
-def _busy():
-    response = jsonify(envelope(ServiceBusy.code, ServiceBusy.message, {"retry_after": BUSY_RETRY_AFTER_S}))
-    response.status_code = 503
-    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
-    return response
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -168,16 +165,13 @@ def register_error_handlers(app: Flask) -> None:
     def _pool_exhausted(error: sa_exc.TimeoutError):
         # every pooled connection is busy: a client should retry shortly rather than see a failure
         log.warning("database connection pool exhausted")
-        return _busy()
+        return _domain_error(ServiceBusy())
 
     @app.errorhandler(sa_exc.OperationalError)
     def _operational(error: sa_exc.OperationalError):
         if "database is locked" in str(error.orig):  # the embedded SQLite default under concurrent writers
-            return _busy()
-        log.exception("database error")
-        response = jsonify(envelope("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."))
-        response.status_code = 500
-        return response
+            return _domain_error(ServiceBusy())
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -148,12 +148,5 @@ def _no_process_left_behind():
     yield
     from tests.support import SPAWNED_GROUPS, stop_group
 
-    class _Group:  # stop_group wants something with a pid and poll()
-        def __init__(self, pid):
-            self.pid = pid
-
-        def poll(self):
-            return None
-
     for pgid in list(SPAWNED_GROUPS):
-        stop_group(_Group(pgid), timeout=5)
+        stop_group(pgid, timeout=5)

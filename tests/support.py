@@ -191,30 +191,37 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def stop_group(proc, timeout: float = 15.0) -> None:
-    """SIGTERM a child's whole process group (a worker and its work-horses, a dev server and its workers), wait
-    until every member is gone, then SIGKILL whatever is left: nothing outlives the test that started it."""
+def stop_group(pgid: int, timeout: float = 15.0, proc=None) -> None:
+    """SIGTERM a whole process group (a worker and its work-horses, a dev server and its workers), wait until every
+    member is gone, then SIGKILL whatever is left: nothing outlives the test that started it. `proc`, the group's
+    leader when we started it, is reaped so that it does not linger as a zombie."""
     import os
     import signal
-    import time
 
-    pgid = proc.pid
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             break
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            proc.poll()
-            if not group_members(pgid):
-                break
-            time.sleep(0.1)
-        else:
-            continue
-        break
-    proc.poll()
+        if _group_gone(pgid, wait, proc):
+            break
+    if proc is not None:
+        proc.poll()
     SPAWNED_GROUPS.discard(pgid)
+
+
+def _group_gone(pgid: int, wait: float, proc) -> bool:
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        if proc is not None:
+            proc.poll()
+        if not group_members(pgid):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def spawn(args: list[str], **kwargs):
@@ -237,7 +244,7 @@ class WorkerProcess:
                           cwd=Path(__file__).resolve().parent.parent)
 
     def stop(self) -> None:
-        stop_group(self.proc)
+        stop_group(self.proc.pid, proc=self.proc)
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):

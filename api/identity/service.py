@@ -60,8 +60,7 @@ def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
     someone else out at will."""
     check_ip_rate(client_ip)
     config = get_config()
-    name = username.lower()
-    pair_key, account_key, backoff_key = f"staff-fail:{name}:{client_ip}", f"staff-fail:{name}", f"staff-wait:{name}"
+    pair_key, account_key, backoff_key = _login_keys(username, client_ip)
     if ratelimit.count(pair_key) >= config.STAFF_LOGIN_MAX_FAILURES:
         raise LoginRateLimited(retry_after=ratelimit.ttl(pair_key))
     if ratelimit.blocked(backoff_key):
@@ -133,11 +132,17 @@ def list_staff() -> list[User]:
     return list(Session.scalars(sa.select(User).where(User.kind == "staff").order_by(User.username)))
 
 
+def _login_keys(username: str, client_ip: str) -> tuple[str, str, str]:
+    """The rate-limit keys of one account: its failures from this address, from everywhere, and its back-off."""
+    name = username.lower()
+    return f"staff-fail:{name}:{client_ip}", f"staff-fail:{name}", f"staff-wait:{name}"
+
+
 def unlock_staff(username: str) -> None:
     """Clear an account's login counters (every source address, the back-off): `flask staff-unlock NAME`."""
-    name = username.lower()
-    ratelimit.reset_matching(f"staff-fail:{name}:*")
-    for key in (f"staff-fail:{name}", f"staff-wait:{name}"):
+    pair_pattern, account_key, backoff_key = _login_keys(username, "*")
+    ratelimit.reset_matching(pair_pattern)
+    for key in (account_key, backoff_key):
         ratelimit.reset(key)
 
 

@@ -59,12 +59,14 @@ def process_upload(raw: bytes, *, max_bytes: int, max_pixels: int, preview: bool
     content_type, extension = FORMATS[header.format]
     captured_at, gps, orientation = _exif_facts(header)
     data = STRIPPERS[header.format](raw)  # structure checked and metadata dropped before anything is decoded
-    if orientation not in (1, None):
+    if orientation not in (1, None):  # re-encoded from the full decode: what is stored is Pillow's own output
         with Image.open(io.BytesIO(raw)) as full:
-            data, _ = _reencode_oriented(_decode(full, reduced=False))
-    stored = _open_header(data, max_pixels)
-    width, height = stored.size
-    img = _decode(stored)  # what will be stored, decoded in full: every stored original decodes
+            data, img = _reencode_oriented(_decode(full, reduced=False))
+        width, height = img.size
+    else:
+        stored = _open_header(data, max_pixels)
+        width, height = stored.size
+        img = _decode(stored)  # what will be stored, decoded in full: every stored original decodes
     return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=width, height=height,
                           captured_at=captured_at, gps=gps, preview=_preview(img) if preview else b"")
 

@@ -39,6 +39,5 @@ class PhotoNotFound(NotFound):
     code, message = "PHOTO_NOT_FOUND", "No such photo on this report."
 
 
-
 class IdempotencyKeyReused(Unprocessable):
     code, message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request."

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from api.config import get_config
 from api.db import Session, utcnow
 from api.organisation.models import Department
 from api.reports.models import Report
+from api.work_orders import service
 from api.work_orders.lifecycle import CaseStatus
 from api.work_orders.models import Case, Rating
 
@@ -27,7 +26,7 @@ def progress(report: Report, case: Case | None) -> dict | None:
     rating = Session.scalar(sa.select(Rating).where(Rating.report_id == report.id).order_by(Rating.round.desc()))
     round_ = case.reopen_count + 1
     closed = case.status == S.CLOSED and case.closed_at is not None
-    until = case.closed_at + _window(config) if closed else None
+    until = case.closed_at + service.citizen_window() if closed else None
     in_window = closed and now <= until
     reopens_left = max(0, config.REOPENS_PER_REPORT - report.reopen_count)
     return {
@@ -42,7 +41,3 @@ def progress(report: Report, case: Case | None) -> dict | None:
         "reopens_left": reopens_left,
         "until": until,
     }
-
-
-def _window(config) -> timedelta:
-    return timedelta(days=config.CITIZEN_WINDOW_DAYS)

@@ -1,7 +1,7 @@
 """Cases as staff read them: names beside ids, the point in WGS-84 and GCJ-02, and the evidence photos.
 
-Every lookup is batched over the page (one query per kind of name, one for the photos), so a desk of 20 cases
-costs a handful of queries, not 20 × as many.
+Every lookup is batched over the page: one query for the photos, one for the handlers' names; the other names come
+from per-process reference tables and the grid index. A desk of 20 cases costs two queries more, not 20 × as many.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from api.work_orders.schemas import CaseSchema
 # camera captures belong to the devices domain, which depends on this one: their (id, case_id) pairs are read
 # through a light table clause instead of an import
 _captures = sa.table("captures", sa.column("id"), sa.column("case_id"))
-_LISTED_FIELDS = tuple(c for c in CaseSchema().fields if c not in {
-    "remaining_seconds", "location", "department_name", "handler_name", "street_name", "community_code",
-    "community_name", "grid_name", "category_name", "photo_count", "thumbnail_url"})  # built once: costly per row
+# the schema's fields the case itself has (the rest are computed below); built once: costly per row
+_LISTED_FIELDS = tuple(c for c in CaseSchema().fields if hasattr(Case, c))
 
 
 def listed(cases: list[Case], base_url: str, photos: dict | None = None) -> list[dict]:
@@ -133,7 +132,8 @@ def _names(cases: list[Case]):
 
 
 class _Reference:
-    """id → name for small reference tables, per process; a miss reloads the table once (new rows appear)."""
+    """id → name for small reference tables, per process. A miss reloads the table once (new rows appear); a key
+    still missing after that is remembered as nameless, so it never costs a reload per request."""
 
     def __init__(self):
         self.tables: dict[type, dict] = {}
@@ -145,7 +145,8 @@ class _Reference:
         if table is None or key not in table:
             column = model.code if model is Division else model.id
             table = self.tables[model] = dict(Session.execute(sa.select(column, model.name)).all())
-        return table.get(key)
+            table.setdefault(key, None)
+        return table[key]
 
     def forget(self) -> None:
         self.tables.clear()

@@ -3,20 +3,15 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from api.reports.schemas import LocationOutSchema
+from api.reports.schemas import LocationOutSchema, not_blank
 from api.timefmt import LocalDateTime
 from api.work_orders.lifecycle import CaseStatus
 from api.work_orders.models import PRIORITIES, SOURCES
 from api.work_orders.queries import DESKS
 
 CATEGORY_CODE = validate.Regexp(r"^(event|component):\d{2}-\d{2}$")
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("May not be blank.")
-
-
-REASON = validate.And(validate.Length(min=2, max=500), _not_blank)
-REMARK = validate.And(validate.Length(min=2, max=200), _not_blank)
+REASON = validate.And(validate.Length(min=2, max=500), not_blank)
+REMARK = validate.And(validate.Length(min=2, max=200), not_blank)
 RETURN_CODES = ("not_our_responsibility", "wrong_location", "cannot_handle", "duplicate", "other")
 
 
@@ -214,7 +209,7 @@ class ReturnSchema(ma.Schema):
 
 
 class CaseResultSchema(ma.Schema):
-    result_text = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=2000), _not_blank),
+    result_text = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=2000), not_blank),
                                    metadata={"description": "The outcome; the citizen reads it once the case closes"})
 
 

@@ -43,7 +43,7 @@ def devserver(tmp_path):
             raise AssertionError("dev server did not become healthy")
         yield base, f"http://127.0.0.1:{mock_port}/", tmp_path / "var"
     finally:
-        stop_group(proc)
+        stop_group(proc.pid, proc=proc)
         assert group_members(proc.pid) == []  # the dev server's workers and clock are gone too
 
 

@@ -21,5 +21,5 @@ def test_stopping_a_child_ends_its_whole_group():
     while len(group_members(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(group_members(proc.pid)) == 2 and proc.pid in SPAWNED_GROUPS
-    stop_group(proc, timeout=0.5)
+    stop_group(proc.pid, timeout=0.5, proc=proc)
     assert group_members(proc.pid) == [] and proc.pid not in SPAWNED_GROUPS
