@@ -18,8 +18,9 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import apidoc, blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
+    from api import access, apidoc, blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
     from api.docs import register_docs_assets
+    from api.identity.service import user_for_token
 
     config = init_config(config or Config.from_env())
     app = Flask(__name__)
@@ -36,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     db.bind_session(db.make_engine(config.DATABASE_URL, **db.pool_settings(config)))
     app.teardown_appcontext(db.remove_session)
     extensions.init_redis(config.REDIS_URL)
+    access.use_user_loader(user_for_token)
     api = extensions.Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     for blueprint in blueprints.BLUEPRINTS():

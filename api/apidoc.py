@@ -16,8 +16,8 @@ from collections import defaultdict
 
 from flask import Flask, request
 
-from api.identity.access import ACCESS_ATTR
-from api.identity.roles import LABELS_ZH, Role
+from api.access import ACCESS_ATTR
+from api.roles import LABELS_ZH, Role
 
 ERROR_KINDS_ATTR = "_error_kinds"
 # (endpoint, method, status, code) seen in a response but not documented: the test suite fails on any

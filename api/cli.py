@@ -73,8 +73,8 @@ def register(app: Flask) -> None:
     def create_staff(username: str, roles: tuple[str, ...], street: str | None, password: str):
         """Create a staff account."""
         from api.db import Session
-        from api.identity.roles import Role
         from api.identity.service import create_staff as run
+        from api.roles import Role
 
         run(username, password, {Role(r) for r in roles}, scope_division_code=street)
         Session.commit()

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 import swagger_ui_bundle
 from flask import Flask, jsonify, send_from_directory
 
+from api.access import public
 from api.db import Session
 from api.extensions import get_redis
-from api.identity.access import public
 
 
 def register_docs_assets(app: Flask) -> None:

@@ -10,11 +10,11 @@ from api.config import get_config
 from api.db import Session
 from api.identity import service as identity
 from api.identity.models import User
-from api.identity.roles import Role
 from api.organisation import grids
 from api.organisation import queries as organisation
 from api.organisation import service as org_service
 from api.organisation.models import UnitGrid
+from api.roles import Role
 from api.routing import service as routing
 from api.taxonomy import service as taxonomy
 

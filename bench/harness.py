@@ -145,7 +145,7 @@ class Stack:
         """A staff account made for this run (district-wide) and its token."""
         from api.db import Session
         from api.identity import service, tokens
-        from api.identity.roles import Role
+        from api.roles import Role
 
         with self.app_context():
             user = service.create_staff(username, uuid.uuid4().hex, {Role(r) for r in roles})

@@ -156,7 +156,7 @@ def main() -> None:  # noqa: C901 - a linear script
             overdue = copy_cases(url.replace("+psycopg", ""), streets, departments, (category.id, category.code),
                                  datetime.now(UTC))
             seeded_s = time.perf_counter() - started
-            from api.identity.roles import Role
+            from api.roles import Role
 
             head = create_staff("bench_head", "bench-password-1", {Role.DEPT_HEAD},
                                 scope_department_id=sanitation.id)

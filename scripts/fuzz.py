@@ -25,7 +25,7 @@ SEED = os.environ.get("FUZZ_SEED", "2026")
 
 
 def main() -> int:
-    from api.identity.roles import STAFF_ROLES
+    from api.roles import STAFF_ROLES
 
     with Stack(workers=2) as stack:
         stack.seed()

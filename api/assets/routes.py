@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
+from api.access import requires
 from api.assets import service
 from api.assets.errors import ComponentNotFound
 from api.assets.models import Component
 from api.assets.schemas import ComponentSchema, StockArgsSchema, StockSchema
 from api.db import Session
 from api.extensions import Blueprint
-from api.identity.access import requires
-from api.identity.roles import STAFF_ROLES
+from api.roles import STAFF_ROLES
 
 blp = Blueprint("assets", __name__, url_prefix="/admin", description="城市部件 and 城管物资 registries")
 

@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.classification import queries, registry, service
 from api.classification.errors import ModelIntegrityError, ModelVersionNotFound, UnknownCategory
 from api.classification.schemas import (
@@ -15,8 +16,7 @@ from api.classification.schemas import (
 from api.config import get_config
 from api.events.service import Actor
 from api.extensions import Blueprint, InvalidInput
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES, Role
+from api.roles import STAFF_ROLES, Role
 from api.work_orders import queries as case_queries
 from api.work_orders.errors import CaseNotFound, CaseOutOfScope
 

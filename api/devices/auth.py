@@ -19,11 +19,11 @@ import time
 from cryptography.fernet import Fernet
 from flask import g, request
 
+from api.access import ACCESS_ATTR
 from api.config import get_config
 from api.devices.errors import DeviceRequestReplayed, DeviceRequestStale, DeviceSignatureInvalid
 from api.devices.models import Device
 from api.extensions import get_redis
-from api.identity.access import ACCESS_ATTR
 
 WINDOW_S = 300
 NONCE_PREFIX = "device-nonce:"

@@ -3,6 +3,7 @@
 from flask import current_app, request
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.db import Session
 from api.devices import queries, service
 from api.devices.auth import current_device, device_signed
@@ -30,11 +31,10 @@ from api.devices.schemas import (
     SensorTypeSetSchema,
 )
 from api.extensions import Blueprint
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES, Role
 from api.media.errors import NotAnImage, PhotoCorrupt, PhotoFormatUnsupported, PhotoTooLarge, PhotoTooManyPixels
 from api.reports.errors import LocationOutsideDistrict
 from api.reports.service import check_in_district
+from api.roles import STAFF_ROLES, Role
 
 admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
                       description="Cameras, sensors and drones: registration, secrets, sensor thresholds")

@@ -3,24 +3,12 @@
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 
 
-class TokenMissing(Unauthorized):
-    code, message = "TOKEN_MISSING", "An Authorization: Bearer token is required."
-
-
-class TokenInvalid(Unauthorized):
-    code, message = "TOKEN_INVALID", "The access token is invalid or has expired."
-
-
 class BadCredentials(Unauthorized):
     code, message = "BAD_CREDENTIALS", "Wrong username or password."
 
 
 class AccountDisabled(Unauthorized):
     code, message = "ACCOUNT_DISABLED", "This account is disabled."
-
-
-class RoleNotAllowed(Forbidden):
-    code, message = "ROLE_NOT_ALLOWED", "Your role may not call this endpoint."
 
 
 class OutOfScope(Forbidden):

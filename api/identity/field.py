@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from api import geo
 from api.db import Session, utcnow
 from api.identity.models import FieldPosition, User, UserRole
-from api.identity.roles import Role
+from api.roles import Role
 
 FRESH_FOR = timedelta(minutes=15)  # a position older than this no longer counts as "on duty here"
 NEAR_M = 3000.0

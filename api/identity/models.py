@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, BigId, UTCDateTime, utcnow
-from api.identity.roles import Role
+from api.roles import Role
 
 
 class User(Base):

@@ -4,10 +4,10 @@ from flask import request
 from flask.views import MethodView
 
 from api import geo
+from api.access import current_user, public, requires
 from api.events.service import Actor
 from api.extensions import Blueprint
 from api.identity import field, service
-from api.identity.access import current_user, public, requires
 from api.identity.errors import (
     AccountDisabled,
     BadCredentials,
@@ -18,7 +18,6 @@ from api.identity.errors import (
     UnknownScope,
     UsernameTaken,
 )
-from api.identity.roles import Role
 from api.identity.schemas import (
     PositionOutSchema,
     PositionSchema,
@@ -31,6 +30,7 @@ from api.identity.schemas import (
     WeChatLoginSchema,
 )
 from api.organisation import queries as organisation
+from api.roles import Role
 from api.wechat.errors import (
     WeChatLoginCodeInvalid,
     WeChatRateLimited,

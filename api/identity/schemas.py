@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from api.identity.roles import STAFF_ROLES
+from api.roles import STAFF_ROLES
 from api.timefmt import LocalDateTime
 
 

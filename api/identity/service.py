@@ -22,7 +22,7 @@ from api.identity.errors import (
     UsernameTaken,
 )
 from api.identity.models import User, UserRole
-from api.identity.roles import STAFF_ROLES, Role
+from api.roles import STAFF_ROLES, Role
 from api.wechat.client import get_client
 
 # A fixed hash compared against when the username is unknown, so both paths cost the same time.
@@ -102,6 +102,12 @@ def create_staff(username: str, password: str, roles: set[Role], *, display_name
     record("user", user.id, "staff_created", actor or Actor.system(),
            payload={"username": username, "roles": sorted(str(r) for r in roles)})
     return user
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user an access token names (the loader `api.access` authenticates with); TokenInvalid for a
+    bad token, None for a disabled or deleted account."""
+    return get_active_user(tokens.verify(token, get_config().SECRET_KEY))
 
 
 def get_active_user(user_id: int) -> User | None:

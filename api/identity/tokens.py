@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import jwt
 
+from api.access import TokenInvalid
 from api.db import utcnow
-from api.identity.errors import TokenInvalid
 
 ALGORITHM = "HS256"
 ISSUER = "suiyun-city"

@@ -2,12 +2,12 @@
 
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.extensions import Blueprint
 from api.geo import bbox_to_wgs84
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES
 from api.map import queries
 from api.map.schemas import FeatureCollectionSchema, LayerArgsSchema, StreetSummarySchema
+from api.roles import STAFF_ROLES
 
 blp = Blueprint("map", __name__, url_prefix="/map",
                 description="一张地图: open cases, components, devices and sensors as GeoJSON; street summary")

@@ -6,9 +6,9 @@ import marshmallow as ma
 from flask import Response, current_app
 from flask.views import MethodView
 
+from api.access import public
 from api.db import Session
 from api.extensions import Blueprint
-from api.identity.access import public
 from api.media import signing
 from api.media.errors import MediaLinkInvalid
 from api.media.models import Media

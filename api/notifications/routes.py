@@ -2,9 +2,8 @@
 
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.extensions import Blueprint
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES, Role
 from api.notifications import inbox, service
 from api.notifications.errors import NoticeNotFound, UnknownTemplate
 from api.notifications.schemas import (
@@ -16,6 +15,7 @@ from api.notifications.schemas import (
     SubscriptionSchema,
     UnreadSchema,
 )
+from api.roles import STAFF_ROLES, Role
 
 blp = Blueprint("notifications", __name__, url_prefix="/me",
                 description="Subscribe messages to citizens; the staff inbox")

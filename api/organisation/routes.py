@@ -3,10 +3,9 @@
 from flask.views import MethodView
 
 from api import geo
+from api.access import current_user, requires
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES, Role
 from api.organisation import grids, queries, service
 from api.organisation.errors import NoGridHere
 from api.organisation.schemas import (
@@ -19,6 +18,7 @@ from api.organisation.schemas import (
     LocateArgsSchema,
 )
 from api.organisation.service import DepartmentExists
+from api.roles import STAFF_ROLES, Role
 
 blp = Blueprint("organisation", __name__, url_prefix="/admin",
                 description="Streets, communities, departments and unit grids")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
+from api.access import current_user, public, requires
 from api.extensions import Blueprint
-from api.identity.access import current_user, public, requires
-from api.identity.roles import Role
 from api.media import uploads
 from api.media.errors import (
     NotAnImage,
@@ -47,6 +46,7 @@ from api.reports.schemas import (
     ReportSchema,
     RequiredReasonSchema,
 )
+from api.roles import Role
 from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
 from api.work_orders import citizen
 from api.work_orders import queries as case_queries

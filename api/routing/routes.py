@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.identity.access import current_user, requires
-from api.identity.roles import Role
+from api.roles import Role
 from api.routing import service
 from api.routing.errors import NoOwner, RuleNotFound, UnknownDepartment, UnknownStreet
 from api.routing.schemas import (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.identity import field
-from api.identity.roles import Role
 from api.notifications import inbox
+from api.roles import Role
 from api.work_orders import queries
 from api.work_orders.models import Case
 

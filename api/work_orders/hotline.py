@@ -21,8 +21,8 @@ from api.config import get_config
 from api.db import Session
 from api.events.models import Event
 from api.events.service import Actor, record
-from api.identity.roles import Role
 from api.notifications import inbox
+from api.roles import Role
 from api.work_orders import queries, service
 from api.work_orders.models import Case
 

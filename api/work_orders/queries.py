@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from api.db import Session
 from api.identity.models import User, UserRole
-from api.identity.roles import Role
 from api.reports.models import Report
 from api.reports.status import case_statuses_for
+from api.roles import Role
 from api.work_orders.errors import CaseNotFound, CaseOutOfScope
 from api.work_orders.lifecycle import CaseStatus
 from api.work_orders.models import Case, CaseReport, WorkOrder

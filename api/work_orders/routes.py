@@ -8,12 +8,11 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
 
+from api.access import current_user, requires
 from api.assets.errors import ComponentNotFound
 from api.db import utcnow
 from api.errors import BadRequest, ConcurrentUpdate
 from api.extensions import Blueprint
-from api.identity.access import current_user, requires
-from api.identity.roles import STAFF_ROLES, Role
 from api.media import service as media
 from api.media import uploads
 from api.media.errors import (
@@ -26,6 +25,7 @@ from api.media.errors import (
 )
 from api.media.models import MediaKind
 from api.reports.errors import LocationOutsideDistrict
+from api.roles import STAFF_ROLES, Role
 from api.routing.errors import NoOwner, UnknownDepartment
 from api.taxonomy.errors import CategoryNotFound
 from api.timefmt import SHANGHAI

@@ -14,7 +14,6 @@ from api.db import Session, utcnow
 from api.events.models import Event
 from api.events.service import Actor, record
 from api.identity.models import User
-from api.identity.roles import Role
 from api.media import service as media
 from api.media.models import MediaKind
 from api.notifications import inbox
@@ -26,6 +25,7 @@ from api.reports import queries as report_queries
 from api.reports import service as reports
 from api.reports.models import Report
 from api.reports.status import citizen_status
+from api.roles import Role
 from api.routing import service as routing
 from api.routing.errors import UnknownDepartment
 from api.taxonomy import service as taxonomy

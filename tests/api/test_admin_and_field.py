@@ -8,8 +8,8 @@ from api import geo
 from api.db import utcnow
 from api.identity import field
 from api.identity.models import FieldPosition, User
-from api.identity.roles import Role
 from api.organisation.service import load_demo_organisation, load_divisions
+from api.roles import Role
 from tests.factories.identity import StaffFactory
 from tests.support import citizen_login, staff_token
 

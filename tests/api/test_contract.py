@@ -1,6 +1,6 @@
 """Cross-cutting contract: every endpoint declares who may call it and documents its errors."""
 
-from api.identity.access import ACCESS_ATTR
+from api.access import ACCESS_ATTR
 
 STATIC = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}  # framework-served
 

@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 
 from api.identity.models import User
-from api.identity.roles import Role
 from api.notifications.models import Subscription
 from api.organisation import queries as organisation
+from api.roles import Role
 from api.routing import service as routing
 from api.seed import DEMO_CITIZEN_OPENID, seed_demo
 from api.taxonomy import service as taxonomy

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from api.identity.roles import STAFF_ROLES
+from api.roles import STAFF_ROLES
 from tests.factories.identity import StaffFactory
 from tests.support import citizen_login, staff_token
 
