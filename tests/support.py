@@ -11,7 +11,7 @@ from PIL import Image
 from rq import Queue, SimpleWorker
 
 from api.extensions import get_redis
-from workers.queues import QUEUES
+from api.jobs import QUEUES
 
 
 class MockControl:

@@ -1,6 +1,8 @@
-"""Periodic work: outbox sweep, stale-draft purge, overdue scan and escalation, silent devices.
+"""The clock: enqueues each periodic job (api.jobs.PERIODIC) when it is due, and runs nothing itself.
 
-Run with `python -m workers.schedule`.
+Run with `python -m workers.schedule`. A run still queued or running is not queued again (its job id is
+fixed), so a slow run never piles up behind itself; while Redis is away the clock logs and tries again on
+the next tick (the outbox keeps every other job safe meanwhile).
 """
 
 from __future__ import annotations
@@ -9,31 +11,30 @@ import logging
 import signal
 import time
 
-from api.db import Session
-from api.devices import service as devices
+import redis
+
+from api.jobs import PERIODIC, Periodic
 from api.outbox import service as outbox
-from api.reports import service as reports
-from api.work_orders import service as work_orders
 from workers.boot import boot
 
 log = logging.getLogger(__name__)
 
-PERIODS_S = {"outbox_sweep": 5, "purge_drafts": 600, "overdue_scan": 60, "device_silence": 60}
 
-
-def run_once(name: str) -> int:
-    try:
-        if name == "outbox_sweep":
-            return outbox.sweep()
-        if name == "purge_drafts":
-            return reports.purge_stale_drafts()
-        if name == "overdue_scan":
-            return work_orders.scan_overdue()
-        if name == "device_silence":
-            return devices.scan_silent_devices()
-        raise ValueError(name)
-    finally:
-        Session.remove()
+def tick(due: dict[str, float], now: float, table: tuple[Periodic, ...] = PERIODIC) -> list[str]:
+    """Enqueue what is due at `now` (monotonic seconds); returns the names handed over."""
+    queued = []
+    for entry in table:
+        name = entry.job.name
+        if now < due.get(name, 0.0):
+            continue
+        try:
+            if outbox.enqueue_periodic(entry.job):
+                queued.append(name)
+            due[name] = now + entry.every_s
+        except (redis.RedisError, OSError):
+            log.warning("periodic job not enqueued: Redis unavailable", extra={"task": name})
+            due[name] = now + 1  # try again soon
+    return queued
 
 
 def main() -> None:
@@ -47,18 +48,9 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    due = {name: 0.0 for name in PERIODS_S}
+    due: dict[str, float] = {}
     while not stopping:
-        now = time.monotonic()
-        for name, period in PERIODS_S.items():
-            if now >= due[name]:
-                due[name] = now + period
-                try:
-                    done = run_once(name)
-                    if done:
-                        log.info("periodic task did work", extra={"task": name, "count": done})
-                except Exception:  # noqa: BLE001 - one failing tick must not stop the clock
-                    log.exception("periodic task failed", extra={"task": name})
+        tick(due, time.monotonic())
         time.sleep(0.5)
 
 

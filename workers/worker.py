@@ -16,8 +16,8 @@ from rq import Queue, SimpleWorker, Worker
 
 from api import db
 from api.extensions import get_redis
+from api.jobs import CLASSIFY, JOBS, QUEUES
 from workers.boot import boot
-from workers.queues import CLASSIFY, JOB_PATHS, QUEUES
 
 
 class AppWorker(Worker):
@@ -28,8 +28,9 @@ class AppWorker(Worker):
 
 def preload_jobs() -> None:
     """Import every job module once in the parent, so forked children do not re-import per job."""
-    for path in JOB_PATHS:
-        importlib.import_module(path.rpartition(".")[0])
+    for job in JOBS.values():
+        for path in job.paths():
+            importlib.import_module(path.rpartition(".")[0])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from api import geo
+from api import geo, jobs
 from api.classification import fusion, registry
 from api.classification.errors import UnknownCategory
 from api.classification.models import CategoryThreshold, PhotoPrediction, ReportClassification
@@ -34,7 +34,6 @@ from api.work_orders import service as work_orders
 from api.work_orders.errors import IllegalCaseTransition
 from api.work_orders.lifecycle import OPEN, CaseStatus
 from api.work_orders.models import Case
-from workers import queues
 
 log = logging.getLogger(__name__)
 S = CaseStatus
@@ -55,7 +54,7 @@ def classify_photo(media_id: int) -> PhotoPrediction | None:
     # Lock the report: of several photo jobs finishing together, the last to lock sees every prediction.
     report = Session.get(Report, media.owner_id, with_for_update=True)
     if report.status == ReportStatus.SUBMITTED and not _unclassified_photo_ids(report.id):
-        outbox.add(queues.route_report(report.id))
+        outbox.add(jobs.ROUTE_REPORT(report.id))
     Session.commit()
     return prediction
 
@@ -160,7 +159,7 @@ def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) ->
         work_orders.request_verification(None, case.id, category_code=code)  # one commit with this row
         return
     row.decision, row.reason = "auto_accepted", f"confidence {confidence:.2f} ≥ {threshold:.2f}"
-    outbox.add(queues.dispatch_case(case.id))
+    outbox.add(jobs.DISPATCH_CASE(case.id))
     work_orders.accept(None, case.id, code, note="已自动立案，将派遣处置")
 
 

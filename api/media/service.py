@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from api import jobs
 from api.config import get_config
 from api.db import Session
 from api.media import images, signing
 from api.media.models import Media
 from api.media.storage import get_storage
-from workers import queues
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, own
     Session.add(media)
     Session.flush()
     if derivatives:  # without them, links to the display and thumb variants serve the original
-        outbox.add(queues.make_photo_derivatives(media.id))
+        outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(media.id))
     return media
 
 

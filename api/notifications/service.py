@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from api import jobs
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
@@ -19,7 +20,6 @@ from api.outbox import service as outbox
 from api.timefmt import wechat_time
 from api.wechat import errors as wechat_errors
 from api.wechat.client import get_client
-from workers import queues
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def queue_report_progress(*, user_id: int, report_id: int, report_no: str, title
                                 page=f"pages/report/detail?id={report_id}")
     Session.add(notification)
     Session.flush()
-    outbox.add(queues.send_notification(notification.id))
+    outbox.add(jobs.SEND_NOTIFICATION(notification.id))
     return notification
 
 

@@ -1,8 +1,9 @@
 """Record jobs in the current transaction; hand them to RQ after commit; sweep what was left behind.
 
 A submit must not fail because Redis is briefly down: the job row commits with the change, the
-hand-over after commit is best effort, and `sweep()` (run periodically by workers/schedule.py) hands
-over whatever is still pending. RQ's `unique=True` on the deterministic job id refuses a second
+hand-over after commit is best effort, and `sweep()` (the periodic `outbox_sweep` job) hands over whatever is
+still pending. Each row carries what it needs to be handed over as declared (queue, function, retries and
+their intervals), so nothing is looked up again by path. RQ's `unique=True` on the deterministic job id refuses a second
 hand-over of the same row, so a job runs once even when the sweep and the after-commit hook race.
 """
 
@@ -13,6 +14,8 @@ from datetime import timedelta
 
 import redis
 import sqlalchemy as sa
+from rq import Queue, Retry
+from rq.callbacks import Callback
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -20,18 +23,19 @@ from sqlalchemy.orm import Session as OrmSession
 from api.config import get_config
 from api.db import Session, utcnow
 from api.extensions import get_redis
+from api.jobs import Job, JobCall
 from api.outbox.models import OutboxJob
-from workers import queues
 
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "outbox_pending"
 
 
-def add(spec: queues.JobSpec) -> OutboxJob:
-    """Record `spec` in the current transaction; it is handed to RQ once the transaction commits."""
-    job = OutboxJob(queue=spec.queue, func=spec.func, args=list(spec.args), retries=spec.retries,
-                    on_failure=spec.on_failure)
+def add(call: JobCall) -> OutboxJob:
+    """Record a call of a declared job in the current transaction; it is handed to RQ once that commits."""
+    declared = call.job
+    job = OutboxJob(queue=declared.queue, func=declared.func, args=list(call.args), retries=declared.retries,
+                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals())
     session = Session()
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job)
@@ -65,10 +69,8 @@ def _engine() -> sa.Engine:
 
 
 def _hand_over_row(engine: sa.Engine, row) -> int:
-    spec = queues.JobSpec(row.queue, row.func, tuple(row.args), row.retries, row.on_failure)
-    job_id = f"outbox-{row.id}"
     try:
-        queues.enqueue(get_redis(), spec, job_id=job_id, intervals=_intervals(spec))
+        _enqueue(row)
     except DuplicateJobError:
         pass  # already handed over by a racing sweep or hook: mark it below
     except (redis.RedisError, OSError) as exc:
@@ -83,13 +85,24 @@ def _hand_over_row(engine: sa.Engine, row) -> int:
     return 1
 
 
-def _intervals(spec: queues.JobSpec) -> list[int]:
-    config = get_config()
-    if spec.queue == queues.NOTIFY:  # outbound messages: subscribe messages, 12345 answers
-        return config.NOTIFY_RETRY_INTERVALS
-    if spec.func.startswith("workers.intake."):
-        return config.INTAKE_RETRY_INTERVALS
-    return [5, 30]
+def _enqueue(row) -> None:
+    """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ."""
+    retry = Retry(max=row.retries, interval=list(row.retry_intervals or []) or 0) if row.retries else None
+    on_failure = Callback(row.on_failure) if row.on_failure else None
+    Queue(row.queue, connection=get_redis()).enqueue(
+        row.func, *row.args, job_id=f"outbox-{row.id}", unique=True, retry=retry, on_failure=on_failure,
+        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+
+
+def enqueue_periodic(job: Job) -> bool:
+    """The clock's hand-over: one queued run per periodic job at a time (its fixed id is unique while queued or
+    running; the job is deleted when it succeeds). False: the previous run is still waiting or running."""
+    try:
+        Queue(job.queue, connection=get_redis()).enqueue(
+            job.func, job_id=f"periodic-{job.name}", unique=True, result_ttl=0, failure_ttl=60)
+    except DuplicateJobError:
+        return False
+    return True
 
 
 @event.listens_for(OrmSession, "after_commit")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from api import jobs
 from api.calendar import service as calendar
 from api.config import get_config
 from api.db import Session, utcnow
@@ -46,7 +47,6 @@ from api.work_orders.errors import (
 )
 from api.work_orders.lifecycle import OPEN, CaseAction, CaseStatus, transition
 from api.work_orders.models import Case, CaseReport, Rating, WorkOrder
-from workers import queues
 
 log = logging.getLogger(__name__)
 A, S = CaseAction, CaseStatus
@@ -80,9 +80,9 @@ def _start_automatic_intake(report: Report) -> None:
     The jobs go through the outbox: they run after this commit, or not at all if it rolls back."""
     photos = media.list_for("report", report.id, MediaKind.REPORT_PHOTO)
     for photo in photos:
-        outbox.add(queues.classify_photo(photo.id))
+        outbox.add(jobs.CLASSIFY_PHOTO(photo.id))
     if not photos:
-        outbox.add(queues.route_report(report.id))
+        outbox.add(jobs.ROUTE_REPORT(report.id))
 
 
 def withdraw_report(reporter: User, report_id: int, reason: str | None) -> tuple[Report, Case | None]:
@@ -647,7 +647,7 @@ def _queue_hotline_answer(case: Case) -> None:
     from api.config import get_config
 
     if case.source == "hotline" and get_config().HOTLINE_ANSWER_URL:
-        outbox.add(queues.answer_hotline(case.id))
+        outbox.add(jobs.ANSWER_HOTLINE(case.id))
 
 
 def recompute_provisional_deadlines() -> int:

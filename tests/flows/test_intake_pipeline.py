@@ -21,6 +21,7 @@ from api.config import init_config
 from api.db import Session
 from api.events.models import Event
 from api.extensions import get_redis
+from api.jobs import QUEUES
 from api.media.models import Media
 from api.media.storage import get_storage
 from api.organisation import grids
@@ -40,7 +41,6 @@ from tests.support import (
     synthetic_photo,
     wait_for,
 )
-from workers.queues import QUEUES
 
 pytestmark = pytest.mark.flow
 

@@ -5,22 +5,26 @@ from importlib import import_module
 
 import sqlalchemy as sa
 
+from api import jobs
 from api.db import utcnow
 from api.events.models import Event
 from api.media.models import Media
 from api.reports.models import Report
 from tests.factories.reports import DraftReportFactory, SubmittedReportFactory
-from workers import queues
 from workers.make_photo_derivatives import make_photo_derivatives
 from workers.send_notification import send_notification
 
 
-def test_every_job_path_imports():
-    for path in queues.JOB_PATHS:
-        module, _, name = path.rpartition(".")
-        assert callable(getattr(import_module(module), name))
-    specs = [queues.send_notification(1), queues.make_photo_derivatives(1)]
-    assert {s.func for s in specs} | {s.on_failure for s in specs if s.on_failure} <= set(queues.JOB_PATHS)
+def test_every_declared_job_resolves():
+    """Each declaration's function and failure hook import (a rename fails CI, not production), each sits on a
+    served queue, and each periodic entry names a declared job."""
+    for job in jobs.JOBS.values():
+        assert job.queue in jobs.QUEUES
+        for path in job.paths():
+            module, _, name = path.rpartition(".")
+            assert callable(getattr(import_module(module), name)), path
+        assert all(isinstance(s, int) and s >= 0 for s in job.retry_intervals())
+    assert {p.job.name for p in jobs.PERIODIC} <= set(jobs.JOBS)
 
 
 def test_jobs_for_missing_rows_do_nothing(committed):

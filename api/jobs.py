@@ -1,0 +1,90 @@
+"""Every background job, declared once; and the table of periodic work the clock reads.
+
+A declaration carries the job's queue, the dotted path of its function (the worker resolves it; domain code
+never imports `workers`), how often RQ retries it and after how long, and what runs when the last attempt
+failed. Domain code records a call in the outbox with the change that needs it (`outbox.add(CLASSIFY_PHOTO
+(media_id))`); the outbox row keeps the queue, path, retries and intervals, so a sweep hours later hands it
+over exactly as declared.
+
+Periodic work is a table of (name, interval, job): `python -m workers.schedule` enqueues each job when it is
+due and runs nothing itself, so a long run (a bill run, a large overdue scan) never delays the outbox sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.config import get_config
+
+CLASSIFY = "classify"  # served by one non-forking worker that keeps the image backbone loaded
+DEFAULT = "default"
+NOTIFY = "notify"  # outbound messages: WeChat subscribe messages, 12345 answers
+QUEUES = (CLASSIFY, DEFAULT, NOTIFY)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    queue: str
+    func: str  # dotted path, resolved by the worker
+    retries: int = 0  # RQ retries after the first attempt
+    intervals: str | tuple[int, ...] = (5, 30)  # seconds between retries, or the config setting that holds them
+    on_failure: str | None = None  # dotted path, called when the last attempt failed
+
+    def __call__(self, *args) -> JobCall:
+        return JobCall(self, args)
+
+    def retry_intervals(self) -> list[int]:
+        if isinstance(self.intervals, str):
+            return list(getattr(get_config(), self.intervals))
+        return list(self.intervals)
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.func, self.on_failure) if self.on_failure else (self.func,)
+
+
+@dataclass(frozen=True)
+class JobCall:
+    """One call of a declared job: what the outbox records."""
+
+    job: Job
+    args: tuple
+
+
+# -- jobs that follow a change (through the outbox) -----------------------------------------------------
+SEND_NOTIFICATION = Job("send_notification", NOTIFY, "workers.send_notification.send_notification", retries=3,
+                        intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.send_notification.on_final_failure")
+MAKE_PHOTO_DERIVATIVES = Job("make_photo_derivatives", DEFAULT,
+                             "workers.make_photo_derivatives.make_photo_derivatives", retries=2)
+CLASSIFY_PHOTO = Job("classify_photo", CLASSIFY, "workers.intake.classify_photo", retries=3,
+                     intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
+ROUTE_REPORT = Job("route_report", CLASSIFY, "workers.intake.route_report", retries=3,
+                   intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
+DISPATCH_CASE = Job("dispatch_case", DEFAULT, "workers.intake.dispatch_case", retries=3,
+                    intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
+ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_hotline", retries=5,
+                     intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.answer_hotline.on_final_failure")
+
+# -- periodic work (enqueued by the clock) ---------------------------------------------------------------
+OUTBOX_SWEEP = Job("outbox_sweep", DEFAULT, "workers.periodic.outbox_sweep")
+PURGE_DRAFTS = Job("purge_drafts", DEFAULT, "workers.periodic.purge_drafts")
+OVERDUE_SCAN = Job("overdue_scan", DEFAULT, "workers.periodic.overdue_scan")
+DEVICE_SILENCE = Job("device_silence", DEFAULT, "workers.periodic.device_silence")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    job: Job
+    every_s: int
+
+
+PERIODIC = (
+    Periodic(OUTBOX_SWEEP, 5),  # hands over what Redis missed at commit time
+    Periodic(PURGE_DRAFTS, 600),
+    Periodic(OVERDUE_SCAN, 60),
+    Periodic(DEVICE_SILENCE, 60),
+)
+
+JOBS: dict[str, Job] = {job.name: job for job in (
+    SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, ANSWER_HOTLINE,
+    OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE)}

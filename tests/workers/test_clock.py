@@ -1,0 +1,57 @@
+"""The clock only enqueues: periodic jobs come from the table in api.jobs, one queued run at a time."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from rq import Queue, SimpleWorker
+
+from api import jobs
+from api.extensions import get_redis
+from api.outbox import service as outbox
+from api.outbox.models import OutboxJob
+from workers import schedule
+
+
+def _queued(queue: str) -> list[str]:
+    return Queue(queue, connection=get_redis()).get_job_ids()
+
+
+def test_the_clock_enqueues_what_is_due_and_never_twice_while_queued(app):
+    due: dict[str, float] = {}
+    assert schedule.tick(due, now=1000.0) == [p.job.name for p in jobs.PERIODIC]  # all due at start
+    assert sorted(_queued(jobs.DEFAULT)) == sorted(f"periodic-{p.job.name}" for p in jobs.PERIODIC)
+    assert schedule.tick(due, now=1001.0) == []  # nothing due yet
+    sweep = next(p for p in jobs.PERIODIC if p.job is jobs.OUTBOX_SWEEP)
+    assert schedule.tick(due, now=1000.0 + sweep.every_s) == []  # due, but the last run is still queued
+    assert len(_queued(jobs.DEFAULT)) == len(jobs.PERIODIC)
+
+
+def test_a_periodic_run_that_finished_can_be_queued_again(committed):
+    table = (jobs.Periodic(jobs.OUTBOX_SWEEP, 5),)
+    due: dict[str, float] = {}
+    assert schedule.tick(due, 0.0, table) == ["outbox_sweep"]
+    queue = Queue(jobs.DEFAULT, connection=get_redis())
+    SimpleWorker([queue], connection=get_redis()).work(burst=True)  # runs workers.periodic.outbox_sweep
+    assert queue.get_job_ids() == []
+    assert schedule.tick(due, 5.0, table) == ["outbox_sweep"]
+
+
+def test_the_clock_survives_redis_being_away(app, monkeypatch):
+    def refuse(job):
+        import redis
+
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr(outbox, "enqueue_periodic", refuse)
+    due: dict[str, float] = {}
+    assert schedule.tick(due, 0.0) == []
+    assert all(at == 1.0 for at in due.values())  # tried again a second later
+
+
+def test_an_outbox_row_keeps_the_declared_retry_intervals(db_session, config):
+    row = outbox.add(jobs.CLASSIFY_PHOTO(7))
+    db_session.flush()
+    stored = db_session.scalar(sa.select(OutboxJob).where(OutboxJob.id == row.id))
+    assert (stored.queue, stored.func, stored.args) == ("classify", "workers.intake.classify_photo", [7])
+    assert stored.retries == 3 and stored.retry_intervals == list(config.INTAKE_RETRY_INTERVALS)
+    assert stored.on_failure == "workers.intake.on_final_failure"
