@@ -3,6 +3,7 @@
 
 def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so create_app stays the only wiring
     from api.assets import routes as assets
+    from api.cases import routes as work_orders
     from api.classification import routes as classification
     from api.devices import routes as devices
     from api.identity import routes as identity
@@ -13,7 +14,6 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.reports import routes as reports
     from api.routing import routes as routing
     from api.taxonomy import routes as taxonomy
-    from api.work_orders import routes as work_orders
 
     return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,

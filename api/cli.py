@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
     def calendar_import(csv_file: str, source: str):
         """Import a year of holidays and 调休 workdays (CSV date,kind,name)."""
         from api.calendar.service import CalendarDataError, import_years
-        from api.work_orders.service import recompute_provisional_deadlines
+        from api.cases.service import recompute_provisional_deadlines
 
         try:
             years = import_years(open(csv_file, encoding="utf-8").read(), source)

@@ -2,6 +2,7 @@
 
 from api.assets import models as assets  # noqa: F401
 from api.calendar import models as calendar  # noqa: F401
+from api.cases import models as work_orders  # noqa: F401
 from api.classification import models as classification  # noqa: F401
 from api.devices import models as devices  # noqa: F401
 from api.events import models as events  # noqa: F401
@@ -13,4 +14,3 @@ from api.outbox import models as outbox  # noqa: F401
 from api.reports import models as reports  # noqa: F401
 from api.routing import models as routing  # noqa: F401
 from api.taxonomy import models as taxonomy  # noqa: F401
-from api.work_orders import models as work_orders  # noqa: F401

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from api import apidoc, create_app, db, extensions
 from api.calendar import service as calendar
+from api.cases import present as case_views
 from api.classification import registry as classifier_registry
 from api.config import Config, init_config
 from api.media.storage import set_storage
@@ -23,7 +24,6 @@ from api.migrate import upgrade
 from api.organisation import grids
 from api.taxonomy import service as taxonomy
 from api.wechat.client import reset_client
-from api.work_orders import present as case_views
 from miniprogram_mock.server import MockServer
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.work_orders import hotline
+from api.cases import hotline
 from workers.jobs import job_session, on_last_failure
 
 

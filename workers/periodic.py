@@ -5,10 +5,10 @@ Each returns how many things it did, which RQ keeps as the job's result for the 
 
 from __future__ import annotations
 
+from api.cases import service as work_orders
 from api.devices import service as devices
 from api.outbox import service as outbox
 from api.reports import service as reports
-from api.work_orders import service as work_orders
 from workers.jobs import job_session
 
 

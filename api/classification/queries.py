@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 
+from api.cases.models import CaseReport
 from api.classification.models import PhotoPrediction, ReportClassification
 from api.db import Session
-from api.work_orders.models import CaseReport
 
 
 def for_case(case_id: int) -> dict:

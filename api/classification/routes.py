@@ -3,6 +3,8 @@
 from flask.views import MethodView
 
 from api.access import current_user, requires
+from api.cases import queries as case_queries
+from api.cases.errors import CaseNotFound, CaseOutOfScope
 from api.classification import queries, registry, service
 from api.classification.errors import ModelIntegrityError, ModelVersionNotFound, UnknownCategory
 from api.classification.schemas import (
@@ -17,8 +19,6 @@ from api.config import get_config
 from api.events.service import Actor
 from api.extensions import Blueprint, InvalidInput
 from api.roles import STAFF_ROLES, Role
-from api.work_orders import queries as case_queries
-from api.work_orders.errors import CaseNotFound, CaseOutOfScope
 
 blp = Blueprint("classifier", __name__, url_prefix="/classifier",
                 description="Automatic intake: predictions per case, model versions, auto-dispatch thresholds")

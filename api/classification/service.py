@@ -16,6 +16,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from api import geo, jobs
+from api.cases import queries as case_queries
+from api.cases import service as work_orders
+from api.cases.errors import IllegalCaseTransition
+from api.cases.lifecycle import OPEN, CaseStatus
+from api.cases.models import Case
 from api.classification import fusion, registry
 from api.classification.errors import UnknownCategory
 from api.classification.models import CategoryThreshold, PhotoPrediction, ReportClassification
@@ -29,11 +34,6 @@ from api.reports import categories as citizen_categories
 from api.reports.lifecycle import ReportStatus
 from api.reports.models import Report
 from api.taxonomy import service as taxonomy
-from api.work_orders import queries as case_queries
-from api.work_orders import service as work_orders
-from api.work_orders.errors import IllegalCaseTransition
-from api.work_orders.lifecycle import OPEN, CaseStatus
-from api.work_orders.models import Case
 
 log = logging.getLogger(__name__)
 S = CaseStatus

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlalchemy as sa
 
+from api.cases.models import Case, CaseReport
 from api.classification import fusion, registry
 from api.classification.errors import NotEnoughLabels
 from api.classification.models import PhotoPrediction
@@ -28,7 +29,6 @@ from api.media.storage import get_storage
 from api.reports import categories as citizen_categories
 from api.reports.models import Report
 from api.timefmt import local
-from api.work_orders.models import Case, CaseReport
 
 LABEL_ACTIONS = ("accept", "category_set", "dispatch", "opened")
 NOT_LABELS = ("refused", "withdrawn", "merged")

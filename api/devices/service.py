@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from api.cases import service as work_orders
+from api.cases.lifecycle import OPEN
+from api.cases.models import Case
 from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.devices import auth, queries
@@ -28,9 +31,6 @@ from api.media.models import MediaKind
 from api.organisation import grids
 from api.reports.service import check_in_district
 from api.timefmt import local
-from api.work_orders import service as work_orders
-from api.work_orders.lifecycle import OPEN
-from api.work_orders.models import Case
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 
 from api import geo
 from api.assets.models import Component
+from api.cases import queries as case_queries
+from api.cases.lifecycle import OPEN, CaseStatus
+from api.cases.models import Case
 from api.db import Session, utcnow
 from api.devices.models import Device, SensorState
 from api.identity.models import User
 from api.organisation import queries as organisation
 from api.timefmt import local
-from api.work_orders import queries as case_queries
-from api.work_orders.lifecycle import OPEN, CaseStatus
-from api.work_orders.models import Case
 
 CLUSTER_BELOW_ZOOM = 15
 CLUSTER_PX, TILE_PX = 64, 256  # one cluster per ~64 screen pixels

@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.assets.models import COMPONENT_STATES
+from api.cases.lifecycle import CaseStatus
 from api.devices.models import DEVICE_KINDS
-from api.work_orders.lifecycle import CaseStatus
 
 
 class BBox(ma.fields.Field):

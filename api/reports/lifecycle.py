@@ -10,7 +10,7 @@ from api.reports.errors import IllegalReportTransition
 
 class ReportStatus(StrEnum):
     DRAFT = "draft"
-    SUBMITTED = "submitted"  # on a case: the case engine (api/work_orders) carries it from here
+    SUBMITTED = "submitted"  # on a case: the case engine (api/cases) carries it from here
     WITHDRAWN = "withdrawn"  # 已撤回 (end)
 
 

@@ -6,6 +6,16 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from api.access import current_user, public, requires
+from api.cases import citizen
+from api.cases import queries as case_queries
+from api.cases import service as case_service
+from api.cases.errors import (
+    AlreadyRated,
+    IllegalCaseTransition,
+    RatingWindowPassed,
+    ReopenLimitReached,
+    ReopenWindowPassed,
+)
 from api.extensions import Blueprint
 from api.media import uploads
 from api.media.errors import (
@@ -48,16 +58,6 @@ from api.reports.schemas import (
 )
 from api.roles import Role
 from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
-from api.work_orders import citizen
-from api.work_orders import queries as case_queries
-from api.work_orders import service as case_service
-from api.work_orders.errors import (
-    AlreadyRated,
-    IllegalCaseTransition,
-    RatingWindowPassed,
-    ReopenLimitReached,
-    ReopenWindowPassed,
-)
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen snap-and-report")
 

@@ -21,7 +21,7 @@ RESOLVED = CitizenStatus("resolved", "已办结")
 REJECTED = CitizenStatus("rejected", "不予立案")
 WITHDRAWN = CitizenStatus("withdrawn", "已撤回")
 
-# Case statuses (api/work_orders/lifecycle.py) as the citizen sees them; named by value so that this
+# Case statuses (api/cases/lifecycle.py) as the citizen sees them; named by value so that this
 # module needs no import of the case engine.
 _BY_CASE_STATUS = {
     "pending": SUBMITTED, "verifying": SUBMITTED, "awaiting_dispatch": ACCEPTED, "dispatched": HANDLING,

@@ -3,8 +3,8 @@
 import pytest
 
 from api import geo
+from api.cases.models import Case
 from api.organisation.service import load_demo_organisation, load_divisions
-from api.work_orders.models import Case
 from tests.factories.identity import StaffFactory
 from tests.support import staff_token
 

@@ -78,8 +78,8 @@ def test_wgs84_points_are_accepted_as_sent(client, alice, db_session):
 
 
 def test_review_grade_text_is_accepted_and_flagged_for_staff(client, alice, db_session):
+    from api.cases.queries import case_of_report
     from api.taxonomy.service import load_national
-    from api.work_orders.queries import case_of_report
 
     load_national()
     response = create(client, alice, {**GOOD, "description": "有点敏感的问题"})
@@ -189,8 +189,8 @@ def test_submit_then_no_more_photos_and_withdraw(client, alice, db_session):
 
 
 def submitted_case(client, alice, db_session, hint="exposed_garbage"):
+    from api.cases.queries import case_of_report
     from api.taxonomy.service import load_national
-    from api.work_orders.queries import case_of_report
 
     load_national()
     report_id = create(client, alice, {**GOOD, "category_hint": hint}).json["id"]
@@ -246,8 +246,8 @@ def test_staff_cannot_use_citizen_endpoints_and_citizens_not_the_desk(client, al
 
 
 def test_intake_desk_is_scoped_by_street(client, alice, db_session):
+    from api.cases.models import Case
     from api.organisation.service import load_divisions
-    from api.work_orders.models import Case
 
     load_divisions()
     district_clerk = StaffFactory(roles=("intake_clerk",))

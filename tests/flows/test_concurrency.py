@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from api import create_app
+from api.cases.models import Case, CaseReport, Rating
 from api.db import Session, utcnow
 from api.media.models import Media
 from api.migrate import upgrade
 from api.reports.models import Report
-from api.work_orders.models import Case, CaseReport, Rating
 from tests.conftest import activate
 from tests.support import BAIYUN_GCJ, citizen_login, jpeg
 

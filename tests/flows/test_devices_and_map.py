@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from api.assets.models import Component, Stock
 from api.calendar.service import load_shipped
+from api.cases.models import Case
 from api.config import get_config
 from api.db import Session
 from api.devices import auth
@@ -22,7 +23,6 @@ from api.organisation import queries as organisation
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.taxonomy.service import load_national
 from api.timefmt import local
-from api.work_orders.models import Case
 from tests.factories.identity import StaffFactory
 from tests.support import jpeg, staff_token
 

@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
+from api.cases.hotline import sign
 from api.config import init_config
 from api.db import Session
 from api.events.models import Event
 from api.organisation.service import load_demo_organisation, load_divisions
-from api.work_orders.hotline import sign
 from tests.factories.identity import StaffFactory
 from tests.support import run_worker, staff_token
 

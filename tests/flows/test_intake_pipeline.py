@@ -16,6 +16,7 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 
 from api.calendar.service import load_shipped
+from api.cases.models import Case, CaseReport, WorkOrder
 from api.classification.models import ModelVersion, PhotoPrediction, ReportClassification
 from api.config import init_config
 from api.db import Session
@@ -29,7 +30,6 @@ from api.organisation import queries as organisation
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.routing.service import load_demo_rules
 from api.taxonomy.service import load_national
-from api.work_orders.models import Case, CaseReport, WorkOrder
 from tests.factories.identity import StaffFactory
 from tests.support import (
     BAIYUN_GCJ,

@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from api.cases import lifecycle
+from api.cases.errors import ActionNotAllowed, IllegalCaseTransition
+from api.cases.lifecycle import CaseAction, CaseStatus
 from api.events.service import Actor
-from api.work_orders import lifecycle
-from api.work_orders.errors import ActionNotAllowed, IllegalCaseTransition
-from api.work_orders.lifecycle import CaseAction, CaseStatus
 
 ROLES = ("citizen", "intake_clerk", "dispatcher", "dept_head", "dept_handler", "supervisor", "command_centre",
          "admin", "system")

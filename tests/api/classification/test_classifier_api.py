@@ -77,7 +77,7 @@ def test_a_tampered_bundle_is_never_promoted_or_loaded(client, people):
 
 
 def test_case_predictions_are_for_staff_in_scope(client, people, db_session):
-    from api.work_orders.models import CaseReport
+    from api.cases.models import CaseReport
 
     rid = submit_new_report(client, people["alice"], "路边垃圾堆放")
     case_id = db_session.query(CaseReport).filter_by(report_id=rid).one().case_id

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
+from api.cases.models import Case, CaseReport
 from api.classification import service
 from api.classification.models import ReportClassification
 from api.config import get_config, init_config
@@ -16,7 +17,6 @@ from api.organisation import queries as organisation
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.routing.service import load_demo_rules
 from api.taxonomy.service import load_national
-from api.work_orders.models import Case, CaseReport
 from tests.factories.identity import StaffFactory
 from tests.support import BAIYUN_GCJ, citizen_login, staff_token, submit_new_report
 

@@ -6,14 +6,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from api.cases.errors import CaseNotFound, CaseOutOfScope
+from api.cases.lifecycle import CaseStatus
+from api.cases.models import Case, CaseReport, WorkOrder
 from api.db import Session
 from api.identity.models import User, UserRole
 from api.reports.models import Report
 from api.reports.status import case_statuses_for
 from api.roles import Role
-from api.work_orders.errors import CaseNotFound, CaseOutOfScope
-from api.work_orders.lifecycle import CaseStatus
-from api.work_orders.models import Case, CaseReport, WorkOrder
 
 S = CaseStatus
 DESKS = {

@@ -12,6 +12,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from api import geo
+from api.cases import queries, service
+from api.cases.models import Case, CaseReport
+from api.cases.schemas import CaseSchema
 from api.db import Session
 from api.events.service import history
 from api.identity.models import User
@@ -20,9 +23,6 @@ from api.media.models import Media, MediaKind
 from api.organisation import grids
 from api.organisation.models import Department, Division
 from api.taxonomy.models import Category
-from api.work_orders import queries, service
-from api.work_orders.models import Case, CaseReport
-from api.work_orders.schemas import CaseSchema
 
 # camera captures belong to the devices domain, which depends on this one: their (id, case_id) pairs are read
 # through a light table clause instead of an import

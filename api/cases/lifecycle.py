@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from api.cases.errors import ActionNotAllowed, IllegalCaseTransition
 from api.events.service import Actor, record
-from api.work_orders.errors import ActionNotAllowed, IllegalCaseTransition
 
 
 class CaseStatus(StrEnum):

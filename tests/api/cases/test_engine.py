@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
+from api.cases import service
+from api.cases.models import Case
 from api.config import get_config
 from api.db import utcnow
 from api.events.models import Event
@@ -17,8 +19,6 @@ from api.organisation.service import load_demo_organisation, load_divisions
 from api.routing.service import load_demo_rules
 from api.taxonomy.service import load_national
 from api.timefmt import local
-from api.work_orders import service
-from api.work_orders.models import Case
 from tests.factories.identity import StaffFactory
 from tests.support import citizen_login, jpeg, staff_token, submit_new_report
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from api.cases import service
+from api.cases.lifecycle import CaseStatus
+from api.cases.models import Case, Rating
 from api.config import get_config
 from api.db import Session, utcnow
 from api.organisation.models import Department
 from api.reports.models import Report
-from api.work_orders import service
-from api.work_orders.lifecycle import CaseStatus
-from api.work_orders.models import Case, Rating
 
 S = CaseStatus
 

@@ -21,9 +21,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from api.cases.models import Case, Rating
 from api.db import Session
 from api.events.models import Event
-from api.work_orders.models import Case, Rating
 
 GROUPS = {"street": Case.street_code, "department": Case.department_id, "person": Case.handler_id}
 

@@ -10,6 +10,22 @@ from sqlalchemy.exc import IntegrityError
 
 from api import jobs
 from api.calendar import service as calendar
+from api.cases import assignment, queries
+from api.cases.errors import (
+    ActionNotAllowed,
+    AfterPhotoRequired,
+    AlreadyRated,
+    CannotMergeIntoItself,
+    CaseNotFound,
+    CaseOutOfScope,
+    CategoryRequired,
+    IllegalCaseTransition,
+    RatingWindowPassed,
+    ReopenLimitReached,
+    ReopenWindowPassed,
+)
+from api.cases.lifecycle import OPEN, CaseAction, CaseStatus, transition
+from api.cases.models import Case, CaseReport, Rating, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.models import Event
@@ -31,22 +47,6 @@ from api.routing import service as routing
 from api.routing.errors import UnknownDepartment
 from api.taxonomy import service as taxonomy
 from api.taxonomy.models import Category
-from api.work_orders import assignment, queries
-from api.work_orders.errors import (
-    ActionNotAllowed,
-    AfterPhotoRequired,
-    AlreadyRated,
-    CannotMergeIntoItself,
-    CaseNotFound,
-    CaseOutOfScope,
-    CategoryRequired,
-    IllegalCaseTransition,
-    RatingWindowPassed,
-    ReopenLimitReached,
-    ReopenWindowPassed,
-)
-from api.work_orders.lifecycle import OPEN, CaseAction, CaseStatus, transition
-from api.work_orders.models import Case, CaseReport, Rating, WorkOrder
 
 log = logging.getLogger(__name__)
 A, S = CaseAction, CaseStatus

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from api.cases.models import Case
 from api.db import utcnow
 from api.events.models import Event
 from api.notifications.models import StaffNotice
-from api.work_orders.models import Case
-from tests.api.work_orders.test_engine import act, after_photo, new_case
-from tests.api.work_orders.test_engine import world as world  # noqa: F401 - the shared fixture
+from tests.api.cases.test_engine import act, after_photo, new_case
+from tests.api.cases.test_engine import world as world  # noqa: F401 - the shared fixture
 from tests.factories.identity import StaffFactory
 from tests.support import citizen_login, staff_token, submit_new_report
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.cases import queries
+from api.cases.models import Case
 from api.identity import field
 from api.notifications import inbox
 from api.roles import Role
-from api.work_orders import queries
-from api.work_orders.models import Case
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from api.cases.lifecycle import CaseStatus
+from api.cases.models import PRIORITIES, SOURCES
+from api.cases.queries import DESKS
 from api.reports.schemas import LocationOutSchema, not_blank
 from api.timefmt import LocalDateTime
-from api.work_orders.lifecycle import CaseStatus
-from api.work_orders.models import PRIORITIES, SOURCES
-from api.work_orders.queries import DESKS
 
 CATEGORY_CODE = validate.Regexp(r"^(event|component):\d{2}-\d{2}$")
 REASON = validate.And(validate.Length(min=2, max=500), not_blank)

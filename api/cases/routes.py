@@ -10,27 +10,8 @@ from flask.views import MethodView
 
 from api.access import current_user, requires
 from api.assets.errors import ComponentNotFound
-from api.db import utcnow
-from api.errors import BadRequest, ConcurrentUpdate
-from api.extensions import Blueprint
-from api.media import service as media
-from api.media import uploads
-from api.media.errors import (
-    NotAnImage,
-    PhotoCorrupt,
-    PhotoFormatUnsupported,
-    PhotoMissing,
-    PhotoTooLarge,
-    PhotoTooManyPixels,
-)
-from api.media.models import MediaKind
-from api.reports.errors import LocationOutsideDistrict
-from api.roles import STAFF_ROLES, Role
-from api.routing.errors import NoOwner, UnknownDepartment
-from api.taxonomy.errors import CategoryNotFound
-from api.timefmt import SHANGHAI
-from api.work_orders import present, queries, service, statistics
-from api.work_orders.errors import (
+from api.cases import present, queries, service, statistics
+from api.cases.errors import (
     ActionNotAllowed,
     AfterPhotoRequired,
     CannotMergeIntoItself,
@@ -39,7 +20,7 @@ from api.work_orders.errors import (
     CategoryRequired,
     IllegalCaseTransition,
 )
-from api.work_orders.schemas import (
+from api.cases.schemas import (
     AcceptSchema,
     CaseDetailSchema,
     CasePageSchema,
@@ -65,6 +46,25 @@ from api.work_orders.schemas import (
     StatisticsSchema,
     VerificationSchema,
 )
+from api.db import utcnow
+from api.errors import BadRequest, ConcurrentUpdate
+from api.extensions import Blueprint
+from api.media import service as media
+from api.media import uploads
+from api.media.errors import (
+    NotAnImage,
+    PhotoCorrupt,
+    PhotoFormatUnsupported,
+    PhotoMissing,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+)
+from api.media.models import MediaKind
+from api.reports.errors import LocationOutsideDistrict
+from api.roles import STAFF_ROLES, Role
+from api.routing.errors import NoOwner, UnknownDepartment
+from api.taxonomy.errors import CategoryNotFound
+from api.timefmt import SHANGHAI
 
 blp = Blueprint("cases", __name__, url_prefix="/cases",
                 description="Cases through 受理 → 立案 → 派遣 → 处置 → 核查 → 结案, the desks, deadlines")

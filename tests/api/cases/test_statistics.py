@@ -1,15 +1,15 @@
-"""Statistics checked against hand-computed cases (definitions in api/work_orders/statistics.py)."""
+"""Statistics checked against hand-computed cases (definitions in api/cases/statistics.py)."""
 
 from datetime import datetime
 
 import pytest
 
+from api.cases import statistics
+from api.cases.models import Case, Rating
 from api.events.models import Event
 from api.organisation.queries import get_department_by_code
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.timefmt import SHANGHAI
-from api.work_orders import statistics
-from api.work_orders.models import Case, Rating
 from tests.factories.identity import CitizenFactory, StaffFactory
 from tests.factories.reports import SubmittedReportFactory
 from tests.support import staff_token

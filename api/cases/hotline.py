@@ -17,14 +17,14 @@ import time
 import requests
 import sqlalchemy as sa
 
+from api.cases import queries, service
+from api.cases.models import Case
 from api.config import get_config
 from api.db import Session
 from api.events.models import Event
 from api.events.service import Actor, record
 from api.notifications import inbox
 from api.roles import Role
-from api.work_orders import queries, service
-from api.work_orders.models import Case
 
 
 class HotlinePlatformError(RuntimeError):
