@@ -18,11 +18,12 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import access, apidoc, blueprints, cli, db, extensions, models  # noqa: F401 - models: complete the mappers
+    from api import access, apidoc, blueprints, cli, db, extensions, wiring
     from api.docs import register_docs_assets
     from api.identity.service import user_for_token
 
     config = init_config(config or Config.from_env())
+    wiring.wire()
     app = Flask(__name__)
     app.config.update(OPENAPI)
     app.config.update({k: getattr(config, k) for k in config.__dataclass_fields__})

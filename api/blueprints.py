@@ -3,10 +3,12 @@
 
 def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so create_app stays the only wiring
     from api.assets import routes as assets
-    from api.cases import routes as work_orders
+    from api.cases import routes as cases
+    from api.citizen import routes as citizen
     from api.classification import routes as classification
     from api.devices import routes as devices
     from api.identity import routes as identity
+    from api.intake import routes as intake
     from api.map import routes as map_
     from api.media import routes as media
     from api.notifications import routes as notifications
@@ -15,6 +17,7 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.routing import routes as routing
     from api.taxonomy import routes as taxonomy
 
-    return (identity.blp, identity.me_blp, reports.blp, work_orders.blp, work_orders.stats_blp, classification.blp,
+    return (identity.blp, identity.me_blp, citizen.blp, reports.blp, cases.blp, cases.stats_blp, intake.blp,
+            classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
             routing.blp, devices.admin_blp, assets.blp, map_.blp)

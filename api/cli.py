@@ -29,11 +29,9 @@ def register(app: Flask) -> None:
     @app.cli.command("load-divisions")
     def load_divisions():
         """Load the official district/street/town divisions (idempotent)."""
-        from api.db import Session
         from api.organisation.service import load_divisions as run
 
         count = run()
-        Session.commit()
         click.echo(f"{count} divisions loaded")
 
     @app.cli.command("calendar-import")
@@ -42,7 +40,7 @@ def register(app: Flask) -> None:
     def calendar_import(csv_file: str, source: str):
         """Import a year of holidays and 调休 workdays (CSV date,kind,name)."""
         from api.calendar.service import CalendarDataError, import_years
-        from api.cases.service import recompute_provisional_deadlines
+        from api.cases.deadlines import recompute_provisional_deadlines
 
         try:
             years = import_years(open(csv_file, encoding="utf-8").read(), source)
@@ -72,12 +70,10 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_staff(username: str, roles: tuple[str, ...], street: str | None, password: str):
         """Create a staff account."""
-        from api.db import Session
         from api.identity.service import create_staff as run
         from api.roles import Role
 
         run(username, password, {Role(r) for r in roles}, scope_division_code=street)
-        Session.commit()
         click.echo(f"staff {username} created")
 
     @app.cli.command("staff-unlock")
@@ -104,6 +100,19 @@ def register(app: Flask) -> None:
         click.echo(f"{purge_stale_drafts()} drafts purged")
     register_model_commands(app)
     register_asset_commands(app)
+    _in_units_of_work(app.cli)
+
+
+def _in_units_of_work(group: click.Group) -> None:
+    """Each command is one unit of work: committed when it finishes, rolled back when it fails."""
+    from api.db import unit_of_work
+
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _in_units_of_work(command)
+        elif command.callback is not None and not getattr(command.callback, "_unit_of_work", False):
+            command.callback = unit_of_work()(command.callback)
+            command.callback._unit_of_work = True
 
 
 def register_asset_commands(app: Flask) -> None:
@@ -163,12 +172,12 @@ def register_model_commands(app: Flask) -> None:
     @click.argument("name", required=False)
     def model_evaluate(name: str | None):
         """Per-category precision, recall and the confusion matrix on the held-out cases (default: promoted)."""
-        from api.classification import registry, training
+        from api.classification import training, versions
         from api.errors import DomainError
 
         try:
             if name is None:
-                current = registry.promoted()
+                current = versions.promoted()
                 if current is None:
                     raise click.ClickException("no promoted version: name one (flask model list)")
                 name = current.name
@@ -181,12 +190,12 @@ def register_model_commands(app: Flask) -> None:
     @click.argument("name")
     def model_promote(name: str):
         """Make NAME the version workers use (they pick it up before their next job)."""
-        from api.classification import registry
+        from api.classification import versions
         from api.errors import DomainError
         from api.events.service import Actor
 
         try:
-            registry.promote(name, Actor.system())
+            versions.promote(name, Actor.system())
         except DomainError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message} {exc.details}") from exc
         click.echo(f"version {name} promoted")
@@ -194,9 +203,9 @@ def register_model_commands(app: Flask) -> None:
     @model.command("list")
     def model_list():
         """Versions, newest first, with their held-out accuracy."""
-        from api.classification import registry
+        from api.classification import versions
 
-        for v in registry.list_versions():
+        for v in versions.list_versions():
             summary = v.metrics.get("summary", {})
             click.echo(f"{v.name}\t{v.status}\tcombined={summary.get('combined_accuracy')}\t"
                        f"image={summary.get('image_accuracy')}\ttext={summary.get('text_accuracy')}")

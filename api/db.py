@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -111,3 +112,19 @@ def dispose_after_fork() -> None:
 
 def remove_session(_exc: BaseException | None = None) -> None:
     Session.remove()
+
+
+class unit_of_work(contextlib.ContextDecorator):  # noqa: N801 - used like a function: `with unit_of_work():`
+    """The one place a unit of work commits: around a route (every POST/PUT/PATCH/DELETE, by api.extensions'
+    Blueprint), a job (workers/jobs.py) or a CLI command. Services only add and flush; whatever a failure
+    interrupts is rolled back here, so nothing is half-written."""
+
+    def __enter__(self):
+        return Session()
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            Session.commit()
+        else:
+            Session.rollback()
+        return False

@@ -70,13 +70,14 @@ def main(argv: list[str] | None = None) -> None:
     dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port)
     from api import create_app
     from api.config import Config
+    from api.db import unit_of_work
     from api.migrate import upgrade
     from api.seed import seed_demo, seed_demo_components, seed_demo_devices
 
     config = Config.from_env()
     upgrade(config.DATABASE_URL)
     app = create_app(config)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         seed_demo(dev["DEMO_PASSWORD"])
         _grant_demo_subscriptions(started[-1])
         seed_demo_components()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from api import errors
+from api.db import unit_of_work
 
 
 class ErrorBodySchema(ma.Schema):
@@ -145,8 +147,26 @@ class Api(_Api):
         errors.register_error_handlers(self._app)
 
 
+MUTATING_METHODS = ("post", "put", "patch", "delete")
+UNIT_OF_WORK_ATTR = "_unit_of_work"
+
+
 class Blueprint(_Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def route(self, rule, **options):
+        """Register a view; each of its POST/PUT/PATCH/DELETE methods runs in one unit of work (committed when
+        it answers, rolled back when it raises)."""
+        register = super().route(rule, **options)
+
+        def decorator(view):
+            for name in MUTATING_METHODS:
+                method = getattr(view, name, None)
+                if method is not None and not getattr(method, UNIT_OF_WORK_ATTR, False):
+                    setattr(view, name, _in_unit_of_work(method))
+            return register(view)
+
+        return decorator
 
     def errors(self, *kinds):
         """Declare the error kinds an endpoint can answer with: DomainError subclasses (their status and stable
@@ -192,3 +212,13 @@ def get_redis() -> redis.Redis:
     if _redis is None:
         raise RuntimeError("Redis not initialised: call create_app() or the worker boot first")
     return _redis
+
+
+def _in_unit_of_work(method):
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with unit_of_work():
+            return method(*args, **kwargs)
+
+    setattr(wrapper, UNIT_OF_WORK_ATTR, True)
+    return wrapper

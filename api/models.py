@@ -2,11 +2,12 @@
 
 from api.assets import models as assets  # noqa: F401
 from api.calendar import models as calendar  # noqa: F401
-from api.cases import models as work_orders  # noqa: F401
+from api.cases import models as cases  # noqa: F401
 from api.classification import models as classification  # noqa: F401
 from api.devices import models as devices  # noqa: F401
 from api.events import models as events  # noqa: F401
 from api.identity import models as identity  # noqa: F401
+from api.intake import models as intake  # noqa: F401
 from api.media import models as media  # noqa: F401
 from api.notifications import models as notifications  # noqa: F401
 from api.organisation import models as organisation  # noqa: F401

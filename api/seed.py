@@ -61,7 +61,7 @@ def seed_demo(password: str) -> list[str]:
                               password_hash=password_hash)
         created.append(username)
     _seed_demo_citizen()
-    Session.commit()
+    Session.flush()
     return created
 
 

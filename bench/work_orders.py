@@ -194,7 +194,7 @@ def main() -> None:  # noqa: C901 - a linear script
         results["accept (transition)"] = run_wrk(work / "accept.lua")
 
         with app.app_context():
-            from api.cases.service import scan_overdue
+            from api.cases.deadlines import scan_overdue
 
             started = time.perf_counter()
             escalated = scan_overdue()

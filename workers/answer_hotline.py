@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from api.cases import hotline
-from workers.jobs import job_session, on_last_failure
+from api.cases.sources import hotline
+from workers.jobs import job_unit, on_last_failure
 
 
 def answer_hotline(case_id: int) -> str:
-    with job_session():
+    with job_unit():
         return hotline.send_answer(case_id)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api import db, extensions
+from api import db, extensions, wiring
 from api.config import Config, init_config
 
 
@@ -10,10 +10,5 @@ def boot(config: Config | None = None) -> Config:
     config = init_config(config or Config.from_env())
     db.bind_session(db.make_engine(config.DATABASE_URL, **db.pool_settings(config)))
     extensions.init_redis(config.REDIS_URL)
-    _import_models()
+    wiring.wire()
     return config
-
-
-def _import_models() -> None:
-    # Every mapped class must be imported before the first query resolves relationships by name.
-    from api import models  # noqa: F401

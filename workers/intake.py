@@ -6,31 +6,31 @@ image backbone once (`python -m workers.worker classify`); dispatch_case runs on
 
 from __future__ import annotations
 
-from api.classification import service as intake
-from workers.jobs import job_session, on_last_failure
+from api.intake import decide, dispatch, photos
+from workers.jobs import job_session, job_unit, on_last_failure
 
 
 def classify_photo(media_id: int) -> str | None:
-    with job_session():
-        prediction = intake.classify_photo(media_id)
+    with job_unit():
+        prediction = photos.classify_photo(media_id)
         return prediction.model_version if prediction else None
 
 
 def route_report(report_id: int) -> str | None:
-    with job_session():
-        row = intake.route_report(report_id)
+    with job_unit():
+        row = decide.route_report(report_id)
         return row.decision if row else None
 
 
 def dispatch_case(case_id: int) -> int | None:
-    with job_session():
-        case = intake.dispatch_case(case_id)
+    with job_unit():
+        case = dispatch.dispatch_case(case_id)
         return case.department_id if case else None
 
 
 # the case goes to the triage desk, with the step that gave up and why
 on_final_failure = on_last_failure(
-    lambda job, error: intake.give_up(job.func_name.rpartition(".")[2], job.args[0], error[:150]))
+    lambda job, error: dispatch.give_up(job.func_name.rpartition(".")[2], job.args[0], error[:150]))
 
 
 def preload() -> None:

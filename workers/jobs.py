@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from api.db import Session
+from api.db import Session, unit_of_work
 
 
 @contextmanager
 def job_session() -> Iterator[None]:
-    """Whatever the job did is committed by its service or discarded here (remove() rolls back and closes)."""
+    """A clean session per job, closed afterwards (whatever was not committed is rolled back)."""
     try:
         yield
     finally:
         Session.remove()
+
+
+@contextmanager
+def job_unit() -> Iterator[None]:
+    """One job, one unit of work: committed when the job returns, rolled back when it raises."""
+    with job_session(), unit_of_work():
+        yield
 
 
 def on_last_failure(give_up: Callable[[object, str], None]):
@@ -24,7 +31,7 @@ def on_last_failure(give_up: Callable[[object, str], None]):
     def callback(job, connection, exc_type, exc_value, traceback) -> None:
         if job.retries_left:
             return
-        with job_session():
+        with job_unit():
             give_up(job, f"{exc_type.__name__}: {exc_value}")
 
     return callback

@@ -5,28 +5,28 @@ Each returns how many things it did, which RQ keeps as the job's result for the 
 
 from __future__ import annotations
 
-from api.cases import service as work_orders
+from api.cases import deadlines
 from api.devices import service as devices
 from api.outbox import service as outbox
 from api.reports import service as reports
-from workers.jobs import job_session
+from workers.jobs import job_unit
 
 
 def outbox_sweep() -> int:
-    with job_session():
+    with job_unit():
         return outbox.sweep()
 
 
 def purge_drafts() -> int:
-    with job_session():
+    with job_unit():
         return reports.purge_stale_drafts()
 
 
 def overdue_scan() -> int:
-    with job_session():
-        return work_orders.scan_overdue()
+    with job_unit():
+        return deadlines.scan_overdue()
 
 
 def device_silence() -> int:
-    with job_session():
+    with job_unit():
         return devices.scan_silent_devices()

@@ -75,7 +75,6 @@ def import_components(collection: dict, actor: Actor) -> int:
         raise ImportRejected(details={"errors": errors})
     _upsert(Component, rows, ["code"])
     record("component_import", 0, "imported", actor, payload={"count": len(rows)})
-    Session.commit()
     return len(rows)
 
 
@@ -110,7 +109,6 @@ def import_materials(text: str, actor: Actor) -> int:
     _upsert(Stock, [{"depot_id": depot_ids[r["depot_code"]], "material_id": material_ids[r["material_code"]],
                      "quantity": r["quantity"], "updated_at": utcnow()} for r in rows], ["depot_id", "material_id"])
     record("material_import", 0, "imported", actor, payload={"rows": len(rows)})
-    Session.commit()
     return len(rows)
 
 

@@ -54,7 +54,6 @@ def import_years(text: str, source: str, actor: Actor | None = None) -> list[int
         Session.merge(CalendarYear(year=year, source=source))
         record("calendar", year, "year_imported", actor or Actor.system(), payload={"days": len(rows),
                                                                                      "source": source})
-    Session.commit()
     invalidate()
     return sorted(years)
 

@@ -12,9 +12,10 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from api import geo
-from api.cases import queries, service
+from api.cases import deadlines, queries
 from api.cases.models import Case, CaseReport
 from api.cases.schemas import CaseSchema
+from api.cases.sources import hotline
 from api.db import Session
 from api.events.service import history
 from api.identity.models import User
@@ -38,7 +39,7 @@ def listed(cases: list[Case], base_url: str, photos: dict | None = None) -> list
     photos = _photos({c.id for c in cases}) if photos is None else photos
     rows = []
     for case in cases:
-        remaining = service.remaining(case)
+        remaining = deadlines.remaining(case)
         view = {c: getattr(case, c) for c in _LISTED_FIELDS}
         view["remaining_seconds"] = int(remaining.total_seconds()) if remaining is not None else None
         view["location"] = geo.both_systems(case.lat, case.lon)
@@ -65,7 +66,7 @@ def detail(case: Case, base_url: str) -> dict:
                       "department_name": _REFERENCE.name(Department, o.department_id),
                       "handler_name": _display(people.get(o.handler_id))} for o in orders],
         photos=evidence(rows, people, base_url), events=history("case", case.id),
-        hotline_answer=service.hotline_answer(case))
+        hotline_answer=hotline.answer_of(case))
     return view
 
 

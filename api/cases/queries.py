@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from api import geo
 from api.cases.errors import CaseNotFound, CaseOutOfScope
-from api.cases.lifecycle import CaseStatus
+from api.cases.lifecycle import OPEN, CaseStatus
 from api.cases.models import Case, CaseReport, WorkOrder
-from api.db import Session
+from api.config import get_config
+from api.db import Session, utcnow
 from api.identity.models import User, UserRole
 from api.reports.models import Report
-from api.reports.status import case_statuses_for
 from api.roles import Role
 
 S = CaseStatus
@@ -169,10 +171,21 @@ def heads_by_department(department_ids: set[int]) -> dict[int, list[int]]:
     return heads
 
 
-def filter_by_citizen_status(query: sa.Select, code: str) -> sa.Select:
-    """Narrow a select of reports to those whose citizen-facing status is `code`."""
-    if code in ("draft", "withdrawn"):
-        return query.where(Report.status == code)
-    on_case = sa.select(CaseReport.report_id).join(Case, Case.id == CaseReport.case_id).where(
-        Case.status.in_(case_statuses_for(code)))
-    return query.where(Report.status == "submitted", Report.id.in_(on_case))
+EARTH_M_PER_DEG = 111_320.0
+
+
+def find_duplicate(case: Case, code: str) -> Case | None:
+    """The oldest open case of the same 小类 within the radius, opened within the window before this one."""
+    config = get_config()
+    radius = config.DUPLICATE_RADIUS_M
+    dlat = radius / EARTH_M_PER_DEG
+    dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(case.lat)), 0.1))
+    since = (case.created_at or utcnow()) - timedelta(hours=config.DUPLICATE_WINDOW_H)
+    candidates = Session.scalars(sa.select(Case).where(
+        Case.id != case.id, Case.category_code == code, Case.status.in_([str(s) for s in OPEN]),
+        Case.created_at >= since, Case.lat.between(case.lat - dlat, case.lat + dlat),
+        Case.lon.between(case.lon - dlon, case.lon + dlon)).order_by(Case.id))
+    for other in candidates:
+        if geo.distance_m(case.lat, case.lon, other.lat, other.lon) <= radius:
+            return other
+    return None

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.access import current_user, requires
 from api.assets.errors import ComponentNotFound
-from api.cases import present, queries, service, statistics
+from api.cases import deadlines, handling, intake, present, queries, statistics
 from api.cases.errors import (
     ActionNotAllowed,
     AfterPhotoRequired,
@@ -60,7 +60,7 @@ from api.media.errors import (
     PhotoTooManyPixels,
 )
 from api.media.models import MediaKind
-from api.reports.errors import LocationOutsideDistrict
+from api.organisation.errors import LocationOutsideDistrict
 from api.roles import STAFF_ROLES, Role
 from api.routing.errors import NoOwner, UnknownDepartment
 from api.taxonomy.errors import CategoryNotFound
@@ -109,7 +109,7 @@ class PatrolCases(MethodView):
 
         Opens a case (source `patrol`) already at the dispatch desk (events `opened`, `accept`).
         """
-        return detail(service.open_by_staff(current_user(), "patrol", body))
+        return detail(intake.open_by_staff(current_user(), "patrol", body))
 
 
 @blp.route("/hotline")
@@ -124,7 +124,7 @@ class HotlineCases(MethodView):
         Opens a case (source `hotline`) at the intake desk; the intake clerks in scope are told. When it ends its
         answer is POSTed to the 12345 platform.
         """
-        return detail(service.open_by_staff(current_user(), "hotline", body))
+        return detail(intake.open_by_staff(current_user(), "hotline", body))
 
 
 @blp.route("/<int:case_id>")
@@ -165,67 +165,67 @@ class EmptySchema(ma.Schema):
 _action("accept", (Role.INTAKE_CLERK,), AcceptSchema, "立案: accept a pending case (setting its 小类 if needed)",
         "待受理 → 待派遣 (event `accept`); the reporters are told (`citizen_remark`, or a default). `note` stays "
         "internal.",
-        lambda u, c, b: service.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")),
+        lambda u, c, b: intake.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")),
         (CategoryRequired, CategoryNotFound))
 _action("refuse", (Role.INTAKE_CLERK,), RefuseSchema, "不予立案: refuse a pending case with a reason",
         "Ends the case (`refused`); the reporters read `citizen_remark` (or a plain default), never `reason`; a "
         "12345 case's answer is queued.",
-        lambda u, c, b: service.refuse(u, c, b["reason"], b.get("citizen_remark")))
+        lambda u, c, b: intake.refuse(u, c, b["reason"], b.get("citizen_remark")))
 _action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
         "The case ends `merged`; its reports move to the target, whose supporters rise (3 → urgent).",
-        lambda u, c, b: service.merge(u, c, b["into_case_id"]), (CannotMergeIntoItself,))
+        lambda u, c, b: intake.merge(u, c, b["into_case_id"]), (CannotMergeIntoItself,))
 _action("unmerge", (Role.INTAKE_CLERK,), CaseReasonSchema,
         "Undo a merge (by a person or the automatic duplicate check): the case's reports come back to it",
         "The case is pending again at the intake desk; the target's supporters fall back.",
-        lambda u, c, b: service.unmerge(u, c, b["reason"]))
+        lambda u, c, b: intake.unmerge(u, c, b["reason"]))
 _action("request-verification", (Role.INTAKE_CLERK,), EmptySchema,
         "Ask the nearest on-duty 监督员 to verify on site before 立案",
         "待受理 → 待核实; the task goes to the nearest on-duty supervisor, else the street's, else a district one, "
         "else the command centre's inbox (flagged); the event says who and why.",
-        lambda u, c, b: service.request_verification(u, c))
+        lambda u, c, b: intake.request_verification(u, c))
 _action("verification", (Role.SUPERVISOR,), VerificationSchema, "Record the on-site 核实 (photos first)",
         "待核实 → 待受理 with the finding; the verification photos of round 0 are recorded with it.",
-        lambda u, c, b: service.record_verification(u, c, b["confirmed"], b.get("note")))
+        lambda u, c, b: intake.record_verification(u, c, b["confirmed"], b.get("note")))
 _action("category", (Role.INTAKE_CLERK, Role.DISPATCHER), CategorySetSchema, "Set or correct the 小类",
         "Files the case under the current version of the 小类 (event `category_set`); a safety 小类 makes it urgent.",
-        lambda u, c, b: service.set_category(u, c, b["category_code"]), (CategoryNotFound,))
+        lambda u, c, b: intake.set_category(u, c, b["category_code"]), (CategoryNotFound,))
 _action("component", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR), ComponentSetSchema,
         "Link the 部件 the case concerns (16-digit component code)", "Event `component_set`.",
-        lambda u, c, b: service.set_component(u, c, b["component_code"]), (ComponentNotFound,))
+        lambda u, c, b: intake.set_component(u, c, b["component_code"]), (ComponentNotFound,))
 _action("priority", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE), PrioritySchema,
         "Set the priority with a reason", "Event `priority_set` with the old and new priority.",
-        lambda u, c, b: service.set_priority(u, c, b["priority"], b["reason"]))
+        lambda u, c, b: intake.set_priority(u, c, b["priority"], b["reason"]))
 _action("dispatch", (Role.DISPATCHER,), DispatchSchema,
         "派遣: to the department the 权责清单 names, or the one given; starts the 处置 clock",
         "待派遣 → 待处置: a work order for the department, a deadline on the 小类's clock, notices to its head and "
         "handlers, a progress message to the reporters.",
-        lambda u, c, b: service.dispatch(u, c, b.get("department_code")),
+        lambda u, c, b: handling.dispatch(u, c, b.get("department_code")),
         (CategoryRequired, UnknownDepartment, NoOwner))
 _action("receive", DEPT, ReceiveSchema, "Receive the work order and assign a handler (yourself by default)",
         "待处置 → 处置中; only the department holding the work order.",
-        lambda u, c, b: service.receive(u, c, b.get("handler_id")))
+        lambda u, c, b: handling.receive(u, c, b.get("handler_id")))
 _action("return", DEPT, ReturnSchema, "回退 to the dispatch desk with a reason code",
         "Back to 待派遣; the work order ends `returned`; the dispatchers are told.",
-        lambda u, c, b: service.return_case(u, c, b["reason_code"], b["reason"]))
+        lambda u, c, b: handling.return_case(u, c, b["reason_code"], b["reason"]))
 _action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first when the 结案条件 needs them)",
         "处置中 → 待核查; only the holding department (once assigned, its handler or head). Each result round needs "
         "after-photos of its own; the 核查 task is assigned like a 核实.",
-        lambda u, c, b: service.submit_result(u, c, b["result_text"]), (AfterPhotoRequired,))
+        lambda u, c, b: handling.submit_result(u, c, b["result_text"]), (AfterPhotoRequired,))
 _action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
         "Pass: 待核查 → 已结案, reporters told (`citizen_remark` or a default), 12345 answer queued. Fail: back to "
         "处置中, 返工 counted, the department told. `note` stays internal.",
-        lambda u, c, b: service.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")))
+        lambda u, c, b: handling.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")))
 _action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
         "The case waits as `deferred`; its earlier status is kept for resume.",
-        lambda u, c, b: service.defer(u, c, b["reason"]))
+        lambda u, c, b: deadlines.defer(u, c, b["reason"]))
 _action("resume", (Role.DISPATCHER,), EmptySchema, "Resume a deferred case where it was",
-        "Back to the status before the deferral.", lambda u, c, b: service.resume(u, c))
+        "Back to the status before the deferral.", lambda u, c, b: deadlines.resume(u, c))
 _action("extension-request", DEPT, ExtensionSchema, "Ask the dispatch desk for a later deadline",
         "Event `extension_requested`; the dispatchers are told. The deadline does not change yet.",
-        lambda u, c, b: service.request_extension(u, c, b["until"], b["reason"]))
+        lambda u, c, b: deadlines.request_extension(u, c, b["until"], b["reason"]))
 _action("extend", (Role.DISPATCHER,), ExtensionSchema, "延期: approve a new deadline",
         "The deadline moves (event `extend`), the escalation level resets, the extension is counted.",
-        lambda u, c, b: service.extend(u, c, b["until"], b["reason"]))
+        lambda u, c, b: deadlines.extend(u, c, b["until"], b["reason"]))
 
 
 @blp.route("/<int:case_id>/photos")
@@ -244,7 +244,7 @@ class CasePhotos(MethodView):
         round checked). A patrol's own report photos: the supervisor who opened it. Event `photo_attached`.
         """
         raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
-        item = service.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
+        item = handling.add_photo(current_user(), case_id, raw, MediaKind(args["kind"]))
         return {"id": item.id, "kind": item.kind, "round": item.round, "width": item.width, "height": item.height,
                 "created_at": item.created_at, "urls": media.links(item, request.host_url)}
 

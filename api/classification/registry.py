@@ -1,4 +1,4 @@
-"""Model bundles on disk, their versions in the database, and the worker's hot-reloading classifier.
+"""Model bundles on disk and the worker's hot-reloading classifier (versions and promotion: versions.py).
 
 A bundle is a directory MODEL_DIR/versions/<name>/ holding `image_head.npz` (the trained linear head, may
 be absent when no photos were labelled), `text.pkl` (the description classifier) and `manifest.json`.
@@ -11,22 +11,19 @@ runs the cold start: ImageNet signals for images, a text model seeded from the t
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 
-from api.classification.errors import ModelIntegrityError, ModelVersionNotFound
+from api.classification import versions
 from api.classification.models import ModelVersion
 from api.classification.text import TextModel, seed_texts
-from api.config import get_config
-from api.db import Session, utcnow
+from api.classification.versions import HEAD_FILE, MANIFEST, TEXT_FILE
+from api.db import Session
 from api.events.service import Actor, record
 from api.taxonomy import service as taxonomy
 
@@ -34,7 +31,6 @@ log = logging.getLogger(__name__)
 
 COLD_START = "cold-start"
 BACKBONE = "efficientnet-lite0"
-HEAD_FILE, TEXT_FILE, MANIFEST = "image_head.npz", "text.pkl", "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -74,21 +70,17 @@ class Classifier:
 
 
 # -- versions ----------------------------------------------------------------------------------------------
-def model_root() -> Path:
-    return Path(get_config().MODEL_DIR)
-
-
 def save_bundle(name: str, head: ImageHead | None, text: TextModel, metrics: dict, created_by: int | None,
                 ) -> ModelVersion:
     """Write a bundle and its candidate version row (committed)."""
-    directory = model_root() / "versions" / name
+    directory = versions.model_root() / "versions" / name
     directory.mkdir(parents=True, exist_ok=False)
     files = {TEXT_FILE: text.dumps()}
     if head is not None:
         files[HEAD_FILE] = head.dumps()
     for filename, data in files.items():
         (directory / filename).write_bytes(data)
-    digest = _digest(files)
+    digest = versions.digest(files)
     (directory / MANIFEST).write_text(json.dumps({"name": name, "backbone": BACKBONE, "sha256": digest,
                                                   "files": sorted(files), "metrics": metrics},
                                                  ensure_ascii=False, indent=2), "utf-8")
@@ -98,60 +90,18 @@ def save_bundle(name: str, head: ImageHead | None, text: TextModel, metrics: dic
     Session.flush()
     record("model_version", version.id, "trained", Actor("staff", created_by) if created_by else Actor.system(),
            payload={"name": name, "summary": metrics.get("summary", {})})
-    Session.commit()
     return version
 
 
-def promote(name: str, actor: Actor) -> ModelVersion:
-    """Make `name` the version workers use; the previous one is retired (both in one transaction)."""
-    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name).with_for_update())
-    if version is None:
-        raise ModelVersionNotFound(details={"name": name})
-    load_bundle(version)  # refuse to promote a bundle that does not load
-    previous = Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted").with_for_update())
-    if previous is not None and previous.id != version.id:
-        previous.status = "retired"
-        record("model_version", previous.id, "retired", actor, payload={"name": previous.name})
-        Session.flush()  # the unique 'promoted' index allows one at a time
-    version.status, version.promoted_at = "promoted", utcnow()
-    record("model_version", version.id, "promoted", actor, payload={"name": name})
-    Session.commit()
-    return version
 
 
-def promoted() -> ModelVersion | None:
-    return Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted"))
-
-
-def get_version(name: str) -> ModelVersion:
-    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name))
-    if version is None:
-        raise ModelVersionNotFound(details={"name": name})
-    return version
-
-
-def list_versions() -> list[ModelVersion]:
-    return list(Session.scalars(sa.select(ModelVersion).order_by(ModelVersion.id.desc())))
 
 
 def load_bundle(version: ModelVersion) -> Classifier:
-    directory = model_root() / version.path
-    try:
-        files = {p.name: p.read_bytes() for p in directory.iterdir() if p.name in (HEAD_FILE, TEXT_FILE)}
-    except FileNotFoundError as exc:
-        raise ModelIntegrityError(details={"name": version.name, "problem": "bundle missing"}) from exc
-    if _digest(files) != version.sha256:
-        raise ModelIntegrityError(details={"name": version.name, "problem": "checksum mismatch"})
+    files = versions.verified_files(version)  # checked before anything is unpickled
     head = ImageHead.loads(files[HEAD_FILE]) if HEAD_FILE in files else None
     return Classifier(version.name, head, TextModel.loads(files[TEXT_FILE]))
 
-
-def _digest(files: dict[str, bytes]) -> str:
-    h = hashlib.sha256()
-    for name in sorted(files):
-        h.update(name.encode())
-        h.update(hashlib.sha256(files[name]).digest())
-    return h.hexdigest()
 
 
 # -- the worker's classifier ------------------------------------------------------------------------------
@@ -180,7 +130,7 @@ _loaded: Classifier | None = None
 def classifier() -> Classifier:
     """The promoted classifier, reloaded when another version has been promoted since the last call."""
     global _loaded
-    version = promoted()
+    version = versions.promoted()
     wanted = version.name if version else COLD_START
     with _lock:
         if _loaded is None or _loaded.version != wanted:

@@ -17,7 +17,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from api.cases.models import Case, CaseReport
-from api.classification import fusion, registry
+from api.classification import fusion, registry, versions
 from api.classification.errors import NotEnoughLabels
 from api.classification.models import PhotoPrediction
 from api.classification.text import TextModel, seed_texts
@@ -151,13 +151,13 @@ def train(created_by: int | None = None, promote: bool = False):
     if promote:
         from api.events.service import Actor
 
-        version = registry.promote(name, Actor("staff", created_by) if created_by else Actor.system())
+        version = versions.promote(name, Actor("staff", created_by) if created_by else Actor.system())
     return version
 
 
 def evaluate_version(name: str) -> dict:
     """Score a stored version on today's held-out cases."""
-    clf = registry.load_bundle(registry.get_version(name))
+    clf = registry.load_bundle(versions.get_version(name))
     _, test_set = split(labelled_samples())
     if not test_set:
         raise NotEnoughLabels(details={"held_out_cases": 0})

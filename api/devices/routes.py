@@ -4,7 +4,6 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from api.access import current_user, requires
-from api.db import Session
 from api.devices import queries, service
 from api.devices.auth import current_device, device_signed
 from api.devices.errors import (
@@ -32,8 +31,8 @@ from api.devices.schemas import (
 )
 from api.extensions import Blueprint
 from api.media.errors import NotAnImage, PhotoCorrupt, PhotoFormatUnsupported, PhotoTooLarge, PhotoTooManyPixels
-from api.reports.errors import LocationOutsideDistrict
-from api.reports.service import check_in_district
+from api.organisation.errors import LocationOutsideDistrict
+from api.organisation.grids import check_in_district
 from api.roles import STAFF_ROLES, Role
 
 admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
@@ -94,8 +93,7 @@ class RotateSecret(MethodView):
         """
         device, secret = service.rotate_secret(device_id, current_user().id)
         answer = with_secret(device, secret)
-        DeviceWithSecretSchema().dump(answer)  # the answer can be given: only then is the new secret kept
-        Session.commit()
+        DeviceWithSecretSchema().dump(answer)  # the answer can be given: only then (unit of work) is it kept
         return answer
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from api.cases import service as work_orders
+from api.cases import intake as case_intake
 from api.cases.lifecycle import OPEN
 from api.cases.models import Case
 from api.config import get_config
@@ -29,7 +29,7 @@ from api.media import images
 from api.media import service as media
 from api.media.models import MediaKind
 from api.organisation import grids
-from api.reports.service import check_in_district
+from api.organisation.grids import check_in_district
 from api.timefmt import local
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,6 @@ def register(fields: dict, staff_id: int) -> tuple[Device, str]:
     Session.flush()
     record("device", device.id, "registered", Actor("staff", staff_id),
            payload={"code": device.code, "kind": device.kind, "detects": device.detects})
-    Session.commit()
     return device, secret
 
 
@@ -108,7 +107,6 @@ def _heard(device: Device, now: datetime) -> None:
 
 def heartbeat(device: Device) -> None:
     _heard(device, utcnow())
-    Session.commit()
 
 
 # -- cameras -----------------------------------------------------------------------------------------------
@@ -148,7 +146,6 @@ def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capt
     else:
         capture.case_id = _case_for_capture(device, capture).id
     _heard(device, now)
-    Session.commit()
     return capture
 
 
@@ -165,7 +162,7 @@ def _case_for_capture(device: Device, capture: Capture) -> Case:
         return open_case
     code, text = DETECTIONS[capture.detection]
     description = f"{text}（{device.name}，置信度{capture.confidence:.2f}）"
-    case = work_orders.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+    case = case_intake.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
     record("case", case.id, "capture_added", device_actor(device), payload={"capture_id": capture.id})
     return case
 
@@ -183,7 +180,7 @@ def _tally_vehicle(device: Device, capture: Capture) -> int | None:
     if tally.case_id is None and tally.count >= BLIND_SPOT_CASE_AFTER:
         code, text = DETECTIONS["blind_spot"]
         description = f"{text}：车牌{plate}，{day:%Y-%m-%d}已{tally.count}次"
-        case = work_orders.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+        case = case_intake.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
         tally.case_id = case.id
     return tally.case_id
 
@@ -205,7 +202,6 @@ def ingest_readings(device: Device, readings: list[dict]) -> dict:
     _rollup(device.id, readings)
     opened, cleared = _move_alerts(device, readings)
     _heard(device, utcnow())
-    Session.commit()
     return {"stored": len(readings), "alerts_opened": opened, "alerts_cleared": cleared}
 
 
@@ -246,7 +242,7 @@ def _move_alerts(device: Device, readings: list[dict]) -> tuple[int, int]:
             if spec is None:
                 continue
             if not state.alerting and r["value"] > spec.alert_above:
-                case = work_orders.open_from_device(
+                case = case_intake.open_from_device(
                     "sensor", spec.category_code, device.lat, device.lon,
                     f"传感器超标：{device.name} {kind} {r['value']:g}{spec.unit}（阈值{spec.alert_above:g}）",
                     device_actor(device))
@@ -280,7 +276,6 @@ def set_sensor_type(kind: str, alert_above: float, clear_below: float, staff_id:
            payload={"kind": kind, "from": [default.alert_above, default.clear_below],
                     "to": [alert_above, clear_below]})
     spec.alert_above, spec.clear_below = alert_above, clear_below
-    Session.commit()
     return spec
 
 
@@ -294,14 +289,13 @@ def record_drone_batch(device: Device, photos: list[tuple[dict, bytes]]) -> list
                                               preview=False)) for meta, raw in photos]
     cases = []
     for meta, photo in processed:  # all photos are valid before anything is written
-        case = work_orders.open_from_device(
+        case = case_intake.open_from_device(
             "drone", DRONE_CATEGORY, meta["lat"], meta["lon"],
             f"无人机巡查疑似违法建设（{device.name}，{local(meta['captured_at']):%Y-%m-%d %H:%M}）",
             device_actor(device), triage_reason="drone_candidate: 无人机疑似违法建设，待核实")
         media.store_photo(photo, kind=MediaKind.REPORT_PHOTO, owner_type="case", owner_id=case.id, uploaded_by=None)
         cases.append(case)
     _heard(device, utcnow())
-    Session.commit()
     return cases
 
 
@@ -314,12 +308,11 @@ def scan_silent_devices(now: datetime | None = None) -> int:
         last = device.last_seen_at or device.created_at
         if now - last <= timedelta(seconds=(1 + SILENCE_GRACE) * device.expected_interval_s):
             continue
-        case = work_orders.open_from_device(
+        case = case_intake.open_from_device(
             device.kind, MAINTENANCE[device.kind], device.lat, device.lon,
             f"设备离线：{device.name}（{device.code}）自{local(last):%Y-%m-%d %H:%M}起无数据", Actor.system())
         device.silent_case_id = case.id
         record("device", device.id, "silent", Actor.system(), payload={"case_id": case.id,
                                                                       "last_seen_at": last.isoformat()})
         opened += 1
-    Session.commit()
     return opened

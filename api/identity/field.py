@@ -27,7 +27,6 @@ def report_position(user: User, lat: float, lon: float, on_duty: bool) -> FieldP
     position = Session.get(FieldPosition, user.id) or FieldPosition(user_id=user.id)
     position.lat, position.lon, position.on_duty, position.reported_at = lat, lon, on_duty, utcnow()
     Session.add(position)
-    Session.commit()
     return position
 
 

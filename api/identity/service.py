@@ -49,7 +49,6 @@ def wechat_login(code: str, client_ip: str) -> LoginResult:
     if not user.is_active:
         raise AccountDisabled()
     user.last_login_at = utcnow()
-    Session.commit()
     return _issue(user)
 
 
@@ -77,7 +76,6 @@ def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
         raise AccountDisabled()
     ratelimit.reset(pair_key)
     user.last_login_at = utcnow()
-    Session.commit()
     return _issue(user)
 
 
@@ -169,7 +167,6 @@ def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, 
         changes["is_active"] = is_active
     if changes:
         record("user", user.id, "staff_updated", actor, payload=changes)
-    Session.commit()
     return user
 
 
@@ -183,5 +180,4 @@ def add_staff(username: str, password: str, roles: set[Role], actor: Actor, **sc
     if Session.scalar(sa.select(User.id).where(User.username == username)):
         raise UsernameTaken(details={"username": username})
     user = create_staff(username, password, roles, actor=actor, **scope)
-    Session.commit()
     return user

@@ -62,7 +62,6 @@ def make_derivatives(media_id: int) -> Media | None:
         key = f"derived/{media.id % 1000:03d}/{media.id}-{side}.jpg"  # re-running overwrites: idempotent
         get_storage().put(key, data, "image/jpeg")
         setattr(media, attr, key)
-    Session.commit()
     return media
 
 

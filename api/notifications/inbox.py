@@ -42,5 +42,4 @@ def mark_read(user_id: int, notice_id: int | None = None) -> int:
             raise NoticeNotFound()
         query = query.where(StaffNotice.id == notice_id)
     changed = Session.execute(query.values(read_at=utcnow())).rowcount
-    Session.commit()
     return changed

@@ -38,7 +38,7 @@ def record_accepted(user_id: int, template_ids: list[str]) -> list[Subscription]
     for template_id in template_ids:
         _add_quota(user_id, template_id)
     record("user", user_id, "subscriptions_accepted", Actor("citizen", user_id), payload={"templates": template_ids})
-    Session.commit()
+    Session.flush()
     return subscriptions_of(user_id)
 
 
@@ -66,27 +66,36 @@ def list_for_user(user_id: int, limit: int = 50) -> list[Notification]:
                                 .order_by(Notification.id.desc()).limit(limit)))
 
 
-def deliver(notification_id: int) -> Notification | None:
-    """Send one notification; ends in sent / no_quota / failed, or raises a retryable WeChat error.
+FINAL = (NotificationStatus.SENT, NotificationStatus.NO_QUOTA, NotificationStatus.FAILED)
 
-    The quota is reserved (committed) before the call and given back when WeChat did not take the message.
-    """
+
+def reserve(notification_id: int) -> Notification | None:
+    """First unit of work of a delivery: take one of the user's sends for this template (or end no_quota) and
+    count the attempt. Committed before WeChat is called, so a crash mid-call never hands the send back twice."""
     n = Session.get(Notification, notification_id, with_for_update=True)
-    if n is None or n.status in (NotificationStatus.SENT, NotificationStatus.NO_QUOTA, NotificationStatus.FAILED):
+    if n is None or n.status in FINAL:
         return n
     if n.status == NotificationStatus.PENDING:
         if not _take_quota(n.user_id, n.template_id):
             return _finish(n, NotificationStatus.NO_QUOTA, None, "no remaining subscription for this template")
         n.status = NotificationStatus.SENDING
     n.attempts += 1
-    Session.commit()
+    return n
+
+
+def send(notification_id: int) -> tuple[Notification | None, wechat_errors.WeChatError | None]:
+    """Second unit of work: call WeChat and record the outcome. A retryable error comes back with the
+    notification set pending again (its send handed back), for the job to raise once this is committed."""
+    n = Session.get(Notification, notification_id, with_for_update=True)
+    if n is None or n.status != NotificationStatus.SENDING:
+        return n, None
     openid = Session.scalar(sa.select(User.openid).where(User.id == n.user_id))
     try:
         get_client().send_subscribe_message(openid, n.template_id, n.data, page=n.page,
                                             miniprogram_state=get_config().WECHAT_MINIPROGRAM_STATE)
     except wechat_errors.WeChatError as exc:
         return _handle_send_error(n, exc)
-    return _finish(n, NotificationStatus.SENT, None, None)
+    return _finish(n, NotificationStatus.SENT, None, None), None
 
 
 def give_up(notification_id: int, reason: str) -> None:
@@ -99,22 +108,21 @@ def give_up(notification_id: int, reason: str) -> None:
         _finish(n, NotificationStatus.FAILED, n.errcode, reason or n.last_error)
 
 
-def _handle_send_error(n: Notification, exc: wechat_errors.WeChatError) -> Notification:
+def _handle_send_error(n: Notification, exc: wechat_errors.WeChatError
+                       ) -> tuple[Notification, wechat_errors.WeChatError | None]:
     if exc.errcode == NO_QUOTA_ERRCODE:
-        return _finish(n, NotificationStatus.NO_QUOTA, exc.errcode, exc.errmsg)
+        return _finish(n, NotificationStatus.NO_QUOTA, exc.errcode, exc.errmsg), None
     _add_quota(n.user_id, n.template_id)  # WeChat did not take the message: the quota is still the user's
     if exc.retryable:
         n.status, n.errcode, n.last_error = NotificationStatus.PENDING, exc.errcode, str(exc)
-        Session.commit()
-        raise exc  # RQ retries with backoff; on_failure ends it as failed when retries run out
-    return _finish(n, NotificationStatus.FAILED, exc.errcode, exc.errmsg)
+        return n, exc  # RQ retries with backoff; on_failure ends it as failed when retries run out
+    return _finish(n, NotificationStatus.FAILED, exc.errcode, exc.errmsg), None
 
 
 def _finish(n: Notification, status: NotificationStatus, errcode: int | None, error: str | None) -> Notification:
     record("notification", n.id, "delivery_finished", Actor.system(), from_state=n.status, to_state=status,
            reason=error, payload={"errcode": errcode} if errcode is not None else None)
     n.status, n.errcode, n.last_error, n.finished_at = status, errcode, error, utcnow()
-    Session.commit()
     return n
 
 

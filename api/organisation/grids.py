@@ -14,8 +14,10 @@ from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
 from api import geo
+from api.config import get_config
 from api.db import Session
 from api.events.service import Actor, record
+from api.organisation.errors import LocationOutsideDistrict
 from api.organisation.models import Division, UnitGrid
 
 GRID_CODE = re.compile(r"^\d{15}$")
@@ -124,7 +126,6 @@ def import_geojson(collection: dict, *, demo: bool = False, actor: Actor | None 
         Session.merge(row)
     record("unit_grids", 0, "grids_imported", actor or Actor.system(), payload={"count": len(rows),
                                                                                 "demo": demo})
-    Session.commit()
     invalidate()
     return len(rows)
 
@@ -175,3 +176,12 @@ def demo_grid(bbox: tuple[float, float, float, float], streets: list[str], commu
                                                                    "name": f"演示网格{seq + 1:03d}"},
                                  "geometry": {"type": "Polygon", "coordinates": [ring]}})
     return {"type": "FeatureCollection", "features": features}
+
+
+def check_in_district(lat: float, lon: float, coord_system: str) -> tuple[float, float]:
+    """The point in WGS-84 (7 decimals), or LOCATION_OUTSIDE_DISTRICT when it is outside Baiyun's box."""
+    wlat, wlon = geo.to_wgs84(lat, lon, coord_system)
+    config = get_config()
+    if not geo.in_bbox(wlat, wlon, config.DISTRICT_BBOX, config.DISTRICT_BBOX_MARGIN_DEG):
+        raise LocationOutsideDistrict(details={"lat": lat, "lon": lon, "coord_system": coord_system})
+    return round(wlat, 7), round(wlon, 7)

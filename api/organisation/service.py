@@ -72,5 +72,4 @@ def add_department(code: str, name: str, actor: Actor) -> Department:
     Session.add(department)
     Session.flush()
     record("department", department.id, "department_added", actor, payload={"code": code, "name": name})
-    Session.commit()
     return department

@@ -23,10 +23,6 @@ class TooManyPhotos(Conflict):
     code, message = "TOO_MANY_PHOTOS", "A report takes at most 9 photos."
 
 
-class LocationOutsideDistrict(Unprocessable):
-    code, message = "LOCATION_OUTSIDE_DISTRICT", "The location is outside Baiyun district."
-
-
 class UnknownCategory(BadRequest):
     code, message = "UNKNOWN_CATEGORY", "Unknown category; see GET /reports/categories."
 

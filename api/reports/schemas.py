@@ -1,10 +1,9 @@
-"""Report request and response schemas."""
+"""Draft request and response schemas (the views that need the case are the citizen view's)."""
 
 import marshmallow as ma
 from marshmallow import validate
 
 from api.reports.categories import CATEGORIES
-from api.reports.status import CITIZEN_STATUS_CODES
 from api.timefmt import LocalDateTime
 
 
@@ -40,31 +39,9 @@ class PhotoUploadSchema(ma.Schema):
     photo = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class ReasonSchema(ma.Schema):
-    reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
-class RequiredReasonSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=500), not_blank))
 
-
-class RatingSchema(ma.Schema):
-    score = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
-                              metadata={"description": "A whole number 1–5 (1.5 is refused, not rounded)"})
-    comment = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
-
-
-class RatingOutSchema(RatingSchema):
-    id = ma.fields.Integer()
-    case_id = ma.fields.Integer()
-    round = ma.fields.Integer()
-    created_at = LocalDateTime()
-
-
-class MyReportsArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    status = ma.fields.String(validate=validate.OneOf(CITIZEN_STATUS_CODES))
 
 
 class PointSchema(ma.Schema):
@@ -87,26 +64,13 @@ class PhotoSchema(ma.Schema):
                           metadata={"description": "Expiring links: original, display, thumb"})
 
 
-class TimelineEntrySchema(ma.Schema):
-    action = ma.fields.String()
-    label = ma.fields.String()
-    at = LocalDateTime()
-    remark = ma.fields.String(allow_none=True, metadata={
-        "description": "Your own reason (withdraw, reopen) or the remark the office wrote for you"})
-
-
-class ResultSchema(ma.Schema):
-    text = ma.fields.String(allow_none=True)
-    closed_at = LocalDateTime(allow_none=True)
-    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), metadata={"description": "After-photos"})
 
 
 class ReportSchema(ma.Schema):
     id = ma.fields.Integer()
     report_no = ma.fields.String()
     case_no = ma.fields.String(allow_none=True)
-    status = ma.fields.String(metadata={"description": "Citizen-facing status code",
-                                        "enum": list(CITIZEN_STATUS_CODES)})
+    status = ma.fields.String(metadata={"description": "Citizen-facing status code (api/citizen/status.py)"})
     status_label = ma.fields.String()
     description = ma.fields.String()
     category_hint = ma.fields.String(allow_none=True)
@@ -118,37 +82,8 @@ class ReportSchema(ma.Schema):
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
 
 
-class MyRatingSchema(ma.Schema):
-    score = ma.fields.Integer()
-    comment = ma.fields.String(allow_none=True)
-    round = ma.fields.Integer(metadata={"description": "1, or 2 and up for the outcome after a reopen"})
-    created_at = LocalDateTime()
 
 
-class ProgressSchema(ma.Schema):
-    department_name = ma.fields.String(allow_none=True, metadata={"description": "Who is handling it"})
-    expected_finish_at = LocalDateTime(allow_none=True, metadata={"description": "The handling deadline"})
-    rating = ma.fields.Nested(MyRatingSchema, allow_none=True, metadata={"description": "Your latest rating"})
-    round = ma.fields.Integer(metadata={"description": "The outcome round a rating now would rate"})
-    can_withdraw = ma.fields.Boolean()
-    can_rate = ma.fields.Boolean()
-    can_reopen = ma.fields.Boolean()
-    reopens_left = ma.fields.Integer()
-    until = LocalDateTime(allow_none=True, metadata={"description": "Rate or reopen until then"})
-
-
-class ReportDetailSchema(ReportSchema):
-    progress = ma.fields.Nested(ProgressSchema, allow_none=True, metadata={
-        "description": "What you can do next and until when; null for a draft"})
-    timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
-    result = ma.fields.Nested(ResultSchema, metadata={"description": "Once resolved: what was done, after-photos"})
-
-
-class ReportPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ReportSchema))
-    page = ma.fields.Integer()
-    page_size = ma.fields.Integer()
-    total = ma.fields.Integer()
 
 
 class CitizenCategorySchema(ma.Schema):

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from api import geo
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
@@ -25,7 +24,6 @@ from api.reports import categories, queries
 from api.reports.errors import (
     ContentRisky,
     IdempotencyKeyReused,
-    LocationOutsideDistrict,
     PhotoNotFound,
     PhotoRequired,
     ReportNotDraft,
@@ -34,7 +32,6 @@ from api.reports.errors import (
 )
 from api.reports.lifecycle import ReportAction, ReportStatus, transition
 from api.reports.models import Report
-from api.reports.status import CitizenStatus
 from api.wechat import errors as wechat_errors
 from api.wechat.client import get_client
 
@@ -71,7 +68,7 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
             return _same_request(existing, new), False
     if new.category_hint and new.category_hint not in categories.BY_KEY:
         raise UnknownCategory(details={"category_hint": new.category_hint})
-    lat, lon = check_in_district(new.lat, new.lon, new.coord_system)
+    lat, lon = grids.check_in_district(new.lat, new.lon, new.coord_system)
     verdict = check_text(reporter, new.description, new.address_text)
     place = grids.codes_of(lat, lon)
     report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
@@ -94,7 +91,6 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
         Session.flush()
     record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
            payload={"content_check": verdict})
-    Session.commit()
     return report, True
 
 
@@ -113,7 +109,6 @@ def attach_photo(reporter: User, report_id: int, raw: bytes):
         report.needs_review = True
     record("report", report.id, "photo_attached", Actor("citizen", reporter.id),
            payload={"media_id": item.id, "sha256": item.sha256, "content_check": verdict})
-    Session.commit()
     return item
 
 
@@ -126,7 +121,6 @@ def remove_photo(reporter: User, report_id: int, media_id: int) -> None:
         raise PhotoNotFound()
     media.delete(item)
     record("report", report.id, "photo_removed", Actor("citizen", reporter.id), payload={"media_id": media_id})
-    Session.commit()
 
 
 def mark_submitted(reporter: User, report_id: int) -> Report:
@@ -156,17 +150,9 @@ def purge_stale_drafts(now=None) -> int:
         record("report", report.id, "draft_purged", Actor.system(), from_state=ReportStatus.DRAFT,
                payload={"photos": photos})
         Session.delete(report)
-        Session.commit()
         purged += 1
     return purged
 
-
-def check_in_district(lat: float, lon: float, coord_system: str) -> tuple[float, float]:
-    wlat, wlon = geo.to_wgs84(lat, lon, coord_system)
-    config = get_config()
-    if not geo.in_bbox(wlat, wlon, config.DISTRICT_BBOX, config.DISTRICT_BBOX_MARGIN_DEG):
-        raise LocationOutsideDistrict(details={"lat": lat, "lon": lon, "coord_system": coord_system})
-    return round(wlat, 7), round(wlon, 7)
 
 
 def check_text(reporter: User, description: str, address: str | None) -> str:
@@ -198,9 +184,9 @@ def check_image(photo: images.ProcessedPhoto) -> str:
     return "pass"
 
 
-def notify_reporter(report: Report, remark: str, status: CitizenStatus) -> None:
+def notify_reporter(report: Report, remark: str, status_label: str) -> None:
     """Queue a progress message to the reporter (in the caller's transaction)."""
     category = categories.BY_KEY.get(report.category_hint or "")
     title = category.label if category else report.description
     notifications.queue_report_progress(user_id=report.reporter_id, report_id=report.id, report_no=report.report_no,
-                                        title=title, status_label=status.label, at=utcnow(), remark=remark)
+                                        title=title, status_label=status_label, at=utcnow(), remark=remark)

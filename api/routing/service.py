@@ -60,7 +60,6 @@ def set_rule(category_code: str, division_code: str | None, department_code: str
     record("responsibility", rule.id, "responsibility_set", actor,
            payload={"category_code": category_code, "division_code": division_code,
                     "department_id": department.id, "previous_department_id": previous})
-    Session.commit()
     return rule
 
 
@@ -71,7 +70,6 @@ def delete_rule(rule_id: int, actor: Actor) -> None:
     record("responsibility", rule.id, "responsibility_deleted", actor,
            payload={"category_code": rule.category_code, "division_code": rule.division_code})
     Session.delete(rule)
-    Session.commit()
 
 
 def list_rules(category_code: str | None = None) -> list[Responsibility]:
@@ -103,5 +101,4 @@ def load_demo_rules() -> int:
             Session.add(Responsibility(category_code=category.code, division_code=None,
                                        department_id=departments[dept]))
             added += 1
-    Session.commit()
     return added

@@ -37,7 +37,6 @@ def load_national() -> int:
                              is_safety=row["is_safety"] == "1", filing_condition=row["filing_condition"],
                              closing_condition=row["closing_condition"]))
         added += 1
-    Session.commit()
     return added
 
 
@@ -94,7 +93,6 @@ def edit(code: str, expected_version: int, changes: dict, actor: Actor) -> Categ
     Session.flush()
     record("category", new.id, "category_edited", actor, payload={"code": code, "version": new.version,
                                                                   "changes": changed})
-    Session.commit()
     return new
 
 
@@ -107,5 +105,4 @@ def add_extension(fields: dict, actor: Actor) -> Category:
     Session.add(category)
     Session.flush()
     record("category", category.id, "category_added", actor, payload={"code": code})
-    Session.commit()
     return category

@@ -107,13 +107,13 @@ def test_nearest_on_duty_supervisor_with_fallbacks(org, db_session):
 
 def test_the_last_active_admin_keeps_the_role_and_the_account(client, org, db_session):
     me = StaffFactory(roles=("admin",))
-    token = staff_token(me)
-    demoted = client.patch(f"/admin/staff/{me.id}", json={"roles": ["dispatcher"]}, headers=token)
+    me_id, token = me.id, staff_token(me)  # a refused request rolls its unit of work back (and expires `me`)
+    demoted = client.patch(f"/admin/staff/{me_id}", json={"roles": ["dispatcher"]}, headers=token)
     assert demoted.status_code == 409 and demoted.json["error"]["code"] == "LAST_ADMIN"
-    disabled = client.patch(f"/admin/staff/{me.id}", json={"is_active": False}, headers=token)
-    assert disabled.status_code == 409 and db_session.get(User, me.id).is_active
+    disabled = client.patch(f"/admin/staff/{me_id}", json={"is_active": False}, headers=token)
+    assert disabled.status_code == 409 and db_session.get(User, me_id).is_active
     other = StaffFactory(roles=("admin",))
     db_session.commit()
-    assert client.patch(f"/admin/staff/{me.id}", json={"roles": ["dispatcher"]}, headers=token).status_code == 200
+    assert client.patch(f"/admin/staff/{me_id}", json={"roles": ["dispatcher"]}, headers=token).status_code == 200
     assert client.patch(f"/admin/staff/{other.id}", json={"is_active": False},
                         headers=staff_token(other)).json["error"]["code"] == "LAST_ADMIN"

@@ -78,7 +78,7 @@ def test_roles_are_readable_in_the_description_not_only_an_extension(client):
 def test_fixed_sets_appear_as_enums(client):
     spec = client.get("/openapi.json").json
     schemas = spec["components"]["schemas"]
-    assert "submitted" in schemas["Report"]["properties"]["status"]["enum"]
+    assert "submitted" in schemas["ReportView"]["properties"]["status"]["enum"]
     assert "awaiting_check" in schemas["Case"]["properties"]["status"]["enum"]
     desk = next(p for p in spec["paths"]["/cases"]["get"]["parameters"] if p["name"] == "desk")
     assert "verification" in desk["schema"]["enum"]
@@ -90,14 +90,14 @@ def test_an_undocumented_error_code_is_caught(app, client, db_session):
     client.get("/reports/1")  # 401 TOKEN_MISSING: documented for every operation that needs a token
     assert apidoc.UNDOCUMENTED == set()
     table = app.extensions["error_codes"]
-    documented = table[("reports.ReportById", "GET")]
-    table[("reports.ReportById", "GET")] = {}
+    documented = table[("citizen_reports.ReportById", "GET")]
+    table[("citizen_reports.ReportById", "GET")] = {}
     try:
         client.get("/reports/1")
-        assert ("reports.ReportById", "GET", 401, "TOKEN_MISSING") in apidoc.UNDOCUMENTED
+        assert ("citizen_reports.ReportById", "GET", 401, "TOKEN_MISSING") in apidoc.UNDOCUMENTED
     finally:
         apidoc.UNDOCUMENTED.clear()
-        table[("reports.ReportById", "GET")] = documented
+        table[("citizen_reports.ReportById", "GET")] = documented
 
 
 def test_every_operation_says_what_it_changes(client):

@@ -5,10 +5,10 @@ import os
 import time
 from pathlib import Path
 
-from api.classification import service
+from api.intake import photos
 from workers import worker
 
-_real = service.classify_photo
+_real = photos.classify_photo
 
 
 def _slow_classify_photo(media_id: int):
@@ -19,7 +19,7 @@ def _slow_classify_photo(media_id: int):
     return _real(media_id)
 
 
-service.classify_photo = _slow_classify_photo
+photos.classify_photo = _slow_classify_photo
 
 if __name__ == "__main__":
     worker.main()

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from api.cases.hotline import sign
+from api.cases.sources.hotline import sign
 from api.config import init_config
 from api.db import Session
 from api.events.models import Event

@@ -17,11 +17,12 @@ from rq.registry import StartedJobRegistry
 
 from api.calendar.service import load_shipped
 from api.cases.models import Case, CaseReport, WorkOrder
-from api.classification.models import ModelVersion, PhotoPrediction, ReportClassification
+from api.classification.models import ModelVersion, PhotoPrediction
 from api.config import init_config
 from api.db import Session
 from api.events.models import Event
 from api.extensions import get_redis
+from api.intake.models import ReportClassification
 from api.jobs import QUEUES
 from api.media.models import Media
 from api.media.storage import get_storage

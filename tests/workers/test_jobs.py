@@ -11,6 +11,7 @@ from api.events.models import Event
 from api.media.models import Media
 from api.reports.models import Report
 from tests.factories.reports import DraftReportFactory, SubmittedReportFactory
+from workers import periodic
 from workers.make_photo_derivatives import make_photo_derivatives
 from workers.send_notification import send_notification
 
@@ -37,7 +38,6 @@ def test_stale_drafts_are_purged_with_their_photos(committed, media_dir):
 
     from api.media import images
     from api.media import service as media
-    from api.reports.service import purge_stale_drafts
     from tests.support import jpeg
 
     old = DraftReportFactory(created_at=utcnow() - timedelta(hours=25))
@@ -49,7 +49,7 @@ def test_stale_drafts_are_purged_with_their_photos(committed, media_dir):
     blob = Path(media_dir, item.storage_key)
     assert blob.exists()
 
-    assert purge_stale_drafts() == 1
+    assert periodic.purge_drafts() == 1  # the periodic job: one unit of work
     assert committed.get(Report, old.id) is None
     assert committed.get(Report, fresh.id) is not None and committed.get(Report, submitted.id) is not None
     assert committed.scalar(sa.select(sa.func.count()).select_from(Media)) == 0

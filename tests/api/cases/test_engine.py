@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
-from api.cases import service
+from api.cases import deadlines
 from api.cases.models import Case
 from api.config import get_config
-from api.db import utcnow
+from api.db import unit_of_work, utcnow
 from api.events.models import Event
 from api.notifications.models import StaffNotice
 from api.organisation import grids
@@ -47,6 +47,16 @@ def world(db_session, client, wechat):
     tokens = {name: staff_token(user) for name, user in staff.items()}
     tokens["alice"] = citizen_login(client, wechat, "o-engine")
     return {"staff": staff, "t": tokens}
+
+
+def _in_unit(func, *args):
+    """As the job or route around a service does: one unit of work, committed."""
+    with unit_of_work():
+        return func(*args)
+
+
+def _scan_overdue(*args):
+    return _in_unit(deadlines.scan_overdue, *args)
 
 
 def new_case(client, t, hint="exposed_garbage"):
@@ -154,10 +164,10 @@ def test_overdue_cases_escalate_to_the_head_then_the_command_centre(client, worl
     case.dispatched_at, case.deadline_at = utcnow() - timedelta(hours=10), utcnow() - timedelta(hours=1)
     db_session.commit()
     assert client.get("/cases?desk=overdue", headers=t["command"]).json["total"] == 1
-    assert service.scan_overdue() == 1 and service.scan_overdue() == 0
+    assert _scan_overdue() == 1 and _scan_overdue() == 0
     assert db_session.get(Case, case_id).escalation_level == 1
     assert client.get("/me/inbox", headers=t["head"]).json["items"][0]["kind"] == "escalated"
-    assert service.scan_overdue(utcnow() + timedelta(hours=10)) == 1
+    assert _scan_overdue(utcnow() + timedelta(hours=10)) == 1
     assert client.get("/me/inbox", headers=t["command"]).json["items"][0]["kind"] == "escalated"
     levels = db_session.scalars(sa.select(Event.payload).where(Event.subject_id == case_id,
                                                                Event.action == "escalated")).all()
@@ -284,7 +294,7 @@ def test_provisional_deadlines_are_recomputed_when_the_year_arrives(client, worl
     case.deadline_provisional = True
     db_session.commit()
     calendar.import_years("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-02,holiday,元旦\n", "test notice")
-    assert service.recompute_provisional_deadlines() == 1
+    assert _in_unit(deadlines.recompute_provisional_deadlines) == 1
     case = db_session.get(Case, case_id)
     assert case.deadline_provisional is False
     # 12-31 09–12 and 14–18 (7 h), then 1/1 (now a holiday) to 1/3 skipped, Mon 1/4 08–09: 8 working hours

@@ -4,9 +4,10 @@ import dataclasses
 
 import pytest
 
-from api.classification import registry
+from api.classification import registry, versions
 from api.classification.text import TextModel
 from api.config import init_config
+from api.db import unit_of_work
 from api.organisation.service import load_demo_organisation, load_divisions
 from api.taxonomy.service import load_national
 from tests.factories.identity import StaffFactory
@@ -28,7 +29,8 @@ def people(db_session, client, wechat, config, tmp_path):
 
 def tiny_version(name="m-test"):
     text = TextModel.fit([("垃圾", "event:01-02"), ("摆摊", "event:05-01")], [])
-    return registry.save_bundle(name, None, text, {"summary": {"combined_accuracy": 1.0}}, None)
+    with unit_of_work():  # as `flask model train` does
+        return registry.save_bundle(name, None, text, {"summary": {"combined_accuracy": 1.0}}, None)
 
 
 def test_thresholds_are_read_by_dispatchers_and_set_by_admins(client, people):
@@ -71,7 +73,7 @@ def test_versions_are_listed_and_promoted_by_admins_only(client, people, db_sess
 
 def test_a_tampered_bundle_is_never_promoted_or_loaded(client, people):
     version = tiny_version()
-    (registry.model_root() / version.path / registry.TEXT_FILE).write_bytes(b"not what was trained")
+    (versions.model_root() / version.path / versions.TEXT_FILE).write_bytes(b"not what was trained")
     refused = client.post("/classifier/versions/m-test/promote", headers=people["admin"])
     assert refused.status_code == 409 and refused.json["error"]["code"] == "MODEL_BUNDLE_INVALID"
 

@@ -7,11 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
+from api.cases import queries as case_queries
 from api.cases.models import Case, CaseReport
-from api.classification import service
-from api.classification.models import ReportClassification
 from api.config import get_config, init_config
 from api.events.models import Event
+from api.intake import decide, dispatch
+from api.intake.models import ReportClassification
 from api.organisation import grids
 from api.organisation import queries as organisation
 from api.organisation.service import load_demo_organisation, load_divisions
@@ -46,26 +47,26 @@ def case_of(db_session, report_id) -> Case:
 def test_confident_text_and_hint_accept_and_queue_the_dispatch(client, world, db_session):
     with_grid()
     rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
-    row = service.route_report(rid)
+    row = decide.route_report(rid)
     assert row.decision == "auto_accepted" and row.category_code == "event:01-02"
     assert case_of(db_session, rid).status == "awaiting_dispatch"
-    again = service.route_report(rid)  # idempotent: the same row, no second decision
+    again = decide.route_report(rid)  # idempotent: the same row, no second decision
     assert again.id == row.id
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.action == "classified")) == 1
-    case = service.dispatch_case(case_of(db_session, rid).id)
-    assert case.status == "dispatched" and service.dispatch_case(case.id) is None
+    case = dispatch.dispatch_case(case_of(db_session, rid).id)
+    assert case.status == "dispatched" and dispatch.dispatch_case(case.id) is None
 
 
 def test_a_point_with_no_grid_within_200_m_goes_to_triage(client, world, db_session):
     rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")  # no grids
-    row = service.route_report(rid)
+    row = decide.route_report(rid)
     assert row.decision == "triage" and case_of(db_session, rid).triage_reason.startswith("outside_grid")
 
 
 def test_a_class_that_needs_verification_goes_to_the_nearest_supervisor_first(client, world, db_session):
     with_grid()
     rid = submit_new_report(client, world["alice"], "有人私自搭建铁皮房违章建筑", hint=None)
-    row = service.route_report(rid)
+    row = decide.route_report(rid)
     case = case_of(db_session, rid)
     assert row.decision == "verification" and case.status == "verifying" and case.category_code == "event:01-01"
 
@@ -77,7 +78,7 @@ def test_a_raised_threshold_sends_the_same_report_to_triage(client, world, db_se
     assert client.put("/classifier/thresholds/event:01-02", json={"threshold": 0.99},
                       headers=staff_token(admin)).status_code == 200
     rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
-    row = service.route_report(rid)
+    row = decide.route_report(rid)
     assert row.decision == "triage" and "below 0.99" in row.reason
 
 
@@ -85,7 +86,7 @@ def test_with_automatic_dispatch_off_it_only_suggests(client, world, db_session,
     with_grid()
     init_config(dataclasses.replace(config, AUTO_DISPATCH=False))
     rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
-    row = service.route_report(rid)
+    row = decide.route_report(rid)
     case = case_of(db_session, rid)
     assert row.decision == "triage" and case.status == "pending" and case.triage_reason is None
     assert case.suggestions[0]["code"] == "event:01-02" and case.suggestions[0]["name"] == "暴露垃圾"
@@ -95,7 +96,7 @@ def test_a_report_withdrawn_before_routing_is_left_alone(client, world, db_sessi
     with_grid()
     rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
     assert client.post(f"/reports/{rid}/withdraw", json={}, headers=world["alice"]).status_code == 200
-    assert service.route_report(rid) is None
+    assert decide.route_report(rid) is None
     assert db_session.scalar(sa.select(ReportClassification)) is None
 
 
@@ -115,14 +116,14 @@ def test_duplicates_are_the_same_class_near_in_place_and_time(client, world, db_
     db_session.commit()
     near = {**BAIYUN_GCJ, "lat": BAIYUN_GCJ["lat"] + north_m / 111_320}
     second = submit_new_report(client, world["alice"], "路边垃圾堆放", hint="exposed_garbage", location=near)
-    found = service.find_duplicate(case_of(db_session, second), "event:01-02")
+    found = case_queries.find_duplicate(case_of(db_session, second), "event:01-02")
     assert (found is not None and found.id == master.id) is is_duplicate
 
 
 def test_give_up_puts_the_case_in_triage_once(client, world, db_session):
     with_grid()
     rid = submit_new_report(client, world["alice"], "路边垃圾堆放", hint="exposed_garbage")
-    case = service.give_up("route_report", rid, "RuntimeError: boom")
+    case = dispatch.give_up("route_report", rid, "RuntimeError: boom")
     assert case.triage_reason == "pipeline_failed: route_report: RuntimeError: boom"
     staff = StaffFactory(roles=("intake_clerk",))
     db_session.commit()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from api.cases import service
 from api.cases.lifecycle import CaseStatus
 from api.cases.models import Case, Rating
+from api.citizen.service import citizen_window
 from api.config import get_config
 from api.db import Session, utcnow
 from api.organisation.models import Department
@@ -26,7 +26,7 @@ def progress(report: Report, case: Case | None) -> dict | None:
     rating = Session.scalar(sa.select(Rating).where(Rating.report_id == report.id).order_by(Rating.round.desc()))
     round_ = case.reopen_count + 1
     closed = case.status == S.CLOSED and case.closed_at is not None
-    until = case.closed_at + service.citizen_window() if closed else None
+    until = case.closed_at + citizen_window() if closed else None
     in_window = closed and now <= until
     reopens_left = max(0, config.REOPENS_PER_REPORT - report.reopen_count)
     return {

@@ -1,4 +1,6 @@
-"""Answering the 12345 platform: a hotline case that ended is POSTed back with its ticket number and result.
+"""The 12345 hotline source: a transfer waits at the intake desk; once it ends, the platform gets an answer.
+
+A hotline case that ended is POSTed back with its ticket number and result.
 
 The body is JSON; `X-Timestamp` and `X-Signature` (hex HMAC-SHA256 of "<timestamp>.<body>" with
 HOTLINE_SIGNING_KEY) let the platform check it came from us and is fresh. Sent by a job after the case's
@@ -17,14 +19,45 @@ import time
 import requests
 import sqlalchemy as sa
 
-from api.cases import queries, service
+from api import jobs
+from api.cases import queries
+from api.cases.lifecycle import CaseStatus
 from api.cases.models import Case
+from api.cases.sources import Source, register
 from api.config import get_config
 from api.db import Session
 from api.events.models import Event
 from api.events.service import Actor, record
 from api.notifications import inbox
+from api.outbox import service as outbox
 from api.roles import Role
+
+S = CaseStatus
+ENDINGS = (S.CLOSED, S.REFUSED, S.MERGED)
+
+
+class Hotline(Source):
+    name, label = "hotline", "12345热线转办"
+
+    def on_end(self, case: Case) -> None:
+        """The answer goes back to the platform by a job after this commit (when a platform is configured)."""
+        if case.status in ENDINGS and get_config().HOTLINE_ANSWER_URL:
+            outbox.add(jobs.ANSWER_HOTLINE(case.id))
+
+
+register(Hotline())
+
+
+def answer_of(case: Case) -> dict | None:
+    """What goes back to the 12345 platform for a hotline case once it ends (closed, refused or merged)."""
+    if case.source != Hotline.name or case.status not in ENDINGS:
+        return None
+    last = Session.scalar(sa.select(Event).where(Event.subject_type == "case", Event.subject_id == case.id,
+                                                 Event.action.in_(("check_pass", "refuse", "merge")))
+                          .order_by(Event.id.desc()))
+    return {"external_ticket_no": case.external_ticket_no, "outcome": case.status,
+            "result": case.result_text if case.status == S.CLOSED else (last.reason if last else None),
+            "finished_at": last.created_at if last else None}
 
 
 class HotlinePlatformError(RuntimeError):
@@ -41,7 +74,7 @@ def send_answer(case_id: int) -> str:
         return "gone"
     if _answered(case.id):
         return "already answered"
-    answer = service.hotline_answer(case)
+    answer = answer_of(case)
     if answer is None:
         return "nothing to answer"
     config = get_config()
@@ -56,7 +89,6 @@ def send_answer(case_id: int) -> str:
     record("case", case.id, "hotline_answered", Actor.system(),
            payload={"external_ticket_no": case.external_ticket_no, "outcome": answer["outcome"],
                     "http_status": response.status_code})
-    Session.commit()
     return "answered"
 
 
@@ -68,7 +100,6 @@ def give_up(case_id: int, error: str) -> None:
            payload={"external_ticket_no": case.external_ticket_no})
     inbox.notify(queries.staff_with_role(Role.INTAKE_CLERK), "hotline_answer_failed", "case", case.id,
                  f"12345工单{case.external_ticket_no}未能自动回复，请人工回复")
-    Session.commit()
 
 
 def _answered(case_id: int) -> bool:

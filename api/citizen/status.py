@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.cases.lifecycle import CaseStatus
 from api.reports.lifecycle import ReportStatus
+
+C = CaseStatus
 
 
 @dataclass(frozen=True)
@@ -21,15 +24,14 @@ RESOLVED = CitizenStatus("resolved", "已办结")
 REJECTED = CitizenStatus("rejected", "不予立案")
 WITHDRAWN = CitizenStatus("withdrawn", "已撤回")
 
-# Case statuses (api/cases/lifecycle.py) as the citizen sees them; named by value so that this
-# module needs no import of the case engine.
-_BY_CASE_STATUS = {
-    "pending": SUBMITTED, "verifying": SUBMITTED, "awaiting_dispatch": ACCEPTED, "dispatched": HANDLING,
-    "in_progress": HANDLING, "awaiting_check": HANDLING, "deferred": HANDLING, "closed": RESOLVED,
-    "refused": REJECTED, "withdrawn": WITHDRAWN, "merged": HANDLING,
+# Every case status (api/cases/lifecycle.py) as the citizen sees it (a test checks none is missing).
+_BY_CASE_STATUS: dict[CaseStatus, CitizenStatus] = {
+    C.PENDING: SUBMITTED, C.VERIFYING: SUBMITTED, C.AWAITING_DISPATCH: ACCEPTED, C.DISPATCHED: HANDLING,
+    C.IN_PROGRESS: HANDLING, C.AWAITING_CHECK: HANDLING, C.DEFERRED: HANDLING, C.CLOSED: RESOLVED,
+    C.REFUSED: REJECTED, C.WITHDRAWN: WITHDRAWN, C.MERGED: HANDLING,
 }
 
-CITIZEN_STATUS_CODES = ("draft", "submitted", "accepted", "handling", "resolved", "rejected", "withdrawn")
+CITIZEN_STATUS_CODES = tuple(s.code for s in (DRAFT, SUBMITTED, ACCEPTED, HANDLING, RESOLVED, REJECTED, WITHDRAWN))
 
 
 def citizen_status(report, case_status: str | None = None) -> CitizenStatus:
@@ -38,11 +40,11 @@ def citizen_status(report, case_status: str | None = None) -> CitizenStatus:
         return DRAFT
     if report.status == ReportStatus.WITHDRAWN:
         return WITHDRAWN
-    return _BY_CASE_STATUS[case_status] if case_status else SUBMITTED
+    return _BY_CASE_STATUS[CaseStatus(case_status)] if case_status else SUBMITTED
 
 
 def case_statuses_for(code: str) -> list[str]:
-    return [status for status, cs in _BY_CASE_STATUS.items() if cs.code == code]
+    return [str(status) for status, cs in _BY_CASE_STATUS.items() if cs.code == code]
 
 
 # Events a citizen sees on the timeline (report events, then case events), with their wording.

@@ -1,10 +1,11 @@
-"""Classifier reads."""
+"""What the automatic intake said and did about a case."""
 
 import sqlalchemy as sa
 
 from api.cases.models import CaseReport
-from api.classification.models import PhotoPrediction, ReportClassification
+from api.classification.models import PhotoPrediction
 from api.db import Session
+from api.intake.models import ReportClassification
 
 
 def for_case(case_id: int) -> dict:

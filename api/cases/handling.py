@@ -1,0 +1,161 @@
+"""Handling (派遣 / 处置 / 核查): dispatch, receive or assign, return, the result, after-photos, the 核查.
+
+Services flush; the route or job around them commits (api.db.unit_of_work).
+"""
+
+from __future__ import annotations
+
+from api.calendar import service as calendar
+from api.cases import assignment, followers, queries, sources
+from api.cases.common import actor_of, case_for, for_department, holding_work_order, media_ids, remarked, roles_of, who
+from api.cases.errors import (
+    ActionNotAllowed,
+    AfterPhotoRequired,
+    CaseOutOfScope,
+    CategoryRequired,
+    IllegalCaseTransition,
+)
+from api.cases.lifecycle import CaseAction, CaseStatus, transition
+from api.cases.models import Case, WorkOrder
+from api.config import get_config
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.identity.models import User
+from api.media import images
+from api.media import service as media
+from api.media.models import MediaKind
+from api.notifications import inbox
+from api.organisation import queries as organisation
+from api.roles import Role
+from api.routing import service as routing
+from api.routing.errors import UnknownDepartment
+from api.taxonomy.models import Category
+
+A, S = CaseAction, CaseStatus
+
+
+def dispatch(staff: User | None, case_id: int, department_code: str | None = None) -> Case:
+    """Dispatch to the given department, or to the one the 权责清单 names (staff None: the system). The
+    deadline runs on the working calendar from now, by the time limit the case's source gives."""
+    case = case_for(staff, case_id)
+    if case.category_code is None:
+        raise CategoryRequired()
+    if department_code:
+        department = organisation.get_department_by_code(department_code)
+        if department is None:
+            raise UnknownDepartment(details={"department_code": department_code})
+        basis = "manual"
+    else:
+        owner = routing.responsible(case.category_code, case.street_code)
+        department, basis = owner.department, owner.basis
+    actor, roles = who(staff)
+    transition(case, A.DISPATCH, actor, roles, payload={"department_id": department.id, "basis": basis})
+    Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
+    now = utcnow()
+    limit, clock = sources.source_of(case).time_limit(case)
+    deadline = calendar.working_calendar().deadline(now, limit, clock)
+    case.department_id, case.handler_id, case.dispatched_at = department.id, None, now
+    case.deadline_at, case.deadline_provisional, case.escalation_level = deadline.at, deadline.provisional, 0
+    heads = queries.staff_with_role(Role.DEPT_HEAD, department_id=department.id)
+    handlers = queries.staff_with_role(Role.DEPT_HANDLER, department_id=department.id)
+    inbox.notify(heads + handlers, "new_work", "case", case.id, f"新工单：{case.description[:40]}")
+    followers.tell(case, f"已派遣至{department.name}处置")
+    return case
+
+
+def receive(staff: User, case_id: int, handler_id: int | None = None) -> Case:
+    case = for_department(staff, case_id)
+    handler = Session.get(User, handler_id) if handler_id else staff
+    if handler is None or handler.scope_department_id != case.department_id:
+        raise CaseOutOfScope(details={"handler_id": handler_id})
+    transition(case, A.RECEIVE, actor_of(staff), roles_of(staff), payload={"handler_id": handler.id})
+    work_order = queries.open_work_order(case.id)
+    work_order.handler_id, work_order.received_at = handler.id, utcnow()
+    case.handler_id = handler.id
+    if handler.id != staff.id:
+        inbox.notify([handler.id], "assigned", "case", case.id, f"指派给你：{case.description[:40]}")
+    return case
+
+
+def return_case(staff: User, case_id: int, reason_code: str, reason: str) -> Case:
+    """回退: not ours / cannot be done as filed; back to the dispatch desk with the reason."""
+    case = for_department(staff, case_id)
+    transition(case, A.RETURN, actor_of(staff), roles_of(staff), reason=reason,
+               payload={"reason_code": reason_code, "department_id": case.department_id})
+    work_order = queries.open_work_order(case.id)
+    work_order.status, work_order.return_reason_code, work_order.return_reason = "returned", reason_code, reason
+    work_order.finished_at = utcnow()
+    case.department_id = case.handler_id = case.deadline_at = None
+    inbox.notify(queries.staff_with_role(Role.DISPATCHER), "returned", "case", case.id,
+                 f"回退（{reason_code}）：{reason[:40]}")
+    return case
+
+
+def submit_result(staff: User, case_id: int, result_text: str) -> Case:
+    """The department's result; each result round needs after-photos of its own (a photo from an earlier round,
+    before a 返工 or a reopen, does not count again)."""
+    case = holding_work_order(staff, case_id)
+    category = Session.get(Category, case.category_id)
+    photos = media_ids(case, MediaKind.AFTER_PHOTO, case.result_round + 1)
+    if category.requires_after_photo and not photos:
+        raise AfterPhotoRequired(details={"round": case.result_round + 1})
+    transition(case, A.SUBMIT_RESULT, actor_of(staff), roles_of(staff),
+               payload={"photos": photos, "round": case.result_round + 1})
+    case.result_text = result_text
+    case.result_round += 1
+    task = assignment.field_task(case, "check_task", "核查")
+    record("case", case.id, "check_assigned", Actor.system(), payload=task.payload())
+    return case
+
+
+def check(staff: User, case_id: int, passed: bool, note: str | None, citizen_remark: str | None = None) -> Case:
+    """核查: pass closes the case (when its source's `before_close` agrees); fail sends it back to the same
+    department (返工, counted). `note` is internal."""
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    payload = remarked({"photos": media_ids(case, MediaKind.VERIFICATION_PHOTO, case.result_round),
+                        "round": case.result_round}, citizen_remark if passed else None)
+    if passed:
+        source = sources.source_of(case)
+        source.before_close(case)
+        transition(case, A.CHECK_PASS, actor_of(staff), roles_of(staff), reason=note, payload=payload)
+        case.closed_at = utcnow()
+        work_order = queries.open_work_order(case.id)
+        work_order.status, work_order.finished_at = "done", case.closed_at
+        followers.tell(case, citizen_remark or "问题已处置完毕，欢迎评价")
+        source.on_end(case)
+    else:
+        transition(case, A.CHECK_FAIL, actor_of(staff), roles_of(staff), reason=note, payload=payload)
+        case.rework_count += 1
+        recipients = [case.handler_id] if case.handler_id else []
+        inbox.notify(recipients + queries.staff_with_role(Role.DEPT_HEAD, department_id=case.department_id),
+                     "rework", "case", case.id, f"核查未通过，返工：{(note or '')[:40]}")
+    return case
+
+
+def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
+    """An after-photo (the department holding the work order), a verification photo (the supervisor at a 核实 or
+    核查) or a patrol's own photo, stripped and stored like a report's, with the result round it belongs to."""
+    if kind == MediaKind.REPORT_PHOTO:
+        case = queries.get_for_staff(staff, case_id, for_update=True)
+        if case.source != "patrol" or case.created_by != staff.id:
+            raise CaseOutOfScope(details={"kind": kind})
+        round_ = 0
+    elif kind == MediaKind.AFTER_PHOTO:  # for the result being prepared
+        case = holding_work_order(staff, case_id)
+        if case.status not in (S.DISPATCHED, S.IN_PROGRESS):
+            raise IllegalCaseTransition(details={"status": case.status, "action": "after_photo"})
+        round_ = case.result_round + 1
+    else:  # the supervisor doing the 核实 (before 立案, round 0) or the 核查 of the latest result
+        case = queries.get_for_staff(staff, case_id, for_update=True)
+        if Role.SUPERVISOR not in staff.roles:
+            raise ActionNotAllowed(details={"kind": kind, "allowed_roles": [str(Role.SUPERVISOR)]})
+        if case.status not in (S.VERIFYING, S.AWAITING_CHECK):
+            raise IllegalCaseTransition(details={"status": case.status, "action": "verification_photo"})
+        round_ = 0 if case.status == S.VERIFYING else case.result_round
+    config = get_config()
+    photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
+    item = media.store_photo(photo, kind=kind, owner_type="case", owner_id=case.id, uploaded_by=staff.id)
+    item.round = round_
+    record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind,
+                                                                         "round": round_})
+    return item

@@ -1,0 +1,176 @@
+"""The citizen's /reports endpoints that need the case: start, list, track, submit, withdraw, reopen, rate.
+
+Drafts' photos and the category list are the reports domain's own endpoints (api/reports/routes.py), on the
+same /reports paths.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+
+from api.access import current_user, requires
+from api.cases import queries as case_queries
+from api.cases.errors import (
+    AlreadyRated,
+    IllegalCaseTransition,
+    RatingWindowPassed,
+    ReopenLimitReached,
+    ReopenWindowPassed,
+)
+from api.citizen import progress, service
+from api.citizen.present import report_view
+from api.citizen.queries import filter_by_citizen_status
+from api.citizen.schemas import (
+    MyReportsArgsSchema,
+    RatingOutSchema,
+    RatingSchema,
+    ReasonSchema,
+    ReportDetailSchema,
+    ReportPageSchema,
+    ReportViewSchema,
+    RequiredReasonSchema,
+)
+from api.extensions import Blueprint
+from api.organisation.errors import LocationOutsideDistrict
+from api.reports import queries
+from api.reports import service as reports
+from api.reports.errors import (
+    ContentRisky,
+    IdempotencyKeyReused,
+    IllegalReportTransition,
+    PhotoRequired,
+    ReportNotFound,
+    UnknownCategory,
+)
+from api.reports.schemas import CreateReportSchema, IdempotencyHeaderSchema
+from api.roles import Role
+from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
+
+blp = Blueprint("citizen_reports", __name__, url_prefix="/reports",
+                description="A citizen's reports and their cases")
+
+
+def _base_url() -> str:
+    return request.host_url
+
+
+def _detail(report, case) -> dict:
+    return {**report_view(report, _base_url(), case=case, timeline=True), "progress": progress.progress(report, case)}
+
+
+
+
+@blp.route("")
+class Reports(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(MyReportsArgsSchema, location="query")
+    @blp.response(200, ReportPageSchema)
+    def get(self, args):
+        """My reports, newest first, optionally filtered by status"""
+        query = queries.mine(current_user().id, None)
+        if args.get("status"):
+            query = filter_by_citizen_status(query, args["status"])
+        items, total = queries.page_of(query, args["page"], args["page_size"])
+        cases = case_queries.cases_of_reports([r.id for r in items])
+        return {"items": [report_view(r, _base_url(), case=cases.get(r.id)) for r in items], "page": args["page"],
+                "page_size": args["page_size"], "total": total}
+
+    @requires(Role.CITIZEN)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.arguments(CreateReportSchema)
+    @blp.response(201, ReportViewSchema)
+    @blp.alt_response(200, schema=ReportViewSchema, description="Repeated Idempotency-Key: the original report")
+    @blp.errors(UnknownCategory, LocationOutsideDistrict, ContentRisky, IdempotencyKeyReused, WeChatUnavailable,
+                WeChatRateLimited, WeChatRequestRejected)
+    def post(self, headers, body):
+        """Start a report (a draft): description, location, optional category and address
+
+        Creates a draft (event `created`). The text passes WeChat's content-security check: risky text is refused
+        (422 CONTENT_RISKY), review-grade text is accepted and flagged for staff; if WeChat cannot be reached the
+        draft is kept and flagged. Points outside Baiyun get 422 LOCATION_OUTSIDE_DISTRICT. A repeated
+        Idempotency-Key answers 200 with the original; the same key with a different body 422. Attach photos
+        next, then submit.
+        """
+        location = body["location"]
+        new = reports.NewReport(description=body["description"], lat=location["lat"], lon=location["lon"],
+                                coord_system=location["coord_system"], category_hint=body.get("category_hint"),
+                                address_text=body.get("address_text"),
+                                idempotency_key=headers.get("idempotency_key"))
+        report, created = reports.create_draft(current_user(), new)
+        case = None if created else case_queries.case_of_report(report.id)  # a repeat may find it submitted
+        return report_view(report, _base_url(), case=case), 201 if created else 200
+
+
+@blp.route("/<int:report_id>")
+class ReportById(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(ReportNotFound)
+    def get(self, report_id: int):
+        """One of my reports with its photos, timeline and, once resolved, the result to rate"""
+        report = queries.get_own(current_user().id, report_id)
+        return _detail(report, case_queries.case_of_report(report.id))
+
+
+@blp.route("/<int:report_id>/submit")
+class ReportSubmit(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(PhotoRequired, ReportNotFound, IllegalReportTransition, IllegalCaseTransition)
+    def post(self, report_id: int):
+        """Submit a draft (at least one photo): a case is opened and the citizen told it was received
+
+        In one transaction: the report becomes `submitted`, its case opens at the intake desk (status
+        `submitted`, 待受理, until staff accept it), the intake clerks are told, and the automatic intake starts.
+        """
+        report, case = service.submit_report(current_user(), report_id)
+        return _detail(report, case)
+
+
+@blp.route("/<int:report_id>/withdraw")
+class ReportWithdraw(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(ReportNotFound, IllegalReportTransition, IllegalCaseTransition)
+    def post(self, body, report_id: int):
+        """Withdraw a submitted report (until staff accept its case)
+
+        The case is withdrawn when this report is its only one; otherwise only this report leaves it.
+        """
+        report, case = service.withdraw_report(current_user(), report_id, body.get("reason"))
+        return _detail(report, case)
+
+
+@blp.route("/<int:report_id>/reopen")
+class ReportReopen(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(ReportNotFound, IllegalCaseTransition, ReopenWindowPassed, ReopenLimitReached)
+    def post(self, body, report_id: int):
+        """Reopen a resolved report within 7 days of closing, with a reason
+
+        The case goes back to the dispatch desk (event `reopen`) and its outcome becomes a new round that you may
+        rate again. Each report may be reopened REOPENS_PER_REPORT times (default once); on a case several
+        citizens follow, each may reopen once.
+        """
+        case = service.reopen(current_user(), report_id, body["reason"])
+        report = queries.get_own(current_user().id, report_id)
+        return _detail(report, case)
+
+
+@blp.route("/<int:report_id>/rating")
+class ReportRating(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingOutSchema)
+    @blp.errors(ReportNotFound, IllegalCaseTransition, AlreadyRated, RatingWindowPassed)
+    def post(self, body, report_id: int):
+        """Rate the result (1–5, with a comment) once the case is resolved; once per outcome
+
+        Records the rating (event `rated`). One rating per report per round: after a reopen the new outcome can
+        be rated again; statistics use the latest. Within CITIZEN_WINDOW_DAYS (7) of closing.
+        """
+        return service.rate(current_user(), report_id, body["score"], body.get("comment"))

@@ -1,0 +1,80 @@
+"""Model versions in the database and their bundles' checksums: what the web process may touch.
+
+Listing and promoting a version reads files and hashes them; nothing is unpickled here, so the web process
+never imports numpy's models, scikit-learn, onnxruntime or torch (the worker loads a promoted bundle through
+api/classification/registry.py, checking the same checksum first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from api.classification.errors import ModelIntegrityError, ModelVersionNotFound
+from api.classification.models import ModelVersion
+from api.config import get_config
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+
+HEAD_FILE, TEXT_FILE, MANIFEST = "image_head.npz", "text.pkl", "manifest.json"
+
+
+def model_root() -> Path:
+    return Path(get_config().MODEL_DIR)
+
+
+def digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode())
+        h.update(hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def verified_files(version: ModelVersion) -> dict[str, bytes]:
+    """The bundle's model files, read once and checked against the checksum recorded when it was trained."""
+    directory = model_root() / version.path
+    try:
+        files = {p.name: p.read_bytes() for p in directory.iterdir() if p.name in (HEAD_FILE, TEXT_FILE)}
+    except FileNotFoundError as exc:
+        raise ModelIntegrityError(details={"name": version.name, "problem": "bundle missing"}) from exc
+    if TEXT_FILE not in files:
+        raise ModelIntegrityError(details={"name": version.name, "problem": "bundle missing"})
+    if digest(files) != version.sha256:
+        raise ModelIntegrityError(details={"name": version.name, "problem": "checksum mismatch"})
+    return files
+
+
+def promote(name: str, actor: Actor) -> ModelVersion:
+    """Make `name` the version workers use; the previous one is retired (both in one unit of work). A bundle
+    whose files are missing or changed since training is refused."""
+    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name).with_for_update())
+    if version is None:
+        raise ModelVersionNotFound(details={"name": name})
+    verified_files(version)
+    previous = Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted").with_for_update())
+    if previous is not None and previous.id != version.id:
+        previous.status = "retired"
+        record("model_version", previous.id, "retired", actor, payload={"name": previous.name})
+        Session.flush()  # the unique 'promoted' index allows one at a time
+    version.status, version.promoted_at = "promoted", utcnow()
+    record("model_version", version.id, "promoted", actor, payload={"name": name})
+    Session.flush()
+    return version
+
+
+def promoted() -> ModelVersion | None:
+    return Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted"))
+
+
+def get_version(name: str) -> ModelVersion:
+    version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name))
+    if version is None:
+        raise ModelVersionNotFound(details={"name": name})
+    return version
+
+
+def list_versions() -> list[ModelVersion]:
+    return list(Session.scalars(sa.select(ModelVersion).order_by(ModelVersion.id.desc())))

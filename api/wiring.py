@@ -1,0 +1,16 @@
+"""Wire the parts that meet only at start-up, in every process (web, worker, clock, CLI, tests).
+
+- every mapped class is imported (relationships resolve by name);
+- the case engine's followers hear from the citizen view (each reporter is told how their case moves on);
+- case sources that live outside api.cases register here (none yet; gas inspection's hazards will).
+"""
+
+from __future__ import annotations
+
+
+def wire() -> None:
+    from api import models  # noqa: F401 - complete the mappers
+    from api.cases import followers
+    from api.citizen.service import tell_reporters
+
+    followers.listen(tell_reporters)
