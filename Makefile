@@ -24,6 +24,7 @@ test: $(STAMP) services lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench scripts
+	$(VENV)/bin/lint-imports --no-cache
 
 fuzz: $(STAMP) services
 	$(PY) scripts/fuzz.py

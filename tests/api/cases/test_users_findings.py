@@ -10,8 +10,7 @@ from api.cases.models import Case
 from api.db import utcnow
 from api.events.models import Event
 from api.notifications.models import StaffNotice
-from tests.api.cases.test_engine import act, after_photo, new_case
-from tests.api.cases.test_engine import world as world  # noqa: F401 - the shared fixture
+from tests.api.cases.conftest import act, after_photo, new_case
 from tests.factories.identity import StaffFactory
 from tests.support import citizen_login, staff_token, submit_new_report
 
