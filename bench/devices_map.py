@@ -13,28 +13,14 @@ import json
 import os
 import random
 import secrets
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import requests
+from harness import Stack, Table, percentiles
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from intake import wait_for  # noqa: E402 - the intake benchmark's readiness check
-
-API_PORT = 18120
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 BATCH = 1000
@@ -123,7 +109,7 @@ def seed_map(url: str, street_codes: list[str], category: tuple[int, str]) -> No
 
 
 def map_latencies(api: str, token: str) -> dict:
-    """p50/p99 of layer requests for random viewports: a district view (zoom 11), a street (13), a block (16)."""
+    """p50/p90/p99 of layer requests for random viewports: a district view (zoom 11), a street (13), a block (16)."""
     rnd = random.Random(5)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
@@ -141,72 +127,40 @@ def map_latencies(api: str, token: str) -> dict:
                 assert response.status_code == 200, response.text
                 if i >= 10:  # warm-up
                     times.append(elapsed)
-            times.sort()
-            out[(zoom, name)] = (times[len(times) // 2], times[int(len(times) * 0.99) - 1],
-                                 len(response.json()["features"]))
+            out[(zoom, name)] = {**percentiles(times), "features": len(response.json()["features"])}
     return out
 
 
-def main() -> None:  # noqa: C901 - a linear script
-    dbname = f"suiyun_bench_{uuid.uuid4().hex[:8]}"
-    work = Path(tempfile.mkdtemp(prefix="bench-devices-"))
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    db_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
-    env = {**os.environ, "ENV": "development", "DATABASE_URL": db_url, "REDIS_URL": "redis://127.0.0.1:6379/14",
-           "SECRET_KEY": "bench-" + "s" * 40, "MEDIA_SIGNING_KEY": "bench-" + "m" * 40, "WECHAT_APPID": "wxb",
-           "WECHAT_SECRET": "x", "WECHAT_API_BASE": "http://127.0.0.1:9/", "MEDIA_DIR": str(work / "media")}
-    os.environ.update(env)
-    procs = []
-    try:
-        import redis
+def main() -> None:
+    from api.db import unit_of_work
+    from api.devices import service as devices
+    from api.organisation import queries as organisation
+    from api.taxonomy.service import current
 
-        from api import create_app
-        from api.config import Config
-        from api.devices import service as devices
-        from api.identity.tokens import issue
-        from api.migrate import upgrade
-        from api.organisation import queries as organisation
-        from api.seed import seed_demo
-        from api.taxonomy.service import current
-
-        upgrade(db_url)
-        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-        config = Config.from_env()
-        app = create_app(config)
-        with app.app_context():
-            seed_demo("bench-password-1")
+    with Stack(workers=4) as stack:
+        stack.seed("bench-password-1")
+        with stack.app_context():
             streets = [s.code for s in organisation.streets()]
             category = current("event:01-02")
             started = time.perf_counter()
-            seed_map(db_url.replace("+psycopg", ""), streets, (category.id, category.code))
+            seed_map(stack.dsn, streets, (category.id, category.code))
             seeded_s = time.perf_counter() - started
             sensors, cameras = [], []
             rnd = random.Random(1)
-            for n in range(THREADS):
-                lat, lon = rnd.uniform(BBOX[1], BBOX[3]), rnd.uniform(BBOX[0], BBOX[2])
-                device, secret = devices.register({"code": f"PM-{n}", "kind": "sensor", "name": f"PM{n}",
-                                                   "detects": ["pm25"], "lat": lat, "lon": lon,
-                                                   "expected_interval_s": 600}, None)
-                sensors.append({"code": device.code, "secret": secret})
-                device, secret = devices.register({"code": f"CAM-{n}", "kind": "camera", "name": f"CAM{n}",
-                                                   "detects": ["street_vending"], "lat": lat, "lon": lon,
-                                                   "expected_interval_s": 600}, None)
-                cameras.append({"code": device.code, "secret": secret})
-            import sqlalchemy as sa
-
-            from api.db import Session
-            from api.identity.models import User
-
-            command = Session.scalar(sa.select(User.id).where(User.username == "command"))
-            token = issue(command, "staff", config.SECRET_KEY, 3600)[0]
-
-        procs.append(subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "4", "-b",
-                                       f"127.0.0.1:{API_PORT}", "--log-level", "warning", "wsgi:app"],
-                                      cwd=ROOT, env=env))
-        wait_for(f"http://127.0.0.1:{API_PORT}/health")
-        api = f"http://127.0.0.1:{API_PORT}"
-
+            with unit_of_work():
+                for n in range(THREADS):
+                    lat, lon = rnd.uniform(BBOX[1], BBOX[3]), rnd.uniform(BBOX[0], BBOX[2])
+                    device, secret = devices.register({"code": f"PM-{n}", "kind": "sensor", "name": f"PM{n}",
+                                                       "detects": ["pm25"], "lat": lat, "lon": lon,
+                                                       "expected_interval_s": 600}, None)
+                    sensors.append({"code": device.code, "secret": secret})
+                    device, secret = devices.register({"code": f"CAM-{n}", "kind": "camera", "name": f"CAM{n}",
+                                                       "detects": ["street_vending"], "lat": lat, "lon": lon,
+                                                       "expected_interval_s": 600}, None)
+                    cameras.append({"code": device.code, "secret": secret})
+        token = stack.token_for("command")
+        stack.start_api()
+        api = stack.api
         base = datetime.now(UTC) - timedelta(days=30)  # devices may send up to a year late, never ahead
 
         def readings(session, t, n):
@@ -216,9 +170,11 @@ def main() -> None:  # noqa: C901 - a linear script
                                             for i in range(BATCH)]}).encode()
             return signed_post(session, api, sensors[t], "readings", body)
 
+        table = Table(f"devices and map benchmark — gunicorn 4 workers, {THREADS} client threads; "
+                      f"{COMPONENTS:,} components + {OPEN_CASES:,} open cases seeded in {seeded_s:.1f}s")
         ok, failed, elapsed = hammer(SECONDS, THREADS, readings)
-        readings_per_s = ok * BATCH / elapsed
-        readings_failed = failed
+        table.add(f"sensor readings, {BATCH}-reading signed batches", rate=ok * BATCH / elapsed,
+                  batches=ok, failed=failed)
 
         photo = base64.b64encode(snapshot_200kb()).decode()
         size = len(base64.b64decode(photo))
@@ -229,27 +185,11 @@ def main() -> None:  # noqa: C901 - a linear script
             return signed_post(session, api, cameras[t], "captures", body)
 
         ok_c, failed_c, elapsed_c = hammer(SECONDS, THREADS, captures)
-        latencies = map_latencies(api, token)
-
-        print(f"\ndevices and map benchmark — gunicorn 4 workers, {THREADS} client threads, {os.cpu_count()} CPUs; "
-              f"{COMPONENTS:,} components + {OPEN_CASES:,} open cases seeded in {seeded_s:.1f}s")
-        print(f"  sensor readings, {BATCH}-reading signed batches   {readings_per_s:9.0f} readings/s  "
-              f"({ok} batches in {elapsed:.1f}s, {readings_failed} failed)")
-        print(f"  camera captures with a {size // 1000} KB snapshot      {ok_c / elapsed_c:9.1f} captures/s  "
-              f"({ok_c} in {elapsed_c:.1f}s, {failed_c} failed)")
-        for (zoom, name), (p50, p99, n) in latencies.items():
-            print(f"  map {name:<10} zoom {zoom:>2}: p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   (last answer "
-                  f"{n} features)")
-        print(json.dumps({"readings_per_s": round(readings_per_s), "captures_per_s": round(ok_c / elapsed_c, 1),
-                          "map": {f"{name}@{zoom}": [round(p50, 1), round(p99, 1)]
-                                  for (zoom, name), (p50, p99, _) in latencies.items()}}))
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        shutil.rmtree(work, ignore_errors=True)
+        table.add(f"camera captures with a {size // 1000} KB snapshot", rate=ok_c / elapsed_c, captures=ok_c,
+                  failed=failed_c)
+        for (zoom, name), figures in map_latencies(api, token).items():
+            table.add(f"map {name} zoom {zoom}", **figures)
+        table.print()
 
 
 if __name__ == "__main__":

@@ -1,22 +1,33 @@
-"""One harness for everything that runs the real stack on this machine (benchmarks, `make fuzz`).
+"""One harness for everything that runs the real stack on this machine (every benchmark, `make fuzz`).
 
 `Stack` gives a throwaway PostgreSQL database (created, migrated, dropped), a Redis database of its own (flushed
 before and after), the WeChat simulator in this process, gunicorn on a free port with the matching environment,
-a health wait, and a teardown that ends every process it started (their whole process groups). Ports are free
-ports chosen at start, so two runs never collide.
+a health wait, RQ workers, and a teardown that ends every process it started (their whole process groups) and
+removes its files. Ports are free ports chosen at start, so two runs never collide. `wrk()` runs a load and
+parses its rate and latency percentiles, `percentiles()` does the same for timings taken here, and `Table`
+prints one table per benchmark (and a JSON line for machines).
 
     with Stack(workers=4) as stack:
         stack.seed()                       # demo organisation, taxonomy, staff
-        requests.get(stack.api + "/health")
+        stack.start_api()
+        table = Table("my benchmark")
+        table.add("GET /health", **wrk(stack, script, duration=10, connections=8))
+        table.print()
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import re
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -74,6 +85,7 @@ class Stack:
         self.procs: list[subprocess.Popen] = []
         self.mock = None
         self.config = None
+        self.work = Path(tempfile.mkdtemp(prefix="suiyun-harness-"))  # scripts, photos: removed at teardown
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -89,21 +101,47 @@ class Stack:
                     "DATABASE_URL": PG_URL_BASE + self.db_name, "REDIS_URL": f"{REDIS_BASE}{self.redis_db}",
                     "SECRET_KEY": "harness-secret-" + "k" * 40, "MEDIA_SIGNING_KEY": "harness-media-" + "m" * 40,
                     "WECHAT_APPID": APPID, "WECHAT_SECRET": APPSECRET, "WECHAT_API_BASE": self.mock.url,
-                    "MEDIA_DIR": f"/tmp/{self.db_name}-media", "MODEL_DIR": f"/tmp/{self.db_name}-models",
+                    "MEDIA_DIR": str(self.work / "media"), "MODEL_DIR": str(self.work / "models"),
                     **self.extra_env}
         upgrade(self.env["DATABASE_URL"])
         self.config = Config.from_env(self.env)
         return self
+
+    @property
+    def database_url(self) -> str:
+        return self.env["DATABASE_URL"]
+
+    @property
+    def dsn(self) -> str:
+        """For psycopg directly (COPY, counts)."""
+        return self.env["DATABASE_URL"].replace("+psycopg", "")
+
+    def redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.env["REDIS_URL"])
 
     def start_api(self) -> None:
         self.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", str(self.workers), "-b",
                     f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"])
         wait_for(self.api + "/health")
 
-    def spawn(self, args: list[str]) -> subprocess.Popen:
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+    def spawn(self, args: list[str], **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True, **kwargs)
         self.procs.append(proc)
         return proc
+
+    def start_workers(self, *queues: str, count: int = 1, simple: bool = False) -> list[subprocess.Popen]:
+        """`count` RQ worker processes on `queues` (all queues when none are named)."""
+        args = [sys.executable, "-m", "workers.worker", *queues] + (["--simple"] if simple else [])
+        return [self.spawn(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+
+    def drain(self, *queues: str) -> float:
+        """Run one worker in burst mode over `queues` until they are empty; returns the seconds it took."""
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "workers.worker", "--burst", *queues], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True)
+        return time.perf_counter() - started
 
     def __exit__(self, *exc) -> None:
         import redis
@@ -124,6 +162,7 @@ class Stack:
         redis.Redis.from_url(f"{REDIS_BASE}{self.redis_db}").flushdb()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        shutil.rmtree(self.work, ignore_errors=True)
 
     # -- data ---------------------------------------------------------------------------------------------
     def app_context(self):
@@ -132,22 +171,128 @@ class Stack:
         return create_app(self.config).app_context()
 
     def seed(self, password: str = "harness-password") -> None:
+        from api.db import unit_of_work
         from api.seed import seed_demo
 
-        with self.app_context():
+        with self.app_context(), unit_of_work():
             seed_demo(password)
 
     def citizen_token(self, openid: str) -> str:
         code = requests.post(self.mock.url + "_mock/login-code", json={"openid": openid}, timeout=10).json()["code"]
         return requests.post(self.api + "/auth/wechat-login", json={"code": code}, timeout=10).json()["access_token"]
 
-    def staff_token(self, username: str, roles: set[str], ttl_s: int = 3600) -> str:
-        """A staff account made for this run (district-wide) and its token."""
-        from api.db import Session
+    def staff_token(self, username: str, roles: set[str], ttl_s: int = 3600, **scope) -> str:
+        """A staff account made for this run (district-wide unless `scope` says otherwise) and its token."""
+        from api.db import unit_of_work
         from api.identity import service, tokens
         from api.roles import Role
 
         with self.app_context():
-            user = service.create_staff(username, uuid.uuid4().hex, {Role(r) for r in roles})
-            Session.commit()
+            with unit_of_work():
+                user = service.create_staff(username, uuid.uuid4().hex, {Role(r) for r in roles}, **scope)
             return tokens.issue(user.id, "staff", self.config.SECRET_KEY, ttl_s)[0]
+
+    def token_for(self, username: str, ttl_s: int = 3600) -> str:
+        """A token for an account that exists (a seeded demo account)."""
+        import sqlalchemy as sa
+
+        from api.db import Session
+        from api.identity import tokens
+        from api.identity.models import User
+
+        with self.app_context():
+            user_id = Session.scalar(sa.select(User.id).where(User.username == username))
+            return tokens.issue(user_id, "staff", self.config.SECRET_KEY, ttl_s)[0]
+
+
+def photo_1080p(path: Path) -> None:
+    """A photo-like 1920×1080 JPEG (sky gradient, façades, sensor noise): ~0.5 MB, like a phone's 1080p shot."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    img = Image.linear_gradient("L").resize((1920, 1080)).convert("RGB")
+    img = Image.merge("RGB", [c.point(lambda v, k=k: int(90 + v * (0.3 + 0.2 * k))) for k, c in enumerate(img.split())])
+    draw = ImageDraw.Draw(img)
+    for i in range(40):
+        x = (i * 97) % 1800
+        draw.rectangle([x, 400 + (i * 37) % 300, x + 120, 1080], fill=(120 + i % 90, 110 + (i * 7) % 80, 100))
+        for wy in range(450 + (i * 37) % 300, 1060, 40):
+            draw.rectangle([x + 10, wy, x + 40, wy + 20], fill=(40, 60, 80 + i % 50))
+    noise = Image.merge("RGB", [Image.effect_noise((1920, 1080), 30) for _ in range(3)])
+    img = Image.blend(img.filter(ImageFilter.SMOOTH), noise, 0.18)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    path.write_bytes(out.getvalue())
+
+
+# -- measuring ------------------------------------------------------------------------------------------------
+_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\b", re.M)
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(stack: Stack, script: str | Path, *, duration: int = 15, connections: int = 8, threads: int = 2) -> dict:
+    """Run wrk with a Lua script (its text, or a path) against the stack's API; rate, p50/p90/p99 in ms, and the
+    non-2xx and socket-error counts (a benchmark that only measured errors is not a figure)."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk (the make bench-* targets do this)")
+    if not isinstance(script, Path):
+        path = stack.work / f"script-{uuid.uuid4().hex[:8]}.lua"
+        path.write_text(script)
+        script = path
+    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "-s", str(script), stack.api], capture_output=True, text=True, check=True).stdout
+    latency = {f"p{q}": round(float(v) * _UNIT_MS[u], 2) for q, v, u in _LATENCY.findall(out)}
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency.get("p50"),
+            "p90": latency.get("p90"), "p99": latency.get("p99"), "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(1).strip() if errors else ""}
+
+
+def percentiles(samples_ms: list[float], points: tuple[int, ...] = (50, 90, 99)) -> dict:
+    """Nearest-rank percentiles of timings taken in this process (ms)."""
+    if not samples_ms:
+        return {f"p{p}": None for p in points}
+    ordered = sorted(samples_ms)
+    picked = {f"p{p}": round(ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))], 2)
+              for p in points}
+    return {**picked, "mean": round(statistics.fmean(ordered), 2), "n": len(ordered)}
+
+
+def timed(func, *args, **kwargs) -> tuple[object, float]:
+    """(result, milliseconds)."""
+    started = time.perf_counter()
+    result = func(*args, **kwargs)
+    return result, (time.perf_counter() - started) * 1000
+
+
+class Table:
+    """One printed table per benchmark: a row per measurement, the same columns for all, then a JSON line."""
+
+    COLUMNS = (("rate", "{:>9.1f}/s"), ("p50", "p50 {:>8.1f} ms"), ("p90", "p90 {:>8.1f} ms"),
+               ("p99", "p99 {:>8.1f} ms"), ("non_2xx", "non-2xx {}"))
+
+    def __init__(self, title: str):
+        self.title = title
+        self.rows: list[tuple[str, dict]] = []
+        self.notes: list[str] = []
+
+    def add(self, label: str, **figures) -> None:
+        self.rows.append((label, figures))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def print(self) -> None:
+        print(f"\n{self.title} — {os.cpu_count()} CPUs")
+        width = max((len(label) for label, _ in self.rows), default=10) + 2
+        for label, figures in self.rows:
+            cells = [fmt.format(figures[key]) for key, fmt in self.COLUMNS if figures.get(key) is not None]
+            extra = [f"{k} {v}" for k, v in figures.items()
+                     if k not in dict(self.COLUMNS) and k != "socket_errors" and v not in (None, "")]
+            if figures.get("socket_errors"):
+                extra.append(f"socket errors: {figures['socket_errors']}")
+            print(f"  {label:<{width}}" + "   ".join(cells + extra))
+        for text in self.notes:
+            print(f"  {text}")
+        print(json.dumps({"benchmark": self.title, "rows": {label: figures for label, figures in self.rows},
+                          "notes": self.notes}, ensure_ascii=False, default=str))

@@ -8,32 +8,15 @@ rate at which a worker makes the photo derivatives afterwards.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-import uuid
-from pathlib import Path
 
 import psycopg
 import requests
-from PIL import Image
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import Stack, Table, photo_1080p, wrk
 
 DURATION = int(os.environ.get("BENCH_DURATION", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
-API_PORT, MOCK_PORT = 18100, 18101
-APPID, SECRET = "wxbench000000001", "bench-secret"
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 USERS = 16
 DRAFTS = 500  # 9 photos each at most: room for 4,500 uploads
 
@@ -75,121 +58,39 @@ setup = function(thread) thread:set("offset", threads); threads = threads + 1 en
 """
 
 
-def photo_1080p(path: Path) -> None:
-    """A photo-like 1920×1080 JPEG (sky gradient, façades, sensor noise): ~0.5 MB, like a phone's 1080p shot."""
-    from PIL import ImageDraw, ImageFilter
-
-    img = Image.linear_gradient("L").resize((1920, 1080)).convert("RGB")
-    img = Image.merge("RGB", [c.point(lambda v, k=k: int(90 + v * (0.3 + 0.2 * k))) for k, c in enumerate(img.split())])
-    draw = ImageDraw.Draw(img)
-    for i in range(40):
-        x = (i * 97) % 1800
-        draw.rectangle([x, 400 + (i * 37) % 300, x + 120, 1080], fill=(120 + i % 90, 110 + (i * 7) % 80, 100))
-        for wy in range(450 + (i * 37) % 300, 1060, 40):
-            draw.rectangle([x + 10, wy, x + 40, wy + 20], fill=(40, 60, 80 + i % 50))
-    noise = Image.merge("RGB", [Image.effect_noise((1920, 1080), 30) for _ in range(3)])
-    img = Image.blend(img.filter(ImageFilter.SMOOTH), noise, 0.18)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    path.write_bytes(out.getvalue())
-
-
-def wait_for(url: str, timeout: float = 30) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            requests.get(url, timeout=5)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
-def run_wrk(script: Path, label: str) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{API_PORT}"], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {"label": label, "rate": rate, "p50": latency.get("50"), "p99": latency.get("99"),
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}
-
 
 def main() -> None:
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk (make bench-intake does this)")
-    dbname = f"suiyun_bench_{uuid.uuid4().hex[:8]}"
-    work = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    env = {**os.environ, "ENV": "development", "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}",
-           "REDIS_URL": "redis://127.0.0.1:6379/12", "SECRET_KEY": "bench-" + "s" * 40,
-           "MEDIA_SIGNING_KEY": "bench-" + "m" * 40, "WECHAT_APPID": APPID, "WECHAT_SECRET": SECRET,
-           "WECHAT_API_BASE": f"http://127.0.0.1:{MOCK_PORT}/", "MEDIA_DIR": str(work / "media"),
-           "LOGIN_MAX_PER_IP_PER_MIN": "100000"}
-    procs = []
-    try:
-        from api.migrate import upgrade
-
-        upgrade(env["DATABASE_URL"])
-        import redis
-
-        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-        procs.append(subprocess.Popen([sys.executable, "-m", "miniprogram_mock.server", "--port", str(MOCK_PORT),
-                                       "--app", f"{APPID}:{SECRET}"], cwd=ROOT, env=env))
-        procs.append(subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS), "-b",
-                                       f"127.0.0.1:{API_PORT}", "--log-level", "warning", "wsgi:app"],
-                                      cwd=ROOT, env=env))
-        wait_for(f"http://127.0.0.1:{MOCK_PORT}/_mock/calls")
-        wait_for(f"http://127.0.0.1:{API_PORT}/health")
-        api, mock = f"http://127.0.0.1:{API_PORT}", f"http://127.0.0.1:{MOCK_PORT}/"
-
-        tokens = []
-        for n in range(USERS):
-            code = requests.post(mock + "_mock/login-code", json={"openid": f"bench-{n}"}).json()["code"]
-            tokens.append(requests.post(api + "/auth/wechat-login", json={"code": code}).json()["access_token"])
-        (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
-        (work / "create.lua").write_text(CREATE_LUA % {"tokens": work / "tokens.txt"})
-        create = run_wrk(work / "create.lua", "report creations")
+    with Stack(workers=WORKERS, env={"LOGIN_MAX_PER_IP_PER_MIN": "100000"}) as stack:
+        stack.start_api()
+        tokens = [stack.citizen_token(f"bench-{n}") for n in range(USERS)]
+        (stack.work / "tokens.txt").write_text("\n".join(tokens) + "\n")
+        table = Table(f"intake benchmark — {DURATION}s per load, {CONNECTIONS} connections, "
+                      f"gunicorn {WORKERS} sync workers")
+        table.add("report creations", **wrk(stack, CREATE_LUA % {"tokens": stack.work / "tokens.txt"},
+                                             duration=DURATION, connections=CONNECTIONS))
 
         drafts = []
         body = {"description": "上传压测", "location": {"lat": 23.1625, "lon": 113.2628}}
         for n in range(DRAFTS):
             token = tokens[n % USERS]
-            rid = requests.post(api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"}).json()["id"]
+            rid = requests.post(stack.api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"},
+                                timeout=10).json()["id"]
             drafts.append(f"{rid} {token}")
-        (work / "drafts.txt").write_text("\n".join(drafts) + "\n")
-        photo_1080p(work / "photo.jpg")
-        (work / "upload.lua").write_text(UPLOAD_LUA % {"drafts": work / "drafts.txt", "photo": work / "photo.jpg"})
-        upload = run_wrk(work / "upload.lua", "photo uploads (1080p JPEG)")
-
-        with psycopg.connect(env["DATABASE_URL"].replace("+psycopg", "")) as conn:
+        (stack.work / "drafts.txt").write_text("\n".join(drafts) + "\n")
+        photo = stack.work / "photo.jpg"
+        photo_1080p(photo)
+        table.add("photo uploads (1080p JPEG)", **wrk(stack, UPLOAD_LUA % {"drafts": stack.work / "drafts.txt",
+                                                                          "photo": photo},
+                                                       duration=DURATION, connections=CONNECTIONS))
+        with psycopg.connect(stack.dsn) as conn:
             stored = conn.execute("SELECT count(*) FROM media").fetchone()[0]
             created = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
-        pending = redis.Redis.from_url(env["REDIS_URL"]).llen("rq:queue:default")
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "workers.worker", "--burst", "default"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-        derivative_rate = pending / (time.perf_counter() - started) if pending else 0.0
-
-        print(f"\nintake benchmark — {DURATION}s, {CONNECTIONS} connections, gunicorn {WORKERS} sync workers, "
-              f"{os.cpu_count()} CPUs")
-        for r in (create, upload):
-            print(f"  {r['label']:<28} {r['rate']:8.1f}/s   p50 {r['p50']:>8}   p99 {r['p99']:>8}   "
-                  f"non-2xx {r['non_2xx']}   {r['socket_errors']}")
-        size = (work / "photo.jpg").stat().st_size
-        print(f"  rows: {created} reports, {stored} photos stored; photo size {size} bytes")
-        print(f"  derivatives (display + thumb) {derivative_rate:8.1f} photos/s  ({pending} jobs, one worker)")
-        print(json.dumps({"create": create, "upload": upload, "derivatives_per_s": round(derivative_rate, 1)}))
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=20)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        shutil.rmtree(work, ignore_errors=True)
+        pending = stack.redis().llen("rq:queue:default")
+        seconds = stack.drain("default")
+        table.add("derivatives (display + thumb), one worker", rate=pending / seconds if pending else 0.0,
+                  jobs=pending)
+        table.note(f"rows: {created} reports, {stored} photos stored; photo size {photo.stat().st_size} bytes")
+        table.print()
 
 
 if __name__ == "__main__":

@@ -11,28 +11,15 @@ from __future__ import annotations
 import io
 import os
 import random
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
-import requests
 import sqlalchemy as sa
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import Stack, Table, timed, wrk
 
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
-API_PORT = 18200
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 # share of cases per status (the rest are closed)
 MIX = [("pending", 0.03), ("awaiting_dispatch", 0.02), ("dispatched", 0.03), ("in_progress", 0.04),
        ("awaiting_check", 0.02), ("deferred", 0.01)]
@@ -110,120 +97,54 @@ def copy_cases(url: str, streets: list[str], departments: list[int], category: t
     return overdue
 
 
-def run_wrk(script: Path, connections: int = 8) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{DURATION}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{API_PORT}"], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency.get("50"),
-            "p99": latency.get("99"), "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+def main() -> None:
+    from api.db import Session, unit_of_work
+    from api.organisation import queries as organisation
+    from api.roles import Role
+    from api.taxonomy.service import current
 
-
-def main() -> None:  # noqa: C901 - a linear script
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk (make bench-work-orders does this)")
-    dbname = f"suiyun_bench_{uuid.uuid4().hex[:8]}"
-    work = Path(tempfile.mkdtemp(prefix="bench-wo-"))
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
-    env = {**os.environ, "ENV": "development", "DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/12",
-           "SECRET_KEY": "bench-" + "s" * 40, "MEDIA_SIGNING_KEY": "bench-" + "m" * 40, "WECHAT_APPID": "wxb",
-           "WECHAT_SECRET": "x", "WECHAT_API_BASE": "http://127.0.0.1:9/", "MEDIA_DIR": str(work / "media")}
-    os.environ.update(env)
-    procs = []
-    try:
-        from api import create_app
-        from api.config import Config
-        from api.db import Session
-        from api.identity.service import create_staff
-        from api.identity.tokens import issue
-        from api.migrate import upgrade
-        from api.organisation import queries as organisation
-        from api.seed import seed_demo
-        from api.taxonomy.service import current
-
-        upgrade(url)
-        config = Config.from_env()
-        app = create_app(config)
-        with app.app_context():
-            seed_demo("bench-password-1")
+    with Stack(workers=4) as stack:
+        stack.seed("bench-password-1")
+        with stack.app_context():
             streets = [s.code for s in organisation.streets()]
             sanitation = organisation.get_department_by_code("sanitation")
             departments = [d.id for d in organisation.departments()]
             category = current("event:01-02")
             started = time.perf_counter()
-            overdue = copy_cases(url.replace("+psycopg", ""), streets, departments, (category.id, category.code),
-                                 datetime.now(UTC))
+            overdue = copy_cases(stack.dsn, streets, departments, (category.id, category.code), datetime.now(UTC))
             seeded_s = time.perf_counter() - started
-            from api.roles import Role
-
-            head = create_staff("bench_head", "bench-password-1", {Role.DEPT_HEAD},
-                                scope_department_id=sanitation.id)
-            Session.commit()
-            tokens = {name: issue(uid, "staff", config.SECRET_KEY, 3600)[0] for name, uid in (
-                ("clerk", organisation_user("clerk")), ("dispatcher", organisation_user("dispatcher")),
-                ("head", head.id), ("command", organisation_user("command")))}
             pending = [str(i) for i, in Session.execute(sa.text(
                 "SELECT id FROM cases WHERE status = 'pending' ORDER BY id LIMIT 20000"))]
-        (work / "pending.txt").write_text("\n".join(pending) + "\n")
+        tokens = {who: stack.token_for(who) for who in ("clerk", "dispatcher", "command")}
+        tokens["head"] = stack.staff_token("bench_head", {Role.DEPT_HEAD}, scope_department_id=sanitation.id)
+        (stack.work / "pending.txt").write_text("\n".join(pending) + "\n")
+        stack.start_api()
 
-        procs.append(subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "4", "-b",
-                                       f"127.0.0.1:{API_PORT}", "--log-level", "warning", "wsgi:app"],
-                                      cwd=ROOT, env=env))
-        for _ in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{API_PORT}/health", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.3)
-
-        results = {}
+        table = Table(f"work-order benchmark — {CASES:,} cases ({overdue:,} overdue), seeded by COPY in "
+                      f"{seeded_s:.1f}s; gunicorn 4 workers, wrk -t2 -c8 -d{DURATION}s")
         lists = {"intake desk": ("/cases?desk=intake", "clerk"),
                  "dispatch desk": ("/cases?desk=dispatch", "dispatcher"),
                  "department desk": ("/cases?desk=department", "head"),
                  "overdue desk": ("/cases?desk=overdue", "command")}
         for label, (path, who) in lists.items():
-            script = work / f"{who}.lua"
-            script.write_text(LIST_LUA % {"token": tokens[who], "path": path})
-            results[label] = run_wrk(script)
-            results[f"{label}, 2 conns"] = run_wrk(script, connections=2)
-        (work / "detail.lua").write_text(DETAIL_LUA % {"token": tokens["command"], "cases": CASES})
-        results["case detail"] = run_wrk(work / "detail.lua")
-        (work / "accept.lua").write_text(ACCEPT_LUA % {"ids": work / "pending.txt", "token": tokens["clerk"]})
-        results["accept (transition)"] = run_wrk(work / "accept.lua")
-
-        with app.app_context():
+            script = LIST_LUA % {"token": tokens[who], "path": path}
+            table.add(label, **wrk(stack, script, duration=DURATION, connections=8))
+            table.add(f"{label}, 2 conns", **wrk(stack, script, duration=DURATION, connections=2))
+        table.add("case detail", **wrk(stack, DETAIL_LUA % {"token": tokens["command"], "cases": CASES},
+                                       duration=DURATION, connections=8))
+        table.add("accept (transition)", **wrk(stack, ACCEPT_LUA % {"ids": stack.work / "pending.txt",
+                                                                   "token": tokens["clerk"]},
+                                               duration=DURATION, connections=8))
+        with stack.app_context():
             from api.cases.deadlines import scan_overdue
 
-            started = time.perf_counter()
-            escalated = scan_overdue()
-            scan_s = time.perf_counter() - started
-            started = time.perf_counter()
-            again = scan_overdue()
-            rescan_s = time.perf_counter() - started
-
-        print(f"\nwork-order benchmark — {CASES:,} cases ({overdue:,} overdue), seeded by COPY in {seeded_s:.1f}s; "
-              f"gunicorn 4 workers, wrk -t2 -c8 -d{DURATION}s, {os.cpu_count()} CPUs")
-        for label, r in results.items():
-            print(f"  {label:<22} {r['rate']:8.1f} req/s   p50 {r['p50']:>8}   p99 {r['p99']:>8}   "
-                  f"non-2xx {r['non_2xx']}")
-        print(f"  overdue scan (direct)  {scan_s * 1000:8.0f} ms escalating {escalated:,}; "
-              f"a second scan {rescan_s * 1000:.0f} ms ({again} escalated)")
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def organisation_user(username: str) -> int:
-    from api.db import Session
-    from api.identity.models import User
-
-    return Session.scalar(sa.select(User.id).where(User.username == username))
+            with unit_of_work():  # as the periodic job runs it
+                escalated, scan_ms = timed(scan_overdue)
+            with unit_of_work():
+                again, rescan_ms = timed(scan_overdue)
+        table.add("overdue scan (one unit of work)", ms=round(scan_ms), escalated=escalated)
+        table.add("a second scan", ms=round(rescan_ms), escalated=again)
+        table.print()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Print the import graph between packages, and every cycle in it.
 
-    .venv/bin/python scripts/import_graph.py            # this tree
-    .venv/bin/python scripts/import_graph.py --dot      # Graphviz, for a picture
+    .venv/bin/python scripts/import_graph.py                      # this tree
+    .venv/bin/python scripts/import_graph.py --dot                # Graphviz, for a picture
+    git worktree add /tmp/before <commit>
+    .venv/bin/python scripts/import_graph.py --root /tmp/before   # another checkout, e.g. before a change
 
 A package is a direct child of `api` (a sub-package or a top-level module), or one of `workers`,
 `miniprogram_mock`, `invoices`. Edges count the module-level imports between them (grimp, the graph
@@ -26,9 +28,9 @@ def package_of(module: str) -> str:
     return ".".join(parts[:2]) if parts[0] == "api" and len(parts) > 1 else parts[0]
 
 
-def package_graph() -> dict[str, dict[str, int]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    roots = [r for r in ROOTS if (Path(__file__).resolve().parents[1] / r / "__init__.py").exists()]
+def package_graph(root: Path) -> dict[str, dict[str, int]]:
+    sys.path.insert(0, str(root))
+    roots = [r for r in ROOTS if (root / r / "__init__.py").exists()]
     graph = grimp.build_graph(*roots, cache_dir=None)
     edges: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for importer in graph.modules:
@@ -78,9 +80,11 @@ def cycles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dot", action="store_true", help="print Graphviz instead of a table")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
+                        help="the checkout to read (default: this one)")
     args = parser.parse_args(argv)
     sys.setrecursionlimit(10_000)
-    edges = package_graph()
+    edges = package_graph(args.root.resolve())
     if args.dot:
         print("digraph packages {")
         for src in sorted(edges):

@@ -107,7 +107,10 @@ def enqueue_periodic(job: Job) -> bool:
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
-    jobs = session.info.pop(_PENDING_KEY, [])
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the jobs wait for the outer commit (SQLAlchemy fires this hook for both)
+    # a job added inside a savepoint that was rolled back is transient again: it never runs
+    jobs = [job for job in session.info.pop(_PENDING_KEY, []) if sa.inspect(job).has_identity]
     if jobs:
         # Runs outside the committed transaction: a failure here leaves the rows for the sweep.
         try:

@@ -98,7 +98,9 @@ def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
     requests.post(f"{base}/reports/{report['id']}/photos", files={"photo": ("p.jpg", jpeg())}, headers=headers)
     assert requests.post(f"{base}/reports/{report['id']}/submit", headers=headers).status_code == 200
     for _ in range(300):  # the first classify job may export the backbone to ONNX (a few seconds, once)
-        if requests.get(f"{base}/reports/{report['id']}", headers=headers).json()["status"] == "handling":
+        seen = requests.get(f"{base}/reports/{report['id']}", headers=headers).json()
+        assert "status" in seen, seen
+        if seen["status"] == "handling":
             break
         time.sleep(0.2)
     else:

@@ -55,3 +55,24 @@ def test_an_outbox_row_keeps_the_declared_retry_intervals(db_session, config):
     assert (stored.queue, stored.func, stored.args) == ("classify", "workers.intake.classify_photo", [7])
     assert stored.retries == 3 and stored.retry_intervals == list(config.INTAKE_RETRY_INTERVALS)
     assert stored.on_failure == "workers.intake.on_final_failure"
+
+
+def test_jobs_added_in_a_savepoint_wait_for_the_outer_commit_and_die_with_its_rollback(committed):
+    """SQLAlchemy fires after_commit when a SAVEPOINT is released too; handing over there would run a job
+    before its change is committed (and, on SQLite, wait on the transaction's own lock)."""
+    from api.db import unit_of_work
+
+    queue = Queue(jobs.DEFAULT, connection=get_redis())
+    with unit_of_work():
+        with committed.begin_nested():
+            outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(1))
+        assert queue.count == 0  # released savepoint: nothing handed over yet
+        try:
+            with committed.begin_nested():
+                outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(2))
+                committed.flush()
+                raise RuntimeError("this part fails")
+        except RuntimeError:
+            pass
+    assert [job.args for job in queue.get_jobs()] == [(1,)]
+    assert committed.scalar(sa.select(sa.func.count()).select_from(OutboxJob)) == 1
