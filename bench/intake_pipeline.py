@@ -165,7 +165,8 @@ def main() -> None:
 
         # -- upload → dispatched at a steady rate ------------------------------------------------------------
         Queue("default", connection=connection).empty()  # the derivative jobs of the throughput drafts
-        workers = stack.start_workers("classify", count=2, simple=True) + stack.start_workers("default", "notify")
+        workers = (stack.start_workers("classify", count=2, simple=True)
+                   + stack.start_workers("default", "notify", simple=True))  # as before: no fork per job
         deadline = time.time() + 60
         while len(Worker.all(connection=connection)) < len(workers) and time.time() < deadline:
             time.sleep(0.2)  # a worker registers once its model is loaded
