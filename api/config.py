@@ -34,6 +34,10 @@ class Config:
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com/"
     WECHAT_TIMEOUT_S: float = 5.0
+    CHECK_MAX_ATTEMPTS: int = 4  # content checks: tries before an item is flagged `unchecked` (never lost)
+    CHECK_CONCURRENCY: int = 16  # WeChat calls in flight per check job
+    CHECK_BATCH: int = 64  # items one claim leases
+    WECHAT_PROXY: str = ""  # an egress proxy to WeChat, when the network needs one (the environment's is not read)
     WECHAT_MINIPROGRAM_STATE: str = "formal"
     # Subscribe-message template ids (from the mini-program admin console).
     TEMPLATE_REPORT_PROGRESS: str = "tmpl-report-progress"

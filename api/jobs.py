@@ -19,7 +19,9 @@ from api.config import get_config
 CLASSIFY = "classify"  # served by one non-forking worker that keeps the image backbone loaded
 DEFAULT = "default"
 NOTIFY = "notify"  # outbound messages: WeChat subscribe messages, 12345 answers
-QUEUES = (CLASSIFY, DEFAULT, NOTIFY)
+MEDIA = "media"  # photo copies: a non-forking worker (a fork per job costs more than the job)
+CHECK = "check"  # content checks: one job keeps many WeChat calls in flight (api/citizen/checks.py)
+QUEUES = (CLASSIFY, DEFAULT, NOTIFY, MEDIA, CHECK)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Job:
     retries: int = 0  # RQ retries after the first attempt
     intervals: str | tuple[int, ...] = (5, 30)  # seconds between retries, or the config setting that holds them
     on_failure: str | None = None  # dotted path, called when the last attempt failed
+    coalesce: bool = False  # a job that drains a backlog: while one run is queued, more calls add nothing
 
     def __call__(self, *args) -> JobCall:
         return JobCall(self, args)
@@ -54,7 +57,7 @@ class JobCall:
 # -- jobs that follow a change (through the outbox) -----------------------------------------------------
 SEND_NOTIFICATION = Job("send_notification", NOTIFY, "workers.send_notification.send_notification", retries=3,
                         intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.send_notification.on_final_failure")
-MAKE_PHOTO_DERIVATIVES = Job("make_photo_derivatives", DEFAULT,
+MAKE_PHOTO_DERIVATIVES = Job("make_photo_derivatives", MEDIA,
                              "workers.make_photo_derivatives.make_photo_derivatives", retries=2)
 CLASSIFY_PHOTO = Job("classify_photo", CLASSIFY, "workers.intake.classify_photo", retries=3,
                      intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
@@ -62,6 +65,7 @@ ROUTE_REPORT = Job("route_report", CLASSIFY, "workers.intake.route_report", retr
                    intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
 DISPATCH_CASE = Job("dispatch_case", DEFAULT, "workers.intake.dispatch_case", retries=3,
                     intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
+CHECK_CONTENT = Job("check_content", CHECK, "workers.content_check.check_content", coalesce=True)
 ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_hotline", retries=5,
                      intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.answer_hotline.on_final_failure")
 
@@ -80,11 +84,12 @@ class Periodic:
 
 PERIODIC = (
     Periodic(OUTBOX_SWEEP, 5),  # hands over what Redis missed at commit time
+    Periodic(CHECK_CONTENT, 5),  # checks whose retry time has come
     Periodic(PURGE_DRAFTS, 600),
     Periodic(OVERDUE_SCAN, 60),
     Periodic(DEVICE_SILENCE, 60),
 )
 
 JOBS: dict[str, Job] = {job.name: job for job in (
-    SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, ANSWER_HOTLINE,
-    OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE)}
+    SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
+    ANSWER_HOTLINE, OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE)}

@@ -1,7 +1,8 @@
 """One harness for everything that runs the real stack on this machine (every benchmark, `make fuzz`).
 
 `Stack` gives a throwaway PostgreSQL database (created, migrated, dropped), a Redis database of its own (flushed
-before and after), the WeChat simulator in this process, gunicorn on a free port with the matching environment,
+before and after), the WeChat simulator as its own process (optionally answering after a network's latency),
+gunicorn with the repository's gunicorn.conf.py on a free port with the matching environment,
 a health wait, RQ workers, and a teardown that ends every process it started (their whole process groups) and
 removes its files. Ports are free ports chosen at start, so two runs never collide. `wrk()` runs a load and
 parses its rate and latency percentiles, `percentiles()` does the same for timings taken here, and `Table`
@@ -75,9 +76,34 @@ def _free_redis_db() -> int:
     raise RuntimeError("no free Redis database (2–15)")
 
 
+class _Simulator:
+    """The WeChat simulator as its own process (as WeChat is not in the API's process either), under gunicorn so
+    that connections stay open as WeChat's do: one process (its state is in memory), a thread per connection."""
+
+    def __init__(self, stack: Stack, latency_ms: float):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        stack.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "64",
+                     "--keep-alive", "75", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                     "miniprogram_mock.wsgi:app"],
+                    env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms)})
+        wait_for(self.url + "_mock/calls")
+
+    def latency(self, ms: float) -> None:
+        """From now on, msgSecCheck, imgSecCheck, subscribe send and jscode2session answer `ms` later."""
+        requests.post(self.url + "_mock/config", json={"latency_ms": ms}, timeout=10).raise_for_status()
+
+    def calls(self) -> dict:
+        return requests.get(self.url + "_mock/calls", timeout=10).json()
+
+    def stop(self) -> None:
+        pass  # its process group is ended with the stack's
+
+
 class Stack:
-    def __init__(self, workers: int = 4, env: dict[str, str] | None = None):
+    def __init__(self, workers: int = 4, env: dict[str, str] | None = None, wechat_latency_ms: float = 0):
         self.workers = workers
+        self.wechat_latency_ms = wechat_latency_ms
         self.extra_env = env or {}
         self.db_name = f"suiyun_harness_{uuid.uuid4().hex[:10]}"
         self.port = free_port()
@@ -91,20 +117,24 @@ class Stack:
     def __enter__(self) -> Stack:
         from api.config import Config
         from api.migrate import upgrade
-        from miniprogram_mock.server import MockServer
 
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
         self.redis_db = _free_redis_db()
-        self.mock = MockServer({APPID: APPSECRET}, port=free_port()).start()
-        self.env = {**os.environ, "ENV": "development",
-                    "DATABASE_URL": PG_URL_BASE + self.db_name, "REDIS_URL": f"{REDIS_BASE}{self.redis_db}",
-                    "SECRET_KEY": "harness-secret-" + "k" * 40, "MEDIA_SIGNING_KEY": "harness-media-" + "m" * 40,
-                    "WECHAT_APPID": APPID, "WECHAT_SECRET": APPSECRET, "WECHAT_API_BASE": self.mock.url,
-                    "MEDIA_DIR": str(self.work / "media"), "MODEL_DIR": str(self.work / "models"),
-                    **self.extra_env}
-        upgrade(self.env["DATABASE_URL"])
-        self.config = Config.from_env(self.env)
+        try:
+            self.env = {**os.environ}
+            self.mock = _Simulator(self, self.wechat_latency_ms)
+            self.env = {**os.environ, "ENV": "development",
+                        "DATABASE_URL": PG_URL_BASE + self.db_name, "REDIS_URL": f"{REDIS_BASE}{self.redis_db}",
+                        "SECRET_KEY": "harness-secret-" + "k" * 40, "MEDIA_SIGNING_KEY": "harness-media-" + "m" * 40,
+                        "WECHAT_APPID": APPID, "WECHAT_SECRET": APPSECRET, "WECHAT_API_BASE": self.mock.url,
+                        "MEDIA_DIR": str(self.work / "media"), "MODEL_DIR": str(self.work / "models"),
+                        **self.extra_env}
+            upgrade(self.env["DATABASE_URL"])
+            self.config = Config.from_env(self.env)
+        except BaseException:
+            self.__exit__(None, None, None)  # nothing left behind by a stack that did not start
+            raise
         return self
 
     @property
@@ -122,12 +152,13 @@ class Stack:
         return redis.Redis.from_url(self.env["REDIS_URL"])
 
     def start_api(self) -> None:
-        self.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", str(self.workers), "-b",
-                    f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"])
+        """gunicorn with the repository's gunicorn.conf.py (the production settings), on this stack's port."""
+        self.spawn([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                    "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"])
         wait_for(self.api + "/health")
 
-    def spawn(self, args: list[str], **kwargs) -> subprocess.Popen:
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True, **kwargs)
+    def spawn(self, args: list[str], env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env or self.env, start_new_session=True, **kwargs)
         self.procs.append(proc)
         return proc
 
@@ -136,11 +167,11 @@ class Stack:
         args = [sys.executable, "-m", "workers.worker", *queues] + (["--simple"] if simple else [])
         return [self.spawn(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
 
-    def drain(self, *queues: str) -> float:
+    def drain(self, *queues: str, simple: bool = False) -> float:
         """Run one worker in burst mode over `queues` until they are empty; returns the seconds it took."""
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "workers.worker", "--burst", *queues], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "workers.worker", "--burst", *queues] + (["--simple"] if simple else []),
+                       cwd=ROOT, env=self.env, check=True, capture_output=True)
         return time.perf_counter() - started
 
     def __exit__(self, *exc) -> None:
@@ -157,8 +188,6 @@ class Stack:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        if self.mock is not None:
-            self.mock.stop()
         redis.Redis.from_url(f"{REDIS_BASE}{self.redis_db}").flushdb()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')

@@ -1,24 +1,38 @@
-"""Intake benchmark: report creations/s and photo uploads/s under gunicorn, PostgreSQL, Redis, simulator.
+"""Intake benchmark at WeChat's real latency: creations, logins, uploads, photo copies, the content-check backlog.
 
-Run with `make bench-intake` (needs wrk; the Make target installs it from Debian's packages). Prints:
-creations/s (authenticated, with the msgSecCheck call), photo uploads/s (1080p JPEG, accepted and
-stored), each sustained for DURATION seconds with 16 concurrent connections, p50/p99 latency, and the
-rate at which a worker makes the photo derivatives afterwards.
+Run with `make bench-intake` (needs wrk; the Make target installs it from Debian's packages). Everything runs on
+this machine through the harness: gunicorn with gunicorn.conf.py, PostgreSQL, Redis, the WeChat simulator as its
+own process answering msgSecCheck, imgSecCheck, subscribe send and jscode2session after a latency, and one
+content-check worker alongside. Prints one table:
+- report creations/s with WeChat at 0 ms and at BENCH_WECHAT_LATENCY_MS (default 80), with the content-check
+  backlog sampled every second of the latency run (it must not grow);
+- WeChat logins/s with jscode2session at that latency;
+- 1080p photo uploads/s with imgSecCheck at 0 and at BENCH_IMAGE_LATENCY_MS (default 150);
+- photo copies (display + thumb) drained/s by one non-forking media worker, and at UPLOAD_RATE uploads/s the time
+  from upload to the display copy (p50/p95).
+Each load runs DURATION seconds with CONNECTIONS concurrent connections.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import psycopg
 import requests
-from harness import Stack, Table, photo_1080p, wrk
+from harness import Stack, Table, percentiles, photo_1080p, wrk
 
 DURATION = int(os.environ.get("BENCH_DURATION", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+LATENCY_MS = float(os.environ.get("BENCH_WECHAT_LATENCY_MS", "80"))
+IMAGE_LATENCY_MS = float(os.environ.get("BENCH_IMAGE_LATENCY_MS", "150"))
+UPLOAD_RATE = float(os.environ.get("BENCH_UPLOAD_RATE", "10"))
 USERS = 16
-DRAFTS = 500  # 9 photos each at most: room for 4,500 uploads
+DRAFTS = 500  # 9 photos each at most: room for 4,500 uploads per run
+PENDING_SQL = ("SELECT (SELECT count(*) FROM reports WHERE content_check = 'pending') + "
+               "(SELECT count(*) FROM media WHERE content_check = 'pending')")
 
 CREATE_LUA = """
 local tokens = {}
@@ -59,36 +73,141 @@ setup = function(thread) thread:set("offset", threads); threads = threads + 1 en
 
 
 
+LOGIN_LUA = """
+local codes = {}
+for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+local i = 0
+local offset = 0
+local threads = 0
+setup = function(thread) thread:set("offset", threads); threads = threads + 1 end
+init = function(args) offset = tonumber(wrk.thread:get("offset")) or 0 end
+request = function()
+  i = i + 1  -- thread k takes codes k, k+2, k+4 …: each single-use code is used once
+  local code = codes[((i * 2 + offset) %% #codes) + 1]
+  return wrk.format("POST", "/auth/wechat-login", {["Content-Type"] = "application/json"},
+                    '{"code":"' .. code .. '"}')
+end
+"""
+
+
+class Backlog:
+    """The content-check backlog (pending texts and photos), sampled every second while a load runs."""
+
+    def __init__(self, stack: Stack):
+        self.stack, self.samples, self._stop = stack, [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Backlog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(self.stack.dsn, autocommit=True) as conn:
+            while not self._stop.is_set():
+                self.samples.append(conn.execute(PENDING_SQL).fetchone()[0])
+                self._stop.wait(1.0)
+
+    def summary(self) -> str:
+        s = self.samples
+        return f"backlog start {s[0]}, max {max(s)}, end {s[-1]} (every 1 s: {s})" if s else "no samples"
+
+
+def drafts_file(stack: Stack, tokens: list[str], name: str) -> str:
+    drafts = []
+    body = {"description": "上传压测", "location": {"lat": 23.1625, "lon": 113.2628}}
+    for n in range(DRAFTS):
+        token = tokens[n % USERS]
+        rid = requests.post(stack.api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"},
+                            timeout=10).json()["id"]
+        drafts.append(f"{rid} {token}")
+    path = stack.work / name
+    path.write_text("\n".join(drafts) + "\n")
+    return str(path)
+
+
+def paced_uploads(stack: Stack, tokens: list[str], photo: bytes, rate: float, seconds: float) -> list[int]:
+    """Uploads at a steady rate (a thread each); the media ids."""
+    ids, lock, threads = [], threading.Lock(), []
+    drafts = [line.split() for line in open(drafts_file(stack, tokens, "paced.txt")).read().split("\n") if line]
+
+    def one(n: int) -> None:
+        rid, token = drafts[n // 9]
+        answer = requests.post(f"{stack.api}/reports/{rid}/photos", files={"photo": ("p.jpg", photo)},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        if answer.status_code == 201:
+            with lock:
+                ids.append(answer.json()["id"])
+
+    begin = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        delay = begin + n / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=one, args=(n,))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return ids
+
+
 def main() -> None:
-    with Stack(workers=WORKERS, env={"LOGIN_MAX_PER_IP_PER_MIN": "100000"}) as stack:
+    env = {"LOGIN_MAX_PER_IP_PER_MIN": "1000000"}
+    with Stack(workers=WORKERS, env=env) as stack:
         stack.start_api()
+        stack.start_workers("check", simple=True)  # the content checks run alongside every load
         tokens = [stack.citizen_token(f"bench-{n}") for n in range(USERS)]
         (stack.work / "tokens.txt").write_text("\n".join(tokens) + "\n")
-        table = Table(f"intake benchmark — {DURATION}s per load, {CONNECTIONS} connections, "
-                      f"gunicorn {WORKERS} sync workers")
-        table.add("report creations", **wrk(stack, CREATE_LUA % {"tokens": stack.work / "tokens.txt"},
-                                             duration=DURATION, connections=CONNECTIONS))
+        table = Table(f"intake benchmark — {DURATION}s per load, {CONNECTIONS} connections, gunicorn {WORKERS} "
+                      f"gthread workers (gunicorn.conf.py), one content-check worker alongside")
+        create = CREATE_LUA % {"tokens": stack.work / "tokens.txt"}
+        table.add("report creations, WeChat at 0 ms", **wrk(stack, create, duration=DURATION,
+                                                            connections=CONNECTIONS))
+        stack.mock.latency(LATENCY_MS)
+        with Backlog(stack) as backlog:
+            figures = wrk(stack, create, duration=DURATION, connections=CONNECTIONS)
+        table.add(f"report creations, WeChat at {LATENCY_MS:g} ms", **figures)
+        table.note(f"content-check backlog during the {LATENCY_MS:g} ms run: {backlog.summary()}")
 
-        drafts = []
-        body = {"description": "上传压测", "location": {"lat": 23.1625, "lon": 113.2628}}
-        for n in range(DRAFTS):
-            token = tokens[n % USERS]
-            rid = requests.post(stack.api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"},
-                                timeout=10).json()["id"]
-            drafts.append(f"{rid} {token}")
-        (stack.work / "drafts.txt").write_text("\n".join(drafts) + "\n")
+        codes = requests.post(stack.mock.url + "_mock/login-codes", json={"count": 40_000, "prefix": "bench-login"},
+                              timeout=60).json()["codes"]
+        (stack.work / "codes.txt").write_text("\n".join(codes) + "\n")
+        table.add(f"WeChat logins, jscode2session at {LATENCY_MS:g} ms",
+                  **wrk(stack, LOGIN_LUA % {"codes": stack.work / "codes.txt"}, duration=DURATION,
+                        connections=CONNECTIONS))
+
         photo = stack.work / "photo.jpg"
         photo_1080p(photo)
-        table.add("photo uploads (1080p JPEG)", **wrk(stack, UPLOAD_LUA % {"drafts": stack.work / "drafts.txt",
-                                                                          "photo": photo},
-                                                       duration=DURATION, connections=CONNECTIONS))
-        with psycopg.connect(stack.dsn) as conn:
+        for latency in (0, IMAGE_LATENCY_MS):
+            stack.mock.latency(latency)
+            drafts = drafts_file(stack, tokens, f"drafts-{latency:g}.txt")
+            table.add(f"photo uploads (1080p JPEG), imgSecCheck at {latency:g} ms",
+                      **wrk(stack, UPLOAD_LUA % {"drafts": drafts, "photo": photo}, duration=DURATION,
+                            connections=CONNECTIONS))
+        stack.mock.latency(0)
+        pending = stack.redis().llen("rq:queue:media")
+        seconds = stack.drain("media", simple=True)
+        table.add("photo copies (display + thumb) drained, one media worker", rate=pending / seconds if pending else 0,
+                  jobs=pending)
+
+        stack.start_workers("media", simple=True)
+        ids = paced_uploads(stack, tokens, photo.read_bytes(), UPLOAD_RATE, 20)
+        deadline = time.time() + 60
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            while time.time() < deadline and conn.execute(
+                    "SELECT count(*) FROM media WHERE id = ANY(%s) AND derived_at IS NULL", (ids,)).fetchone()[0]:
+                time.sleep(0.5)
+            waits = [row[0] * 1000 for row in conn.execute(
+                "SELECT extract(epoch FROM derived_at - created_at) FROM media WHERE id = ANY(%s) "
+                "AND derived_at IS NOT NULL", (ids,))]
             stored = conn.execute("SELECT count(*) FROM media").fetchone()[0]
             created = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
-        pending = stack.redis().llen("rq:queue:default")
-        seconds = stack.drain("default")
-        table.add("derivatives (display + thumb), one worker", rate=pending / seconds if pending else 0.0,
-                  jobs=pending)
+        table.add(f"upload → display copy at {UPLOAD_RATE:g} uploads/s (ms)", **percentiles(waits, (50, 95, 99)),
+                  made=f"{len(waits)} of {len(ids)}")
         table.note(f"rows: {created} reports, {stored} photos stored; photo size {photo.stat().st_size} bytes")
         table.print()
 

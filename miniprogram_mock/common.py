@@ -7,7 +7,7 @@ import time
 
 from flask import current_app, jsonify, request
 
-from miniprogram_mock.state import State, error
+from miniprogram_mock.state import DISTANT_APIS, State, error
 
 
 def state() -> State:
@@ -20,6 +20,8 @@ def wechat_api(name: str, *, needs_token: bool = True):
     def decorator(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            if name in DISTANT_APIS and state().latency_s:
+                time.sleep(state().latency_s)  # the network to WeChat and back
             fault = state().take_fault(name)
             if fault is not None:
                 if fault.delay:

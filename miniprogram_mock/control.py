@@ -34,6 +34,22 @@ def login_code():
     return jsonify({"code": code, "openid": openid})
 
 
+@bp.post("/login-codes")
+def login_codes():
+    """{count, prefix}: `count` codes for as many users `<prefix>-<n>` (a load test's logins)."""
+    body, st = json_body(), state()
+    count, prefix = min(int(body.get("count", 1)), 100_000), str(body.get("prefix", "o-bulk"))
+    codes = []
+    with st.lock:
+        for n in range(count):
+            openid = f"{prefix}-{n}"
+            st.users.setdefault(openid, None)
+            code = secrets.token_hex(16)
+            st.codes[code] = LoginCode(openid=openid, unionid=None, expires_at=time.time() + CODE_TTL_S)
+            codes.append(code)
+    return jsonify({"codes": codes})
+
+
 @bp.post("/subscriptions")
 def grant_subscription():
     """The user tapped 'allow' in wx.requestSubscribeMessage: one-time quota for a template."""
@@ -100,6 +116,8 @@ def configure():
             st.risky_words = list(body["risky_words"])
         if "review_words" in body:
             st.review_words = list(body["review_words"])
+        if "latency_ms" in body:  # msgSecCheck, imgSecCheck, subscribe send, jscode2session answer this much later
+            st.latency_s = max(0.0, float(body["latency_ms"]) / 1000)
         if "templates" in body:
             st.templates.update({k: list(v) for k, v in body["templates"].items()})
     return jsonify({"ok": True})

@@ -10,13 +10,16 @@ from miniprogram_mock import create_mock_app
 
 
 class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep connections alive, as WeChat's servers do
+
     def log_request(self, *args, **kwargs):  # keep test and dev output readable
         pass
 
 
 class MockServer:
-    def __init__(self, apps: dict[str, str], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, apps: dict[str, str], host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
         self.app = create_mock_app(apps)
+        self.app.extensions["wechat_mock"].latency_s = latency_ms / 1000
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
         self.host, self.port = host, self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="wechat-mock", daemon=True)
@@ -42,9 +45,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--app", action="append", required=True, help="APPID:SECRET (repeatable)")
+    parser.add_argument("--latency-ms", type=float, default=0,
+                        help="answer msgSecCheck, imgSecCheck, subscribe send and jscode2session this much later")
     args = parser.parse_args(argv)
     apps = dict(pair.split(":", 1) for pair in args.app)
-    server = MockServer(apps, host=args.host, port=args.port)
+    server = MockServer(apps, host=args.host, port=args.port, latency_ms=args.latency_ms)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

@@ -18,6 +18,8 @@ DEFAULT_TEMPLATES = {
     "tmpl-report-progress": ["character_string1", "thing2", "phrase3", "time4", "thing5"],
 }
 DEFAULT_RISKY_WORDS = ("违禁词", "赌博", "色情", "枪支")
+# The calls WeChat answers across the network (a configurable latency stands for the distance).
+DISTANT_APIS = ("msg_sec_check", "img_sec_check", "subscribe_send", "jscode2session")
 DEFAULT_REVIEW_WORDS = ("敏感", "投诉曝光")
 
 
@@ -65,12 +67,13 @@ class State:
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     risky_words: list[str] = field(default_factory=lambda: list(DEFAULT_RISKY_WORDS))
     review_words: list[str] = field(default_factory=lambda: list(DEFAULT_REVIEW_WORDS))
+    latency_s: float = 0.0  # added to every DISTANT_APIS answer: WeChat is not on loopback
 
     def reset(self) -> None:
         with self.lock:
             fresh = State(apps=self.apps)
             for name in ("tokens", "current_token", "force_refreshes", "codes", "users", "login_calls", "quotas",
-                         "templates", "messages", "faults", "calls", "risky_words", "review_words"):
+                         "templates", "messages", "faults", "calls", "risky_words", "review_words", "latency_s"):
                 setattr(self, name, getattr(fresh, name))
             self.token_ttl_s = 7200
 

@@ -56,12 +56,12 @@ def detail(case: Case, base_url: str) -> dict:
     its history and, for 12345 cases, the answer."""
     photos = _photos({case.id})
     view = listed([case], base_url, photos)[0]
-    report_ids, flagged = queries.reports_of(case.id)
+    report_ids, flagged, checking = queries.reports_of(case.id)
     orders = queries.work_orders_of(case.id)
     rows = photos.get(case.id, [])
     people = _by_id(User, {o.handler_id for o in orders} | {m.uploaded_by for m, _ in rows})
     view.update(
-        report_ids=report_ids, flagged_report_ids=flagged,
+        report_ids=report_ids, flagged_report_ids=flagged, content_check_pending_report_ids=checking,
         work_orders=[{**{c.key: getattr(o, c.key) for c in o.__table__.columns},
                       "department_name": _REFERENCE.name(Department, o.department_id),
                       "handler_name": _display(people.get(o.handler_id))} for o in orders],

@@ -14,6 +14,7 @@ from api.cases.models import Case, CaseReport, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
 from api.identity.models import User, UserRole
+from api.media.models import Media
 from api.reports.models import Report
 from api.roles import Role
 
@@ -70,12 +71,17 @@ def report_ids_of(case_id: int) -> list[int]:
                                 .order_by(CaseReport.report_id)))
 
 
-def reports_of(case_id: int) -> tuple[list[int], list[int]]:
-    """The case's report ids, and those whose text or photos content security flagged for staff review (or could
-    not check) — one query."""
-    rows = Session.execute(sa.select(Report.id, Report.needs_review).join(CaseReport, CaseReport.report_id == Report.id)
+def reports_of(case_id: int) -> tuple[list[int], list[int], list[int]]:
+    """The case's report ids; those whose text or photos content security flagged for staff review (or could not
+    check); and those whose check is still running (two queries)."""
+    rows = Session.execute(sa.select(Report.id, Report.needs_review, Report.content_check)
+                           .join(CaseReport, CaseReport.report_id == Report.id)
                            .where(CaseReport.case_id == case_id).order_by(Report.id)).all()
-    return [r.id for r in rows], [r.id for r in rows if r.needs_review]
+    ids = [r.id for r in rows]
+    photos_pending = set(Session.scalars(sa.select(Media.owner_id).where(
+        Media.owner_type == "report", Media.owner_id.in_(ids), Media.content_check == "pending"))) if ids else set()
+    pending = [r.id for r in rows if r.content_check == "pending" or r.id in photos_pending]
+    return ids, [r.id for r in rows if r.needs_review], pending
 
 
 def work_orders_of(case_id: int) -> list[WorkOrder]:

@@ -143,6 +143,8 @@ class CaseDetailSchema(CaseSchema):
     report_ids = ma.fields.List(ma.fields.Integer())
     flagged_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
         "description": "Reports whose content the security check flagged for review (or could not check)"})
+    content_check_pending_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "Reports whose text or photos WeChat's content check has not judged yet"})
     work_orders = ma.fields.List(ma.fields.Nested(WorkOrderSchema))
     events = ma.fields.List(ma.fields.Nested(CaseEventSchema))
     hotline_answer = ma.fields.Nested(HotlineAnswerSchema, allow_none=True,

@@ -14,9 +14,9 @@ from api.reports.models import Report
 from api.reports.present import photo_view, report_fields
 
 
-def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False) -> dict:
+def report_view(report: Report, base_url: str, *, case=None, timeline: bool = False, new: bool = False) -> dict:
     status = citizen_status(report, case.status if case is not None else None)
-    view = {**report_fields(report, base_url), "status": status.code, "status_label": status.label,
+    view = {**report_fields(report, base_url, new=new), "status": status.code, "status_label": status.label,
             "case_no": case.case_no if case is not None else None}
     if case is not None and status.code == "resolved":
         view["result"] = {"text": case.result_text, "closed_at": case.closed_at,

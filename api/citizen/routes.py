@@ -32,6 +32,7 @@ from api.citizen.schemas import (
     RequiredReasonSchema,
 )
 from api.extensions import Blueprint
+from api.media.errors import PhotoContentRisky
 from api.organisation.errors import LocationOutsideDistrict
 from api.reports import queries
 from api.reports import service as reports
@@ -45,7 +46,6 @@ from api.reports.errors import (
 )
 from api.reports.schemas import CreateReportSchema, IdempotencyHeaderSchema
 from api.roles import Role
-from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
 
 blp = Blueprint("citizen_reports", __name__, url_prefix="/reports",
                 description="A citizen's reports and their cases")
@@ -81,16 +81,15 @@ class Reports(MethodView):
     @blp.arguments(CreateReportSchema)
     @blp.response(201, ReportViewSchema)
     @blp.alt_response(200, schema=ReportViewSchema, description="Repeated Idempotency-Key: the original report")
-    @blp.errors(UnknownCategory, LocationOutsideDistrict, ContentRisky, IdempotencyKeyReused, WeChatUnavailable,
-                WeChatRateLimited, WeChatRequestRejected)
+    @blp.errors(UnknownCategory, LocationOutsideDistrict, IdempotencyKeyReused)
     def post(self, headers, body):
         """Start a report (a draft): description, location, optional category and address
 
-        Creates a draft (event `created`). The text passes WeChat's content-security check: risky text is refused
-        (422 CONTENT_RISKY), review-grade text is accepted and flagged for staff; if WeChat cannot be reached the
-        draft is kept and flagged. Points outside Baiyun get 422 LOCATION_OUTSIDE_DISTRICT. A repeated
-        Idempotency-Key answers 200 with the original; the same key with a different body 422. Attach photos
-        next, then submit.
+        Creates a draft (event `created`) and answers at once: WeChat's content-security check of the text runs
+        as a job afterwards (event `content_checked`). Risky text cannot be submitted (422 CONTENT_RISKY at
+        submit); review-grade text, or text WeChat could not check, is accepted and flagged for staff. Points
+        outside Baiyun get 422 LOCATION_OUTSIDE_DISTRICT. A repeated Idempotency-Key answers 200 with the
+        original; the same key with a different body 422. Attach photos next, then submit.
         """
         location = body["location"]
         new = reports.NewReport(description=body["description"], lat=location["lat"], lon=location["lon"],
@@ -99,7 +98,7 @@ class Reports(MethodView):
                                 idempotency_key=headers.get("idempotency_key"))
         report, created = reports.create_draft(current_user(), new)
         case = None if created else case_queries.case_of_report(report.id)  # a repeat may find it submitted
-        return report_view(report, _base_url(), case=case), 201 if created else 200
+        return report_view(report, _base_url(), case=case, new=created), 201 if created else 200
 
 
 @blp.route("/<int:report_id>")
@@ -117,12 +116,16 @@ class ReportById(MethodView):
 class ReportSubmit(MethodView):
     @requires(Role.CITIZEN)
     @blp.response(200, ReportDetailSchema)
-    @blp.errors(PhotoRequired, ReportNotFound, IllegalReportTransition, IllegalCaseTransition)
+    @blp.errors(PhotoRequired, ContentRisky, PhotoContentRisky, ReportNotFound, IllegalReportTransition,
+                IllegalCaseTransition)
     def post(self, report_id: int):
         """Submit a draft (at least one photo): a case is opened and the citizen told it was received
 
         In one transaction: the report becomes `submitted`, its case opens at the intake desk (status
         `submitted`, 待受理, until staff accept it), the intake clerks are told, and the automatic intake starts.
+        A draft whose text or a photo WeChat judged risky is refused (422 CONTENT_RISKY, or PHOTO_CONTENT_RISKY
+        with the photos' ids: remove them and submit again); one whose check is still running may be submitted,
+        and a verdict that arrives later flags the case for the intake clerk.
         """
         report, case = service.submit_report(current_user(), report_id)
         return _detail(report, case)

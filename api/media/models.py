@@ -21,7 +21,11 @@ class MediaKind(StrEnum):
 
 class Media(Base):
     __tablename__ = "media"
-    __table_args__ = (sa.Index("ix_media_owner", "owner_type", "owner_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_media_owner", "owner_type", "owner_id", "id"),
+        sa.Index("ix_media_check_pending", "id", postgresql_where=sa.text("content_check = 'pending'"),
+                 sqlite_where=sa.text("content_check = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
@@ -41,7 +45,11 @@ class Media(Base):
     exif_lat: Mapped[float | None] = mapped_column(sa.Float)
     exif_lon: Mapped[float | None] = mapped_column(sa.Float)
     round: Mapped[int | None] = mapped_column(sa.SmallInteger)  # a case photo: the result round it belongs to
-    content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
+    # imgSecCheck of a citizen's photo, by a job: pending | pass | review | risky | unchecked
+    content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")
+    content_check_attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    content_check_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    derived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # display and thumb copies made
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def key_for(self, variant: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from api import jobs
 from api.config import get_config
-from api.db import Session
+from api.db import Session, utcnow
 from api.media import images, signing
 from api.media.models import Media
 from api.media.storage import get_storage
@@ -62,6 +62,7 @@ def make_derivatives(media_id: int) -> Media | None:
         key = f"derived/{media.id % 1000:03d}/{media.id}-{side}.jpg"  # re-running overwrites: idempotent
         get_storage().put(key, data, "image/jpeg")
         setattr(media, attr, key)
+    media.derived_at = utcnow()
     return media
 
 

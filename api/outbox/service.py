@@ -35,7 +35,8 @@ def add(call: JobCall) -> OutboxJob:
     """Record a call of a declared job in the current transaction; it is handed to RQ once that commits."""
     declared = call.job
     job = OutboxJob(queue=declared.queue, func=declared.func, args=list(call.args), retries=declared.retries,
-                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals())
+                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals(),
+                    coalesce_key=declared.name if declared.coalesce else None)
     session = Session()
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job)
@@ -85,13 +86,28 @@ def _hand_over_row(engine: sa.Engine, row) -> int:
     return 1
 
 
+COALESCE_TTL_S = 120
+
+
 def _enqueue(row) -> None:
-    """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ."""
+    """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ. A coalesced
+    job is not queued again while a run of it waits: that run will see this row's change too."""
+    if row.coalesce_key and not get_redis().set(_coalesce(row.coalesce_key), row.id, nx=True, ex=COALESCE_TTL_S):
+        return
     retry = Retry(max=row.retries, interval=list(row.retry_intervals or []) or 0) if row.retries else None
     on_failure = Callback(row.on_failure) if row.on_failure else None
     Queue(row.queue, connection=get_redis()).enqueue(
         row.func, *row.args, job_id=f"outbox-{row.id}", unique=True, retry=retry, on_failure=on_failure,
         result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+
+
+def coalesced_run_started(name: str) -> None:
+    """Called by a coalesced job as it starts: a change from now on queues the next run."""
+    get_redis().delete(_coalesce(name))
+
+
+def _coalesce(name: str) -> str:
+    return f"outbox:coalesce:{name}"
 
 
 def enqueue_periodic(job: Job) -> bool:

@@ -19,6 +19,8 @@ class Report(Base):
         sa.Index("ix_reports_reporter_status", "reporter_id", "status", "id"),
         sa.Index("ix_reports_status_submitted", "status", "submitted_at", "id"),
         sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lat_lon_range"),
+        sa.Index("ix_reports_check_pending", "id", postgresql_where=sa.text("content_check = 'pending'"),
+                 sqlite_where=sa.text("content_check = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -33,7 +35,10 @@ class Report(Base):
     coord_system_in: Mapped[str] = mapped_column(sa.String(8))
     street_code: Mapped[str | None] = mapped_column(sa.ForeignKey("divisions.code"))
     grid_code: Mapped[str | None] = mapped_column(sa.ForeignKey("unit_grids.code"))
-    content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")  # pass | review | unchecked
+    # msgSecCheck of the text, by a job (api/reports/checks.py): pending | pass | review | risky | unchecked
+    content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")
+    content_check_attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    content_check_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # not claimed again before this
     needs_review: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))  # sha256 of the creating request

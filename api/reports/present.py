@@ -11,15 +11,16 @@ from api.reports import categories
 from api.reports.models import Report
 
 
-def report_fields(report: Report, base_url: str) -> dict:
-    """The report's own fields and photos (the status the citizen sees is added by api/citizen/present.py)."""
+def report_fields(report: Report, base_url: str, *, new: bool = False) -> dict:
+    """The report's own fields and photos (the status the citizen sees is added by api/citizen/present.py).
+    `new`: a draft created by this request, which cannot have photos yet (no query for them)."""
     category = categories.BY_KEY.get(report.category_hint or "")
     view = {
         "id": report.id, "report_no": report.report_no, "description": report.description,
         "category_hint": report.category_hint, "category_label": category.label if category else None,
         "address_text": report.address_text, "location": geo.both_systems(report.lat, report.lon),
         "created_at": report.created_at, "submitted_at": report.submitted_at,
-        "photos": [photo_view(m, base_url) for m in media.list_for("report", report.id)],
+        "photos": [] if new else [photo_view(m, base_url) for m in media.list_for("report", report.id)],
     }
     return view
 

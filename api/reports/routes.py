@@ -14,7 +14,6 @@ from api.extensions import Blueprint
 from api.media import uploads
 from api.media.errors import (
     NotAnImage,
-    PhotoContentRisky,
     PhotoCorrupt,
     PhotoFormatUnsupported,
     PhotoMissing,
@@ -26,7 +25,6 @@ from api.reports.errors import PhotoNotFound, ReportNotDraft, ReportNotFound, To
 from api.reports.present import photo_view
 from api.reports.schemas import CitizenCategorySchema, PhotoSchema, PhotoUploadSchema
 from api.roles import Role
-from api.wechat.errors import WeChatRateLimited, WeChatRequestRejected, WeChatUnavailable
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Citizen snap-and-report")
 
@@ -50,14 +48,14 @@ class ReportPhotos(MethodView):
     @blp.arguments(PhotoUploadSchema, location="files")
     @blp.response(201, PhotoSchema)
     @blp.errors(PhotoMissing, ReportNotFound, ReportNotDraft, TooManyPhotos, PhotoTooLarge, NotAnImage,
-                PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt, PhotoContentRisky, WeChatUnavailable,
-                WeChatRateLimited, WeChatRequestRejected)
+                PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt)
     def post(self, files, report_id: int):
         """Attach one photo (multipart field `photo`) to a draft; 1–9 per report
 
         Stores the photo on the draft (event `photo_attached`) and answers its signed links. JPEG, PNG or WebP
         (MPO: its first picture), at most 10 MB, checked by content; only the image is kept (EXIF, XMP, thumbnails
-        and anything appended are dropped; capture time and GPS are kept as fields); auto-oriented.
+        and anything appended are dropped; capture time and GPS are kept as fields); auto-oriented. WeChat's
+        image check runs as a job afterwards: a photo judged risky blocks the submit until it is removed.
         """
         raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
         item = service.attach_photo(current_user(), report_id, raw)

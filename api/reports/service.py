@@ -1,4 +1,6 @@
-"""Report use cases: create a draft, attach/remove photos, mark submitted/withdrawn, notify, purge drafts."""
+"""Report use cases: create a draft, attach/remove photos, mark submitted/withdrawn, notify, purge drafts.
+
+No request here calls WeChat: the content checks run as jobs (api/reports/checks.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from api import jobs
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
@@ -20,7 +23,8 @@ from api.media.errors import PhotoContentRisky
 from api.media.models import MediaKind
 from api.notifications import service as notifications
 from api.organisation import grids
-from api.reports import categories, queries
+from api.outbox import service as outbox
+from api.reports import categories, content, queries
 from api.reports.errors import (
     ContentRisky,
     IdempotencyKeyReused,
@@ -32,8 +36,6 @@ from api.reports.errors import (
 )
 from api.reports.lifecycle import ReportAction, ReportStatus, transition
 from api.reports.models import Report
-from api.wechat import errors as wechat_errors
-from api.wechat.client import get_client
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,11 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
     if new.category_hint and new.category_hint not in categories.BY_KEY:
         raise UnknownCategory(details={"category_hint": new.category_hint})
     lat, lon = grids.check_in_district(new.lat, new.lon, new.coord_system)
-    verdict = check_text(reporter, new.description, new.address_text)
     place = grids.codes_of(lat, lon)
     report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
                     category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
                     street_code=place.street_code, grid_code=place.grid_code,
-                    coord_system_in=new.coord_system, content_check=verdict, needs_review=verdict != "pass",
+                    coord_system_in=new.coord_system, content_check=content.PENDING, needs_review=False,
                     idempotency_key=new.idempotency_key,
                     idempotency_fingerprint=new.fingerprint() if new.idempotency_key else None)
     if new.idempotency_key:
@@ -90,7 +91,8 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
         Session.add(report)
         Session.flush()
     record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
-           payload={"content_check": verdict})
+           payload={"content_check": content.PENDING})
+    outbox.add(jobs.CHECK_CONTENT())  # msgSecCheck by a job, after this commit: the citizen does not wait for WeChat
     return report, True
 
 
@@ -101,14 +103,13 @@ def attach_photo(reporter: User, report_id: int, raw: bytes):
     config = get_config()
     if media.count_for("report", report.id) >= config.PHOTOS_PER_REPORT:
         raise TooManyPhotos(details={"max": config.PHOTOS_PER_REPORT})
-    photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS)
-    verdict = check_image(photo)
+    photo = images.process_upload(raw, max_bytes=config.PHOTO_MAX_BYTES, max_pixels=config.PHOTO_MAX_PIXELS,
+                                  preview=False)  # the check job makes its own reduced copy
     item = media.store_photo(photo, kind=MediaKind.REPORT_PHOTO, owner_type="report", owner_id=report.id,
-                             uploaded_by=reporter.id, content_check=verdict)
-    if verdict != "pass":
-        report.needs_review = True
+                             uploaded_by=reporter.id, content_check=content.PENDING)
     record("report", report.id, "photo_attached", Actor("citizen", reporter.id),
-           payload={"media_id": item.id, "sha256": item.sha256, "content_check": verdict})
+           payload={"media_id": item.id, "sha256": item.sha256, "content_check": content.PENDING})
+    outbox.add(jobs.CHECK_CONTENT())  # imgSecCheck by a job, after this commit
     return item
 
 
@@ -128,6 +129,12 @@ def mark_submitted(reporter: User, report_id: int) -> Report:
     report = queries.get_own(reporter.id, report_id, for_update=True)
     if report.status == ReportStatus.DRAFT and media.count_for("report", report.id) == 0:
         raise PhotoRequired()
+    if report.status == ReportStatus.DRAFT:  # a check still pending does not hold the citizen up
+        text_risky, risky_photos = content.refusals(report)
+        if text_risky:
+            raise ContentRisky()
+        if risky_photos:
+            raise PhotoContentRisky(details={"media_ids": risky_photos})
     transition(report, ReportAction.SUBMIT, Actor("citizen", reporter.id))
     report.submitted_at = utcnow()
     return report
@@ -154,34 +161,6 @@ def purge_stale_drafts(now=None) -> int:
     return purged
 
 
-
-def check_text(reporter: User, description: str, address: str | None) -> str:
-    """msgSecCheck: 'risky' refuses, 'review' flags; when WeChat is unavailable the report is kept, flagged."""
-    text = description if not address else f"{description}\n{address}"
-    try:
-        result = get_client().check_text(reporter.openid, text, scene=3)
-    except wechat_errors.WeChatError as exc:
-        if not exc.retryable:
-            raise
-        log.warning("text security check unavailable; flagging for review", extra={"user_id": reporter.id})
-        return "unchecked"
-    suggest = result.get("suggest", "pass")
-    if suggest == "risky":
-        raise ContentRisky(details={"label": result.get("label")})
-    return "review" if suggest == "review" else "pass"
-
-
-def check_image(photo: images.ProcessedPhoto) -> str:
-    try:
-        passed = get_client().check_image(photo.preview)
-    except wechat_errors.WeChatError as exc:
-        if not exc.retryable:
-            raise
-        log.warning("image security check unavailable; flagging for review")
-        return "unchecked"
-    if not passed:
-        raise PhotoContentRisky()
-    return "pass"
 
 
 def notify_reporter(report: Report, remark: str, status_label: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 import requests
+import requests.adapters
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -28,16 +29,26 @@ BUSY_ERRORS = {-1}
 RATE_ERRORS = {45009, 45011}
 TOKEN_SAFETY_MARGIN_S = 300
 LOCK_TTL_S = 10
+POOL_MAXSIZE = 32  # connections kept alive to WeChat per process
 
 
 class MiniProgramClient(WeChatClient):
-    def __init__(self, appid: str, secret: str, *, api_base: str, redis_conn: redis.Redis, timeout: float = 5.0):
+    def __init__(self, appid: str, secret: str, *, api_base: str, redis_conn: redis.Redis, timeout: float = 5.0,
+                 proxy: str = ""):
         super().__init__(appid, secret, session=RedisStorage(redis_conn, prefix="wechatpy"), timeout=timeout,
                          auto_retry=False)
         self.api_base = api_base if api_base.endswith("/") else api_base + "/"
         self.API_BASE_URL = self.api_base + "cgi-bin/"
         self.wxa.API_BASE_URL = self.api_base
         self._redis = redis_conn
+        # One keep-alive pool shared by the threads of a check worker or a gthread web worker; the environment's
+        # proxy and netrc settings are not re-read on every call (WECHAT_PROXY says where to go, if anywhere).
+        self._http.trust_env = False
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+        if proxy:
+            self._http.proxies = {"http": proxy, "https": proxy}
 
     # -- access token -----------------------------------------------------------------------------
     @property
@@ -172,7 +183,8 @@ def get_client() -> MiniProgramClient:
 
         config = get_config()
         _client = MiniProgramClient(config.WECHAT_APPID, config.WECHAT_SECRET, api_base=config.WECHAT_API_BASE,
-                                    redis_conn=get_redis(), timeout=config.WECHAT_TIMEOUT_S)
+                                    redis_conn=get_redis(), timeout=config.WECHAT_TIMEOUT_S,
+                                    proxy=config.WECHAT_PROXY)
     return _client
 
 

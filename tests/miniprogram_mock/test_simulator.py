@@ -119,3 +119,68 @@ def test_session_key_has_wechats_shape(base, wechat):
                                                                 "js_code": code,
                                                                 "grant_type": "authorization_code"}).json()
     assert len(base64.b64decode(session["session_key"], validate=True)) == 16
+
+
+def test_wechat_at_a_distance_answers_later(base, wechat):
+    """`latency_ms` delays the calls that cross the network (msgSecCheck, imgSecCheck, subscribe send,
+    jscode2session), not the simulator's own control endpoints."""
+    access = token(base)["access_token"]
+    openid = "o-far"
+    wechat.login_code(openid)  # a user WeChat knows
+    requests.post(base + "_mock/config", json={"latency_ms": 120}).raise_for_status()
+    started = time.perf_counter()
+    answer = requests.post(base + "wxa/msg_sec_check", params={"access_token": access},
+                           json={"version": 2, "openid": openid, "scene": 3, "content": "你好"})
+    assert answer.json()["errcode"] == 0 and time.perf_counter() - started >= 0.12
+    started = time.perf_counter()
+    requests.get(base + "_mock/calls")
+    assert time.perf_counter() - started < 0.12  # the control plane is not far away
+
+
+def test_the_load_test_simulator_keeps_connections_alive(tmp_path):
+    """Under gunicorn (miniprogram_mock/wsgi.py, as the benchmarks run it) two calls share one connection and the
+    configured latency applies, as with WeChat's own servers."""
+    import http.client
+    import os
+    import socket
+    import sys
+    from pathlib import Path
+
+    from tests.support import spawn, stop_group
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    proc = spawn([gunicorn, "-w", "1", "-k", "gthread", "--threads", "8", "--keep-alive", "30", "-b",
+                  f"127.0.0.1:{port}", "miniprogram_mock.wsgi:app"],
+                 env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": "50"})
+    try:
+        for _ in range(100):
+            try:
+                access = token(f"http://127.0.0.1:{port}/")["access_token"]
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for _ in range(2):
+            started = time.perf_counter()
+            conn.request("GET", f"/sns/jscode2session?appid={APPID}&secret={APPSECRET}&js_code=nope"
+                                f"&grant_type=authorization_code&access_token={access}")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200 and response.getheader("Connection", "").lower() != "close"
+            assert time.perf_counter() - started >= 0.05
+        assert conn.sock is not None  # still the first connection
+        conn.close()
+    finally:
+        stop_group(proc.pid, proc=proc)
+
+
+def test_many_login_codes_at_once(base):
+    codes = requests.post(base + "_mock/login-codes", json={"count": 3, "prefix": "o-load"}).json()["codes"]
+    assert len(set(codes)) == 3
+    session = requests.get(base + "sns/jscode2session", params={"appid": APPID, "secret": APPSECRET,
+                                                                 "js_code": codes[1], "grant_type":
+                                                                 "authorization_code"}).json()
+    assert session["openid"] == "o-load-1"

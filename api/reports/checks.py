@@ -1,0 +1,148 @@
+"""WeChat's content checks of what citizens write and photograph, off the request path.
+
+A new draft's text and each uploaded photo start `pending`; the check job (workers/content_check.py) claims a
+batch, asks WeChat for every item at once (msgSecCheck 2.0 for text, imgSecCheck for a reduced copy of the
+photo) and records the verdicts: `pass`, `review` (accepted, flagged for staff), `risky` (a draft cannot be
+submitted with it) or, when WeChat could not answer after CHECK_MAX_ATTEMPTS tries, `unchecked` (accepted,
+flagged: an outage never loses a report). Nothing a citizen writes or photographs is shown to another citizen,
+which is what makes a verdict after the answer safe: until staff read it, nobody else sees it.
+
+A claim leases the item for LEASE_S (the next claim skips it), so two check jobs never ask twice and a job that
+died mid-batch leaves its items to the next one. Verdicts are written with plain UPDATEs of the check columns,
+so they never collide with a citizen's edit of the same row.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from PIL import Image
+
+from api.config import get_config
+from api.db import Session
+from api.events.service import Actor, record
+from api.identity.models import User
+from api.media import images
+from api.media.models import Media, MediaKind
+from api.media.storage import get_storage
+from api.reports.content import FLAGGED, PASS, PENDING, REVIEW, RISKY, UNCHECKED
+from api.reports.lifecycle import ReportStatus
+from api.reports.models import Report
+from api.wechat import errors as wechat_errors
+from api.wechat.client import get_client
+
+LEASE_S = 60
+BACKOFF_S = (5, 30, 120)  # after the 1st, 2nd, 3rd failed try
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # text | photo
+    id: int  # report id (text) or media id (photo)
+    report_id: int
+    attempts: int  # including this one
+    openid: str | None = None
+    text: str | None = None
+    storage_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Item
+    verdict: str | None  # None: WeChat did not answer (retry later, or unchecked when out of tries)
+    label: int | None = None
+    error: str | None = None
+
+
+def claim(limit: int, now: datetime) -> list[Item]:
+    """Lease up to `limit` pending texts and photos whose time has come (caller commits)."""
+    items = []
+    reports, media = Report.__table__, Media.__table__
+    for table, kind in ((reports, "text"), (media, "photo")):
+        due = sa.or_(table.c.content_check_after.is_(None), table.c.content_check_after <= now)
+        query = sa.select(table.c.id).where(table.c.content_check == PENDING, due).order_by(table.c.id)
+        if kind == "photo":
+            query = query.where(table.c.kind == MediaKind.REPORT_PHOTO)
+        query = query.limit(limit - len(items))
+        if Session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)  # a second check job takes other rows
+        ids = list(Session.scalars(query))
+        if not ids:
+            continue
+        Session.execute(sa.update(table).where(table.c.id.in_(ids)).values(
+            content_check_after=now + timedelta(seconds=LEASE_S),
+            content_check_attempts=table.c.content_check_attempts + 1))
+        if kind == "text":
+            rows = Session.execute(sa.select(Report.id, Report.description, Report.address_text,
+                                             Report.content_check_attempts, User.openid)
+                                   .join(User, User.id == Report.reporter_id).where(Report.id.in_(ids)))
+            items += [Item("text", r.id, r.id, r.content_check_attempts, openid=r.openid,
+                           text=r.description if not r.address_text else f"{r.description}\n{r.address_text}")
+                      for r in rows]
+        else:
+            rows = Session.execute(sa.select(Media.id, Media.owner_id, Media.storage_key,
+                                             Media.content_check_attempts).where(Media.id.in_(ids)))
+            items += [Item("photo", r.id, r.owner_id, r.content_check_attempts, storage_key=r.storage_key)
+                      for r in rows]
+        if len(items) >= limit:
+            break
+    return items
+
+
+def ask_wechat(item: Item) -> Outcome:
+    """One check (no database: runs in the check job's threads, many at once)."""
+    try:
+        if item.kind == "text":
+            result = get_client().check_text(item.openid, item.text, scene=3)
+            suggest = result.get("suggest", PASS)
+            return Outcome(item, suggest if suggest in (PASS, REVIEW, RISKY) else REVIEW, result.get("label"))
+        passed = get_client().check_image(preview(get_storage().get(item.storage_key)))
+        return Outcome(item, PASS if passed else RISKY)
+    except wechat_errors.WeChatError as exc:
+        if exc.retryable:
+            return Outcome(item, None, error=f"{exc.errcode}: {exc.errmsg}"[:200])
+        return Outcome(item, UNCHECKED, error=f"{exc.errcode}: {exc.errmsg}"[:200])  # WeChat refused the request
+    except (OSError, ValueError) as exc:  # the stored photo could not be read: a person looks at it
+        return Outcome(item, UNCHECKED, error=f"{exc.__class__.__name__}: {exc}"[:200])
+
+
+def preview(original: bytes) -> bytes:
+    """A copy within imgSecCheck's 750 × 1334 from a reduced-scale decode (JPEG DCT scaling)."""
+    with Image.open(io.BytesIO(original)) as img:
+        img.draft("RGB", images.PREVIEW_BOX)
+        small = img.convert("RGB")
+    small.thumbnail(images.PREVIEW_BOX, Image.Resampling.BILINEAR)  # for a content check, speed over finesse
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def record_outcome(outcome: Outcome, now: datetime) -> Report | None:
+    """Write one verdict (or schedule the retry) in the caller's unit of work. Returns the report when a staff
+    flag is due on its case: a flagged verdict for a report already submitted."""
+    item = outcome.item
+    verdict = outcome.verdict
+    if verdict is None and item.attempts >= get_config().CHECK_MAX_ATTEMPTS:
+        verdict = UNCHECKED
+    report = Session.get(Report, item.report_id, with_for_update=True)  # waits for a submit under way
+    table = Report.__table__ if item.kind == "text" else Media.__table__
+    row = table.c.id == item.id
+    if verdict is None:
+        delay = BACKOFF_S[min(item.attempts, len(BACKOFF_S)) - 1]
+        Session.execute(sa.update(table).where(row, table.c.content_check == PENDING)
+                        .values(content_check_after=now + timedelta(seconds=delay)))
+        return None
+    changed = Session.execute(sa.update(table).where(row, table.c.content_check == PENDING)
+                              .values(content_check=verdict, content_check_after=None)).rowcount
+    if not changed or report is None:
+        return None  # decided already, or the draft was purged meanwhile
+    if verdict in FLAGGED:
+        Session.execute(sa.update(Report.__table__).where(Report.__table__.c.id == report.id)
+                        .values(needs_review=True))
+    record("report", report.id, "content_checked", Actor.system(), reason=outcome.error,
+           payload={"what": item.kind, "media_id": item.id if item.kind == "photo" else None, "verdict": verdict,
+                    "label": outcome.label, "attempts": item.attempts})
+    return report if verdict in FLAGGED and report.status == ReportStatus.SUBMITTED else None

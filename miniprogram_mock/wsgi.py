@@ -1,0 +1,17 @@
+"""The simulator for a WSGI server that keeps connections alive, as WeChat's servers do (the load benchmarks):
+
+    MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 \\
+        -b 127.0.0.1:8001 miniprogram_mock.wsgi:app
+
+One process (the simulator's state is in memory), many threads (each call may sleep for the latency).
+`python -m miniprogram_mock.server` (werkzeug, one connection per call) serves tests and `make run`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from miniprogram_mock import create_mock_app
+
+app = create_mock_app(dict(pair.split(":", 1) for pair in os.environ.get("MOCK_APPS", "").split(",") if pair))
+app.extensions["wechat_mock"].latency_s = float(os.environ.get("MOCK_LATENCY_MS", "0")) / 1000
