@@ -12,7 +12,7 @@ import os
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS", 2 * multiprocessing.cpu_count()))
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")  # sync: one request per process at a time
 threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = int(os.environ.get("WEB_TIMEOUT_S", "30"))  # a worker silent this long is restarted
 graceful_timeout = 30

@@ -112,6 +112,7 @@ class Stack:
         self.mock = None
         self.config = None
         self.work = Path(tempfile.mkdtemp(prefix="suiyun-harness-"))  # scripts, photos: removed at teardown
+        self._app = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -195,9 +196,13 @@ class Stack:
 
     # -- data ---------------------------------------------------------------------------------------------
     def app_context(self):
+        """An app context in this process (one app per stack: every extra app would keep its own engine, pool and
+        metadata alive for the rest of the run)."""
         from api import create_app
 
-        return create_app(self.config).app_context()
+        if self._app is None:
+            self._app = create_app(self.config)
+        return self._app.app_context()
 
     def seed(self, password: str = "harness-password") -> None:
         from api.db import unit_of_work

@@ -8,6 +8,7 @@ from __future__ import annotations
 from api import geo
 from api.media import service as media
 from api.reports import categories
+from api.reports.content import RISKY
 from api.reports.models import Report
 
 
@@ -27,4 +28,5 @@ def report_fields(report: Report, base_url: str, *, new: bool = False) -> dict:
 
 def photo_view(item, base_url: str) -> dict:
     return {"id": item.id, "width": item.width, "height": item.height, "content_type": item.content_type,
-            "captured_at": item.captured_at, "urls": media.links(item, base_url)}
+            "captured_at": item.captured_at, "refused": item.content_check == RISKY,
+            "urls": media.links(item, base_url)}

@@ -60,6 +60,7 @@ class PhotoSchema(ma.Schema):
     height = ma.fields.Integer()
     content_type = ma.fields.String()
     captured_at = LocalDateTime(allow_none=True)
+    refused = ma.fields.Boolean(metadata={"description": "WeChat's image check judged it risky: remove it to submit"})
     urls = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
                           metadata={"description": "Expiring links: original, display, thumb"})
 

@@ -83,6 +83,7 @@ def test_a_risky_photo_blocks_the_submit_until_it_is_removed(client, alice, db_s
     report_id = draft(client, alice, photo=RED)
     check_content()
     red = db_session.scalar(sa.select(Media.id).where(Media.owner_id == report_id))
+    assert [p["refused"] for p in client.get(f"/reports/{report_id}", headers=alice).json["photos"]] == [True]
     refused = client.post(f"/reports/{report_id}/submit", headers=alice)
     assert refused.status_code == 422 and refused.json["error"]["code"] == "PHOTO_CONTENT_RISKY"
     assert refused.json["error"]["details"]["media_ids"] == [red]

@@ -19,11 +19,13 @@ def _queued(queue: str) -> list[str]:
 def test_the_clock_enqueues_what_is_due_and_never_twice_while_queued(app):
     due: dict[str, float] = {}
     assert schedule.tick(due, now=1000.0) == [p.job.name for p in jobs.PERIODIC]  # all due at start
-    assert sorted(_queued(jobs.DEFAULT)) == sorted(f"periodic-{p.job.name}" for p in jobs.PERIODIC)
+    queued = sorted(job_id for queue in jobs.QUEUES for job_id in _queued(queue))
+    assert queued == sorted(f"periodic-{p.job.name}" for p in jobs.PERIODIC)
+    assert all(f"periodic-{p.job.name}" in _queued(p.job.queue) for p in jobs.PERIODIC)  # each on its own queue
     assert schedule.tick(due, now=1001.0) == []  # nothing due yet
     sweep = next(p for p in jobs.PERIODIC if p.job is jobs.OUTBOX_SWEEP)
     assert schedule.tick(due, now=1000.0 + sweep.every_s) == []  # due, but the last run is still queued
-    assert len(_queued(jobs.DEFAULT)) == len(jobs.PERIODIC)
+    assert sum(len(_queued(queue)) for queue in jobs.QUEUES) == len(jobs.PERIODIC)
 
 
 def test_a_periodic_run_that_finished_can_be_queued_again(committed):
