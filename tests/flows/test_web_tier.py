@@ -30,9 +30,9 @@ def test_threaded_workers_serve_logins_and_reports_at_once(committed, config, we
     try:
         for _ in range(150):
             try:
-                if requests.get(base + "/health", timeout=1).status_code == 200:
+                if requests.get(base + "/health", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or the worker still booting
                 time.sleep(0.1)
         requests.post(wechat.base + "_mock/config", json={"latency_ms": 200}).raise_for_status()
         codes = [wechat.login_code(f"o-web-{n}") for n in range(8)]
