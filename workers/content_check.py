@@ -10,6 +10,7 @@ clock every 5 s for retries whose time has come.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from api.citizen import checks as case_flags
@@ -22,6 +23,7 @@ from workers.jobs import job_session
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 50  # then the next run (queued meanwhile, or the clock's) carries on
+GATHER_S = 0.2
 
 
 def check_content() -> int:
@@ -37,10 +39,9 @@ def check_content() -> int:
                 break
             outcomes = list(pool.map(checks.ask_wechat, items))
             with unit_of_work():
-                now = utcnow()
-                for outcome in outcomes:
-                    report = checks.record_outcome(outcome, now)
-                    if report is not None:
-                        case_flags.flag_case(report, outcome)
+                for report, outcome in checks.record_outcomes(outcomes, utcnow()):
+                    case_flags.flag_case(report, outcome)
             done += len(items)
+            if len(items) < config.CHECK_BATCH // 4:
+                time.sleep(GATHER_S)  # a short wait lets the next round ask about more at once
     return done

@@ -29,6 +29,7 @@ from api.outbox.models import OutboxJob
 log = logging.getLogger(__name__)
 
 _PENDING_KEY = "outbox_pending"
+_NUDGE_KEY = "outbox_nudges"
 
 
 def add(call: JobCall) -> OutboxJob:
@@ -41,6 +42,24 @@ def add(call: JobCall) -> OutboxJob:
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job)
     return job
+
+
+def nudge(job: Job) -> None:
+    """Ask for a run of a coalesced job once this transaction commits, without an outbox row: for a job whose
+    work is itself recorded in the database (pending rows) and which the clock also runs periodically, so a
+    nudge lost to a Redis outage only delays the work by one period. Costs the request no write."""
+    if not job.coalesce:
+        raise ValueError(f"{job.name} is not a coalesced job: use add()")
+    Session().info.setdefault(_NUDGE_KEY, set()).add(job.name)
+
+
+def _send_nudges(names) -> None:
+    from api.jobs import JOBS
+
+    for name in sorted(names):
+        job = JOBS[name]
+        if get_redis().set(_coalesce(name), "nudge", nx=True, ex=COALESCE_TTL_S):
+            Queue(job.queue, connection=get_redis()).enqueue(job.func, result_ttl=0, failure_ttl=3600)
 
 
 def hand_over(jobs) -> int:
@@ -125,6 +144,12 @@ def enqueue_periodic(job: Job) -> bool:
 def _after_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: the jobs wait for the outer commit (SQLAlchemy fires this hook for both)
+    nudges = session.info.pop(_NUDGE_KEY, None)
+    if nudges:
+        try:
+            _send_nudges(nudges)
+        except (redis.RedisError, OSError):
+            log.warning("nudge lost (Redis unavailable): the periodic run will do the work", extra={"jobs": nudges})
     # a job added inside a savepoint that was rolled back is transient again: it never runs
     jobs = [job for job in session.info.pop(_PENDING_KEY, []) if sa.inspect(job).has_identity]
     if jobs:
@@ -139,3 +164,4 @@ def _after_commit(session: OrmSession) -> None:
 def _after_transaction_end(session: OrmSession, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)  # rolled back or closed: nothing to hand over
+        session.info.pop(_NUDGE_KEY, None)

@@ -23,7 +23,7 @@ from PIL import Image
 
 from api.config import get_config
 from api.db import Session
-from api.events.service import Actor, record
+from api.events.models import Event
 from api.identity.models import User
 from api.media import images
 from api.media.models import Media, MediaKind
@@ -120,29 +120,53 @@ def preview(original: bytes) -> bytes:
     return out.getvalue()
 
 
-def record_outcome(outcome: Outcome, now: datetime) -> Report | None:
-    """Write one verdict (or schedule the retry) in the caller's unit of work. Returns the report when a staff
-    flag is due on its case: a flagged verdict for a report already submitted."""
-    item = outcome.item
-    verdict = outcome.verdict
-    if verdict is None and item.attempts >= get_config().CHECK_MAX_ATTEMPTS:
-        verdict = UNCHECKED
-    report = Session.get(Report, item.report_id, with_for_update=True)  # waits for a submit under way
-    table = Report.__table__ if item.kind == "text" else Media.__table__
-    row = table.c.id == item.id
-    if verdict is None:
-        delay = BACKOFF_S[min(item.attempts, len(BACKOFF_S)) - 1]
-        Session.execute(sa.update(table).where(row, table.c.content_check == PENDING)
+def record_outcomes(outcomes: list[Outcome], now: datetime) -> list[tuple[Report, Outcome]]:
+    """Write a batch of verdicts (and retry times) in the caller's unit of work with a handful of statements:
+    the reports locked once (a submit under way finishes first), one UPDATE per verdict, one INSERT of the events.
+    Returns the (report, outcome) pairs that need a flag on their case: a flagged verdict for a submitted report."""
+    max_attempts = get_config().CHECK_MAX_ATTEMPTS
+    decided: dict[tuple[str, str], list[Outcome]] = {}
+    retries: dict[tuple[str, int], list[int]] = {}
+    for outcome in outcomes:
+        verdict = outcome.verdict
+        if verdict is None and outcome.item.attempts >= max_attempts:
+            verdict = UNCHECKED
+        if verdict is None:
+            delay = BACKOFF_S[min(outcome.item.attempts, len(BACKOFF_S)) - 1]
+            retries.setdefault((outcome.item.kind, delay), []).append(outcome.item.id)
+        else:
+            decided.setdefault((outcome.item.kind, verdict), []).append(
+                Outcome(outcome.item, verdict, outcome.label, outcome.error))
+    report_ids = sorted({o.item.report_id for group in decided.values() for o in group})
+    reports = {r.id: r for r in Session.scalars(sa.select(Report).where(Report.id.in_(report_ids))
+                                                .with_for_update())} if report_ids else {}
+    for (kind, delay), ids in retries.items():
+        table = _table(kind)
+        Session.execute(sa.update(table).where(table.c.id.in_(ids), table.c.content_check == PENDING)
                         .values(content_check_after=now + timedelta(seconds=delay)))
-        return None
-    changed = Session.execute(sa.update(table).where(row, table.c.content_check == PENDING)
-                              .values(content_check=verdict, content_check_after=None)).rowcount
-    if not changed or report is None:
-        return None  # decided already, or the draft was purged meanwhile
-    if verdict in FLAGGED:
-        Session.execute(sa.update(Report.__table__).where(Report.__table__.c.id == report.id)
-                        .values(needs_review=True))
-    record("report", report.id, "content_checked", Actor.system(), reason=outcome.error,
-           payload={"what": item.kind, "media_id": item.id if item.kind == "photo" else None, "verdict": verdict,
-                    "label": outcome.label, "attempts": item.attempts})
-    return report if verdict in FLAGGED and report.status == ReportStatus.SUBMITTED else None
+    written, flags = [], []
+    for (kind, verdict), group in decided.items():
+        table = _table(kind)
+        changed = set(Session.scalars(sa.update(table).where(
+            table.c.id.in_([o.item.id for o in group]), table.c.content_check == PENDING)
+            .values(content_check=verdict, content_check_after=None).returning(table.c.id)))
+        written += [o for o in group if o.item.id in changed and o.item.report_id in reports]
+    flagged = sorted({o.item.report_id for o in written if o.verdict in FLAGGED})
+    if flagged:
+        Session.execute(sa.update(Report.__table__).where(Report.__table__.c.id.in_(flagged)).values(needs_review=True))
+    if written:
+        Session.execute(sa.insert(Event.__table__), [
+            {"subject_type": "report", "subject_id": o.item.report_id, "action": "content_checked",
+             "actor_type": "system", "actor_id": None, "from_state": None, "to_state": None, "reason": o.error,
+             "created_at": now, "payload": {"what": o.item.kind, "media_id": o.item.id if o.item.kind == "photo"
+                                            else None, "verdict": o.verdict, "label": o.label,
+                                            "attempts": o.item.attempts}} for o in written])
+    for o in written:
+        report = reports[o.item.report_id]
+        if o.verdict in FLAGGED and report.status == ReportStatus.SUBMITTED:
+            flags.append((report, o))
+    return flags
+
+
+def _table(kind: str) -> sa.Table:
+    return Report.__table__ if kind == "text" else Media.__table__

@@ -92,7 +92,7 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
         Session.flush()
     record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
            payload={"content_check": content.PENDING})
-    outbox.add(jobs.CHECK_CONTENT())  # msgSecCheck by a job, after this commit: the citizen does not wait for WeChat
+    outbox.nudge(jobs.CHECK_CONTENT)  # msgSecCheck by a job, after this commit: the citizen does not wait for WeChat
     return report, True
 
 
@@ -109,7 +109,7 @@ def attach_photo(reporter: User, report_id: int, raw: bytes):
                              uploaded_by=reporter.id, content_check=content.PENDING)
     record("report", report.id, "photo_attached", Actor("citizen", reporter.id),
            payload={"media_id": item.id, "sha256": item.sha256, "content_check": content.PENDING})
-    outbox.add(jobs.CHECK_CONTENT())  # imgSecCheck by a job, after this commit
+    outbox.nudge(jobs.CHECK_CONTENT)  # imgSecCheck by a job, after this commit
     return item
 
 
