@@ -292,6 +292,24 @@ def percentiles(samples_ms: list[float], points: tuple[int, ...] = (50, 90, 99))
     return {**picked, "mean": round(statistics.fmean(ordered), 2), "n": len(ordered)}
 
 
+def paced(rate: float, seconds: float, one) -> None:
+    """Call one(n) for n = 0, 1, … at a steady `rate` per second for `seconds`, each in its own thread (a slow
+    answer does not delay the next arrival); returns when every call has."""
+    import threading
+
+    threads = []
+    begin = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        delay = begin + n / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=one, args=(n,))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+
+
 def timed(func, *args, **kwargs) -> tuple[object, float]:
     """(result, milliseconds)."""
     started = time.perf_counter()

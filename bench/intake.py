@@ -21,7 +21,7 @@ import time
 
 import psycopg
 import requests
-from harness import Stack, Table, percentiles, photo_1080p, wrk
+from harness import Stack, Table, paced, percentiles, photo_1080p, wrk
 
 DURATION = int(os.environ.get("BENCH_DURATION", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -116,23 +116,24 @@ class Backlog:
         return f"backlog start {s[0]}, max {max(s)}, end {s[-1]} (every 1 s: {s})" if s else "no samples"
 
 
-def drafts_file(stack: Stack, tokens: list[str], name: str) -> str:
-    drafts = []
+def new_drafts(stack: Stack, tokens: list[str]) -> list[tuple[int, str]]:
+    """DRAFTS drafts (report id, its owner's token) to upload photos to, 9 each at most."""
     body = {"description": "上传压测", "location": {"lat": 23.1625, "lon": 113.2628}}
-    for n in range(DRAFTS):
-        token = tokens[n % USERS]
-        rid = requests.post(stack.api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"},
-                            timeout=10).json()["id"]
-        drafts.append(f"{rid} {token}")
+    return [(requests.post(stack.api + "/reports", json=body, headers={"Authorization": f"Bearer {token}"},
+                           timeout=10).json()["id"], token) for token in (tokens[n % USERS] for n in range(DRAFTS))]
+
+
+def drafts_file(stack: Stack, drafts: list[tuple[int, str]], name: str) -> str:
+    """The drafts as the upload script reads them: `<report id> <token>` a line."""
     path = stack.work / name
-    path.write_text("\n".join(drafts) + "\n")
+    path.write_text("".join(f"{rid} {token}\n" for rid, token in drafts))
     return str(path)
 
 
 def paced_uploads(stack: Stack, tokens: list[str], photo: bytes, rate: float, seconds: float) -> list[int]:
     """Uploads at a steady rate (a thread each); the media ids."""
-    ids, lock, threads = [], threading.Lock(), []
-    drafts = [line.split() for line in open(drafts_file(stack, tokens, "paced.txt")).read().split("\n") if line]
+    ids, lock = [], threading.Lock()
+    drafts = new_drafts(stack, tokens)
 
     def one(n: int) -> None:
         rid, token = drafts[n // 9]
@@ -142,16 +143,7 @@ def paced_uploads(stack: Stack, tokens: list[str], photo: bytes, rate: float, se
             with lock:
                 ids.append(answer.json()["id"])
 
-    begin = time.perf_counter()
-    for n in range(int(rate * seconds)):
-        delay = begin + n / rate - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        thread = threading.Thread(target=one, args=(n,))
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        thread.join()
+    paced(rate, seconds, one)
     return ids
 
 
@@ -184,7 +176,7 @@ def main() -> None:
         photo_1080p(photo)
         for latency in (0, IMAGE_LATENCY_MS):
             stack.mock.latency(latency)
-            drafts = drafts_file(stack, tokens, f"drafts-{latency:g}.txt")
+            drafts = drafts_file(stack, new_drafts(stack, tokens), f"drafts-{latency:g}.txt")
             table.add(f"photo uploads (1080p JPEG), imgSecCheck at {latency:g} ms",
                       **wrk(stack, UPLOAD_LUA % {"drafts": drafts, "photo": photo}, duration=DURATION,
                             connections=CONNECTIONS))

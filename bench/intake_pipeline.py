@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 import requests
-from harness import ROOT, Stack, Table, percentiles, photo_1080p
+from harness import ROOT, Stack, Table, paced, percentiles, photo_1080p
 
 PHOTOS = int(os.environ.get("BENCH_PHOTOS", "300"))
 RATE = float(os.environ.get("BENCH_RATE", "5"))
@@ -90,17 +90,7 @@ def steady_rate_run(stack: Stack, photo: bytes, rnd: random.Random):
         with lock:
             sent[rid] = t0
 
-    threads = []
-    begin = time.perf_counter()
-    for n in range(int(RATE * SECONDS)):
-        delay = begin + n / RATE - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        t = threading.Thread(target=one, args=(n,))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
+    paced(RATE, SECONDS, one)
     query = ("SELECT cr.report_id, c.status, w.dispatched_at FROM case_reports cr "
              "JOIN cases c ON c.id = cr.case_id LEFT JOIN work_orders w ON w.case_id = c.id "
              "WHERE cr.report_id = ANY(%s)")

@@ -116,6 +116,14 @@ def run_worker(queues=QUEUES) -> None:
     SimpleWorker([Queue(q, connection=connection) for q in queues], connection=connection).work(burst=True)
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -3,7 +3,7 @@
 One run drains the backlog in rounds: lease a batch (one short unit of work), ask WeChat about every item in
 CHECK_CONCURRENCY threads (no database in the threads, no transaction open while WeChat answers), record the
 verdicts (one more unit of work). A verdict that flags a submitted report tells its case's intake clerks.
-Queued through the outbox when a draft or photo arrives (coalesced: one queued run serves them all) and by the
+Nudged after the commit that adds a draft or photo (api/outbox: one queued run serves them all) and queued by the
 clock every 5 s for retries whose time has come.
 """
 

@@ -97,6 +97,13 @@ def _draft_size(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
+def check_preview(data: bytes) -> bytes:
+    """imgSecCheck's copy (≤ PREVIEW_BOX) of a stored photo, from a reduced-scale decode (JPEG DCT scaling)."""
+    with Image.open(io.BytesIO(data)) as img:
+        img.draft("RGB", PREVIEW_BOX)
+        return _preview(img)
+
+
 def _preview(img: Image.Image) -> bytes:
     small = img.convert("RGB")
     small.thumbnail(PREVIEW_BOX, Image.Resampling.BILINEAR)  # for a content check, speed over finesse

@@ -21,7 +21,6 @@ class OutboxJob(Base):
     retries: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     on_failure: Mapped[str | None] = mapped_column(sa.String(200))
     retry_intervals: Mapped[list | None] = mapped_column(sa.JSON)  # seconds between RQ retries, as declared
-    coalesce_key: Mapped[str | None] = mapped_column(sa.String(64))  # one queued run serves every such row
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)

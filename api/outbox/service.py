@@ -35,9 +35,10 @@ _NUDGE_KEY = "outbox_nudges"
 def add(call: JobCall) -> OutboxJob:
     """Record a call of a declared job in the current transaction; it is handed to RQ once that commits."""
     declared = call.job
+    if declared.coalesce:
+        raise ValueError(f"{declared.name} is a coalesced job: use nudge()")
     job = OutboxJob(queue=declared.queue, func=declared.func, args=list(call.args), retries=declared.retries,
-                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals(),
-                    coalesce_key=declared.name if declared.coalesce else None)
+                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals())
     session = Session()
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job)
@@ -109,10 +110,7 @@ COALESCE_TTL_S = 120
 
 
 def _enqueue(row) -> None:
-    """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ. A coalesced
-    job is not queued again while a run of it waits: that run will see this row's change too."""
-    if row.coalesce_key and not get_redis().set(_coalesce(row.coalesce_key), row.id, nx=True, ex=COALESCE_TTL_S):
-        return
+    """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ."""
     retry = Retry(max=row.retries, interval=list(row.retry_intervals or []) or 0) if row.retries else None
     on_failure = Callback(row.on_failure) if row.on_failure else None
     Queue(row.queue, connection=get_redis()).enqueue(

@@ -14,12 +14,10 @@ so they never collide with a citizen's edit of the same row.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from PIL import Image
 
 from api.config import get_config
 from api.db import Session
@@ -99,7 +97,7 @@ def ask_wechat(item: Item) -> Outcome:
             result = get_client().check_text(item.openid, item.text, scene=3)
             suggest = result.get("suggest", PASS)
             return Outcome(item, suggest if suggest in (PASS, REVIEW, RISKY) else REVIEW, result.get("label"))
-        passed = get_client().check_image(preview(get_storage().get(item.storage_key)))
+        passed = get_client().check_image(images.check_preview(get_storage().get(item.storage_key)))
         return Outcome(item, PASS if passed else RISKY)
     except wechat_errors.WeChatError as exc:
         if exc.retryable:
@@ -107,17 +105,6 @@ def ask_wechat(item: Item) -> Outcome:
         return Outcome(item, UNCHECKED, error=f"{exc.errcode}: {exc.errmsg}"[:200])  # WeChat refused the request
     except (OSError, ValueError) as exc:  # the stored photo could not be read: a person looks at it
         return Outcome(item, UNCHECKED, error=f"{exc.__class__.__name__}: {exc}"[:200])
-
-
-def preview(original: bytes) -> bytes:
-    """A copy within imgSecCheck's 750 × 1334 from a reduced-scale decode (JPEG DCT scaling)."""
-    with Image.open(io.BytesIO(original)) as img:
-        img.draft("RGB", images.PREVIEW_BOX)
-        small = img.convert("RGB")
-    small.thumbnail(images.PREVIEW_BOX, Image.Resampling.BILINEAR)  # for a content check, speed over finesse
-    out = io.BytesIO()
-    small.save(out, "JPEG", quality=80)
-    return out.getvalue()
 
 
 def record_outcomes(outcomes: list[Outcome], now: datetime) -> list[tuple[Report, Outcome]]:

@@ -22,8 +22,3 @@ def refusals(report: Report) -> tuple[bool, list[int]]:
         Media.owner_type == "report", Media.owner_id == report.id, Media.content_check == RISKY)))
     return report.content_check == RISKY, photos
 
-
-def pending_count() -> int:
-    """Texts and photos not judged yet (the check backlog)."""
-    return sum(Session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.content_check == PENDING))
-               for table in (Report.__table__, Media.__table__))

@@ -1,5 +1,4 @@
-"""Content checks as jobs: per-item retry state and pending indexes; when a photo's copies were made; coalesced
-outbox jobs.
+"""Content checks as jobs: per-item retry state and pending indexes; when a photo's copies were made.
 
 Revision ID: 0013_content_checks_async
 Revises: 0012_outbox_retry_intervals
@@ -28,13 +27,9 @@ def upgrade() -> None:
                         sqlite_where=sa.text("content_check = 'pending'"))
     with op.batch_alter_table('media') as batch:
         batch.add_column(sa.Column('derived_at', api.db.UTCDateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('outbox_jobs') as batch:
-        batch.add_column(sa.Column('coalesce_key', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox_jobs') as batch:
-        batch.drop_column('coalesce_key')
     with op.batch_alter_table('media') as batch:
         batch.drop_column('derived_at')
     for table in ('reports', 'media'):

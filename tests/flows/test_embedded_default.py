@@ -3,7 +3,6 @@ serves requests and its worker child delivers a job."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,21 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import group_members, spawn, stop_group
+from tests.support import free_port, group_members, spawn, stop_group
 
 pytestmark = pytest.mark.flow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def devserver(tmp_path):
-    api_port, mock_port = _free_port(), _free_port()
+    api_port, mock_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "WECHAT_API_BASE")}
     proc = spawn([sys.executable, "-m", "api.devserver", "--var", str(tmp_path / "var"),
                   "--port", str(api_port), "--mock-port", str(mock_port)], cwd=ROOT, env=env,

@@ -3,7 +3,6 @@
 import dataclasses
 import io
 import shutil
-import socket
 import subprocess
 import time
 
@@ -12,23 +11,17 @@ import redis
 
 from api.outbox import service as outbox
 from tests.conftest import activate
-from tests.support import BAIYUN_GCJ, citizen_login, jpeg, run_worker
+from tests.support import BAIYUN_GCJ, citizen_login, free_port, jpeg, run_worker
 
 pytestmark = pytest.mark.flow
 TEMPLATE = "tmpl-report-progress"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisProcess:
     """A real redis-server of our own, so stopping it does not disturb the shared test Redis."""
 
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.proc = None
 
     def start(self):

@@ -3,7 +3,6 @@ that wait on WeChat, creations and reads from several threads of one process at 
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,16 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import BAIYUN_GCJ, config_env, spawn, stop_group
+from tests.support import BAIYUN_GCJ, config_env, free_port, spawn, stop_group
 
 pytestmark = pytest.mark.flow
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_threaded_workers_serve_logins_and_reports_at_once(committed, config, wechat):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**config_env(config), "WEB_WORKERS": "1", "WEB_THREADS": "4", "WEB_BIND": f"127.0.0.1:{port}",
            "LOGIN_MAX_PER_IP_PER_MIN": "1000"}
     proc = spawn([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],

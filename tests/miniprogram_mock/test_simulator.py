@@ -142,15 +142,12 @@ def test_the_load_test_simulator_keeps_connections_alive(tmp_path):
     configured latency applies, as with WeChat's own servers."""
     import http.client
     import os
-    import socket
     import sys
     from pathlib import Path
 
-    from tests.support import spawn, stop_group
+    from tests.support import free_port, spawn, stop_group
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     proc = spawn([gunicorn, "-w", "1", "-k", "gthread", "--threads", "8", "--keep-alive", "30", "-b",
                   f"127.0.0.1:{port}", "miniprogram_mock.wsgi:app"],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from api.cases.common import SYSTEM_ROLES
 from api.cases.lifecycle import CaseAction, transition
 from api.cases.models import Case
 from api.cases.sources import Source, register
 from api.events.service import Actor
-
-SYSTEM_ROLES = frozenset({"system"})
 
 
 class Patrol(Source):
