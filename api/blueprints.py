@@ -7,6 +7,7 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.citizen import routes as citizen
     from api.classification import routes as classification
     from api.devices import routes as devices
+    from api.fees import routes as fees
     from api.identity import routes as identity
     from api.intake import routes as intake
     from api.map import routes as map_
@@ -20,4 +21,4 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     return (identity.blp, identity.me_blp, citizen.blp, reports.blp, cases.blp, cases.stats_blp, intake.blp,
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
-            routing.blp, devices.admin_blp, assets.blp, map_.blp)
+            routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees.desk_blp)

@@ -100,6 +100,7 @@ def register(app: Flask) -> None:
         click.echo(f"{purge_stale_drafts()} drafts purged")
     register_model_commands(app)
     register_asset_commands(app)
+    register_billing_commands(app)
     _in_units_of_work(app.cli)
 
 
@@ -209,3 +210,95 @@ def register_model_commands(app: Flask) -> None:
             summary = v.metrics.get("summary", {})
             click.echo(f"{v.name}\t{v.status}\tcombined={summary.get('combined_accuracy')}\t"
                        f"image={summary.get('image_accuracy')}\ttext={summary.get('text_accuracy')}")
+
+
+def register_billing_commands(app: Flask) -> None:
+    def _import(kind: str, csv_file: str) -> None:
+        from api.errors import DomainError
+        from api.events.service import Actor
+        from api.fees.accounts import import_accounts
+        from api.premises.service import import_premises
+
+        run = import_premises if kind == "premises" else import_accounts
+        try:
+            count = run(open(csv_file, encoding="utf-8").read(), Actor.system())
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.details}") from exc
+        click.echo(f"{count} {kind} imported")
+
+    @app.cli.command("premises-import")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+    def premises_import(csv_file: str):
+        """Import the premises register (CSV: code,kind,address[,community,lat,lon,occupants,street_code]),
+        all or nothing."""
+        _import("premises", csv_file)
+
+    @app.cli.command("fee-accounts-import")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+    def fee_accounts_import(csv_file: str):
+        """Import fee accounts (CSV: number,premises_code,payer_kind,payer_name,basis[,phone,units,status]),
+        all or nothing."""
+        _import("accounts", csv_file)
+
+    billing = AppGroup("billing", help="Sanitation fees: bill runs, reminders, reconciliation, the books.")
+
+    @billing.command("run")
+    @click.option("--period", required=True, help="the month to bill, YYYY-MM")
+    def bill_run(period: str):
+        """Bill every active account for a month (idempotent; resumes a run that was cut off)."""
+        from datetime import date
+
+        from api.events.service import Actor
+        from api.fees.billrun import run
+
+        try:
+            first = date.fromisoformat(f"{period}-01")
+        except ValueError as exc:
+            raise click.ClickException("--period must be YYYY-MM") from exc
+        result = run(first, Actor.system())
+        click.echo(f"{period}: {result.status}, {result.bills_created} bills")
+
+    @billing.command("remind")
+    @click.option("--stage", type=click.Choice(["due", "overdue"]), required=True)
+    @click.option("--street", default=None, help="only this street's bills")
+    def remind(stage: str, street: str | None):
+        """Queue the stage's reminders now (at most one per bill per stage)."""
+        from api.db import utcnow
+        from api.fees.reminders import remind as run
+        from api.timefmt import SHANGHAI
+
+        click.echo(f"{run(stage, utcnow().astimezone(SHANGHAI).date(), street_code=street)} bills reminded")
+
+    @billing.command("reconcile")
+    @click.option("--date", "day", required=True, help="the day (Beijing time), YYYY-MM-DD")
+    def reconcile(day: str):
+        """Compare WeChat's trade bill for a day with the ledger (a re-run replaces the day's results)."""
+        from datetime import date
+
+        from api.events.service import Actor
+        from api.fees.reconcile import run
+
+        recon = run(date.fromisoformat(day), Actor.system())
+        click.echo(f"{day}: WeChat in {recon.wechat_in_fen} out {recon.wechat_out_fen} fen; ours in "
+                   f"{recon.ours_in_fen} out {recon.ours_out_fen} fen; {recon.mismatches} mismatches")
+
+    @billing.command("check")
+    def check():
+        """Prove the books balance: every bill's paid amount, and the ledger against WeChat (exit 1 if not)."""
+        from api.fees.books import check as run
+
+        books = run()
+        click.echo(f"bills checked: {books.bills_checked}; problems: {len(books.bill_problems)}")
+        for problem in books.bill_problems:
+            click.echo(f"  bill {problem}")
+        click.echo(f"ledger: in {books.ledger_in_fen} fen, out {books.ledger_out_fen} fen, net "
+                   f"{books.ledger_in_fen - books.ledger_out_fen} fen")
+        click.echo(f"reconciled days: {books.reconciled_days}; ledger net on them {books.ledger_net_reconciled_fen}"
+                   f" fen, WeChat's bills {books.wechat_net_fen} fen")
+        for problem in books.ledger_problems:
+            click.echo(f"  {problem}")
+        if not books.balanced:
+            raise click.ClickException("the books do not balance")
+        click.echo("the books balance")
+
+    app.cli.add_command(billing)

@@ -31,7 +31,41 @@ def load_or_create_secrets(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
-def prepare_environment(var: Path, mock_port: int) -> tuple[dict[str, str], list]:
+def dev_pay_keys(var: Path, appid: str):
+    """WeChat Pay for the simulator: the merchant's and the platform's RSA key pairs and the APIv3 key, generated
+    once under var/wechatpay/; returns the backend's settings and the simulator's merchant."""
+    from miniprogram_mock.paystate import PayMerchant, generate_rsa_pem
+
+    folder = var / "wechatpay"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    state = folder / "dev-pay.json"
+    if not state.exists():
+        merchant_private, merchant_public = generate_rsa_pem()
+        platform_private, platform_public = generate_rsa_pem()
+        state.write_text(json.dumps({
+            "mchid": "1900000109", "serial_no": secrets.token_hex(20).upper(), "apiv3_key": secrets.token_hex(16),
+            "public_key_id": "PUB_KEY_ID_" + secrets.token_hex(16).upper(), "merchant_private_key": merchant_private,
+            "merchant_public_key": merchant_public, "platform_private_key": platform_private,
+            "platform_public_key": platform_public}))
+        state.chmod(0o600)
+    keys = json.loads(state.read_text())
+    for name in ("merchant_private_key", "platform_public_key"):
+        pem = folder / f"{name}.pem"
+        pem.write_text(keys[name])
+        pem.chmod(0o600)
+    merchant = PayMerchant(mchid=keys["mchid"], appid=appid, serial_no=keys["serial_no"],
+                           merchant_public_key=keys["merchant_public_key"], apiv3_key=keys["apiv3_key"],
+                           platform_private_key=keys["platform_private_key"], public_key_id=keys["public_key_id"])
+    settings = {"WECHATPAY_MCHID": keys["mchid"], "WECHATPAY_CERT_SERIAL": keys["serial_no"],
+                "WECHATPAY_PRIVATE_KEY_FILE": str(folder / "merchant_private_key.pem"),
+                "WECHATPAY_APIV3_KEY": keys["apiv3_key"],
+                "WECHATPAY_PUBLIC_KEY_FILE": str(folder / "platform_public_key.pem"),
+                "WECHATPAY_PUBLIC_KEY_ID": keys["public_key_id"]}
+    return settings, merchant
+
+
+def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.0.1:8000") -> tuple[dict[str, str],
+                                                                                                       list]:
     from api.embedded_redis import EmbeddedRedis
     from miniprogram_mock.server import MockServer
 
@@ -47,9 +81,14 @@ def prepare_environment(var: Path, mock_port: int) -> tuple[dict[str, str], list
         env["REDIS_URL"] = started[-1].url
     else:
         env["REDIS_URL"] = os.environ["REDIS_URL"]
-    mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port).start()
+    pay_settings, merchant = dev_pay_keys(var, env["WECHAT_APPID"])
+    mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port, pay=merchant).start()
     started.append(mock)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
+    env.update(pay_settings)
+    env.update({"WECHATPAY_API_BASE": os.environ.get("WECHATPAY_API_BASE", mock.url),
+                "WECHATPAY_NOTIFY_URL": f"{api_url}/fees/wechatpay/notify",
+                "WECHATPAY_REFUND_NOTIFY_URL": f"{api_url}/fees/wechatpay/refund-notify"})
     os.environ.update(env)
     # what a second shell needs to run a command against this server (the embedded Redis has a fresh port)
     runtime = var / "dev.env"
@@ -67,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-worker", action="store_true")
     args = parser.parse_args(argv)
 
-    dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port)
+    dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port, f"http://{args.host}:{args.port}")
     from api import create_app
     from api.config import Config
     from api.db import unit_of_work
@@ -102,14 +141,15 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _grant_demo_subscriptions(mock) -> None:
-    """WeChat's side of the demo citizen's accepted progress messages (the API's side is seeded)."""
+    """WeChat's side of the demo citizen's accepted progress and bill messages (the API's side is seeded)."""
     from api.config import get_config
     from api.seed import DEMO_CITIZEN_OPENID, DEMO_SUBSCRIPTIONS
 
-    key = (DEMO_CITIZEN_OPENID, get_config().TEMPLATE_REPORT_PROGRESS)
     state = mock.app.extensions["wechat_mock"]
-    with state.lock:
-        state.quotas[key] = max(state.quotas[key], DEMO_SUBSCRIPTIONS)
+    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER):
+        key = (DEMO_CITIZEN_OPENID, template)
+        with state.lock:
+            state.quotas[key] = max(state.quotas[key], DEMO_SUBSCRIPTIONS)
 
 
 def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
@@ -131,13 +171,17 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
         f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
-        f" handler, dept_head, and <department code>_head / _handler for every department"
+        f" handler, dept_head, billing, sanyuanli_billing, billing_head, and <department code>_head / _handler"
+        f" for every department"
         f" (GET {api}/admin/departments) — password {password}",
         f"  Demo devices   secrets in {args.var}/demo-devices.json; send signed data with"
         f" python3 scripts/device_send.py DEMO-PM-1 readings '{{\"readings\": [{{\"kind\": \"pm25\","
         f" \"value\": 130}}]}}'",
         f"  Citizen login  POST {mock_url}_mock/login-code {{\"openid\": \"demo-citizen\"}} → code,"
         f" then POST {api}/auth/wechat-login {{\"code\": …}}",
+        f"  Fees           the demo citizen holds account D0001 (GET {api}/fees/bills?status=payable); pay with"
+        f" POST {api}/fees/orders {{\"bill_ids\": […]}}, then POST the answer's payment to"
+        f" {mock_url}_mock/pay/confirm (the payment sheet)",
         "",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

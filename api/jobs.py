@@ -68,12 +68,20 @@ DISPATCH_CASE = Job("dispatch_case", DEFAULT, "workers.intake.dispatch_case", re
 CHECK_CONTENT = Job("check_content", CHECK, "workers.content_check.check_content", coalesce=True)
 ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_hotline", retries=5,
                      intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.answer_hotline.on_final_failure")
+SUBMIT_REFUND = Job("submit_refund", DEFAULT, "workers.billing.submit_refund", retries=4,
+                    intervals="PAY_RETRY_INTERVALS")  # an approved refund stays approved until WeChat takes it
+PREPARE_RECEIPTS = Job("prepare_receipts", DEFAULT, "workers.billing.prepare_receipts", retries=3)
+BILL_RUN = Job("bill_run", DEFAULT, "workers.billing.bill_run")  # a period's run, queued by staff (idempotent)
 
 # -- periodic work (enqueued by the clock) ---------------------------------------------------------------
 OUTBOX_SWEEP = Job("outbox_sweep", DEFAULT, "workers.periodic.outbox_sweep")
 PURGE_DRAFTS = Job("purge_drafts", DEFAULT, "workers.periodic.purge_drafts")
 OVERDUE_SCAN = Job("overdue_scan", DEFAULT, "workers.periodic.overdue_scan")
 DEVICE_SILENCE = Job("device_silence", DEFAULT, "workers.periodic.device_silence")
+MONTHLY_BILL_RUN = Job("monthly_bill_run", DEFAULT, "workers.billing.monthly_bill_run")
+BILL_REMINDERS = Job("bill_reminders", NOTIFY, "workers.billing.bill_reminders")
+PAY_SWEEP = Job("pay_sweep", DEFAULT, "workers.billing.pay_sweep")  # late or lost notifies, expired orders
+RECONCILE = Job("reconcile", DEFAULT, "workers.billing.reconcile_yesterday")
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,13 @@ PERIODIC = (
     Periodic(PURGE_DRAFTS, 600),
     Periodic(OVERDUE_SCAN, 60),
     Periodic(DEVICE_SILENCE, 60),
+    Periodic(MONTHLY_BILL_RUN, 3600),  # bills the month once, from BILL_RUN_DAY; resumes a run cut off
+    Periodic(BILL_REMINDERS, 3600),
+    Periodic(PAY_SWEEP, 60),
+    Periodic(RECONCILE, 3600),  # yesterday's trade bill, once WeChat has it (RECONCILE_AFTER_HOUR)
 )
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
-    ANSWER_HOTLINE, OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE)}
+    ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, BILL_RUN, OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN,
+    DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE)}

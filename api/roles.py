@@ -13,6 +13,7 @@ class Role(StrEnum):
     COMMAND_CENTRE = "command_centre"  # 指挥中心
     GAS_INSPECTOR = "gas_inspector"  # 燃气安检员
     BILLING_CLERK = "billing_clerk"  # 收费员
+    BILLING_HEAD = "billing_head"  # 收费负责人: approves refunds and exemptions
     ADMIN = "admin"
 
 
@@ -28,5 +29,6 @@ LABELS_ZH = {
     Role.COMMAND_CENTRE: "指挥中心",
     Role.GAS_INSPECTOR: "燃气安检员",
     Role.BILLING_CLERK: "收费员",
+    Role.BILLING_HEAD: "收费负责人",
     Role.ADMIN: "系统管理员",
 }

@@ -31,6 +31,9 @@ DEMO_STAFF = {
     "sanyuanli_supervisor": ({Role.SUPERVISOR}, "监督员（三元里）", SANYUANLI, None),
     "handler": ({Role.DEPT_HANDLER}, "环卫处置员", None, "sanitation"),
     "dept_head": ({Role.DEPT_HEAD}, "环卫所负责人", None, "sanitation"),
+    "billing": ({Role.BILLING_CLERK}, "收费员（区）", None, None),
+    "sanyuanli_billing": ({Role.BILLING_CLERK}, "三元里街收费员", SANYUANLI, None),
+    "billing_head": ({Role.BILLING_HEAD}, "收费负责人", None, None),
 }
 
 
@@ -61,6 +64,7 @@ def seed_demo(password: str) -> list[str]:
                               password_hash=password_hash)
         created.append(username)
     _seed_demo_citizen()
+    _seed_demo_fees()
     Session.flush()
     return created
 
@@ -86,12 +90,59 @@ def _seed_demo_citizen() -> None:
         user = User(kind="citizen", openid=DEMO_CITIZEN_OPENID, display_name="演示市民")
         Session.add(user)
         Session.flush()
-    template = get_config().TEMPLATE_REPORT_PROGRESS
-    subscription = Session.get(Subscription, (user.id, template))
-    if subscription is None:
-        Session.add(Subscription(user_id=user.id, template_id=template, remaining=DEMO_SUBSCRIPTIONS))
-    elif subscription.remaining < DEMO_SUBSCRIPTIONS:
-        subscription.remaining = DEMO_SUBSCRIPTIONS
+    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER):
+        subscription = Session.get(Subscription, (user.id, template))
+        if subscription is None:
+            Session.add(Subscription(user_id=user.id, template_id=template, remaining=DEMO_SUBSCRIPTIONS))
+        elif subscription.remaining < DEMO_SUBSCRIPTIONS:
+            subscription.remaining = DEMO_SUBSCRIPTIONS
+
+
+DEMO_PREMISES = f"""code,kind,address,community,lat,lon,occupants,street_code
+DEMO-MP-0001,household,演示·三元里大道1号101房,三元里社区,23.1625,113.2628,3,{SANYUANLI}
+DEMO-MP-0002,household,演示·三元里大道1号102房,三元里社区,23.1626,113.2629,5,{SANYUANLI}
+DEMO-MP-0003,business,演示·三元里大道3号首层商铺,三元里社区,23.1628,113.2631,0,{SANYUANLI}
+"""
+# D0001 is bound to the demo citizen; bind D0002 in the mini-program with the check 李四 (or phone …5678).
+DEMO_ACCOUNTS = """number,premises_code,payer_kind,payer_name,phone,basis,units
+D0001,DEMO-MP-0001,resident,张三,13800001234,household_month,1
+D0002,DEMO-MP-0002,temporary,李四,13900005678,person_month,3
+D0003,DEMO-MP-0003,individual_business,王五商行,13700009012,bin,4
+"""
+
+
+def _seed_demo_fees() -> None:
+    """Fee items and the 2017 standards; three demo premises and accounts in 三元里, the first bound to the demo
+    citizen; last month's and this month's bills (last month's is overdue once its due date passes)."""
+    from datetime import date
+
+    from api.db import utcnow
+    from api.events.service import Actor
+    from api.fees import accounts, billrun, standards
+    from api.fees.models import AccountBinding, FeeAccount
+    from api.premises.service import import_premises
+    from api.timefmt import SHANGHAI
+
+    standards.seed_reference()
+    if Session.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "D0001")) is not None:
+        return
+    import_premises(DEMO_PREMISES, Actor.system())
+    accounts.import_accounts(DEMO_ACCOUNTS, Actor.system())
+    citizen = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
+    account = Session.scalar(sa.select(FeeAccount).where(FeeAccount.number == "D0001"))
+    Session.add(AccountBinding(account_id=account.id, user_id=citizen.id))
+    today = utcnow().astimezone(SHANGHAI).date().replace(day=1)
+    last_month = date(today.year - (today.month == 1), 12 if today.month == 1 else today.month - 1, 1)
+    for period in (last_month, today):
+        billrun.run(period, Actor.system(), units=_same_unit)
+
+
+class _same_unit:  # noqa: N801 - the seed is one unit of work: the bill run's batches join it
+    def __enter__(self):
+        return Session()
+
+    def __exit__(self, *exc) -> bool:
+        return False
 
 
 # Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices.

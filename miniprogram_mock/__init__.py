@@ -1,4 +1,4 @@
-"""A local WeChat simulator: the documented mini-program server APIs (and, later, WeChat Pay v3).
+"""A local WeChat simulator: the documented mini-program server APIs and WeChat Pay v3 (a direct merchant).
 
 The backend reaches it only through wechatpy/wechatpayv3 with their base URLs pointed here.
 """
@@ -7,16 +7,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from miniprogram_mock.paystate import PayMerchant, PayState
 from miniprogram_mock.state import State
 
 
-def create_mock_app(apps: dict[str, str] | None = None) -> Flask:
-    """`apps`: appid → secret pairs the simulator accepts."""
-    from miniprogram_mock import control, login, messages, security, wxacode
+def create_mock_app(apps: dict[str, str] | None = None, pay: PayMerchant | None = None) -> Flask:
+    """`apps`: appid → secret pairs the simulator accepts; `pay`: the merchant WeChat Pay serves (none: no Pay)."""
+    from miniprogram_mock import control, login, messages, pay_control, security, wxacode
+    from miniprogram_mock import pay as pay_api
 
     app = Flask(__name__)
     app.json.ensure_ascii = False
     app.extensions["wechat_mock"] = State(apps=dict(apps or {}))
-    for bp in (login.bp, messages.bp, security.bp, wxacode.bp, control.bp):
+    app.extensions["wechat_pay_mock"] = PayState(merchant=pay)
+    blueprints = [login.bp, messages.bp, security.bp, wxacode.bp, control.bp]
+    if pay is not None:
+        blueprints += [pay_api.bp, pay_control.bp]
+    for bp in blueprints:
         app.register_blueprint(bp)
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from miniprogram_mock.common import json_body, state
 from miniprogram_mock.state import CODE_TTL_S, Fault, LoginCode
@@ -17,6 +17,7 @@ bp = Blueprint("mock_control", __name__, url_prefix="/_mock")
 @bp.post("/reset")
 def reset():
     state().reset()
+    current_app.extensions["wechat_pay_mock"].reset()
     return jsonify({"ok": True})
 
 

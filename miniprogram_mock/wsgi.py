@@ -1,6 +1,7 @@
 """The simulator for a WSGI server that keeps connections alive, as WeChat's servers do (the load benchmarks):
 
-    MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 \\
+    MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 [MOCK_PAY=merchant.json] \\
+        gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 \\
         -b 127.0.0.1:8001 miniprogram_mock.wsgi:app
 
 One process (the simulator's state is in memory), many threads (each call may sleep for the latency).
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 
 from miniprogram_mock import create_mock_app
+from miniprogram_mock.paystate import merchant_from_file
 
-app = create_mock_app(dict(pair.split(":", 1) for pair in os.environ.get("MOCK_APPS", "").split(",") if pair))
+app = create_mock_app(dict(pair.split(":", 1) for pair in os.environ.get("MOCK_APPS", "").split(",") if pair),
+                      pay=merchant_from_file(os.environ["MOCK_PAY"]) if os.environ.get("MOCK_PAY") else None)
 app.extensions["wechat_mock"].latency_s = float(os.environ.get("MOCK_LATENCY_MS", "0")) / 1000

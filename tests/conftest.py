@@ -24,12 +24,37 @@ from api.migrate import upgrade
 from api.organisation import grids
 from api.taxonomy import service as taxonomy
 from api.wechat.client import reset_client
+from api.wechatpay.client import reset_pay_client
+from miniprogram_mock.paystate import PayMerchant, generate_rsa_pem
 from miniprogram_mock.server import MockServer
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 PG_URL_BASE = os.environ.get("TEST_PG_URL_BASE", "postgresql+psycopg://postgres@127.0.0.1:5432/")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 APPID, APPSECRET = "wxtestapp0000001", "test-app-secret"
+MCHID, MERCHANT_SERIAL, APIV3_KEY = "1900000109", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "a" * 16 + "b" * 16
+PUBLIC_KEY_ID = "PUB_KEY_ID_0114232204232504120000000000"
+
+
+@pytest.fixture(scope="session")
+def pay_keys(tmp_path_factory) -> dict:
+    """The merchant's and the platform's RSA pairs (made once per session), as the backend and WeChat hold them."""
+    folder = tmp_path_factory.mktemp("wechatpay")
+    merchant_private, merchant_public = generate_rsa_pem()
+    platform_private, platform_public = generate_rsa_pem()
+    (folder / "merchant.pem").write_text(merchant_private)
+    (folder / "platform_public.pem").write_text(platform_public)
+    return {"merchant_private_file": str(folder / "merchant.pem"), "merchant_public": merchant_public,
+            "platform_private": platform_private, "platform_public_file": str(folder / "platform_public.pem"),
+            "merchant_private": merchant_private}
+
+
+@pytest.fixture(scope="session")
+def api_port() -> int:
+    """The port the app is served on when a test needs it over HTTP (WeChat Pay's notifies come to it)."""
+    from tests.support import free_port
+
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +68,11 @@ def pg_url():
 
 
 @pytest.fixture(scope="session")
-def mock_server():
-    server = MockServer({APPID: APPSECRET}).start()
+def mock_server(pay_keys):
+    merchant = PayMerchant(mchid=MCHID, appid=APPID, serial_no=MERCHANT_SERIAL,
+                           merchant_public_key=pay_keys["merchant_public"], apiv3_key=APIV3_KEY,
+                           platform_private_key=pay_keys["platform_private"], public_key_id=PUBLIC_KEY_ID)
+    server = MockServer({APPID: APPSECRET}, pay=merchant).start()
     yield server
     server.stop()
 
@@ -60,12 +88,19 @@ def model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def config(pg_url, mock_server, media_dir, model_dir) -> Config:
+def config(pg_url, mock_server, media_dir, model_dir, pay_keys, api_port) -> Config:
     return Config(ENV="test", DATABASE_URL=pg_url, REDIS_URL=REDIS_URL, SECRET_KEY="test-secret-key-" + "x" * 32,
                   MEDIA_SIGNING_KEY="test-media-key-" + "y" * 32, WECHAT_APPID=APPID, WECHAT_SECRET=APPSECRET,
                   WECHAT_API_BASE=mock_server.url, MEDIA_DIR=str(media_dir), NOTIFY_RETRY_INTERVALS=[0, 0, 0],
                   OUTBOX_SWEEP_AFTER_S=0, LOGIN_MAX_PER_IP_PER_MIN=1000, MODEL_DIR=str(model_dir),
-                  INTAKE_RETRY_INTERVALS=[0, 0, 0], AUTO_DISPATCH=False)
+                  INTAKE_RETRY_INTERVALS=[0, 0, 0], AUTO_DISPATCH=False,
+                  WECHATPAY_MCHID=MCHID, WECHATPAY_CERT_SERIAL=MERCHANT_SERIAL,
+                  WECHATPAY_PRIVATE_KEY_FILE=pay_keys["merchant_private_file"], WECHATPAY_APIV3_KEY=APIV3_KEY,
+                  WECHATPAY_PUBLIC_KEY_FILE=pay_keys["platform_public_file"], WECHATPAY_PUBLIC_KEY_ID=PUBLIC_KEY_ID,
+                  WECHATPAY_API_BASE=mock_server.url.rstrip("/"),
+                  WECHATPAY_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/notify",
+                  WECHATPAY_REFUND_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/refund-notify",
+                  PAY_RETRY_INTERVALS=[0, 0, 0, 0])
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +115,7 @@ def activate(config: Config) -> None:
     db.bind_session(db.make_engine(config.DATABASE_URL))
     extensions.init_redis(config.REDIS_URL)
     reset_client()
+    reset_pay_client()
     set_storage(None)
     grids.invalidate()
     calendar.invalidate()
@@ -93,6 +129,7 @@ def _fresh_services(request, app, config, mock_server):
     activate(config)
     extensions.get_redis().flushdb()
     mock_server.app.extensions["wechat_mock"].reset()
+    mock_server.app.extensions["wechat_pay_mock"].reset()
     apidoc.UNDOCUMENTED.clear()
     yield
     if apidoc.UNDOCUMENTED:  # an error code the OpenAPI document does not list for that operation
@@ -132,6 +169,21 @@ def committed(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def api_server(app, api_port, committed):
+    """The app on a real port (threaded werkzeug), for callers outside the test: WeChat Pay's notifies."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", api_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{api_port}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

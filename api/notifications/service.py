@@ -27,7 +27,7 @@ NO_QUOTA_ERRCODE = 43101
 
 
 def known_templates() -> set[str]:
-    return {get_config().TEMPLATE_REPORT_PROGRESS}
+    return {get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER}
 
 
 def record_accepted(user_id: int, template_ids: list[str]) -> list[Subscription]:
@@ -50,11 +50,17 @@ def subscriptions_of(user_id: int) -> list[Subscription]:
 def queue_report_progress(*, user_id: int, report_id: int, report_no: str, title: str, status_label: str,
                           at: datetime, remark: str) -> Notification:
     """Add a progress notification (and its delivery job) to the current transaction."""
-    values = dict(zip(templates.REPORT_PROGRESS_KEYS, (report_no, title, status_label, wechat_time(at), remark),
-                      strict=True))
-    notification = Notification(user_id=user_id, template_id=get_config().TEMPLATE_REPORT_PROGRESS,
-                                subject_type="report", subject_id=report_id, data=templates.build(values),
-                                page=f"pages/report/detail?id={report_id}")
+    return queue(user_id=user_id, template_id=get_config().TEMPLATE_REPORT_PROGRESS, subject=("report", report_id),
+                 values=dict(zip(templates.REPORT_PROGRESS_KEYS,
+                                 (report_no, title, status_label, wechat_time(at), remark), strict=True)),
+                 page=f"pages/report/detail?id={report_id}")
+
+
+def queue(*, user_id: int, template_id: str, subject: tuple[str, int], values: dict[str, str], page: str
+          ) -> Notification:
+    """Add a subscribe message (its values fitted to WeChat's rules) and its delivery job to the transaction."""
+    notification = Notification(user_id=user_id, template_id=template_id, subject_type=subject[0],
+                                subject_id=subject[1], data=templates.build(values), page=page)
     Session.add(notification)
     Session.flush()
     outbox.add(jobs.SEND_NOTIFICATION(notification.id))

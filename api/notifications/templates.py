@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 # Limits per keyword type (subscribeMessage.send). Free-text kinds are shortened; the others must fit.
-MAX_CHARS = {"thing": 20, "number": 32, "letter": 32, "symbol": 5, "character_string": 32, "phone_number": 17,
+MAX_CHARS = {"amount": 14, "thing": 20,
+             "number": 32, "letter": 32, "symbol": 5, "character_string": 32, "phone_number": 17,
              "car_number": 8, "name": 10, "phrase": 5}
 _TRUNCATE = {"thing", "name"}
 _PATTERNS = {
     "number": re.compile(r"^\d+(\.\d+)?$"),
+    "amount": re.compile(r"^[¥￥]?\d{1,12}(\.\d{1,2})?元?$"),
     "letter": re.compile(r"^[A-Za-z]+$"),
     "character_string": re.compile(r"^[0-9A-Za-z\-_.:/#@+]+$"),
     "phrase": re.compile(r"^[\u4e00-\u9fff]+$"),
@@ -49,3 +51,6 @@ def build(values: dict[str, str]) -> dict[str, dict[str, str]]:
 
 # 案件进度提醒 — keyword layout of the template the office registers in the mini-program console.
 REPORT_PROGRESS_KEYS = ("character_string1", "thing2", "phrase3", "time4", "thing5")
+
+# 缴费提醒 — 户号, 费用名称, 金额, 缴费截止日期, 温馨提示
+BILL_REMINDER_KEYS = ("character_string1", "thing2", "amount3", "date4", "thing5")

@@ -29,7 +29,7 @@ BUSY_ERRORS = {-1}
 RATE_ERRORS = {45009, 45011}
 TOKEN_SAFETY_MARGIN_S = 300
 LOCK_TTL_S = 10
-POOL_MAXSIZE = 32  # connections kept alive to WeChat per process
+POOL_MAXSIZE = 64  # connections kept alive to WeChat per process (CHECK_CONCURRENCY threads share them)
 
 
 class MiniProgramClient(WeChatClient):

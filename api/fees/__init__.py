@@ -1,0 +1,1 @@
+"""Sanitation fees (环卫收费): accounts, standards, bill runs, WeChat Pay v3, refunds, reconciliation."""

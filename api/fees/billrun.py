@@ -1,0 +1,128 @@
+"""The monthly bill run: every active account's bill for a period, in bulk, idempotent, resumable.
+
+Accounts are billed in id order, BATCH at a time; each batch is one unit of work that inserts its bills (one
+multi-row INSERT … ON CONFLICT DO NOTHING on (account, period)), their lines, and moves the run's cursor to the
+batch's last account. A crash anywhere loses at most the batch in flight, which the next run (CLI or the clock's
+job) bills again from the cursor; the unique key makes a repeated batch harmless. Accounts with no approved
+exemption in the month share one priced line per (item, basis, units), so a million accounts cost a handful of
+pricing calls and two INSERTs per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from api.config import get_config
+from api.db import Session, insert_for, unit_of_work, utcnow
+from api.events.service import Actor, record
+from api.fees import pricing, standards
+from api.fees.models import Bill, BillLine, BillRun, FeeAccount
+
+log = logging.getLogger(__name__)
+BATCH = 4000
+
+
+def due_date(period: date) -> date:
+    return pricing.month_bounds(period)[1] + timedelta(days=get_config().BILL_DUE_DAYS)
+
+
+def run(period: date, actor: Actor, *, batch: int = BATCH, units: Callable = unit_of_work,
+        stop_after: int | None = None) -> BillRun:
+    """Bill `period` (its first day) to the end, committing batch by batch; returns the finished run.
+    `stop_after` batches: stop early, as a crash would (tests)."""
+    period = period.replace(day=1)
+    with units():
+        bill_run = _start(period, actor)
+        run_id = bill_run.id
+    first, last = pricing.month_bounds(period)
+    prices = standards.timeline(last)
+    shared: dict[tuple[str, str, int], tuple[int, list[dict]] | None] = {}
+    batches = 0
+    while stop_after is None or batches < stop_after:
+        with units():
+            bill_run = Session.get(BillRun, run_id, with_for_update=True)
+            if bill_run.status == "done":
+                break
+            accounts = Session.execute(sa.select(FeeAccount.id, FeeAccount.basis, FeeAccount.units,
+                                                 FeeAccount.street_code)
+                                       .where(FeeAccount.status == "active", FeeAccount.id > bill_run.cursor)
+                                       .order_by(FeeAccount.id).limit(batch)).all()
+            if not accounts:
+                bill_run.status, bill_run.finished_at = "done", utcnow()
+                record("fee_bill_run", run_id, "bill_run_finished", actor, to_state="done",
+                       payload={"period": period.strftime("%Y-%m"), "bills": bill_run.bills_created})
+                break
+            created = _bill_batch(bill_run, period, accounts, prices, shared, first, last)
+            bill_run.cursor, bill_run.bills_created = accounts[-1].id, bill_run.bills_created + created
+        batches += 1
+    with units():
+        return Session.get(BillRun, run_id)
+
+
+def _start(period: date, actor: Actor) -> BillRun:
+    stmt = insert_for(BillRun).values(period=period, status="running", cursor=0, bills_created=0,
+                                      started_at=utcnow())
+    inserted = Session.execute(stmt.on_conflict_do_nothing(index_elements=["period"])).rowcount
+    bill_run = Session.scalar(sa.select(BillRun).where(BillRun.period == period))
+    if inserted:
+        record("fee_bill_run", bill_run.id, "bill_run_started", actor, to_state="running",
+               payload={"period": period.strftime("%Y-%m")})
+    return bill_run
+
+
+def _bill_batch(bill_run: BillRun, period: date, accounts, prices, shared, first: date, last: date) -> int:
+    reductions = standards.reductions_for([a.id for a in accounts], first, last)
+    due, now = due_date(period), utcnow()
+    bills, lines_by_account = [], {}
+    for account in accounts:
+        lines = []
+        for (item, basis), timeline in prices.items():
+            if basis != account.basis:
+                continue
+            own = reductions.get(account.id)
+            if own:
+                priced = pricing.price(period, account.units, timeline, own)
+            else:
+                key = (item, basis, account.units)
+                if key not in shared:
+                    shared[key] = pricing.price(period, account.units, timeline, [])
+                priced = shared[key]
+            if priced is not None:
+                lines.append((item, priced[0], priced[1]))
+        if not lines:
+            continue  # no standard covers any day of the month for this basis
+        total = sum(amount for _, amount, _ in lines)
+        bills.append({"account_id": account.id, "period": period, "street_code": account.street_code,
+                      "amount_fen": total, "paid_fen": 0, "status": "unpaid" if total else "nothing_due",
+                      "due_date": due, "run_id": bill_run.id, "created_at": now})
+        lines_by_account[account.id] = lines
+    if not bills:
+        return 0
+    inserted = Session.execute(insert_for(Bill).on_conflict_do_nothing(index_elements=["account_id", "period"])
+                               .returning(Bill.id, Bill.account_id), bills).all()
+    if not inserted:
+        return 0
+    Session.execute(sa.insert(BillLine), [
+        {"bill_id": bill_id, "item_code": item, "amount_fen": amount, "detail": {"segments": detail}}
+        for bill_id, account_id in inserted for item, amount, detail in lines_by_account[account_id]])
+    return len(inserted)
+
+
+def current_period(today: date) -> date:
+    return today.replace(day=1)
+
+
+def run_if_due(today: date) -> BillRun | None:
+    """The clock's monthly run: bill the current month from BILL_RUN_DAY on (resuming one that was cut off)."""
+    if today.day < get_config().BILL_RUN_DAY:
+        return None
+    period = current_period(today)
+    with unit_of_work():
+        existing = Session.scalar(sa.select(BillRun.status).where(BillRun.period == period))
+    if existing == "done":
+        return None
+    return run(period, Actor.system())

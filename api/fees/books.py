@@ -1,0 +1,90 @@
+"""Do the books balance? Two checks, in SQL over every row (`flask billing check`):
+
+1. every bill: paid = Σ its items in paid orders − Σ its succeeded refunds (and never more than it owes);
+2. the ledger: money in − money out = what WeChat's trade bills say we hold, for every reconciled day, and the
+   ledger agrees with the orders and refunds it records (each paid order one payment entry of its amount, each
+   succeeded refund one negative entry of its amount).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from api.db import Session
+from api.fees.models import Bill, LedgerEntry, OrderItem, PayOrder, ReconRun, Refund
+
+
+@dataclass
+class Books:
+    bills_checked: int = 0
+    bill_problems: list[dict] = field(default_factory=list)
+    ledger_in_fen: int = 0
+    ledger_out_fen: int = 0
+    reconciled_days: int = 0
+    ledger_net_reconciled_fen: int = 0
+    wechat_net_fen: int = 0
+    ledger_problems: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return not self.bill_problems and not self.ledger_problems
+
+
+def check(limit: int = 50) -> Books:
+    books = Books()
+    paid = (sa.select(OrderItem.bill_id, sa.func.sum(OrderItem.amount_fen).label("fen"))
+            .join(PayOrder, PayOrder.id == OrderItem.order_id).where(PayOrder.status == "paid")
+            .group_by(OrderItem.bill_id).subquery())
+    refunded = (sa.select(Refund.bill_id, sa.func.sum(Refund.amount_fen).label("fen"))
+                .where(Refund.status == "succeeded", Refund.bill_id.is_not(None)).group_by(Refund.bill_id).subquery())
+    expected = sa.func.coalesce(paid.c.fen, 0) - sa.func.coalesce(refunded.c.fen, 0)
+    books.bills_checked = Session.scalar(sa.select(sa.func.count()).select_from(Bill))
+    rows = Session.execute(sa.select(Bill.id, Bill.paid_fen, expected.label("expected"), Bill.amount_fen)
+                           .outerjoin(paid, paid.c.bill_id == Bill.id)
+                           .outerjoin(refunded, refunded.c.bill_id == Bill.id)
+                           .where(sa.or_(Bill.paid_fen != expected, Bill.paid_fen > Bill.amount_fen)).limit(limit))
+    books.bill_problems = [{"bill_id": r.id, "paid_fen": r.paid_fen, "expected_fen": int(r.expected),
+                            "amount_fen": r.amount_fen} for r in rows]
+    books.ledger_in_fen = int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
+                                             .where(LedgerEntry.kind == "payment")))
+    books.ledger_out_fen = -int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
+                                               .where(LedgerEntry.kind == "refund")))
+    _ledger_matches_orders(books, limit)
+    _ledger_matches_wechat(books)
+    return books
+
+
+def _ledger_matches_orders(books: Books, limit: int) -> None:
+    entry = sa.orm.aliased(LedgerEntry)
+    orders = Session.execute(sa.select(PayOrder.out_trade_no, PayOrder.amount_fen, entry.amount_fen)
+                             .outerjoin(entry, entry.key == sa.literal("pay:") + PayOrder.out_trade_no)
+                             .where(sa.or_(sa.and_(PayOrder.status.in_(("paid", "paid_after_close")),
+                                                   sa.or_(entry.id.is_(None), entry.amount_fen != PayOrder.amount_fen)),
+                                           sa.and_(PayOrder.status.not_in(("paid", "paid_after_close")),
+                                                   entry.id.is_not(None))))
+                             .limit(limit))
+    books.ledger_problems += [f"order {no}: amount {amount}, ledger {entry_fen}" for no, amount, entry_fen in orders]
+    refunds = Session.execute(sa.select(Refund.out_refund_no, Refund.amount_fen, entry.amount_fen)
+                              .outerjoin(entry, entry.key == sa.literal("refund:") + Refund.out_refund_no)
+                              .where(sa.or_(sa.and_(Refund.status == "succeeded",
+                                                    sa.or_(entry.id.is_(None), entry.amount_fen != -Refund.amount_fen)),
+                                            sa.and_(Refund.status != "succeeded", entry.id.is_not(None))))
+                              .limit(limit))
+    books.ledger_problems += [f"refund {no}: amount {amount}, ledger {entry_fen}" for no, amount, entry_fen in refunds]
+
+
+def _ledger_matches_wechat(books: Books) -> None:
+    from api.fees.reconcile import day_bounds
+
+    for recon in Session.scalars(sa.select(ReconRun).order_by(ReconRun.bill_date)):
+        start, end = day_bounds(recon.bill_date)
+        net = int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
+                                 .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)))
+        wechat = recon.wechat_in_fen - recon.wechat_out_fen
+        books.reconciled_days += 1
+        books.ledger_net_reconciled_fen += net
+        books.wechat_net_fen += wechat
+        if net != wechat:
+            books.ledger_problems.append(f"{recon.bill_date}: ledger net {net} fen, WeChat's bill {wechat} fen")

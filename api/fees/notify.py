@@ -1,0 +1,97 @@
+"""WeChat Pay's notifies (payments and refunds): verify, decide, settle — and keep every refused one.
+
+The answer is WeChat's contract, not the service's envelope: 204 when the notify is accepted or already handled
+(WeChat stops sending); 4xx/5xx with {"code": "FAIL", "message"} when a retry may help (a stale timestamp — the
+next attempt is signed afresh —, a bad signature, an unreadable body, our own failure). A genuine notify that
+cannot settle its order (unknown order, amount, appid or mchid differing) is answered 204 after it is kept for
+billing staff: WeChat would send the same data again, and a retry cannot make it right.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from api.db import Session, insert_for, utcnow
+from api.fees import orders, refunds
+from api.fees.models import PayNotification, PayOrder
+from api.wechatpay import errors as pay_errors
+from api.wechatpay.client import get_pay_client
+
+log = logging.getLogger(__name__)
+ACCEPTED, RETRY, KEPT = "accepted", "retry", "kept"
+
+
+def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
+    """(outcome, message) for one notify; `kind` is payment | refund (which URL it came to)."""
+    try:
+        notice = get_pay_client().parse_notify(headers, body)
+    except pay_errors.NotifyRefused as exc:
+        _keep(None, exc.verdict, exc.detail, headers, body, signed_at=exc.signed_at)
+        return RETRY, exc.detail
+    except pay_errors.PayNotConfigured:
+        return RETRY, "WeChat Pay is not configured"
+    notification_id = str(notice.get("id", ""))[:64]
+    resource = notice["resource"]
+    signed_at = notice.get("_signed_at")
+    if Session.scalar(sa.select(PayNotification.id).where(PayNotification.notification_id == notification_id,
+                                                          PayNotification.verdict == "accepted")):
+        _keep(notice, "duplicate", "already handled", headers, body, signed_at=signed_at)
+        return ACCEPTED, "already handled"
+    event_type = str(notice.get("event_type", ""))
+    if kind == "payment" and event_type == "TRANSACTION.SUCCESS":
+        problem = _settle_payment(resource)
+    elif kind == "refund" and event_type.startswith("REFUND."):
+        problem = refunds.settle_from_wechat(resource)
+    else:
+        problem = f"unexpected event {event_type!r} at the {kind} URL"
+    if problem:
+        _keep(notice, "mismatch", problem, headers, body, signed_at=signed_at)
+        return KEPT, problem
+    _keep(notice, "accepted", "", headers, body, signed_at=signed_at)
+    return ACCEPTED, "ok"
+
+
+def _settle_payment(resource: dict) -> str | None:
+    order = Session.scalar(sa.select(PayOrder).where(PayOrder.out_trade_no == str(resource.get("out_trade_no"))))
+    problem = orders.check_transaction(order, resource)
+    if problem:
+        log.error("payment notify does not match its order", extra={"problem": problem,
+                                                                    "out_trade_no": resource.get("out_trade_no")})
+        return problem
+    orders.settle(resource, source="notify")
+    return None
+
+
+def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, *, signed_at: int | None) -> None:
+    resource = (notice or {}).get("resource") or {}
+    values = dict(
+        notification_id=str(notice.get("id"))[:64] if notice else None,
+        event_type=str(notice.get("event_type"))[:32] if notice else None, verdict=verdict, detail=detail[:300],
+        out_trade_no=str(resource["out_trade_no"])[:32] if resource.get("out_trade_no") else None,
+        out_refund_no=str(resource["out_refund_no"])[:64] if resource.get("out_refund_no") else None,
+        serial=(headers.get("Wechatpay-Serial") or "")[:64] or None,
+        signed_at=datetime.fromtimestamp(signed_at, UTC) if signed_at else None,
+        body=body[:8192].decode("utf-8", "replace"), received_at=utcnow())
+    stmt = insert_for(PayNotification).values(**values)
+    if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
+        stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
+                                           index_where=PayNotification.verdict == "accepted")
+    Session.execute(stmt)
+
+
+def answer(outcome: str, message: str) -> tuple[str, int]:
+    """The HTTP answer WeChat expects for an outcome."""
+    if outcome in (ACCEPTED, KEPT):
+        return "", 204
+    return json.dumps({"code": "FAIL", "message": message[:120]}, ensure_ascii=False), 400
+
+
+def kept(verdict: str | None, limit: int = 100) -> list[PayNotification]:
+    query = sa.select(PayNotification).where(PayNotification.verdict != "accepted")
+    if verdict:
+        query = query.where(PayNotification.verdict == verdict)
+    return list(Session.scalars(query.order_by(PayNotification.id.desc()).limit(limit)))

@@ -1,0 +1,164 @@
+"""Refunds: requested by a billing clerk, approved by a billing head who is not the requester, sent to WeChat by a
+job, settled by WeChat's refund notify or by a query. A settled refund takes the money off its bill (which becomes
+unpaid or partly paid again, to the fen) and writes one negative ledger entry."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from api import jobs
+from api.db import Session, utcnow
+from api.events.service import Actor, record
+from api.fees import accounts, errors, orders
+from api.fees.models import Bill, LedgerEntry, OrderItem, PayOrder, Refund
+from api.identity.models import User
+from api.outbox import service as outbox
+from api.wechatpay import errors as pay_errors
+from api.wechatpay.client import get_pay_client
+
+log = logging.getLogger(__name__)
+SPENT = ("requested", "approved", "processing", "succeeded")  # what counts against an item's refundable amount
+QUERY_AFTER_S = 60
+
+
+def refundable(order_id: int, bill_id: int) -> int:
+    item = Session.get(OrderItem, (order_id, bill_id))
+    if item is None:
+        return 0
+    taken = Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_fen), 0)).where(
+        Refund.order_id == order_id, Refund.bill_id == bill_id, Refund.status.in_(SPENT)))
+    return item.amount_fen - int(taken)
+
+
+def request(actor: User, bill_id: int, amount_fen: int, reason: str) -> Refund:
+    bill = Session.get(Bill, bill_id, with_for_update=True)
+    if bill is None or not accounts.in_scope(actor, bill.street_code):
+        raise errors.BillNotFound()
+    paid_orders = list(Session.scalars(sa.select(PayOrder.id).join(OrderItem, OrderItem.order_id == PayOrder.id)
+                                       .where(OrderItem.bill_id == bill.id, PayOrder.status == "paid")
+                                       .order_by(PayOrder.id.desc())))
+    options = [(order_id, refundable(order_id, bill.id)) for order_id in paid_orders]
+    order_id = next((o for o, left in options if left >= amount_fen), None)
+    if order_id is None or amount_fen > bill.paid_fen:
+        raise errors.RefundTooLarge(details={"refundable_fen": min(bill.paid_fen, max((left for _, left in options),
+                                                                                      default=0))})
+    refund = Refund(out_refund_no=f"RF{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}", order_id=order_id,
+                    bill_id=bill.id, amount_fen=amount_fen, reason=reason, requested_by=actor.id)
+    Session.add(refund)
+    Session.flush()
+    record("fee_refund", refund.id, "refund_requested", Actor("staff", actor.id), to_state="requested",
+           reason=reason, payload={"bill_id": bill.id, "order_id": order_id, "amount_fen": amount_fen})
+    return refund
+
+
+def for_staff(actor: User, refund_id: int) -> Refund:
+    refund = Session.get(Refund, refund_id)
+    bill = Session.get(Bill, refund.bill_id) if refund is not None and refund.bill_id else None
+    if refund is None or (bill is not None and not accounts.in_scope(actor, bill.street_code)) or (
+            bill is None and actor.scope_division_code is not None):
+        raise errors.RefundNotFound()
+    return refund
+
+
+def decide(actor: User, refund_id: int, approve: bool, reason: str) -> Refund:
+    refund = for_staff(actor, refund_id)
+    Session.refresh(refund, with_for_update=True)
+    if refund.status != "requested":
+        raise errors.AlreadyDecided()
+    if refund.requested_by == actor.id:
+        raise errors.OwnRequest()
+    refund.status, refund.approved_by, refund.decided_at = ("approved" if approve else "rejected"), actor.id, utcnow()
+    record("fee_refund", refund.id, "refund_approved" if approve else "refund_rejected", Actor("staff", actor.id),
+           from_state="requested", to_state=refund.status, reason=reason)
+    if approve:
+        outbox.add(jobs.SUBMIT_REFUND(refund.id))
+    Session.flush()
+    return refund
+
+
+def submit(refund_id: int) -> str:
+    """The job: ask WeChat to refund (the same out_refund_no however often, so a retry never refunds twice)."""
+    refund = Session.get(Refund, refund_id, with_for_update=True)
+    if refund is None or refund.status != "approved":
+        return "gone"
+    order = Session.get(PayOrder, refund.order_id)
+    try:
+        answer = get_pay_client().refund(out_refund_no=refund.out_refund_no, out_trade_no=order.out_trade_no,
+                                         refund_fen=refund.amount_fen, total_fen=order.amount_fen,
+                                         reason=refund.reason)
+    except pay_errors.PayRefused as exc:
+        refund.status, refund.last_error = "closed", f"{exc.code}: {exc.message}"[:500]
+        record("fee_refund", refund.id, "refund_refused", Actor.system(), from_state="approved", to_state="closed",
+               reason=refund.last_error)
+        return "refused"
+    refund.status, refund.refund_id = "processing", answer.get("refund_id")
+    record("fee_refund", refund.id, "refund_submitted", Actor.system(), from_state="approved",
+           to_state="processing", payload={"refund_id": refund.refund_id})
+    if answer.get("status") in ("SUCCESS", "CLOSED", "ABNORMAL"):
+        _apply(refund, answer)
+    Session.flush()
+    return "submitted"
+
+
+def settle_from_wechat(resource: dict) -> str | None:
+    """A refund notify's resource; None when applied (or already), else why it cannot be."""
+    refund = Session.scalar(sa.select(Refund).where(Refund.out_refund_no == str(resource.get("out_refund_no")))
+                            .with_for_update())
+    if refund is None:
+        return "unknown out_refund_no"
+    if (resource.get("amount") or {}).get("refund") != refund.amount_fen:
+        return f"refund amount {(resource.get('amount') or {}).get('refund')} differs from {refund.amount_fen}"
+    _apply(refund, dict(resource, status=resource.get("refund_status")))
+    return None
+
+
+def _apply(refund: Refund, answer: dict) -> None:
+    status = answer.get("status")
+    if refund.status in ("succeeded", "closed", "abnormal") or status not in ("SUCCESS", "CLOSED", "ABNORMAL"):
+        return
+    before = refund.status
+    if status != "SUCCESS":
+        refund.status, refund.last_error = status.lower(), f"WeChat: {status}"
+        record("fee_refund", refund.id, "refund_failed", Actor.system(), from_state=before, to_state=refund.status)
+        return
+    when = orders._parse_time(answer.get("success_time")) or utcnow()
+    refund.status, refund.settled_at = "succeeded", when
+    Session.add(LedgerEntry(key=f"refund:{refund.out_refund_no}", kind="refund", order_id=refund.order_id,
+                            refund_id=refund.id, amount_fen=-refund.amount_fen, occurred_at=when))
+    if refund.bill_id is not None:
+        bill = Session.get(Bill, refund.bill_id, with_for_update=True)
+        bill.paid_fen -= refund.amount_fen
+        bill.status = orders.bill_status(bill)
+        record("fee_bill", bill.id, "bill_refunded", Actor.system(), to_state=bill.status,
+               payload={"refund_id": refund.id, "amount_fen": refund.amount_fen})
+    record("fee_refund", refund.id, "refund_succeeded", Actor.system(), from_state=before, to_state="succeeded")
+    Session.flush()
+
+
+def stale_processing(now: datetime, limit: int = 200) -> list[int]:
+    return list(Session.scalars(sa.select(Refund.id).where(
+        Refund.status == "processing", Refund.decided_at <= now - timedelta(seconds=QUERY_AFTER_S))
+        .order_by(Refund.id).limit(limit)))
+
+
+def query(refund_id: int) -> str:
+    refund = Session.get(Refund, refund_id, with_for_update=True)
+    if refund is None or refund.status != "processing":
+        return "gone"
+    found = get_pay_client().query_refund(refund.out_refund_no)
+    if found:
+        _apply(refund, found)
+    return refund.status
+
+
+def listing(actor: User, status: str | None) -> list[Refund]:
+    query = sa.select(Refund).outerjoin(Bill, Bill.id == Refund.bill_id)
+    if actor.scope_division_code is not None:
+        query = query.where(Bill.street_code == actor.scope_division_code)
+    if status:
+        query = query.where(Refund.status == status)
+    return list(Session.scalars(query.order_by(Refund.id.desc()).limit(200)))

@@ -1,0 +1,302 @@
+"""Fee schemas. Amounts are integer fen in and out (`*_fen`); `*_yuan` strings are for display only."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import marshmallow as ma
+from marshmallow import validate
+
+from api.fees.models import (
+    BASES,
+    BILL_STATUSES,
+    EXEMPTION_KINDS,
+    MISMATCH_STATES,
+    ORDER_STATUSES,
+    PAYER_KINDS,
+    REFUND_STATUSES,
+)
+from api.timefmt import LocalDateTime
+
+MAX_FEN = 100_000_000  # ¥1,000,000: no sanitation bill or refund comes near it
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+class Period(ma.fields.Field):
+    """"YYYY-MM" ↔ the month's first day."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = PERIOD.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ma.ValidationError("must be a month as YYYY-MM")
+        year = int(match[1])
+        if not 2000 <= year <= 2199:
+            raise ma.ValidationError("year out of range")
+        return date(year, int(match[2]), 1)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%Y-%m")
+
+
+class Fen(ma.fields.Integer):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strict", True)
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_FEN))
+        super().__init__(**kwargs)
+
+
+# -- citizens ---------------------------------------------------------------------------------------------------
+class BindSchema(ma.Schema):
+    number = ma.fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Za-z]{1,20}$"),
+                              metadata={"description": "户号 as printed on the bill or the notice"})
+    check = ma.fields.String(required=True, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "the payer's full name, or the last 4 digits of the phone"})
+
+
+class AccountSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    payer_name = ma.fields.Method("masked_name", metadata={"description": "masked for citizens: 张*"})
+    payer_kind = ma.fields.String(validate=validate.OneOf(PAYER_KINDS))
+    basis = ma.fields.String(validate=validate.OneOf(BASES))
+    units = ma.fields.Integer()
+    status = ma.fields.String()
+    street_code = ma.fields.String()
+
+    def masked_name(self, account) -> str:
+        name = account.payer_name
+        return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+class StaffAccountSchema(AccountSchema):
+    payer_name = ma.fields.String()
+    phone = ma.fields.String()
+    premises_id = ma.fields.Integer()
+
+
+class BillLineSchema(ma.Schema):
+    item_code = ma.fields.String()
+    amount_fen = ma.fields.Integer()
+    detail = ma.fields.Dict()
+
+
+class BillSchema(ma.Schema):
+    id = ma.fields.Integer()
+    account_id = ma.fields.Integer()
+    period = Period()
+    amount_fen = ma.fields.Integer()
+    paid_fen = ma.fields.Integer()
+    outstanding_fen = ma.fields.Integer()
+    amount_yuan = ma.fields.Function(lambda b: yuan(b.amount_fen))
+    status = ma.fields.String(validate=validate.OneOf(BILL_STATUSES))
+    due_date = ma.fields.Date()
+    lines = ma.fields.List(ma.fields.Nested(BillLineSchema))
+
+
+class BillArgsSchema(ma.Schema):
+    status = ma.fields.String(load_default=None,
+                              validate=validate.OneOf(("payable",) + BILL_STATUSES),
+                              metadata={"description": "payable = unpaid or partly paid"})
+
+
+class PrepaySchema(ma.Schema):
+    bill_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1)),
+                              required=True, validate=validate.Length(min=1, max=24))
+
+
+class OrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    out_trade_no = ma.fields.String()
+    amount_fen = ma.fields.Integer()
+    amount_yuan = ma.fields.Function(lambda o: yuan(o.amount_fen))
+    description = ma.fields.String()
+    status = ma.fields.String(validate=validate.OneOf(ORDER_STATUSES))
+    time_expire = LocalDateTime()
+    paid_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class PaymentParamsSchema(ma.Schema):
+    appId = ma.fields.String()  # noqa: N815 - wx.requestPayment's names
+    timeStamp = ma.fields.String()  # noqa: N815
+    nonceStr = ma.fields.String()  # noqa: N815
+    package = ma.fields.String()
+    signType = ma.fields.String()  # noqa: N815
+    paySign = ma.fields.String()  # noqa: N815
+
+
+class PrepayAnswerSchema(ma.Schema):
+    order = ma.fields.Nested(OrderSchema)
+    payment = ma.fields.Nested(PaymentParamsSchema, metadata={"description": "pass to wx.requestPayment as is"})
+
+
+# -- staff ------------------------------------------------------------------------------------------------------
+class AccountSearchSchema(ma.Schema):
+    number = ma.fields.String(validate=validate.Length(max=20))
+    name = ma.fields.String(validate=validate.Length(max=64))
+    phone_suffix = ma.fields.String(validate=validate.Regexp(r"^\d{4}$"))
+
+
+class UnbindSchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class BindingSchema(ma.Schema):
+    user_id = ma.fields.Integer()
+    bound_at = LocalDateTime()
+
+
+class StaffAccountDetailSchema(StaffAccountSchema):
+    bindings = ma.fields.List(ma.fields.Nested(BindingSchema))
+    bills = ma.fields.List(ma.fields.Nested(BillSchema))
+
+
+class FeeStandardSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    item_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
+    basis = ma.fields.String(required=True, validate=validate.OneOf(BASES))
+    amount_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_FEN))
+    effective_from = ma.fields.Date(required=True)
+    source = ma.fields.String(required=True, validate=validate.Length(min=2, max=200),
+                              metadata={"description": "the notice or decision the standard comes from"})
+
+
+class FeeItemSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    receipt_kind = ma.fields.String()
+    enabled = ma.fields.Boolean()
+    standards = ma.fields.List(ma.fields.Nested(FeeStandardSchema))
+
+
+class ItemPatchSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class ExemptionRequestSchema(ma.Schema):
+    account_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(EXEMPTION_KINDS))
+    reduction_pct = ma.fields.Integer(load_default=100, strict=True, validate=validate.Range(min=1, max=100))
+    evidence = ma.fields.String(required=True, validate=validate.Length(min=2, max=200),
+                                metadata={"description": "certificate kind and number (低保证 / 低收入困难家庭证 …)"})
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(required=True)
+
+
+class ExemptionSchema(ExemptionRequestSchema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    requested_by = ma.fields.Integer()
+    decided_by = ma.fields.Integer(allow_none=True)
+    decided_at = LocalDateTime(allow_none=True)
+    decision_reason = ma.fields.String(allow_none=True)
+
+
+class DecisionSchema(ma.Schema):
+    approve = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class StatusArgsSchema(ma.Schema):
+    status = ma.fields.String(validate=validate.Length(max=20))
+
+
+class BillRunRequestSchema(ma.Schema):
+    period = Period(required=True, metadata={"description": "YYYY-MM"})
+
+
+class BillRunSchema(ma.Schema):
+    id = ma.fields.Integer()
+    period = Period()
+    status = ma.fields.String()
+    cursor = ma.fields.Integer()
+    bills_created = ma.fields.Integer()
+    started_at = LocalDateTime()
+    finished_at = LocalDateTime(allow_none=True)
+
+
+class ReminderRequestSchema(ma.Schema):
+    stage = ma.fields.String(required=True, validate=validate.OneOf(("due", "overdue")))
+    street_code = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"),
+                                   metadata={"description": "default: the caller's street"})
+
+
+class CountSchema(ma.Schema):
+    count = ma.fields.Integer()
+
+
+class RefundRequestSchema(ma.Schema):
+    bill_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    amount_fen = Fen(required=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class RefundSchema(ma.Schema):
+    id = ma.fields.Integer()
+    out_refund_no = ma.fields.String()
+    order_id = ma.fields.Integer()
+    bill_id = ma.fields.Integer(allow_none=True)
+    amount_fen = ma.fields.Integer()
+    reason = ma.fields.String()
+    status = ma.fields.String(validate=validate.OneOf(REFUND_STATUSES))
+    requested_by = ma.fields.Integer(allow_none=True)
+    approved_by = ma.fields.Integer(allow_none=True)
+    last_error = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime()
+    settled_at = LocalDateTime(allow_none=True)
+
+
+class PayNotifySchema(ma.Schema):
+    id = ma.fields.Integer()
+    notification_id = ma.fields.String(allow_none=True)
+    event_type = ma.fields.String(allow_none=True)
+    verdict = ma.fields.String()
+    detail = ma.fields.String()
+    out_trade_no = ma.fields.String(allow_none=True)
+    out_refund_no = ma.fields.String(allow_none=True)
+    received_at = LocalDateTime()
+
+
+class VerdictArgsSchema(ma.Schema):
+    verdict = ma.fields.String(validate=validate.OneOf(("probe", "forged", "stale", "duplicate", "mismatch")))
+
+
+class ReconArgsSchema(ma.Schema):
+    date = ma.fields.Date(required=True, metadata={"description": "the day (Beijing time) reconciled"})
+
+
+class MismatchSchema(ma.Schema):
+    id = ma.fields.Integer()
+    key = ma.fields.String()
+    kind = ma.fields.String()
+    ours_fen = ma.fields.Integer(allow_none=True)
+    theirs_fen = ma.fields.Integer(allow_none=True)
+    our_status = ma.fields.String(allow_none=True)
+    their_status = ma.fields.String(allow_none=True)
+    state = ma.fields.String(validate=validate.OneOf(MISMATCH_STATES))
+    note = ma.fields.String(allow_none=True)
+
+
+class MismatchPatchSchema(ma.Schema):
+    state = ma.fields.String(required=True, validate=validate.OneOf(MISMATCH_STATES))
+    note = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class ReconSchema(ma.Schema):
+    bill_date = ma.fields.Date()
+    wechat_in_fen = ma.fields.Integer()
+    wechat_out_fen = ma.fields.Integer()
+    ours_in_fen = ma.fields.Integer()
+    ours_out_fen = ma.fields.Integer()
+    rows = ma.fields.Integer()
+    mismatches = ma.fields.Integer()
+    ran_at = LocalDateTime()
+    items = ma.fields.List(ma.fields.Nested(MismatchSchema))

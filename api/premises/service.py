@@ -1,0 +1,97 @@
+"""Import the premises register from CSV (validated whole, all or nothing) and look premises up."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from api import geo
+from api.config import get_config
+from api.db import Session, insert_for
+from api.events.service import Actor, record
+from api.organisation import grids
+from api.organisation.models import Division
+from api.premises.errors import ImportRejected
+from api.premises.models import KINDS, Premises
+
+COLUMNS = ("code", "kind", "address", "community", "lat", "lon", "occupants", "street_code")
+REQUIRED = ("code", "kind", "address")
+MAX_ERRORS = 50
+
+
+def read_csv(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV with a header naming at least `required`; unknown columns refused."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = reader.fieldnames or []
+    problems = [f"missing column {c!r}" for c in required if c not in header]
+    problems += [f"unknown column {c!r}" for c in header if c not in columns]
+    if problems:
+        raise ImportRejected(details={"errors": problems})
+    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+
+
+def import_premises(text: str, actor: Actor) -> int:
+    """Create or update premises by code. Street and grid come from the point when one is given (the grid
+    index), else `street_code` must name a street or town of the district."""
+    rows = read_csv(text, COLUMNS, REQUIRED)
+    streets = set(Session.scalars(sa.select(Division.code).where(Division.kind.in_(("street", "town")))))
+    config = get_config()
+    out, errors, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):
+        problem, values = _premises_row(row, streets, config)
+        if not problem and row["code"] in seen:
+            problem = "duplicate code in the file"
+        if problem:
+            errors.append({"line": line, "code": row.get("code", ""), "problem": problem})
+            if len(errors) >= MAX_ERRORS:
+                break
+            continue
+        seen.add(row["code"])
+        out.append(values)
+    if errors or not out:
+        raise ImportRejected(details={"errors": errors or ["no rows"]})
+    stmt = insert_for(Premises)
+    Session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={
+        c: stmt.excluded[c] for c in ("kind", "address", "community", "lat", "lon", "occupants", "street_code",
+                                      "grid_code")}), out)
+    record("premises_register", 0, "premises_imported", actor, payload={"rows": len(out)})
+    Session.flush()
+    return len(out)
+
+
+def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str | None, dict]:
+    if not row.get("code") or len(row["code"]) > 32:
+        return "code is required (at most 32 characters)", {}
+    if row.get("kind") not in KINDS:
+        return f"kind must be one of {KINDS}", {}
+    if not row.get("address") or len(row["address"]) > 200:
+        return "address is required (at most 200 characters)", {}
+    try:
+        occupants = int(row.get("occupants") or 0)
+        lat = float(row["lat"]) if row.get("lat") else None
+        lon = float(row["lon"]) if row.get("lon") else None
+    except ValueError:
+        return "occupants must be an integer, lat and lon numbers", {}
+    if occupants < 0 or occupants > 10_000:
+        return "occupants must be between 0 and 10000", {}
+    street, grid = row.get("street_code") or None, None
+    if (lat is None) != (lon is None):
+        return "give both lat and lon, or neither", {}
+    if lat is not None:
+        if not geo.in_bbox(lat, lon, config.DISTRICT_BBOX, 0):
+            return "the point is outside Baiyun", {}
+        place = grids.codes_of(lat, lon)
+        grid, street = place.grid_code, street or place.street_code
+    if street not in streets:
+        return "street_code must name a street or town of the district (or give a point inside a grid)", {}
+    return None, {"code": row["code"], "kind": row["kind"], "address": row["address"],
+                  "community": row.get("community", "")[:64], "lat": lat, "lon": lon, "occupants": occupants,
+                  "street_code": street, "grid_code": grid}
+
+
+def by_codes(codes: set[str]) -> dict[str, Premises]:
+    if not codes:
+        return {}
+    return {p.code: p for p in Session.scalars(sa.select(Premises).where(Premises.code.in_(codes)))}

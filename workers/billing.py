@@ -1,0 +1,74 @@
+"""Fee jobs: refunds to WeChat, receipts to prepare, bill runs, reminders, the payment sweep, reconciliation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from api.config import get_config
+from api.db import unit_of_work, utcnow
+from api.events.service import Actor
+from api.fees import billrun, orders, receipts, reconcile, refunds, reminders
+from api.timefmt import SHANGHAI
+from api.wechatpay import errors as pay_errors
+from workers.jobs import job_session, job_unit
+
+log = logging.getLogger(__name__)
+
+
+def submit_refund(refund_id: int) -> str:
+    with job_unit():
+        return refunds.submit(refund_id)  # PayUnavailable propagates: RQ retries at PAY_RETRY_INTERVALS
+
+
+def prepare_receipts(order_id: int) -> int:
+    with job_unit():
+        return receipts.prepare(order_id)
+
+
+def bill_run(period: str) -> int:
+    with job_session():
+        return billrun.run(date.fromisoformat(period), Actor.system()).bills_created
+
+
+def monthly_bill_run() -> int:
+    with job_session():
+        done = billrun.run_if_due(utcnow().astimezone(SHANGHAI).date())
+        return done.bills_created if done else 0
+
+
+def bill_reminders() -> int:
+    today = utcnow().astimezone(SHANGHAI).date()
+    with job_unit():
+        return sum(reminders.remind(stage, today) for stage in reminders.STAGES)
+
+
+def pay_sweep() -> dict[str, int]:
+    """Ask WeChat about orders whose notify has not come and refunds still processing, one unit each (one
+    order's trouble never holds up the others)."""
+    outcomes: dict[str, int] = {}
+    with job_session():
+        with unit_of_work():
+            pending, processing = orders.stale_pending(utcnow()), refunds.stale_processing(utcnow())
+        for step, key in [(orders.reconcile_order, o) for o in pending] + [(refunds.query, r) for r in processing]:
+            outcome = _one(step, key)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _one(step, key) -> str:
+    try:
+        with unit_of_work():
+            return step(key)
+    except pay_errors.PayError as exc:
+        log.warning("WeChat Pay not reachable in the sweep", extra={"key": key, "error": str(exc)})
+        return "unavailable"
+
+
+def reconcile_yesterday() -> str:
+    with job_unit():
+        day = reconcile.due_day(utcnow(), get_config().RECONCILE_AFTER_HOUR)
+        if day is None:
+            return "nothing due"
+        recon = reconcile.run(day, Actor.system())
+        return f"{day}: {recon.mismatches} mismatches"
