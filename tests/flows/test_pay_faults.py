@@ -1,0 +1,197 @@
+"""Every fault the WeChat Pay simulator can inject, end to end: nothing is credited twice and nothing is lost.
+
+The simulator's notify retries are compressed (time_scale 0.001: 15 s → 15 ms); the API serves on a real port."""
+
+import dataclasses
+import json
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from api.config import get_config, init_config
+from api.db import unit_of_work
+from api.fees.models import Bill, LedgerEntry, PayNotification, PayOrder, Refund
+from tests.fees_world import make_world, months_ago, pay_sheet, wait_for
+from tests.support import citizen_login, run_worker
+
+pytestmark = pytest.mark.flow
+
+
+@pytest.fixture
+def paying(app, client, wechat, api_server, committed, mock_server):
+    """Alice bound to A0001 with one unpaid bill of 500 fen, and a helper that orders it."""
+    with unit_of_work():
+        make_world()
+    alice = citizen_login(client, wechat, "o-fault-alice")
+    assert client.post("/fees/accounts/bind", json={"number": "A0001", "check": "1234"}, headers=alice).status_code \
+        == 201
+    from api.events.service import Actor
+    from api.fees.billrun import run
+
+    run(months_ago(1), Actor.system())
+    control = mock_server.url + "_mock/pay/"
+    requests.post(control + "config", json={"time_scale": 0.001}, timeout=5).raise_for_status()
+
+    class Paying:
+        headers = alice
+        mock = mock_server.url
+        api = api_server
+
+        def fault(self, name: str, times: int = 1) -> None:
+            requests.post(control + "faults", json={"fault": name, "times": times}, timeout=5).raise_for_status()
+
+        def order(self) -> tuple[dict, dict]:
+            bill = client.get("/fees/bills?status=payable", headers=alice).json[0]
+            answer = client.post("/fees/orders", json={"bill_ids": [bill["id"]]}, headers=alice)
+            assert answer.status_code == 201, answer.json
+            return answer.json["order"], answer.json["payment"]
+
+        def status(self, order_id: int) -> str:
+            return client.get(f"/fees/orders/{order_id}", headers=alice).json["status"]
+
+        def deliveries(self) -> list[dict]:
+            return requests.get(control + "deliveries", timeout=5).json()
+
+    return Paying()
+
+
+def _verdicts(session) -> list[str]:
+    session.rollback()
+    return sorted(session.scalars(sa.select(PayNotification.verdict)))
+
+
+def _money(session) -> tuple[int, int, list[str]]:
+    session.rollback()
+    ledger = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0)))
+    paid = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Bill.paid_fen), 0)))
+    return ledger, paid, sorted(session.scalars(sa.select(PayOrder.status)))
+
+
+def _books_balance(app) -> None:
+    result = app.test_cli_runner().invoke(args=["billing", "check"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("fault, refused", [("stale_timestamp", "stale"), ("wrong_serial", "forged"),
+                                            ("bad_signature", "forged"), ("signtest", "probe")])
+def test_a_refused_first_attempt_is_kept_and_the_retry_settles_once(paying, committed, app, fault, refused):
+    paying.fault(fault)
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid")
+    wait_for(lambda: all(d["done"] for d in paying.deliveries()))
+    assert _verdicts(committed) == sorted(["accepted", refused])
+    assert _money(committed) == (500, 500, ["paid"])
+    attempts = paying.deliveries()[0]["attempts"]
+    assert [a["status"] for a in attempts if not a["probe"]] == ([400, 204] if fault != "signtest" else [204])
+    _books_balance(app)
+
+
+def test_a_duplicate_notify_is_answered_and_credits_nothing(paying, committed, app):
+    paying.fault("duplicate")
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: len(paying.deliveries()[0]["attempts"]) == 2 and paying.deliveries()[0]["done"])
+    assert [a["status"] for a in paying.deliveries()[0]["attempts"]] == [204, 204]
+    assert _verdicts(committed) == ["accepted", "duplicate"]
+    assert _money(committed) == (500, 500, ["paid"])
+    _books_balance(app)
+
+
+def test_a_notify_never_sent_is_found_by_the_sweep(paying, committed, app):
+    from workers.billing import pay_sweep
+
+    paying.fault("never_sent")
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    assert paying.status(order["id"]) == "pending" and paying.deliveries() == []
+    init_config(dataclasses.replace(get_config(), PAY_QUERY_AFTER_S=0))
+    assert pay_sweep() == {"settled": 1}
+    assert paying.status(order["id"]) == "paid"
+    assert _money(committed) == (500, 500, ["paid"])
+    assert pay_sweep() == {}  # nothing left to ask about
+    _books_balance(app)
+
+
+def test_a_notify_whose_amount_differs_credits_nothing_and_is_kept(paying, committed, app):
+    from workers.billing import pay_sweep
+
+    paying.fault("amount_mismatch")
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.deliveries() and paying.deliveries()[0]["done"])
+    assert [a["status"] for a in paying.deliveries()[0]["attempts"]] == [204]  # a retry cannot help: kept
+    assert _verdicts(committed) == ["mismatch"]
+    assert _money(committed) == (0, 0, ["pending"])
+    # WeChat's own record (the query) has the order's amount: the sweep settles it, once
+    init_config(dataclasses.replace(get_config(), PAY_QUERY_AFTER_S=0))
+    assert pay_sweep() == {"settled": 1}
+    assert _money(committed) == (500, 500, ["paid"])
+    _books_balance(app)
+
+
+def test_money_paid_after_the_order_was_closed_is_refunded(paying, committed, app, client):
+    order, payment = paying.order()
+    assert client.post(f"/fees/orders/{order['id']}/cancel", headers=paying.headers).json["status"] == "closed"
+    paying.fault("late_after_close")  # the payer's payment went through as we closed the order
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid_after_close")
+    assert _money(committed) == (500, 0, ["paid_after_close"])  # held, no bill credited
+    run_worker()  # the automatic refund goes to WeChat; its notify settles it
+    wait_for(lambda: committed.rollback() or committed.scalar(sa.select(Refund.status)) == "succeeded")
+    assert _money(committed) == (0, 0, ["paid_after_close"])
+    bill = client.get("/fees/bills", headers=paying.headers).json[0]
+    assert bill["status"] == "unpaid"  # and payable again, in a new order
+    assert client.post("/fees/orders", json={"bill_ids": [bill["id"]]}, headers=paying.headers).status_code == 201
+    _books_balance(app)
+
+
+def test_money_paid_after_close_is_held_for_staff_when_configured(paying, committed, app, client):
+    init_config(dataclasses.replace(get_config(), PAY_PAID_AFTER_CLOSE="hold"))
+    order, payment = paying.order()
+    client.post(f"/fees/orders/{order['id']}/cancel", headers=paying.headers)
+    paying.fault("late_after_close")
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid_after_close")
+    run_worker()
+    committed.rollback()
+    assert committed.scalars(sa.select(Refund)).all() == []
+    assert _money(committed) == (500, 0, ["paid_after_close"])
+    _books_balance(app)
+
+
+def test_an_abnormal_refund_changes_no_bill(paying, committed, app, client):
+    from tests.factories.identity import StaffFactory
+    from tests.support import staff_token
+
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid")
+    clerk, head = StaffFactory(roles=("billing_clerk",)), StaffFactory(roles=("billing_head",))
+    committed.commit()
+    bill_id = client.get("/fees/bills", headers=paying.headers).json[0]["id"]
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 500, "reason": "重复缴费"},
+                         headers=staff_token(clerk)).json
+    paying.fault("refund_abnormal")
+    client.post(f"/admin/billing/refunds/{refund['id']}/decision", json={"approve": True, "reason": "同意"},
+                headers=staff_token(head))
+    run_worker()
+    wait_for(lambda: committed.rollback() or committed.scalar(sa.select(Refund.status)) == "abnormal")
+    assert _money(committed) == (500, 500, ["paid"])
+    _books_balance(app)
+
+
+def test_a_forged_or_replayed_notify_credits_nothing(paying, committed, app):
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid")
+    url = paying.api + "/fees/wechatpay/notify"
+    # a stranger's body with no valid signature
+    forged = requests.post(url, data=json.dumps({"id": "EV-forged", "resource": {}}),
+                           headers={"Wechatpay-Serial": "PUB_KEY_ID_0114232204232504120000000000",
+                                    "Wechatpay-Timestamp": "1", "Wechatpay-Nonce": "x",
+                                    "Wechatpay-Signature": "AAAA"}, timeout=5)
+    assert forged.status_code == 400 and forged.json()["code"] == "FAIL"
+    assert _money(committed) == (500, 500, ["paid"])
+    assert "stale" in _verdicts(committed)  # timestamp 1: far outside the window, refused before anything else
