@@ -40,7 +40,7 @@ class PayError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-@bp.errorhandler(PayError)
+@bp.app_errorhandler(PayError)
 def _pay_error(exc: PayError):
     return Response(json.dumps({"code": exc.code, "message": exc.message}, ensure_ascii=False), exc.status,
                     mimetype="application/json")

@@ -1,6 +1,6 @@
 """Fee errors, named as facts."""
 
-from api.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
+from api.errors import Conflict, Forbidden, NotFound, RetryLater, ServiceUnavailable, TooManyRequests, Unprocessable
 
 
 class AccountNotFound(NotFound):
@@ -39,7 +39,7 @@ class OrderNotPending(Conflict):
     code, message = "ORDER_NOT_PENDING", "The order is no longer waiting for payment."
 
 
-class PaymentsUnavailable(ServiceUnavailable):
+class PaymentsUnavailable(RetryLater, ServiceUnavailable):
     code, message = "PAYMENTS_UNAVAILABLE", "WeChat Pay cannot be reached now; nothing was charged. Try again."
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Response, request
 from flask.views import MethodView
 
+from api import apidoc
 from api.access import current_user, public, requires
 from api.errors import DomainError
 from api.events.service import Actor
@@ -30,6 +32,18 @@ class NotifyFailed(DomainError):
     """Documentation only: the notify answers with WeChat's own body, not the envelope."""
 
     status, code, message = 400, "FAIL", "WeChat's {\"code\": \"FAIL\", \"message\"}: WeChat sends the notify again."
+
+
+class WeChatAnswerSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "FAIL"})
+    message = ma.fields.String()
+
+
+def answers_as_wechat_expects(func):
+    """The notify's failure answer is WeChat's `{"code","message"}`, documented as such (not the envelope)."""
+    func = blp.alt_response(400, schema=WeChatAnswerSchema, description="WeChat retries the notify")(func)
+    apidoc.declare(func, [NotifyFailed])
+    return func
 
 
 @blp.route("/accounts")
@@ -145,7 +159,7 @@ def _notify(kind: str) -> Response:
 class PaymentNotify(MethodView):
     @public
     @blp.response(204)
-    @blp.errors(NotifyFailed)
+    @answers_as_wechat_expects
     def post(self):
         """WeChat Pay's payment notify (TRANSACTION.SUCCESS)
 
@@ -159,7 +173,7 @@ class PaymentNotify(MethodView):
 class RefundNotify(MethodView):
     @public
     @blp.response(204)
-    @blp.errors(NotifyFailed)
+    @answers_as_wechat_expects
     def post(self):
         """WeChat Pay's refund notify (REFUND.SUCCESS / ABNORMAL / CLOSED), verified like the payment notify
 

@@ -1,0 +1,242 @@
+"""Fee accounts, bill runs, exemptions, standards, prepay, reminders, refunds and the books, through the API."""
+
+import dataclasses
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from api.config import get_config, init_config
+from api.events.service import Actor
+from api.fees import billrun, books
+from api.fees.models import Bill, BillLine, BillRun, FeeAccount, PayOrder
+from api.notifications.models import Notification
+from api.premises.models import Premises
+from api.wechatpay.client import reset_pay_client
+from tests.factories.identity import StaffFactory
+from tests.fees_world import JINGXI, SANYUANLI, make_world, months_ago
+from tests.support import citizen_login, staff_token
+
+
+@pytest.fixture
+def world(db_session):
+    make_world()
+    db_session.flush()
+    return db_session
+
+
+@pytest.fixture
+def alice(client, wechat, world):
+    headers = citizen_login(client, wechat, "o-alice")
+    assert client.post("/fees/accounts/bind", json={"number": "A0001", "check": "张三"}, headers=headers
+                       ).status_code == 201
+    return headers
+
+
+def staff(role: str, street: str | None = None) -> tuple[dict, int]:
+    """A staff member's Authorization header and id (taken at once: requests end the test's session)."""
+    user = StaffFactory(roles=(role,), scope_division_code=street)
+    return staff_token(user), user.id
+
+
+def _bills(session, period: date) -> dict[str, tuple[int, list]]:
+    rows = session.execute(sa.select(FeeAccount.number, Bill.amount_fen, Bill.id).join(Bill)
+                           .where(Bill.period == period))
+    out = {}
+    for number, amount, bill_id in rows:
+        lines = session.scalars(sa.select(BillLine.item_code).where(BillLine.bill_id == bill_id)).all()
+        out[number] = (amount, lines)
+    return out
+
+
+# -- the register -------------------------------------------------------------------------------------------
+def test_imports_are_all_or_nothing(app, world):
+    from api.errors import DomainError
+    from api.fees.accounts import import_accounts
+    from api.premises.service import import_premises
+
+    before = world.scalar(sa.select(sa.func.count()).select_from(Premises))
+    with pytest.raises(DomainError) as rejected:
+        import_premises("code,kind,address,street_code\nX-1,household,某路1号,440111002000\n"
+                        "X-2,castle,某路2号,440111002000\nX-3,household,,440111002000\n", Actor.system())
+    assert [e["line"] for e in rejected.value.details["errors"]] == [3, 4]
+    assert world.scalar(sa.select(sa.func.count()).select_from(Premises)) == before
+    with pytest.raises(DomainError) as unknown:
+        import_accounts("number,premises_code,payer_kind,payer_name,basis\nB1,P-0001,resident,甲,household_month\n"
+                        "B2,P-NOPE,resident,乙,household_month\n", Actor.system())
+    assert unknown.value.details["errors"][0]["line"] == 3
+    assert world.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "B1")) is None
+    # re-importing updates in place
+    assert import_accounts("number,premises_code,payer_kind,payer_name,basis,units\n"
+                           "A0002,P-0002,temporary,李四,person_month,4\n", Actor.system()) == 1
+    assert world.scalar(sa.select(FeeAccount.units).where(FeeAccount.number == "A0002")) == 4
+
+
+def test_the_cli_imports_a_csv(app, world, tmp_path):
+    path = tmp_path / "premises.csv"
+    path.write_text("code,kind,address,street_code\nCLI-1,household,某路9号,440111002000\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["premises-import", str(path)])
+    assert result.exit_code == 0 and "1 premises imported" in result.output
+    path.write_text("code,kind,address,street_code\nCLI-2,household,某路9号,999\n", encoding="utf-8")
+    refused = app.test_cli_runner().invoke(args=["premises-import", str(path)])
+    assert refused.exit_code != 0 and "IMPORT_REJECTED" in refused.output
+
+
+# -- binding ------------------------------------------------------------------------------------------------
+def test_binding_needs_the_number_and_the_payer_and_is_rate_limited(client, wechat, world):
+    bob = citizen_login(client, wechat, "o-bob")
+    by_phone = client.post("/fees/accounts/bind", json={"number": "A0002", "check": "5678"}, headers=bob)
+    assert by_phone.status_code == 201 and by_phone.json["payer_name"] == "李*"
+    again = client.post("/fees/accounts/bind", json={"number": "A0002", "check": "李四"}, headers=bob)
+    assert again.status_code == 201  # binding twice is one binding
+    assert [a["number"] for a in client.get("/fees/accounts", headers=bob).json] == ["A0002"]
+    wrong = client.post("/fees/accounts/bind", json={"number": "A0003", "check": "张三"}, headers=bob)
+    unknown = client.post("/fees/accounts/bind", json={"number": "Z9999", "check": "张三"}, headers=bob)
+    assert wrong.status_code == unknown.status_code == 422
+    assert wrong.json["error"]["code"] == unknown.json["error"]["code"] == "BINDING_CHECK_FAILED"
+    codes = [client.post("/fees/accounts/bind", json={"number": "A0003", "check": f"{n:04d}"}, headers=bob
+                         ).status_code for n in range(get_config().BIND_MAX_PER_HOUR)]
+    assert codes == [422] * 6 + [429] * 4  # four attempts were made before: ten an hour per user
+    assert client.delete(f"/fees/accounts/{by_phone.json['id']}", headers=bob).status_code == 204
+    assert client.get("/fees/accounts", headers=bob).json == []
+
+
+def test_staff_unbind_with_a_reason_in_their_street_only(client, alice, world):
+    account_id = world.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "A0001"))
+    user_id = client.get("/me", headers=alice).json["id"]
+    elsewhere, _ = staff("billing_clerk", JINGXI)
+    here, _ = staff("billing_clerk", SANYUANLI)
+    body = {"user_id": user_id, "reason": "户主申请解绑"}
+    assert client.post(f"/admin/billing/accounts/{account_id}/unbind", json=body,
+                       headers=elsewhere).json["error"]["code"] == "ACCOUNT_NOT_FOUND"
+    assert client.post(f"/admin/billing/accounts/{account_id}/unbind", json=body,
+                       headers=here).status_code == 204
+    assert client.get("/fees/accounts", headers=alice).json == []
+    found = client.get("/admin/billing/accounts?phone_suffix=1234", headers=here).json
+    assert [a["number"] for a in found] == ["A0001"] and found[0]["payer_name"] == "张三"
+    assert client.get("/admin/billing/accounts?number=A0004", headers=here).json == []
+
+
+# -- bill runs ------------------------------------------------------------------------------------------------
+def test_a_bill_run_bills_every_active_account_once_and_resumes(world):
+    period = date(2026, 10, 1)
+    partial = billrun.run(period, Actor.system(), batch=2, stop_after=1)  # as if cut off after one batch
+    assert (partial.status, partial.bills_created) == ("running", 2)
+    done = billrun.run(period, Actor.system(), batch=2)
+    assert (done.status, done.bills_created) == ("done", 4)
+    assert _bills(world, period) == {"A0001": (500, ["disposal"]), "A0002": (300, ["disposal"]),
+                                     "A0003": (2400, ["disposal"]), "A0004": (500, ["disposal"])}
+    world.execute(sa.update(BillRun).values(status="running", cursor=0))  # a re-run from scratch adds nothing
+    assert billrun.run(period, Actor.system()).bills_created == 4
+    assert world.scalar(sa.select(sa.func.count()).select_from(Bill)) == 4
+    assert world.scalar(sa.select(Bill.due_date).limit(1)) == date(2026, 11, 15)
+
+
+def test_an_exemption_and_a_standard_change_are_prorated_in_the_run(client, world):
+    clerk, _ = staff("billing_clerk", SANYUANLI)
+    head, head_id = staff("billing_head")
+    account_id = world.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "A0001"))
+    request = client.post("/admin/billing/exemptions", json={
+        "account_id": account_id, "kind": "dibao", "evidence": "低保证 穗白民低字第0001号",
+        "valid_from": "2026-11-21", "valid_to": "2027-11-20"}, headers=clerk)
+    assert request.status_code == 201 and request.json["status"] == "requested"
+    own = client.post(f"/admin/billing/exemptions/{request.json['id']}/decision",
+                      json={"approve": True, "reason": "自批"}, headers=clerk)
+    assert own.json["error"]["code"] == "ROLE_NOT_ALLOWED"
+    approved = client.post(f"/admin/billing/exemptions/{request.json['id']}/decision",
+                           json={"approve": True, "reason": "证件核实"}, headers=head)
+    assert approved.json["status"] == "approved" and approved.json["decided_by"] == head_id
+    again = client.post(f"/admin/billing/exemptions/{request.json['id']}/decision",
+                        json={"approve": False, "reason": "改判"}, headers=head)
+    assert again.json["error"]["code"] == "ALREADY_DECIDED"
+    changed = client.post("/admin/billing/standards", json={
+        "item_code": "disposal", "basis": "person_month", "amount_fen": 160, "effective_from": "2026-11-16",
+        "source": "测试：调整暂住人员标准"}, headers=head)
+    assert changed.status_code == 201
+    billrun.run(date(2026, 11, 1), Actor.system())
+    bills = _bills(world, date(2026, 11, 1))
+    assert bills["A0001"][0] == 333  # 20 of 30 days charged
+    assert bills["A0002"][0] == 3 * (15 * 100 + 15 * 160) // 30  # 390: 15 days at 1.00, 15 at 1.60
+    late = client.post("/admin/billing/standards", json={
+        "item_code": "disposal", "basis": "bin", "amount_fen": 700, "effective_from": "2026-11-30",
+        "source": "测试"}, headers=head)
+    assert late.json["error"]["code"] == "STANDARD_IN_THE_PAST"
+
+
+def test_only_district_wide_heads_change_standards(client, world):
+    street_head, _ = staff("billing_head", SANYUANLI)
+    clerk, _ = staff("billing_clerk")
+    body = {"item_code": "disposal", "basis": "bin", "amount_fen": 700, "effective_from": "2099-01-01",
+            "source": "测试"}
+    assert client.post("/admin/billing/standards", json=body, headers=street_head
+                       ).json["error"]["code"] == "DISTRICT_WIDE_ONLY"
+    assert client.post("/admin/billing/standards", json=body, headers=clerk).status_code == 403
+    items = client.get("/admin/billing/items", headers=clerk).json
+    assert [(i["code"], i["enabled"], len(i["standards"])) for i in items] == [("disposal", True, 3),
+                                                                               ("cleaning", False, 0)]
+
+
+# -- paying ------------------------------------------------------------------------------------------------------
+def test_prepay_locks_each_bill_into_one_live_order(client, wechat, alice, world):
+    billrun.run(months_ago(1), Actor.system())
+    bill_id = client.get("/fees/bills?status=payable", headers=alice).json[0]["id"]
+    first = client.post("/fees/orders", json={"bill_ids": [bill_id]}, headers=alice)
+    assert first.status_code == 201
+    second = client.post("/fees/orders", json={"bill_ids": [bill_id]}, headers=alice)
+    assert second.status_code == 409 and second.json["error"]["code"] == "BILL_IN_ANOTHER_ORDER"
+    again = client.post(f"/fees/orders/{first.json['order']['id']}/payment", headers=alice)
+    assert again.status_code == 200 and again.json["package"] == first.json["payment"]["package"]
+    cancelled = client.post(f"/fees/orders/{first.json['order']['id']}/cancel", headers=alice)
+    assert cancelled.json["status"] == "closed"
+    assert client.post("/fees/orders", json={"bill_ids": [bill_id]}, headers=alice).status_code == 201
+    other = world.scalar(sa.select(Bill.id).join(FeeAccount).where(FeeAccount.number == "A0002"))
+    assert client.post("/fees/orders", json={"bill_ids": [other]}, headers=alice).json["error"]["code"] == \
+        "BILL_NOT_FOUND"
+
+
+def test_wechat_pay_down_charges_nothing_and_locks_nothing(client, alice, world):
+    from tests.support import free_port
+
+    billrun.run(months_ago(1), Actor.system())
+    bill_id = client.get("/fees/bills?status=payable", headers=alice).json[0]["id"]
+    init_config(dataclasses.replace(get_config(), WECHATPAY_API_BASE=f"http://127.0.0.1:{free_port()}"))
+    reset_pay_client()
+    down = client.post("/fees/orders", json={"bill_ids": [bill_id]}, headers=alice)
+    assert down.status_code == 503 and down.json["error"]["code"] == "PAYMENTS_UNAVAILABLE"
+    assert world.scalar(sa.select(sa.func.count()).select_from(PayOrder)) == 0
+    assert world.scalar(sa.select(Bill.live_order_id).where(Bill.id == bill_id)) is None
+
+
+# -- reminders ---------------------------------------------------------------------------------------------------
+def test_reminders_go_once_per_bill_per_stage_and_respect_scope(client, wechat, alice, world):
+    billrun.run(months_ago(3), Actor.system())
+    clerk, _ = staff("billing_clerk", SANYUANLI)
+    first = client.post("/admin/billing/reminders", json={"stage": "overdue"}, headers=clerk)
+    assert first.json["count"] == 3
+    assert client.post("/admin/billing/reminders", json={"stage": "overdue"}, headers=clerk
+                       ).json["count"] == 0
+    outside = client.post("/admin/billing/reminders", json={"stage": "overdue", "street_code": JINGXI},
+                          headers=clerk)
+    assert outside.status_code == 404
+    assert world.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1  # only A0001 has a bound user
+    assert client.post("/admin/billing/reminders", json={"stage": "due"}, headers=clerk
+                       ).json["count"] == 0  # nothing falls due in the next days
+
+
+# -- refunds and the books ----------------------------------------------------------------------------------------
+def test_a_refund_larger_than_what_was_paid_is_refused(client, world):
+    billrun.run(months_ago(1), Actor.system())
+    clerk, _ = staff("billing_clerk")
+    bill_id = world.scalar(sa.select(Bill.id).limit(1))
+    refused = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 1, "reason": "测试退款"},
+                          headers=clerk)
+    assert refused.status_code == 422 and refused.json["error"]["details"]["refundable_fen"] == 0
+
+
+def test_the_books_check_finds_a_bill_whose_paid_amount_has_no_payment(world):
+    billrun.run(months_ago(1), Actor.system())
+    assert books.check().balanced
+    world.execute(sa.update(Bill).where(Bill.id == world.scalar(sa.select(Bill.id).limit(1))).values(paid_fen=100))
+    found = books.check()
+    assert not found.balanced and found.bill_problems[0]["paid_fen"] == 100 and found.bill_problems[0][
+        "expected_fen"] == 0
