@@ -80,13 +80,14 @@ class _Simulator:
     """The WeChat simulator as its own process (as WeChat is not in the API's process either), under gunicorn so
     that connections stay open as WeChat's do: one process (its state is in memory), a thread per connection."""
 
-    def __init__(self, stack: Stack, latency_ms: float):
+    def __init__(self, stack: Stack, latency_ms: float, pay_file: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         stack.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "64",
                      "--keep-alive", "75", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
                      "miniprogram_mock.wsgi:app"],
-                    env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms)})
+                    env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms),
+                         "MOCK_PAY": str(pay_file)})
         wait_for(self.url + "_mock/calls")
 
     def latency(self, ms: float) -> None:
@@ -124,8 +125,12 @@ class Stack:
         self.redis_db = _free_redis_db()
         try:
             self.env = {**os.environ}
-            self.mock = _Simulator(self, self.wechat_latency_ms)
-            self.env = {**os.environ, "ENV": "development",
+            pay_env, pay_file = self._pay_keys()
+            self.mock = _Simulator(self, self.wechat_latency_ms, pay_file)
+            self.env = {**os.environ, "ENV": "development", **pay_env,
+                        "WECHATPAY_API_BASE": self.mock.url.rstrip("/"),
+                        "WECHATPAY_NOTIFY_URL": f"{self.api}/fees/wechatpay/notify",
+                        "WECHATPAY_REFUND_NOTIFY_URL": f"{self.api}/fees/wechatpay/refund-notify",
                         "DATABASE_URL": PG_URL_BASE + self.db_name, "REDIS_URL": f"{REDIS_BASE}{self.redis_db}",
                         "SECRET_KEY": "harness-secret-" + "k" * 40, "MEDIA_SIGNING_KEY": "harness-media-" + "m" * 40,
                         "WECHAT_APPID": APPID, "WECHAT_SECRET": APPSECRET, "WECHAT_API_BASE": self.mock.url,
@@ -137,6 +142,25 @@ class Stack:
             self.__exit__(None, None, None)  # nothing left behind by a stack that did not start
             raise
         return self
+
+    def _pay_keys(self) -> tuple[dict[str, str], Path]:
+        """WeChat Pay for this run: fresh merchant and platform keys; the simulator's merchant file."""
+        from miniprogram_mock.paystate import generate_rsa_pem
+
+        merchant_private, merchant_public = generate_rsa_pem()
+        self.platform_private, platform_public = generate_rsa_pem()
+        self.pay = {"mchid": "1900000109", "appid": APPID, "serial_no": uuid.uuid4().hex.upper(),
+                    "merchant_public_key": merchant_public, "apiv3_key": uuid.uuid4().hex,
+                    "platform_private_key": self.platform_private, "public_key_id": "PUB_KEY_ID_BENCH0001"}
+        pay_file = self.work / "pay-merchant.json"
+        pay_file.write_text(json.dumps(self.pay))
+        (self.work / "merchant.pem").write_text(merchant_private)
+        (self.work / "platform_public.pem").write_text(platform_public)
+        return {"WECHATPAY_MCHID": self.pay["mchid"], "WECHATPAY_CERT_SERIAL": self.pay["serial_no"],
+                "WECHATPAY_PRIVATE_KEY_FILE": str(self.work / "merchant.pem"),
+                "WECHATPAY_APIV3_KEY": self.pay["apiv3_key"],
+                "WECHATPAY_PUBLIC_KEY_FILE": str(self.work / "platform_public.pem"),
+                "WECHATPAY_PUBLIC_KEY_ID": self.pay["public_key_id"]}, pay_file
 
     @property
     def database_url(self) -> str:

@@ -44,13 +44,14 @@ def bill_reminders() -> int:
 
 
 def pay_sweep() -> dict[str, int]:
-    """Ask WeChat about orders whose notify has not come and refunds still processing, one unit each (one
-    order's trouble never holds up the others)."""
+    """Ask WeChat about orders whose notify has not come, and follow up refunds it has not confirmed, one unit
+    each (one order's trouble never holds up the others)."""
     outcomes: dict[str, int] = {}
     with job_session():
         with unit_of_work():
-            pending, processing = orders.stale_pending(utcnow()), refunds.stale_processing(utcnow())
-        for step, key in [(orders.reconcile_order, o) for o in pending] + [(refunds.query, r) for r in processing]:
+            pending, stale_refunds = orders.stale_pending(utcnow()), refunds.stale(utcnow())
+        for step, key in [(orders.reconcile_order, o) for o in pending] + [(refunds.follow_up, r)
+                                                                          for r in stale_refunds]:
             outcome = _one(step, key)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

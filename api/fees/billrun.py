@@ -126,3 +126,34 @@ def run_if_due(today: date) -> BillRun | None:
     if existing == "done":
         return None
     return run(period, Actor.system())
+
+
+def reprice_unpaid(account_id: int, first: date, last: date, actor: Actor) -> int:
+    """After an exemption is approved: the account's bills for months it covers that nobody has started paying
+    (nothing paid, in no live order) are priced again with it. Returns how many changed."""
+    account = Session.get(FeeAccount, account_id)
+    bills = list(Session.scalars(sa.select(Bill).where(
+        Bill.account_id == account_id, Bill.status == "unpaid", Bill.paid_fen == 0, Bill.live_order_id.is_(None),
+        Bill.period >= first.replace(day=1), Bill.period <= last).with_for_update()))
+    changed = 0
+    for bill in bills:
+        month_first, month_last = pricing.month_bounds(bill.period)
+        reductions = standards.reductions_for([account_id], month_first, month_last).get(account_id, [])
+        lines = {line.item_code: line
+                 for line in Session.scalars(sa.select(BillLine).where(BillLine.bill_id == bill.id))}
+        before = bill.amount_fen
+        for (item, basis), timeline in standards.timeline(month_last).items():
+            line = lines.get(item)
+            if basis != account.basis or line is None:
+                continue
+            priced = pricing.price(bill.period, account.units, timeline, reductions)
+            line.amount_fen, line.detail = (priced[0], {"segments": priced[1]}) if priced else (0, {"segments": []})
+        bill.amount_fen = sum(line.amount_fen for line in lines.values())
+        if bill.amount_fen == 0:
+            bill.status = "nothing_due"
+        if bill.amount_fen != before:
+            changed += 1
+            record("fee_bill", bill.id, "bill_repriced", actor, reason="exemption approved",
+                   payload={"before_fen": before, "after_fen": bill.amount_fen})
+    Session.flush()
+    return changed

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from api import jobs
+from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.fees import accounts, errors, orders
@@ -22,7 +23,6 @@ from api.wechatpay.client import get_pay_client
 
 log = logging.getLogger(__name__)
 SPENT = ("requested", "approved", "processing", "succeeded")  # what counts against an item's refundable amount
-QUERY_AFTER_S = 60
 
 
 def refundable(order_id: int, bill_id: int) -> int:
@@ -139,20 +139,26 @@ def _apply(refund: Refund, answer: dict) -> None:
     Session.flush()
 
 
-def stale_processing(now: datetime, limit: int = 200) -> list[int]:
+def stale(now: datetime, limit: int = 200) -> list[int]:
+    """Refunds WeChat has not confirmed PAY_QUERY_AFTER_S after approval: processing (the notify is late or lost)
+    or still approved (the submit job ran out of retries while WeChat was away)."""
     return list(Session.scalars(sa.select(Refund.id).where(
-        Refund.status == "processing", Refund.decided_at <= now - timedelta(seconds=QUERY_AFTER_S))
+        Refund.status.in_(("approved", "processing")),
+        Refund.decided_at <= now - timedelta(seconds=get_config().PAY_QUERY_AFTER_S))
         .order_by(Refund.id).limit(limit)))
 
 
-def query(refund_id: int) -> str:
+def follow_up(refund_id: int) -> str:
+    """The sweep's step for one stale refund: submit it again (the same out_refund_no: never twice) or ask."""
     refund = Session.get(Refund, refund_id, with_for_update=True)
-    if refund is None or refund.status != "processing":
+    if refund is None or refund.status not in ("approved", "processing"):
         return "gone"
+    if refund.status == "approved":
+        return "refund " + submit(refund_id)
     found = get_pay_client().query_refund(refund.out_refund_no)
     if found:
         _apply(refund, found)
-    return refund.status
+    return "refund " + refund.status
 
 
 def listing(actor: User, status: str | None) -> list[Refund]:
