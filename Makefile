@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map clean
+.PHONY: run test lint fuzz services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
+	bench-billing clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ bench-intake-pipeline: $(STAMP) services
 
 bench-devices-map: $(STAMP) services
 	$(PY) bench/devices_map.py
+
+bench-billing: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/billing.py
 
 bench-work-orders: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -130,7 +130,7 @@ def payment_params(user: User, order_id: int) -> dict:
 
 def cancel(user: User, order_id: int) -> PayOrder:
     """Close the order at WeChat and release its bills; if WeChat says it was paid meanwhile, settle it."""
-    order = Session.get(PayOrder, order_of(user, order_id).id, with_for_update=True)
+    order = Session.get(PayOrder, order_of(user, order_id).id, with_for_update=True, populate_existing=True)
     if order.status != "pending":
         raise errors.OrderNotPending()
     try:
@@ -139,7 +139,7 @@ def cancel(user: User, order_id: int) -> PayOrder:
         raise errors.PaymentsUnavailable(retry_after=5) from exc
     if not closed:
         found = _client().query(order.out_trade_no)
-        if found and found.get("trade_state") == "SUCCESS":
+        if found and not check_transaction(order, found):
             settle(found, source="query")
         return order
     _close(order, Actor("citizen", user.id), "cancelled by the payer")
@@ -166,9 +166,13 @@ def settle(transaction: dict, *, source: str) -> PayOrder | None:
                             amount_fen=order.amount_fen, occurred_at=paid_at))
     if order.status == "closed":
         return _paid_after_close(order, source)
-    previous, order.status = order.status, "paid"
     items = Session.execute(sa.select(OrderItem, Bill).join(Bill, Bill.id == OrderItem.bill_id)
                             .where(OrderItem.order_id == order.id).order_by(Bill.id).with_for_update(of=Bill)).all()
+    if any(bill.live_order_id not in (None, order.id) or bill.outstanding_fen < item.amount_fen
+           for item, bill in items):
+        # paid as its time ran out while the bills went into a newer order: the money is not owed any more
+        return _paid_after_close(order, source)
+    previous, order.status = order.status, "paid"
     for item, bill in items:
         bill.paid_fen = min(bill.amount_fen, bill.paid_fen + item.amount_fen)
         bill.status = bill_status(bill)
@@ -192,10 +196,11 @@ def bill_status(bill: Bill) -> str:
 
 
 def _paid_after_close(order: PayOrder, source: str) -> PayOrder:
-    """The payer paid as we closed: the money is in the ledger, no bill is credited (they may have paid the bills
-    in another order since). Refunded at once, or held for billing staff (PAY_PAID_AFTER_CLOSE)."""
-    order.status = "paid_after_close"
-    record("fee_order", order.id, "order_paid_after_close", Actor.system(), from_state="closed",
+    """The payer paid as we closed (or as the order expired and its bills went into another): the money is in the
+    ledger, no bill is credited. Refunded at once, or held for billing staff (PAY_PAID_AFTER_CLOSE)."""
+    previous, order.status = order.status, "paid_after_close"
+    Session.execute(sa.update(Bill).where(Bill.live_order_id == order.id).values(live_order_id=None))
+    record("fee_order", order.id, "order_paid_after_close", Actor.system(), from_state=previous,
            to_state="paid_after_close", payload={"transaction_id": order.transaction_id, "source": source})
     if get_config().PAY_PAID_AFTER_CLOSE == "refund":
         refund = Refund(out_refund_no=f"RF{order.out_trade_no[2:]}A", order_id=order.id, bill_id=None,

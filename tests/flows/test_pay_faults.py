@@ -195,3 +195,21 @@ def test_a_forged_or_replayed_notify_credits_nothing(paying, committed, app):
     assert forged.status_code == 400 and forged.json()["code"] == "FAIL"
     assert _money(committed) == (500, 500, ["paid"])
     assert "stale" in _verdicts(committed)  # timestamp 1: far outside the window, refused before anything else
+
+
+def test_a_payment_for_an_expired_order_whose_bill_was_paid_again_is_not_credited_twice(paying, committed, app,
+                                                                                        client):
+    from api.db import utcnow
+
+    first, first_payment = paying.order()
+    with unit_of_work():  # its time runs out; the payer starts again before the sweep has closed it
+        committed.execute(sa.update(PayOrder).where(PayOrder.id == first["id"]).values(time_expire=utcnow()))
+    second, second_payment = paying.order()
+    pay_sheet(paying.mock, second_payment)
+    wait_for(lambda: paying.status(second["id"]) == "paid")
+    pay_sheet(paying.mock, first_payment)  # the old payment sheet goes through after all
+    wait_for(lambda: paying.status(first["id"]) == "paid_after_close")
+    run_worker()  # its automatic refund
+    wait_for(lambda: committed.rollback() or committed.scalar(sa.select(Refund.status)) == "succeeded")
+    assert _money(committed) == (500, 500, ["paid", "paid_after_close"])
+    _books_balance(app)
