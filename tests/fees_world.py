@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 import requests
 
 from api.events.service import Actor
+from tests import support
 
 SANYUANLI, JINGXI = "440111002000", "440111010000"
 PREMISES = f"""code,kind,address,community,occupants,street_code
@@ -54,11 +54,6 @@ def pay_sheet(mock_url: str, payment: dict) -> dict:
     return answer.json()
 
 
-def wait_for(predicate, timeout: float = 15.0, step: float = 0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
+def wait_for(predicate):
+    """tests.support.wait_for, polled often: the notifies arrive in milliseconds."""
+    return support.wait_for(predicate, timeout=15, interval=0.05)

@@ -1,15 +1,17 @@
 """The monthly bill run: every active account's bill for a period, in bulk, idempotent, resumable.
 
-Accounts are billed in id order, BATCH at a time; each batch is one unit of work that inserts its bills (one
-multi-row INSERT … ON CONFLICT DO NOTHING on (account, period)), their lines, and moves the run's cursor to the
-batch's last account. A crash anywhere loses at most the batch in flight, which the next run (CLI or the clock's
-job) bills again from the cursor; the unique key makes a repeated batch harmless. Accounts with no approved
-exemption in the month share one priced line per (item, basis, units), so a million accounts cost a handful of
-pricing calls and two INSERTs per batch.
+Accounts are billed in id order, BATCH at a time; each batch is one unit of work that inserts its bills and their
+lines and moves the run's cursor to the batch's last account. On PostgreSQL the batch is COPYed into two temporary
+staging tables and moved by one statement (INSERT … SELECT … ON CONFLICT (account, period) DO NOTHING RETURNING,
+the lines joined to what was inserted); elsewhere (the embedded SQLite of `make run`) by a multi-row INSERT. A
+crash anywhere loses at most the batch in flight, which the next run (CLI or the clock's job) bills again from the
+cursor; the unique key makes a repeated batch harmless. Accounts with no approved exemption in the month share one
+priced line (and its JSON) per (item, basis, units): a million accounts cost a handful of pricing calls.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -23,7 +25,22 @@ from api.fees import pricing, standards
 from api.fees.models import Bill, BillLine, BillRun, FeeAccount
 
 log = logging.getLogger(__name__)
-BATCH = 4000
+BATCH = 10_000
+STAGE_DDL = ("CREATE TEMP TABLE IF NOT EXISTS fee_bill_stage (account_id bigint, street_code varchar(12), "
+             "amount_fen integer, status varchar(12))",
+             "CREATE TEMP TABLE IF NOT EXISTS fee_line_stage (account_id bigint, item_code varchar(16), "
+             "amount_fen integer, detail json)")
+MOVE_STAGED = """
+WITH ins AS (
+  INSERT INTO fee_bills (account_id, period, street_code, amount_fen, paid_fen, status, due_date, run_id, created_at)
+  SELECT account_id, %(period)s, street_code, amount_fen, 0, status, %(due)s, %(run)s, %(now)s FROM fee_bill_stage
+  ON CONFLICT (account_id, period) DO NOTHING
+  RETURNING id, account_id),
+lines AS (
+  INSERT INTO fee_bill_lines (bill_id, item_code, amount_fen, detail)
+  SELECT ins.id, l.item_code, l.amount_fen, l.detail FROM ins JOIN fee_line_stage l ON l.account_id = ins.account_id
+  RETURNING 1)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lines)"""
 
 
 def due_date(period: date) -> date:
@@ -86,30 +103,55 @@ def _bill_batch(bill_run: BillRun, period: date, accounts, prices, shared, first
             own = reductions.get(account.id)
             if own:
                 priced = pricing.price(period, account.units, timeline, own)
+                line = None if priced is None else (item, priced[0], priced[1], None)
             else:
                 key = (item, basis, account.units)
-                if key not in shared:
-                    shared[key] = pricing.price(period, account.units, timeline, [])
-                priced = shared[key]
-            if priced is not None:
-                lines.append((item, priced[0], priced[1]))
+                if key not in shared:  # priced once per run, its JSON written once too
+                    priced = pricing.price(period, account.units, timeline, [])
+                    shared[key] = None if priced is None else (
+                        item, priced[0], priced[1], json.dumps({"segments": priced[1]}, ensure_ascii=False))
+                line = shared[key]
+            if line is not None:
+                lines.append(line)
         if not lines:
             continue  # no standard covers any day of the month for this basis
-        total = sum(amount for _, amount, _ in lines)
+        total = sum(line[1] for line in lines)
         bills.append({"account_id": account.id, "period": period, "street_code": account.street_code,
                       "amount_fen": total, "paid_fen": 0, "status": "unpaid" if total else "nothing_due",
                       "due_date": due, "run_id": bill_run.id, "created_at": now})
         lines_by_account[account.id] = lines
     if not bills:
         return 0
+    if Session.get_bind().dialect.name == "postgresql":
+        return _move_staged(bills, lines_by_account, period, due, bill_run.id, now)
     inserted = Session.execute(insert_for(Bill).on_conflict_do_nothing(index_elements=["account_id", "period"])
                                .returning(Bill.id, Bill.account_id), bills).all()
     if not inserted:
         return 0
     Session.execute(sa.insert(BillLine), [
         {"bill_id": bill_id, "item_code": item, "amount_fen": amount, "detail": {"segments": detail}}
-        for bill_id, account_id in inserted for item, amount, detail in lines_by_account[account_id]])
+        for bill_id, account_id in inserted for item, amount, detail, _ in lines_by_account[account_id]])
     return len(inserted)
+
+
+def _move_staged(bills: list[dict], lines_by_account: dict, period: date, due: date, run_id: int, now) -> int:
+    """COPY the batch into the staging tables (temporary: this connection's own) and move it in one statement."""
+    cursor = Session.connection().connection.driver_connection.cursor()
+    with cursor:
+        for ddl in STAGE_DDL:
+            cursor.execute(ddl)
+        with cursor.copy("COPY fee_bill_stage (account_id, street_code, amount_fen, status) FROM STDIN") as copy:
+            for bill in bills:
+                copy.write_row((bill["account_id"], bill["street_code"], bill["amount_fen"], bill["status"]))
+        with cursor.copy("COPY fee_line_stage (account_id, item_code, amount_fen, detail) FROM STDIN") as copy:
+            for account_id, lines in lines_by_account.items():
+                for item, amount, detail, text in lines:
+                    copy.write_row((account_id, item, amount,
+                                    text or json.dumps({"segments": detail}, ensure_ascii=False)))
+        cursor.execute(MOVE_STAGED, {"period": period, "due": due, "run": run_id, "now": now})
+        created = cursor.fetchone()[0]
+        cursor.execute("TRUNCATE fee_bill_stage, fee_line_stage")
+    return created
 
 
 def current_period(today: date) -> date:

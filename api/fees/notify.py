@@ -79,7 +79,7 @@ def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, 
     stmt = insert_for(PayNotification).values(**values)
     if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
         stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
-                                           index_where=PayNotification.verdict == "accepted")
+                                           index_where=sa.text("verdict = 'accepted'"))  # the index's own text
     Session.execute(stmt)
 
 
