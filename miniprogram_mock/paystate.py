@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -229,13 +230,23 @@ def _auth_field(part: str) -> tuple[str, str]:
     return key, value.strip('"')
 
 
+@lru_cache(maxsize=16)
+def _private_key(pem: str):
+    return serialization.load_pem_private_key(pem.encode(), password=None)  # slow: the key is checked on load
+
+
+@lru_cache(maxsize=16)
+def _public_key(pem: str):
+    return serialization.load_pem_public_key(pem.encode())
+
+
 def sign(private_pem: str, message: str) -> str:
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    key = _private_key(private_pem)
     return base64.b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 def verify(public_pem: str, message: str, signature: str) -> bool:
-    key = serialization.load_pem_public_key(public_pem.encode())
+    key = _public_key(public_pem)
     try:
         key.verify(base64.b64decode(signature, validate=True), message.encode(), padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):

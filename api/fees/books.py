@@ -1,6 +1,7 @@
 """Do the books balance? Two checks, in SQL over every row (`flask billing check`):
 
-1. every bill: paid = Σ its items in paid orders − Σ its succeeded refunds (and never more than it owes);
+1. every bill: paid = Σ its items in paid orders − Σ its succeeded refunds (and never more than it owes); its
+   lines add up to it, and every line has its bill and a known item;
 2. the ledger: money in − money out = what WeChat's trade bills say we hold, for every reconciled day, and the
    ledger agrees with the orders and refunds it records (each paid order one payment entry of its amount, each
    succeeded refund one negative entry of its amount).
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from api.db import Session
-from api.fees.models import Bill, LedgerEntry, OrderItem, PayOrder, ReconRun, Refund
+from api.fees.models import Bill, BillLine, FeeItem, LedgerEntry, OrderItem, PayOrder, ReconRun, Refund
 
 
 @dataclass
@@ -47,6 +48,7 @@ def check(limit: int = 50) -> Books:
                            .where(sa.or_(Bill.paid_fen != expected, Bill.paid_fen > Bill.amount_fen)).limit(limit))
     books.bill_problems = [{"bill_id": r.id, "paid_fen": r.paid_fen, "expected_fen": int(r.expected),
                             "amount_fen": r.amount_fen} for r in rows]
+    _lines_add_up(books, limit)
     books.ledger_in_fen = int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
                                              .where(LedgerEntry.kind == "payment")))
     books.ledger_out_fen = -int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
@@ -54,6 +56,22 @@ def check(limit: int = 50) -> Books:
     _ledger_matches_orders(books, limit)
     _ledger_matches_wechat(books)
     return books
+
+
+def _lines_add_up(books: Books, limit: int) -> None:
+    """Every bill's lines add up to it; every line belongs to a bill and names a known item."""
+    lines = (sa.select(BillLine.bill_id, sa.func.sum(BillLine.amount_fen).label("fen"))
+             .group_by(BillLine.bill_id).subquery())
+    rows = Session.execute(sa.select(Bill.id, Bill.amount_fen, lines.c.fen)
+                           .outerjoin(lines, lines.c.bill_id == Bill.id)
+                           .where(sa.func.coalesce(lines.c.fen, -1) != Bill.amount_fen).limit(limit))
+    books.bill_problems += [{"bill_id": r.id, "amount_fen": r.amount_fen, "lines_fen": r.fen} for r in rows]
+    orphans = Session.execute(sa.select(BillLine.bill_id, BillLine.item_code)
+                              .outerjoin(Bill, Bill.id == BillLine.bill_id)
+                              .outerjoin(FeeItem, FeeItem.code == BillLine.item_code)
+                              .where(sa.or_(Bill.id.is_(None), FeeItem.code.is_(None))).limit(limit))
+    books.bill_problems += [{"line": f"{bill_id}/{item}", "problem": "no such bill or item"}
+                            for bill_id, item in orphans]
 
 
 def _ledger_matches_orders(books: Books, limit: int) -> None:

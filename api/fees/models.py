@@ -164,13 +164,14 @@ class Bill(Base):
 
 
 class BillLine(Base):
-    __tablename__ = "fee_bill_lines"
-    __table_args__ = (sa.UniqueConstraint("bill_id", "item_code", name="uq_fee_bill_lines_item"),
-                      sa.CheckConstraint("amount_fen >= 0", name="amount_non_negative"))
+    """One fee item's line on a bill. No foreign keys (see migration 0014): written only with its bill by the bill
+    run; `flask billing check` proves every line has its bill and a known item, and that the lines add up."""
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    bill_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_bills.id", ondelete="CASCADE"))
-    item_code: Mapped[str] = mapped_column(sa.ForeignKey("fee_items.code"))
+    __tablename__ = "fee_bill_lines"
+    __table_args__ = (sa.CheckConstraint("amount_fen >= 0", name="amount_non_negative"),)
+
+    bill_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    item_code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     amount_fen: Mapped[int] = mapped_column(sa.Integer)
     detail: Mapped[dict] = mapped_column(sa.JSON)  # the segments: days, standard, units, reduction
 

@@ -155,14 +155,17 @@ def exemptions(actor: User, status: str | None) -> list[Exemption]:
 
 
 def reductions_for(account_ids: list[int], first: date, last: date) -> dict[int, list[tuple[date, date, int]]]:
-    """Approved exemptions overlapping [first, last], by account."""
+    """Approved exemptions overlapping [first, last], by account (`account_ids` sorted: one range scan)."""
     out: dict[int, list[tuple[date, date, int]]] = {}
     if not account_ids:
         return out
+    wanted = set(account_ids)
     rows = Session.execute(sa.select(Exemption.account_id, Exemption.valid_from, Exemption.valid_to,
                                      Exemption.reduction_pct)
-                           .where(Exemption.account_id.in_(account_ids), Exemption.status == "approved",
-                                  Exemption.valid_from <= last, Exemption.valid_to >= first))
+                           .where(Exemption.account_id.between(account_ids[0], account_ids[-1]),
+                                  Exemption.status == "approved", Exemption.valid_from <= last,
+                                  Exemption.valid_to >= first))
     for account_id, start, end, pct in rows:
-        out.setdefault(account_id, []).append((start, end, pct))
+        if account_id in wanted:
+            out.setdefault(account_id, []).append((start, end, pct))
     return out

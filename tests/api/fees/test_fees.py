@@ -255,3 +255,16 @@ def test_accepted_notifies_are_recorded_past_the_drivers_prepare_threshold(world
     notify._keep({"id": "EV-1", "event_type": "TRANSACTION.SUCCESS", "resource": {}}, "accepted", "", {}, b"{}",
                  signed_at=None)  # the same id again: nothing added
     assert world.scalar(sa.select(sa.func.count()).select_from(PayNotification)) == 30
+
+
+def test_the_books_check_finds_lines_that_do_not_add_up_or_have_no_bill(world):
+    from api.fees.models import BillLine
+
+    billrun.run(months_ago(1), Actor.system())
+    world.execute(sa.update(BillLine).where(BillLine.bill_id == world.scalar(sa.select(Bill.id).limit(1)))
+                  .values(amount_fen=499))
+    world.add(BillLine(bill_id=987654321, item_code="disposal", amount_fen=1, detail={}))
+    world.flush()
+    problems = books.check().bill_problems
+    assert any(p.get("lines_fen") == 499 for p in problems)
+    assert {"line": "987654321/disposal", "problem": "no such bill or item"} in problems
