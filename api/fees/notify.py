@@ -34,13 +34,8 @@ def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
         return RETRY, exc.detail
     except pay_errors.PayNotConfigured:
         return RETRY, "WeChat Pay is not configured"
-    notification_id = str(notice.get("id", ""))[:64]
     resource = notice["resource"]
     signed_at = notice.get("_signed_at")
-    if Session.scalar(sa.select(PayNotification.id).where(PayNotification.notification_id == notification_id,
-                                                          PayNotification.verdict == "accepted")):
-        _keep(notice, "duplicate", "already handled", headers, body, signed_at=signed_at)
-        return ACCEPTED, "already handled"
     event_type = str(notice.get("event_type", ""))
     if kind == "payment" and event_type == "TRANSACTION.SUCCESS":
         problem = _settle_payment(resource)
@@ -51,22 +46,27 @@ def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
     if problem:
         _keep(notice, "mismatch", problem, headers, body, signed_at=signed_at)
         return KEPT, problem
-    _keep(notice, "accepted", "", headers, body, signed_at=signed_at)
+    if not _keep(notice, "accepted", "", headers, body, signed_at=signed_at):
+        # this notification id was accepted before: the settlement above found its work done and changed nothing
+        _keep(notice, "duplicate", "already handled", headers, body, signed_at=signed_at)
+        return ACCEPTED, "already handled"
     return ACCEPTED, "ok"
 
 
 def _settle_payment(resource: dict) -> str | None:
-    order = Session.scalar(sa.select(PayOrder).where(PayOrder.out_trade_no == str(resource.get("out_trade_no"))))
+    order = Session.scalar(sa.select(PayOrder).where(PayOrder.out_trade_no == str(resource.get("out_trade_no")))
+                           .with_for_update())
     problem = orders.check_transaction(order, resource)
     if problem:
         log.error("payment notify does not match its order", extra={"problem": problem,
                                                                     "out_trade_no": resource.get("out_trade_no")})
         return problem
-    orders.settle(resource, source="notify")
+    orders.settle(resource, source="notify", locked=order)
     return None
 
 
-def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, *, signed_at: int | None) -> None:
+def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, *, signed_at: int | None) -> bool:
+    """Record the notify and its verdict; False when an `accepted` one with its id was recorded before."""
     resource = (notice or {}).get("resource") or {}
     values = dict(
         notification_id=str(notice.get("id"))[:64] if notice else None,
@@ -80,7 +80,7 @@ def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, 
     if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
         stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
                                            index_where=sa.text("verdict = 'accepted'"))  # the index's own text
-    Session.execute(stmt)
+    return bool(Session.execute(stmt).rowcount)
 
 
 def answer(outcome: str, message: str) -> tuple[str, int]:

@@ -153,11 +153,12 @@ def _close(order: PayOrder, actor: Actor, reason: str) -> None:
     Session.flush()
 
 
-def settle(transaction: dict, *, source: str) -> PayOrder | None:
+def settle(transaction: dict, *, source: str, locked: PayOrder | None = None) -> PayOrder | None:
     """WeChat says this order is paid (a verified notify or our own query). Idempotent; the caller has checked
-    appid, mchid and the amount against the order. Money for an order we had closed is held or refunded."""
-    order = Session.scalar(sa.select(PayOrder).where(PayOrder.out_trade_no == transaction["out_trade_no"])
-                           .with_for_update())
+    appid, mchid and the amount against the order (and may pass it `locked` FOR UPDATE already). Money for an
+    order we had closed is held or refunded."""
+    order = locked or Session.scalar(sa.select(PayOrder).where(PayOrder.out_trade_no == transaction["out_trade_no"])
+                                     .with_for_update())
     if order is None or order.status in ("paid", "paid_after_close"):
         return order
     paid_at = _parse_time(transaction.get("success_time")) or utcnow()
