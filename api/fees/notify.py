@@ -80,7 +80,7 @@ def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, 
     if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
         stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
                                            index_where=sa.text("verdict = 'accepted'"))  # the index's own text
-    return bool(Session.execute(stmt).rowcount)
+    return Session.execute(stmt.returning(PayNotification.id)).first() is not None
 
 
 def answer(outcome: str, message: str) -> tuple[str, int]:
