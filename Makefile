@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz services bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
+.PHONY: run test lint fuzz services fonts bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
 	bench-billing clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -14,13 +14,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(PY) -m api.devserver
 
 services:
 	@scripts/ensure_services.sh
 
-test: $(STAMP) services lint
+# A CJK TrueType font for receipts (fonts-noto-cjk cannot be embedded by reportlab); without it they use the CID font.
+fonts:
+	@fc-list 2>/dev/null | grep -q wqy-zenhei || ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1 || \
+	  (command -v apt-get >/dev/null && (apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1))) || \
+	  echo "fonts-wqy-zenhei not installed: receipts use reportlab's CID font (not embedded)"
+
+test: $(STAMP) services lint fonts
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

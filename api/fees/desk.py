@@ -13,7 +13,7 @@ from api.db import Session, utcnow
 from api.errors import Forbidden
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.fees import accounts, errors, notify, orders, reconcile, refunds, reminders, standards
+from api.fees import accounts, billrun, errors, notify, orders, reconcile, refunds, reminders, standards
 from api.fees.models import Bill, BillRun
 from api.fees.schemas import (
     AccountSearchSchema,
@@ -177,8 +177,13 @@ class ExemptionDecision(MethodView):
     def post(self, body, exemption_id: int):
         """Approve or reject an exemption (never your own request)
 
-        Records the decision, who made it and why."""
-        return standards.decide_exemption(current_user(), exemption_id, body["approve"], body["reason"])
+        Records the decision, who made it and why; an approval re-prices the account's bills in its period that
+        nobody has started paying."""
+        user = current_user()
+        row = standards.decide_exemption(user, exemption_id, body["approve"], body["reason"])
+        if row.status == "approved":
+            billrun.reprice_unpaid(row.account_id, row.valid_from, row.valid_to, Actor("staff", user.id))
+        return row
 
 
 @desk_blp.route("/bill-runs")

@@ -140,10 +140,6 @@ def decide_exemption(actor: User, exemption_id: int, approve: bool, reason: str)
     record("fee_exemption", row.id, "exemption_decided", Actor("staff", actor.id), from_state="requested",
            to_state=row.status, reason=reason)
     Session.flush()
-    if approve:
-        from api.fees.billrun import reprice_unpaid  # the bill run prices with this module's standards
-
-        reprice_unpaid(row.account_id, row.valid_from, row.valid_to, Actor("staff", actor.id))
     return row
 
 
