@@ -110,6 +110,13 @@ class Config:
     RECONCILE_AFTER_HOUR: int = 10  # WeChat's trade bill for a day is ready from 10:00 (Beijing) the next day
     PAYEE_NAME: str = "广州市白云区城市管理和综合执法局"  # 收款单位 on receipts
     TEMPLATE_BILL_REMINDER: str = "tmpl-bill-reminder"
+    # The e-receipt issuing platform (simulated by miniprogram_mock/issuer.py in dev and tests)
+    ISSUER_API_BASE: str = ""  # empty: receipts wait, prepared, until one is configured
+    ISSUER_APP_ID: str = ""
+    ISSUER_SECRET: str = ""  # HMAC-SHA256 over "timestamp\nbody"
+    ISSUER_TIMEOUT_S: float = 10.0
+    RECEIPT_URL_TTL_S: int = 600  # a receipt's download link expires after this
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"  # what a receipt's QR points at (the public verification)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:

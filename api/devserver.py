@@ -25,6 +25,7 @@ def load_or_create_secrets(path: Path) -> dict[str, str]:
     if not path.exists():
         values = {"SECRET_KEY": secrets.token_urlsafe(48), "MEDIA_SIGNING_KEY": secrets.token_urlsafe(48),
                   "WECHAT_APPID": "wx" + secrets.token_hex(8), "WECHAT_SECRET": secrets.token_hex(16),
+                  "ISSUER_SECRET": secrets.token_urlsafe(24),
                   "DEMO_PASSWORD": secrets.token_urlsafe(9)}
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
@@ -82,13 +83,17 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
     else:
         env["REDIS_URL"] = os.environ["REDIS_URL"]
     pay_settings, merchant = dev_pay_keys(var, env["WECHAT_APPID"])
-    mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port, pay=merchant).start()
+    issuer_secret = dev.get("ISSUER_SECRET") or secrets.token_urlsafe(24)
+    mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port, pay=merchant,
+                      issuer_apps={"suiyun-dev": issuer_secret}).start()
     started.append(mock)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
     env.update(pay_settings)
     env.update({"WECHATPAY_API_BASE": os.environ.get("WECHATPAY_API_BASE", mock.url),
                 "WECHATPAY_NOTIFY_URL": f"{api_url}/fees/wechatpay/notify",
-                "WECHATPAY_REFUND_NOTIFY_URL": f"{api_url}/fees/wechatpay/refund-notify"})
+                "WECHATPAY_REFUND_NOTIFY_URL": f"{api_url}/fees/wechatpay/refund-notify",
+                "ISSUER_API_BASE": os.environ.get("ISSUER_API_BASE", mock.url), "ISSUER_APP_ID": "suiyun-dev",
+                "ISSUER_SECRET": issuer_secret, "PUBLIC_BASE_URL": api_url})
     os.environ.update(env)
     # what a second shell needs to run a command against this server (the embedded Redis has a fresh port)
     runtime = var / "dev.env"

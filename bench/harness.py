@@ -87,7 +87,7 @@ class _Simulator:
                      "--keep-alive", "75", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
                      "miniprogram_mock.wsgi:app"],
                     env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms),
-                         "MOCK_PAY": str(pay_file)})
+                         "MOCK_PAY": str(pay_file), "MOCK_ISSUER": "suiyun-bench:bench-issuer-secret"})
         wait_for(self.url + "_mock/calls")
 
     def latency(self, ms: float) -> None:
@@ -131,6 +131,8 @@ class Stack:
                         "WECHATPAY_API_BASE": self.mock.url.rstrip("/"),
                         "WECHATPAY_NOTIFY_URL": f"{self.api}/fees/wechatpay/notify",
                         "WECHATPAY_REFUND_NOTIFY_URL": f"{self.api}/fees/wechatpay/refund-notify",
+                        "ISSUER_API_BASE": self.mock.url, "ISSUER_APP_ID": "suiyun-bench",
+                        "ISSUER_SECRET": "bench-issuer-secret", "PUBLIC_BASE_URL": self.api,
                         "DATABASE_URL": PG_URL_BASE + self.db_name, "REDIS_URL": f"{REDIS_BASE}{self.redis_db}",
                         "SECRET_KEY": "harness-secret-" + "k" * 40, "MEDIA_SIGNING_KEY": "harness-media-" + "m" * 40,
                         "WECHAT_APPID": APPID, "WECHAT_SECRET": APPSECRET, "WECHAT_API_BASE": self.mock.url,

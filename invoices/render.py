@@ -112,6 +112,7 @@ def render_fiscal_receipt(doc: FiscalReceipt) -> bytes:
     _text(canvas, MARGIN, bottom - 13 * mm, f"备注：{remarks.strip()}", 9)
     _text(canvas, MARGIN, 10 * mm, f"收款单位（章）：{doc.payee}", 9)
     _text(canvas, right, 10 * mm, f"复核人/收款人：{doc.cashier}", 9, right=True)
+    _text(canvas, MARGIN, 5 * mm, f"查验：{doc.verify_url}", 6)  # the QR's payload, for those who cannot scan
     canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -144,6 +145,7 @@ def render_vat_invoice(doc: VatInvoice) -> bytes:
     remarks = doc.remarks + (f"　被红冲蓝字发票号码：{doc.reverses}" if reversal else "")
     _text(canvas, MARGIN, bottom - 13 * mm, f"备注：{remarks.strip()}", 9)
     _text(canvas, right, 10 * mm, f"开票人：{doc.issuer}", 9, right=True)
+    _text(canvas, MARGIN, 5 * mm, f"查验：{doc.verify_url}", 6)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

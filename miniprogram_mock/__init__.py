@@ -1,4 +1,5 @@
-"""A local WeChat simulator: the documented mini-program server APIs and WeChat Pay v3 (a direct merchant).
+"""A local WeChat simulator: the documented mini-program server APIs, WeChat Pay v3 (a direct merchant), and the
+e-receipt issuing platform (issuer.py).
 
 The backend reaches it only through wechatpy/wechatpayv3 with their base URLs pointed here.
 """
@@ -11,16 +12,19 @@ from miniprogram_mock.paystate import PayMerchant, PayState
 from miniprogram_mock.state import State
 
 
-def create_mock_app(apps: dict[str, str] | None = None, pay: PayMerchant | None = None) -> Flask:
-    """`apps`: appid → secret pairs the simulator accepts; `pay`: the merchant WeChat Pay serves (none: no Pay)."""
-    from miniprogram_mock import control, login, messages, pay_control, security, wxacode
+def create_mock_app(apps: dict[str, str] | None = None, pay: PayMerchant | None = None,
+                    issuer_apps: dict[str, str] | None = None) -> Flask:
+    """`apps`: appid → secret pairs the simulator accepts; `pay`: the merchant WeChat Pay serves (none: no Pay);
+    `issuer_apps`: app id → secret pairs the e-receipt issuing platform accepts."""
+    from miniprogram_mock import control, issuer, login, messages, pay_control, security, wxacode
     from miniprogram_mock import pay as pay_api
 
     app = Flask(__name__)
     app.json.ensure_ascii = False
     app.extensions["wechat_mock"] = State(apps=dict(apps or {}))
     app.extensions["wechat_pay_mock"] = PayState(merchant=pay)
-    blueprints = [login.bp, messages.bp, security.bp, wxacode.bp, control.bp]
+    app.extensions["issuer_mock"] = issuer.IssuerState(apps=dict(issuer_apps or {}))
+    blueprints = [login.bp, messages.bp, security.bp, wxacode.bp, control.bp, issuer.bp]
     if pay is not None:
         blueprints += [pay_api.bp, pay_control.bp]
     for bp in blueprints:

@@ -18,6 +18,7 @@ bp = Blueprint("mock_control", __name__, url_prefix="/_mock")
 def reset():
     state().reset()
     current_app.extensions["wechat_pay_mock"].reset()
+    current_app.extensions["issuer_mock"].reset()
     return jsonify({"ok": True})
 
 

@@ -16,5 +16,7 @@ from miniprogram_mock import create_mock_app
 from miniprogram_mock.paystate import merchant_from_file
 
 app = create_mock_app(dict(pair.split(":", 1) for pair in os.environ.get("MOCK_APPS", "").split(",") if pair),
-                      pay=merchant_from_file(os.environ["MOCK_PAY"]) if os.environ.get("MOCK_PAY") else None)
+                      pay=merchant_from_file(os.environ["MOCK_PAY"]) if os.environ.get("MOCK_PAY") else None,
+                      issuer_apps=dict(pair.split(":", 1) for pair in os.environ.get("MOCK_ISSUER", "").split(",")
+                                       if pair))
 app.extensions["wechat_mock"].latency_s = float(os.environ.get("MOCK_LATENCY_MS", "0")) / 1000

@@ -34,6 +34,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 APPID, APPSECRET = "wxtestapp0000001", "test-app-secret"
 MCHID, MERCHANT_SERIAL, APIV3_KEY = "1900000109", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "a" * 16 + "b" * 16
 PUBLIC_KEY_ID = "PUB_KEY_ID_0114232204232504120000000000"
+ISSUER_APP, ISSUER_SECRET = "suiyun-test", "issuer-test-secret"
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +73,7 @@ def mock_server(pay_keys):
     merchant = PayMerchant(mchid=MCHID, appid=APPID, serial_no=MERCHANT_SERIAL,
                            merchant_public_key=pay_keys["merchant_public"], apiv3_key=APIV3_KEY,
                            platform_private_key=pay_keys["platform_private"], public_key_id=PUBLIC_KEY_ID)
-    server = MockServer({APPID: APPSECRET}, pay=merchant).start()
+    server = MockServer({APPID: APPSECRET}, pay=merchant, issuer_apps={ISSUER_APP: ISSUER_SECRET}).start()
     yield server
     server.stop()
 
@@ -100,7 +101,8 @@ def config(pg_url, mock_server, media_dir, model_dir, pay_keys, api_port) -> Con
                   WECHATPAY_API_BASE=mock_server.url.rstrip("/"),
                   WECHATPAY_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/notify",
                   WECHATPAY_REFUND_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/refund-notify",
-                  PAY_RETRY_INTERVALS=[0, 0, 0, 0])
+                  PAY_RETRY_INTERVALS=[0, 0, 0, 0], ISSUER_API_BASE=mock_server.url, ISSUER_APP_ID=ISSUER_APP,
+                  ISSUER_SECRET=ISSUER_SECRET, PUBLIC_BASE_URL=f"http://127.0.0.1:{api_port}")
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +132,7 @@ def _fresh_services(request, app, config, mock_server):
     extensions.get_redis().flushdb()
     mock_server.app.extensions["wechat_mock"].reset()
     mock_server.app.extensions["wechat_pay_mock"].reset()
+    mock_server.app.extensions["issuer_mock"].reset()
     apidoc.UNDOCUMENTED.clear()
     yield
     if apidoc.UNDOCUMENTED:  # an error code the OpenAPI document does not list for that operation

@@ -8,7 +8,7 @@ from datetime import date
 from api.config import get_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
-from api.fees import billrun, orders, receipts, reconcile, refunds, reminders
+from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders
 from api.timefmt import SHANGHAI
 from api.wechatpay import errors as pay_errors
 from workers.jobs import job_session, job_unit
@@ -24,6 +24,11 @@ def submit_refund(refund_id: int) -> str:
 def prepare_receipts(order_id: int) -> int:
     with job_unit():
         return receipts.prepare(order_id)
+
+
+def issue_receipt(receipt_id: int) -> str:
+    with job_unit():
+        return receipts.issue(receipt_id)  # IssuerUnavailable propagates: RQ retries, then the sweep
 
 
 def bill_run(period: str) -> int:
@@ -44,25 +49,32 @@ def bill_reminders() -> int:
 
 
 def pay_sweep() -> dict[str, int]:
-    """Ask WeChat about orders whose notify has not come, and follow up refunds it has not confirmed, one unit
-    each (one order's trouble never holds up the others)."""
+    """Ask WeChat about orders whose notify has not come, follow up refunds it has not confirmed, and ask the
+    issuing platform again for receipts still waiting — one unit each (one's trouble never holds up the others)."""
     outcomes: dict[str, int] = {}
     with job_session():
         with unit_of_work():
             pending, stale_refunds = orders.stale_pending(utcnow()), refunds.stale(utcnow())
-        for step, key in [(orders.reconcile_order, o) for o in pending] + [(refunds.follow_up, r)
-                                                                          for r in stale_refunds]:
+            waiting = receipts.waiting(utcnow(), get_config().PAY_QUERY_AFTER_S)
+        for step, key in ([(orders.reconcile_order, o) for o in pending] + [(refunds.follow_up, r)
+                                                                           for r in stale_refunds]
+                          + [(_issue, r) for r in waiting]):
             outcome = _one(step, key)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def _issue(receipt_id: int) -> str:
+    return "receipt " + receipts.issue(receipt_id)
 
 
 def _one(step, key) -> str:
     try:
         with unit_of_work():
             return step(key)
-    except pay_errors.PayError as exc:
-        log.warning("WeChat Pay not reachable in the sweep", extra={"key": key, "error": str(exc)})
+    except (pay_errors.PayError, issuer.IssuerUnavailable) as exc:
+        log.warning("WeChat Pay or the issuing platform not reachable in the sweep", extra={"key": key,
+                                                                                             "error": str(exc)})
         return "unavailable"
 
 

@@ -81,3 +81,11 @@ class MismatchNotFound(NotFound):
 
 class PeriodInvalid(Unprocessable):
     code, message = "PERIOD_INVALID", "The period must be a month (YYYY-MM) no later than the current one."
+
+
+class ReceiptNotFound(NotFound):
+    code, message = "RECEIPT_NOT_FOUND", "No such receipt of yours, or it is not issued yet."
+
+
+class ReceiptLinkInvalid(NotFound):
+    code, message = "RECEIPT_LINK_INVALID", "The link is invalid or has expired; ask for the receipts again."

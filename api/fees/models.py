@@ -321,6 +321,10 @@ class Receipt(Base):
 
     __tablename__ = "fee_receipts"
     __table_args__ = (sa.UniqueConstraint("order_id", "account_id", "kind", name="uq_fee_receipts_order_kind"),
+                      sa.UniqueConstraint("doc_code", "doc_number", name="uq_fee_receipts_document"),
+                      sa.Index("ix_fee_receipts_waiting", "created_at",
+                               postgresql_where=sa.text("status = 'awaiting_issue'"),
+                               sqlite_where=sa.text("status = 'awaiting_issue'")),
                       sa.CheckConstraint(_in("kind", RECEIPT_KINDS), name="kind"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -330,5 +334,14 @@ class Receipt(Base):
     amount_fen: Mapped[int] = mapped_column(sa.Integer)
     payer_name: Mapped[str] = mapped_column(sa.String(64))
     items: Mapped[list] = mapped_column(sa.JSON)  # [{item, name, account, period, amount_fen}]
-    status: Mapped[str] = mapped_column(sa.String(16), default="awaiting_issue")
+    status: Mapped[str] = mapped_column(sa.String(16), default="awaiting_issue")  # → issued
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # what the issuing platform answered (票据代码, 号码, 校验码), and the rendered PDF in storage
+    doc_code: Mapped[str | None] = mapped_column(sa.String(12))
+    doc_number: Mapped[str | None] = mapped_column(sa.String(20))
+    check_code: Mapped[str | None] = mapped_column(sa.String(12))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pdf_key: Mapped[str | None] = mapped_column(sa.String(120))
+    font: Mapped[str | None] = mapped_column(sa.String(32))  # the font it was rendered with
+    issue_round: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # a new request id after a bad answer
+    last_error: Mapped[str | None] = mapped_column(sa.Text)

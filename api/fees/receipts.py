@@ -1,13 +1,36 @@
-"""After settlement: what each payer is owed a document for (one per account and receipt kind), ready for the
-receipts job of the receipts issue to ask the issuing platform for a number and render the PDF."""
+"""Receipts: after settlement, what each payer is owed a document for (one per account and receipt kind); then
+issuing — the platform's number and check code, the PDF rendered by invoices/ and stored — and the signed links
+and QR payloads that let the payer download it and anyone verify it.
+
+Issuing is idempotent per receipt (the platform's request id is the receipt's); while the platform is away the
+job retries and the clock's sweep asks again later: a receipt waits, it is never lost. A number the platform has
+already given another receipt is refused and asked for again under a new request id.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 
+from api import jobs
+from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
+from api.fees import issuer
 from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, OrderItem, PayOrder, Receipt
+from api.media.storage import get_storage
+from api.outbox import service as outbox
+from invoices import fonts
+from invoices.documents import FiscalReceipt, InvoiceLine, ReceiptLine, VatInvoice
+from invoices.render import render_fiscal_receipt, render_vat_invoice
+
+VAT_RATE_PCT = 6  # 生活服务: the 数电票 of a contractor's 清洁卫生费 (amounts include the tax)
 
 
 def prepare(order_id: int) -> int:
@@ -35,8 +58,11 @@ def prepare(order_id: int) -> int:
                                           amount_fen=sum(i["amount_fen"] for i in doc["items"]),
                                           payer_name=doc["payer"], items=doc["items"], status="awaiting_issue",
                                           created_at=utcnow())
-        created += Session.execute(stmt.on_conflict_do_nothing(
-            index_elements=["order_id", "account_id", "kind"])).rowcount
+        new = Session.execute(stmt.on_conflict_do_nothing(index_elements=["order_id", "account_id", "kind"])
+                              .returning(Receipt.id)).scalar()
+        if new is not None:
+            created += 1
+            outbox.add(jobs.ISSUE_RECEIPT(new))
     if created:
         record("fee_order", order.id, "receipts_prepared", Actor.system(), payload={"receipts": created})
     Session.flush()
@@ -54,3 +80,115 @@ def split(total: int, parts: list[tuple[str, int]]) -> list[tuple[str, int]]:
         out.append((name, share))
         given += share
     return [(name, share) for name, share in out if share > 0]
+
+
+# -- issuing ---------------------------------------------------------------------------------------------------
+def issue(receipt_id: int) -> str:
+    """Ask the platform for the document, render and store it (the job; IssuerUnavailable propagates: retried)."""
+    receipt = Session.get(Receipt, receipt_id, with_for_update=True)
+    if receipt is None or receipt.status != "awaiting_issue":
+        return "gone"
+    try:
+        answer = issuer.issue(request_id=f"receipt-{receipt.id}-{receipt.issue_round}", kind=receipt.kind,
+                              payer=receipt.payer_name, items=receipt.items, total_fen=receipt.amount_fen)
+    except issuer.IssuerRefused as exc:
+        receipt.last_error = str(exc)[:500]
+        record("fee_receipt", receipt.id, "receipt_refused", Actor.system(), reason=receipt.last_error)
+        return "refused"
+    taken = Session.scalar(sa.select(Receipt.id).where(
+        Receipt.doc_code == answer["code"], Receipt.doc_number == answer["number"], Receipt.id != receipt.id))
+    if taken is not None:  # the platform handed out a number it had given before: ask again, afresh
+        receipt.issue_round += 1
+        receipt.last_error = f"platform gave {answer['code']}-{answer['number']}, already receipt {taken}'s"
+        record("fee_receipt", receipt.id, "receipt_number_refused", Actor.system(), reason=receipt.last_error)
+        outbox.add(jobs.ISSUE_RECEIPT(receipt.id))
+        return "asked again"
+    receipt.doc_code, receipt.doc_number, receipt.check_code = answer["code"], answer["number"], answer["check_code"]
+    receipt.issued_at = datetime.fromisoformat(answer["issued_at"])
+    pdf, receipt.font = render(receipt), fonts.font()
+    receipt.pdf_key = f"receipts/{receipt.id}-{receipt.doc_code}-{receipt.doc_number}.pdf"
+    get_storage().put(receipt.pdf_key, pdf, "application/pdf")
+    receipt.status, receipt.last_error = "issued", None
+    record("fee_receipt", receipt.id, "receipt_issued", Actor.system(), from_state="awaiting_issue",
+           to_state="issued", payload={"code": receipt.doc_code, "number": receipt.doc_number})
+    Session.flush()
+    return "issued"
+
+
+def render(receipt: Receipt) -> bytes:
+    config = get_config()
+    url = f"{config.PUBLIC_BASE_URL.rstrip('/')}/receipts/verify?p={verification_payload(receipt)}"
+    account = Session.get(FeeAccount, receipt.account_id)
+    if receipt.kind == "fiscal":
+        return render_fiscal_receipt(FiscalReceipt(
+            code=receipt.doc_code, number=receipt.doc_number, check_code=receipt.check_code,
+            payer=receipt.payer_name, payer_id=account.number, payee=config.PAYEE_NAME,
+            lines=tuple(ReceiptLine(name=i["name"], period=i["period"], account=i["account"],
+                                    amount_fen=i["amount_fen"]) for i in receipt.items),
+            issued_at=receipt.issued_at, cashier="穗云智慧城管（电子）", verify_url=url))
+    lines = []
+    for i in receipt.items:
+        net = (i["amount_fen"] * 100 * 2 + (100 + VAT_RATE_PCT)) // (2 * (100 + VAT_RATE_PCT))  # half up
+        lines.append(InvoiceLine(name=f"*生活服务*{i['name']}", quantity="1", unit="户·月", amount_fen=net,
+                                 tax_rate_pct=VAT_RATE_PCT, tax_fen=i["amount_fen"] - net))
+    return render_vat_invoice(VatInvoice(
+        number=receipt.doc_number, issued_at=receipt.issued_at, buyer=receipt.payer_name, buyer_tax_id=account.number,
+        seller=config.PAYEE_NAME, seller_tax_id="", lines=tuple(lines), issuer="穗云智慧城管（电子）",
+        verify_url=url))
+
+
+def waiting(now: datetime, older_than_s: int, limit: int = 200) -> list[int]:
+    return list(Session.scalars(sa.select(Receipt.id).where(
+        Receipt.status == "awaiting_issue", Receipt.created_at <= now - timedelta(seconds=older_than_s))
+        .order_by(Receipt.created_at).limit(limit)))
+
+
+# -- links and verification ------------------------------------------------------------------------------------
+def _key(purpose: str) -> bytes:
+    return hashlib.sha256(f"{get_config().SECRET_KEY}:{purpose}".encode()).digest()
+
+
+def verification_payload(receipt: Receipt) -> str:
+    """What the QR carries: the receipt's id, code and number, HMAC-signed (no expiry: a receipt stays checkable)."""
+    body = base64.urlsafe_b64encode(json.dumps({"r": receipt.id, "c": receipt.doc_code, "n": receipt.doc_number},
+                                               separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{body}.{hmac.new(_key('receipt-verify'), body.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+def verify(payload: str) -> Receipt | None:
+    """The receipt a payload names, if its signature holds and it names an issued receipt."""
+    body, _, signature = payload.partition(".")
+    expected = hmac.new(_key("receipt-verify"), body.encode(), hashlib.sha256).hexdigest()[:32]
+    if not body or not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        receipt = Session.get(Receipt, int(data["r"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if receipt is None or (receipt.doc_code, receipt.doc_number) != (data.get("c"), data.get("n")):
+        return None
+    return receipt
+
+
+def download_link(receipt: Receipt, now: float | None = None) -> str:
+    expires = int((now or time.time()) + get_config().RECEIPT_URL_TTL_S)
+    signature = hmac.new(_key("receipt-download"), f"{receipt.id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"/fees/receipts/{receipt.id}/pdf?exp={expires}&sig={signature}"
+
+
+def check_download(receipt_id: int, expires: int, signature: str) -> bool:
+    if expires < time.time():
+        return False
+    expected = hmac.new(_key("receipt-download"), f"{receipt_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+def of_user(user_id: int) -> list[Receipt]:
+    return list(Session.scalars(sa.select(Receipt).join(PayOrder, PayOrder.id == Receipt.order_id)
+                                .where(PayOrder.user_id == user_id).order_by(Receipt.id.desc()).limit(100)))
+
+
+def status_of(receipt: Receipt) -> str:
+    """valid, or reversed (the reversal documents come with refunds: the receipts issue's next part)."""
+    return "reversed" if receipt.status == "reversed" else "valid"

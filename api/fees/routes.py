@@ -8,21 +8,29 @@ from flask.views import MethodView
 
 from api import apidoc
 from api.access import current_user, public, requires
+from api.db import Session
 from api.errors import DomainError
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.fees import accounts, errors, notify, orders
+from api.fees import accounts, errors, notify, orders, receipts
 from api.fees.desk import desk_blp  # noqa: F401 - the billing desk's blueprint, registered with this one
+from api.fees.models import Receipt
 from api.fees.schemas import (
     AccountSchema,
     BillArgsSchema,
     BillSchema,
     BindSchema,
+    DownloadArgsSchema,
     OrderSchema,
     PaymentParamsSchema,
     PrepayAnswerSchema,
     PrepaySchema,
+    ReceiptSchema,
+    ReceiptVerificationSchema,
+    VerifyArgsSchema,
+    yuan,
 )
+from api.media.storage import get_storage
 from api.roles import Role
 
 blp = Blueprint("fees", __name__, url_prefix="/fees", description="Sanitation fees: accounts, bills, WeChat Pay")
@@ -147,6 +155,64 @@ class CancelOrder(MethodView):
         Closes the order at WeChat, then here; releases its bills. If WeChat says it was paid meanwhile, the
         order is settled instead."""
         return orders.cancel(current_user(), order_id)
+
+
+@blp.route("/receipts")
+class MyReceipts(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, ReceiptSchema(many=True))
+    def get(self):
+        """My receipts, newest first, each issued one with a download link
+
+        Reads only. A receipt waits `awaiting_issue` until the issuing platform has numbered it; the links expire
+        after RECEIPT_URL_TTL_S."""
+        mine = receipts.of_user(current_user().id)
+        for receipt in mine:
+            receipt.download_url = receipts.download_link(receipt) if receipt.status == "issued" else None
+        return mine
+
+
+@blp.route("/receipts/<int:receipt_id>/pdf")
+class ReceiptPdf(MethodView):
+    @public
+    @blp.arguments(DownloadArgsSchema, location="query")
+    @blp.response(200, description="application/pdf")
+    @blp.errors(errors.ReceiptLinkInvalid)
+    def get(self, args, receipt_id: int):
+        """A receipt's PDF through its signed, expiring link
+
+        Reads only; the signature names the receipt and the expiry."""
+        receipt = Session.get(Receipt, receipt_id)
+        if receipt is None or receipt.pdf_key is None or not receipts.check_download(receipt_id, args["exp"],
+                                                                                       args["sig"]):
+            raise errors.ReceiptLinkInvalid()
+        return Response(get_storage().get(receipt.pdf_key), 200, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="receipt-{receipt.doc_number}.pdf"',
+                                 "Cache-Control": "private, max-age=60"})
+
+
+verify_blp = Blueprint("receipt_verification", __name__, url_prefix="/receipts",
+                       description="Anyone verifies a receipt from its QR")
+
+
+@verify_blp.route("/verify")
+class VerifyReceipt(MethodView):
+    @public
+    @verify_blp.arguments(VerifyArgsSchema, location="query")
+    @verify_blp.response(200, ReceiptVerificationSchema)
+    def get(self, args):
+        """Is this receipt genuine? (what its QR opens; no login)
+
+        Reads only. From the HMAC-signed payload: genuine or not, and for a genuine one its number, the payer
+        (masked), the amount and whether it is valid or reversed."""
+        receipt = receipts.verify(args["p"])
+        if receipt is None or receipt.status != "issued":
+            return {"genuine": False}
+        name = receipt.payer_name
+        return {"genuine": True, "code": receipt.doc_code, "number": receipt.doc_number,
+                "payer": name[:1] + "*" * max(1, len(name) - 1), "amount_fen": receipt.amount_fen,
+                "amount_yuan": yuan(receipt.amount_fen), "status": receipts.status_of(receipt),
+                "issued_at": receipt.issued_at}
 
 
 def _notify(kind: str) -> Response:

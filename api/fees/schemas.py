@@ -300,3 +300,41 @@ class ReconSchema(ma.Schema):
     mismatches = ma.fields.Integer()
     ran_at = LocalDateTime()
     items = ma.fields.List(ma.fields.Nested(MismatchSchema))
+
+
+class ReceiptSchema(ma.Schema):
+    id = ma.fields.Integer()
+    order_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "fiscal (财政电子票据) | vat (数电票)"})
+    status = ma.fields.String(metadata={"description": "awaiting_issue | issued"})
+    amount_fen = ma.fields.Integer()
+    payer_name = ma.fields.String()
+    items = ma.fields.List(ma.fields.Dict())
+    doc_code = ma.fields.String(allow_none=True)
+    doc_number = ma.fields.String(allow_none=True)
+    check_code = ma.fields.String(allow_none=True)
+    issued_at = LocalDateTime(allow_none=True)
+    download_url = ma.fields.String(allow_none=True, metadata={"description": "signed, expires after "
+                                                                              "RECEIPT_URL_TTL_S"})
+
+
+class DownloadArgsSchema(ma.Schema):
+    exp = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=2**40))
+    sig = ma.fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+
+
+class VerifyArgsSchema(ma.Schema):
+    p = ma.fields.String(required=True, validate=[validate.Length(min=34, max=600),
+                                                  validate.Regexp(r"^[A-Za-z0-9_-]+\.[0-9a-f]{32}$")],
+                         metadata={"description": "the payload the receipt's QR carries"})
+
+
+class ReceiptVerificationSchema(ma.Schema):
+    genuine = ma.fields.Boolean()
+    code = ma.fields.String(allow_none=True)
+    number = ma.fields.String(allow_none=True)
+    payer = ma.fields.String(allow_none=True, metadata={"description": "masked: 张*"})
+    amount_fen = ma.fields.Integer(allow_none=True)
+    amount_yuan = ma.fields.String(allow_none=True)
+    status = ma.fields.String(allow_none=True, metadata={"description": "valid | reversed"})
+    issued_at = LocalDateTime(allow_none=True)

@@ -54,10 +54,10 @@ def test_a_citizen_pays_a_bill_and_billing_refunds_part_of_it(app, client, wecha
     pay_sheet(mock_server.url, payment)  # the simulator verifies paySign, pays and sends the notify
     wait_for(lambda: client.get(f"/fees/orders/{order['id']}", headers=alice).json["status"] == "paid")
     assert client.get("/fees/bills", headers=alice).json[0]["status"] == "paid"
-    run_worker()  # the receipts job queued with the settlement
+    run_worker()  # the receipts job queued with the settlement, then the issuing job it queues
     receipts = committed.scalars(sa.select(Receipt)).all()
-    assert [(r.kind, r.amount_fen, r.payer_name, r.status) for r in receipts] == [
-        ("fiscal", 500, "张三", "awaiting_issue")]
+    assert [(r.kind, r.amount_fen, r.payer_name, r.status) for r in receipts] == [("fiscal", 500, "张三", "issued")]
+    assert receipts[0].doc_number and receipts[0].check_code and receipts[0].pdf_key
 
     requested = client.post("/admin/billing/refunds", json={"bill_id": bills[0]["id"], "amount_fen": 200,
                                                             "reason": "多收了两元"}, headers=staff_token(clerk))

@@ -1,0 +1,100 @@
+"""Receipts end to end: a paid notify → the receipt issued by the (simulated) platform, rendered, downloadable by
+its payer through an expiring link, verifiable by anyone from its QR payload; an outage delays and then delivers
+every receipt exactly once; a duplicate number from the platform is refused and asked for again."""
+
+import dataclasses
+import io
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from api.config import get_config, init_config
+from api.db import unit_of_work
+from api.events.service import Actor
+from api.fees import billrun
+from api.fees.models import Receipt
+from tests.fees_world import make_world, months_ago, pay_sheet, wait_for
+from tests.support import citizen_login, run_worker
+from workers.billing import pay_sweep
+
+pytestmark = pytest.mark.flow
+
+
+@pytest.fixture
+def alice(app, client, wechat, api_server, committed):
+    with unit_of_work():
+        make_world()
+        billrun.run(months_ago(2), Actor.system())
+        billrun.run(months_ago(1), Actor.system())
+    headers = citizen_login(client, wechat, "o-receipt-alice")
+    assert client.post("/fees/accounts/bind", json={"number": "A0001", "check": "张三"}, headers=headers
+                       ).status_code == 201
+    return headers
+
+
+def _pay_one(client, headers, mock_url) -> dict:
+    bill = client.get("/fees/bills?status=payable", headers=headers).json[-1]
+    answer = client.post("/fees/orders", json={"bill_ids": [bill["id"]]}, headers=headers).json
+    pay_sheet(mock_url, answer["payment"])
+    wait_for(lambda: client.get(f"/fees/orders/{answer['order']['id']}", headers=headers).json["status"] == "paid")
+    return answer["order"]
+
+
+def test_a_paid_bill_gets_a_receipt_its_payer_downloads_and_anyone_verifies(client, alice, mock_server):
+    _pay_one(client, alice, mock_server.url)
+    run_worker()  # prepares the receipt, then issues it (the platform numbers it; invoices/ renders it)
+    mine = client.get("/fees/receipts", headers=alice).json
+    assert [(r["kind"], r["status"], r["amount_fen"]) for r in mine] == [("fiscal", "issued", 500)]
+    receipt = mine[0]
+    pdf = client.get(receipt["download_url"])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    for fact in ("交款人：张三", "生活垃圾处理费", "5.00", "伍元整", "¥5.00", f"票据号码：{receipt['doc_number']}",
+                 f"校验码：{receipt['check_code']}", f"票据代码：{receipt['doc_code']}", "A0001"):
+        assert fact in text, fact
+    url = re.search(r"查验：(\S+)", text).group(1)
+    payload = parse_qs(urlparse(url).query)["p"][0]
+    verified = requests.get(url, timeout=5).json()  # the API on its real port, no login
+    assert verified == {"genuine": True, "code": receipt["doc_code"], "number": receipt["doc_number"],
+                        "payer": "张*", "amount_fen": 500, "amount_yuan": "5.00", "status": "valid",
+                        "issued_at": verified["issued_at"]}
+    forged = payload[:-1] + ("0" if payload[-1] != "0" else "1")
+    assert client.get(f"/receipts/verify?p={forged}").json == {"genuine": False}
+    expired = receipt["download_url"].replace("exp=", "exp=1")
+    assert client.get(expired).json["error"]["code"] == "RECEIPT_LINK_INVALID"
+
+
+def test_an_outage_of_the_platform_delays_receipts_and_delivers_each_once(client, alice, mock_server, committed):
+    control = mock_server.url + "_mock/issuer/"
+    requests.post(control + "config", json={"time_scale": 0.001}, timeout=5)
+    requests.post(control + "faults", json={"fault": "down", "seconds": 3600}, timeout=5)  # an hour, in 3.6 s
+    _pay_one(client, alice, mock_server.url)
+    run_worker()  # the job tries and retries while the platform is down: the receipt waits
+    committed.rollback()
+    assert committed.scalar(sa.select(Receipt.status)) == "awaiting_issue"
+    init_config(dataclasses.replace(get_config(), PAY_QUERY_AFTER_S=0))
+    assert pay_sweep() == {"unavailable": 1}  # still down
+    time.sleep(3.7)
+    assert pay_sweep() == {"receipt issued": 1}
+    assert pay_sweep() == {}
+    documents = requests.get(control + "documents", timeout=5).json()
+    assert len(documents) == 1 and documents[0]["total_fen"] == 500
+
+
+def test_a_number_the_platform_gave_before_is_refused_and_asked_for_again(client, alice, mock_server, committed):
+    control = mock_server.url + "_mock/issuer/"
+    _pay_one(client, alice, mock_server.url)
+    run_worker()
+    requests.post(control + "faults", json={"fault": "duplicate_number"}, timeout=5)
+    _pay_one(client, alice, mock_server.url)
+    run_worker()  # the second receipt first gets the first one's number, refuses it, asks again under a new id
+    committed.rollback()
+    rows = committed.execute(sa.select(Receipt.doc_number, Receipt.status, Receipt.issue_round)
+                             .order_by(Receipt.id)).all()
+    assert [r.status for r in rows] == ["issued", "issued"] and rows[0].doc_number != rows[1].doc_number
+    assert rows[1].issue_round == 1
