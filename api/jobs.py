@@ -71,6 +71,8 @@ ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_ho
 SUBMIT_REFUND = Job("submit_refund", DEFAULT, "workers.billing.submit_refund", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # an approved refund stays approved until WeChat takes it
 PREPARE_RECEIPTS = Job("prepare_receipts", DEFAULT, "workers.billing.prepare_receipts", retries=3)
+REVERSE_RECEIPTS = Job("reverse_receipts", DEFAULT, "workers.billing.reverse_receipts", retries=4,
+                       intervals="PAY_RETRY_INTERVALS")  # after a refund: 红冲 and re-issue
 ISSUE_RECEIPT = Job("issue_receipt", DEFAULT, "workers.billing.issue_receipt", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # the platform away longer: the sweep asks again
 BILL_RUN = Job("bill_run", DEFAULT, "workers.billing.bill_run")  # a period's run, queued by staff (idempotent)
@@ -106,5 +108,5 @@ PERIODIC = (
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
-    ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, ISSUE_RECEIPT, BILL_RUN, OUTBOX_SWEEP, PURGE_DRAFTS, OVERDUE_SCAN,
-    DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE)}
+    ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, ISSUE_RECEIPT, REVERSE_RECEIPTS, BILL_RUN, OUTBOX_SWEEP,
+    PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE)}

@@ -8,7 +8,7 @@ from datetime import date
 from api.config import get_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
-from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders
+from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals
 from api.timefmt import SHANGHAI
 from api.wechatpay import errors as pay_errors
 from workers.jobs import job_session, job_unit
@@ -24,6 +24,11 @@ def submit_refund(refund_id: int) -> str:
 def prepare_receipts(order_id: int) -> int:
     with job_unit():
         return receipts.prepare(order_id)
+
+
+def reverse_receipts(refund_id: int) -> int:
+    with job_unit():
+        return reversals.after_refund(refund_id)
 
 
 def issue_receipt(receipt_id: int) -> str:

@@ -320,7 +320,8 @@ class Receipt(Base):
     platform (the receipts issue issues and renders them)."""
 
     __tablename__ = "fee_receipts"
-    __table_args__ = (sa.UniqueConstraint("order_id", "account_id", "kind", name="uq_fee_receipts_order_kind"),
+    __table_args__ = (sa.UniqueConstraint("order_id", "account_id", "kind", "generation",
+                                          name="uq_fee_receipts_order_kind"),
                       sa.UniqueConstraint("doc_code", "doc_number", name="uq_fee_receipts_document"),
                       sa.Index("ix_fee_receipts_waiting", "created_at",
                                postgresql_where=sa.text("status = 'awaiting_issue'"),
@@ -345,3 +346,10 @@ class Receipt(Base):
     font: Mapped[str | None] = mapped_column(sa.String(32))  # the font it was rendered with
     issue_round: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # a new request id after a bad answer
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # after a refund: this receipt reversed (红冲, its red document) and a new one for what is left
+    generation: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    replaces_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reversal_code: Mapped[str | None] = mapped_column(sa.String(12))
+    reversal_number: Mapped[str | None] = mapped_column(sa.String(20))
+    reversal_pdf_key: Mapped[str | None] = mapped_column(sa.String(120))
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -54,11 +54,12 @@ def prepare(order_id: int) -> int:
                                  "period": bill.period.strftime("%Y-%m"), "amount_fen": amount})
     created = 0
     for (account_id, kind), doc in documents.items():
-        stmt = insert_for(Receipt).values(order_id=order.id, account_id=account_id, kind=kind,
+        stmt = insert_for(Receipt).values(order_id=order.id, account_id=account_id, kind=kind, generation=0,
                                           amount_fen=sum(i["amount_fen"] for i in doc["items"]),
                                           payer_name=doc["payer"], items=doc["items"], status="awaiting_issue",
                                           created_at=utcnow())
-        new = Session.execute(stmt.on_conflict_do_nothing(index_elements=["order_id", "account_id", "kind"])
+        new = Session.execute(stmt.on_conflict_do_nothing(index_elements=["order_id", "account_id", "kind",
+                                                                          "generation"])
                               .returning(Receipt.id)).scalar()
         if new is not None:
             created += 1
@@ -115,26 +116,31 @@ def issue(receipt_id: int) -> str:
     return "issued"
 
 
-def render(receipt: Receipt) -> bytes:
+def render(receipt: Receipt, *, red: dict | None = None) -> bytes:
+    """The receipt's PDF, or (`red`: the platform's answer for its reversal) its 红冲 document: negative amounts,
+    naming the receipt it reverses."""
     config = get_config()
-    url = f"{config.PUBLIC_BASE_URL.rstrip('/')}/receipts/verify?p={verification_payload(receipt)}"
+    url = f"{config.PUBLIC_BASE_URL.rstrip('/')}/receipts/verify?p={verification_payload(receipt, red=red is not None)}"
     account = Session.get(FeeAccount, receipt.account_id)
+    code, number, check = (red["code"], red["number"], red["check_code"]) if red else (
+        receipt.doc_code, receipt.doc_number, receipt.check_code)
+    issued_at = datetime.fromisoformat(red["issued_at"]) if red else receipt.issued_at
+    sign, reverses = (-1, f"{receipt.doc_code}-{receipt.doc_number}") if red else (1, None)
     if receipt.kind == "fiscal":
         return render_fiscal_receipt(FiscalReceipt(
-            code=receipt.doc_code, number=receipt.doc_number, check_code=receipt.check_code,
-            payer=receipt.payer_name, payer_id=account.number, payee=config.PAYEE_NAME,
-            lines=tuple(ReceiptLine(name=i["name"], period=i["period"], account=i["account"],
-                                    amount_fen=i["amount_fen"]) for i in receipt.items),
-            issued_at=receipt.issued_at, cashier="穗云智慧城管（电子）", verify_url=url))
+            code=code, number=number, check_code=check, payer=receipt.payer_name, payer_id=account.number,
+            payee=config.PAYEE_NAME, issued_at=issued_at, cashier="穗云智慧城管（电子）", verify_url=url,
+            reverses=reverses, lines=tuple(ReceiptLine(name=i["name"], period=i["period"], account=i["account"],
+                                                       amount_fen=sign * i["amount_fen"]) for i in receipt.items)))
     lines = []
     for i in receipt.items:
         net = (i["amount_fen"] * 100 * 2 + (100 + VAT_RATE_PCT)) // (2 * (100 + VAT_RATE_PCT))  # half up
-        lines.append(InvoiceLine(name=f"*生活服务*{i['name']}", quantity="1", unit="户·月", amount_fen=net,
-                                 tax_rate_pct=VAT_RATE_PCT, tax_fen=i["amount_fen"] - net))
+        lines.append(InvoiceLine(name=f"*生活服务*{i['name']}", quantity="1", unit="户·月", amount_fen=sign * net,
+                                 tax_rate_pct=VAT_RATE_PCT, tax_fen=sign * (i["amount_fen"] - net)))
     return render_vat_invoice(VatInvoice(
-        number=receipt.doc_number, issued_at=receipt.issued_at, buyer=receipt.payer_name, buyer_tax_id=account.number,
+        number=number, issued_at=issued_at, buyer=receipt.payer_name, buyer_tax_id=account.number,
         seller=config.PAYEE_NAME, seller_tax_id="", lines=tuple(lines), issuer="穗云智慧城管（电子）",
-        verify_url=url))
+        verify_url=url, reverses=reverses))
 
 
 def waiting(now: datetime, older_than_s: int, limit: int = 200) -> list[int]:
@@ -148,15 +154,18 @@ def _key(purpose: str) -> bytes:
     return hashlib.sha256(f"{get_config().SECRET_KEY}:{purpose}".encode()).digest()
 
 
-def verification_payload(receipt: Receipt) -> str:
-    """What the QR carries: the receipt's id, code and number, HMAC-signed (no expiry: a receipt stays checkable)."""
-    body = base64.urlsafe_b64encode(json.dumps({"r": receipt.id, "c": receipt.doc_code, "n": receipt.doc_number},
+def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
+    """What the QR carries: the receipt's id, code and number (its red document's, for a reversal), HMAC-signed
+    (no expiry: a receipt stays checkable)."""
+    code, number = (receipt.reversal_code, receipt.reversal_number) if red else (receipt.doc_code,
+                                                                                 receipt.doc_number)
+    body = base64.urlsafe_b64encode(json.dumps({"r": receipt.id, "c": code, "n": number},
                                                separators=(",", ":")).encode()).decode().rstrip("=")
     return f"{body}.{hmac.new(_key('receipt-verify'), body.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
-def verify(payload: str) -> Receipt | None:
-    """The receipt a payload names, if its signature holds and it names an issued receipt."""
+def verify(payload: str) -> tuple[Receipt, bool] | None:
+    """(the receipt a payload names, whether it names its red document), if the signature holds."""
     body, _, signature = payload.partition(".")
     expected = hmac.new(_key("receipt-verify"), body.encode(), hashlib.sha256).hexdigest()[:32]
     if not body or not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
@@ -166,9 +175,14 @@ def verify(payload: str) -> Receipt | None:
         receipt = Session.get(Receipt, int(data["r"]))
     except (ValueError, KeyError, TypeError):
         return None
-    if receipt is None or (receipt.doc_code, receipt.doc_number) != (data.get("c"), data.get("n")):
+    named = (data.get("c"), data.get("n"))
+    if receipt is None or receipt.doc_number is None:
         return None
-    return receipt
+    if named == (receipt.doc_code, receipt.doc_number):
+        return receipt, False
+    if receipt.reversal_number is not None and named == (receipt.reversal_code, receipt.reversal_number):
+        return receipt, True
+    return None
 
 
 def download_link(receipt: Receipt, now: float | None = None) -> str:
@@ -190,5 +204,4 @@ def of_user(user_id: int) -> list[Receipt]:
 
 
 def status_of(receipt: Receipt) -> str:
-    """valid, or reversed (the reversal documents come with refunds: the receipts issue's next part)."""
     return "reversed" if receipt.status == "reversed" else "valid"

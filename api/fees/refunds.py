@@ -136,6 +136,8 @@ def _apply(refund: Refund, answer: dict) -> None:
         record("fee_bill", bill.id, "bill_refunded", Actor.system(), to_state=bill.status,
                payload={"refund_id": refund.id, "amount_fen": refund.amount_fen})
     record("fee_refund", refund.id, "refund_succeeded", Actor.system(), from_state=before, to_state="succeeded")
+    if refund.bill_id is not None:
+        outbox.add(jobs.REVERSE_RECEIPTS(refund.id))  # its receipts: 红冲 and re-issue for what is left
     Session.flush()
 
 

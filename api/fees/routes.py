@@ -204,15 +204,19 @@ class VerifyReceipt(MethodView):
         """Is this receipt genuine? (what its QR opens; no login)
 
         Reads only. From the HMAC-signed payload: genuine or not, and for a genuine one its number, the payer
-        (masked), the amount and whether it is valid or reversed."""
-        receipt = receipts.verify(args["p"])
-        if receipt is None or receipt.status != "issued":
+        (masked), the amount and its status: valid, reversed (红冲 after a refund), or reversal (the red document
+        itself, with a negative amount)."""
+        found = receipts.verify(args["p"])
+        if found is None:
             return {"genuine": False}
+        receipt, red = found
         name = receipt.payer_name
-        return {"genuine": True, "code": receipt.doc_code, "number": receipt.doc_number,
-                "payer": name[:1] + "*" * max(1, len(name) - 1), "amount_fen": receipt.amount_fen,
-                "amount_yuan": yuan(receipt.amount_fen), "status": receipts.status_of(receipt),
-                "issued_at": receipt.issued_at}
+        amount = -receipt.amount_fen if red else receipt.amount_fen
+        return {"genuine": True, "code": receipt.reversal_code if red else receipt.doc_code,
+                "number": receipt.reversal_number if red else receipt.doc_number,
+                "payer": name[:1] + "*" * max(1, len(name) - 1), "amount_fen": amount, "amount_yuan": yuan(amount),
+                "status": "reversal" if red else receipts.status_of(receipt),
+                "issued_at": receipt.reversed_at if red else receipt.issued_at}
 
 
 def _notify(kind: str) -> Response:

@@ -336,5 +336,5 @@ class ReceiptVerificationSchema(ma.Schema):
     payer = ma.fields.String(allow_none=True, metadata={"description": "masked: 张*"})
     amount_fen = ma.fields.Integer(allow_none=True)
     amount_yuan = ma.fields.String(allow_none=True)
-    status = ma.fields.String(allow_none=True, metadata={"description": "valid | reversed"})
+    status = ma.fields.String(allow_none=True, metadata={"description": "valid | reversed | reversal"})
     issued_at = LocalDateTime(allow_none=True)

@@ -98,3 +98,44 @@ def test_a_number_the_platform_gave_before_is_refused_and_asked_for_again(client
                              .order_by(Receipt.id)).all()
     assert [r.status for r in rows] == ["issued", "issued"] and rows[0].doc_number != rows[1].doc_number
     assert rows[1].issue_round == 1
+
+
+def test_a_partial_refund_reverses_the_receipt_and_reissues_it_for_what_is_left(client, alice, mock_server,
+                                                                                committed):
+    from tests.factories.identity import StaffFactory
+    from tests.support import staff_token
+
+    order = _pay_one(client, alice, mock_server.url)
+    run_worker()
+    clerk, head = StaffFactory(roles=("billing_clerk",)), StaffFactory(roles=("billing_head",))
+    committed.commit()
+    clerk_h, head_h = staff_token(clerk), staff_token(head)
+    bill_id = client.get("/fees/bills?status=paid", headers=alice).json[0]["id"]
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 200, "reason": "多收"},
+                         headers=clerk_h).json
+    client.post(f"/admin/billing/refunds/{refund['id']}/decision", json={"approve": True, "reason": "同意"},
+                headers=head_h)
+    run_worker()  # the refund goes to WeChat; its notify settles it
+    wait_for(lambda: committed.rollback() or committed.scalar(
+        sa.select(sa.func.count()).select_from(Receipt).where(Receipt.status == "reversed")) == 1)
+    run_worker()  # … and the reversal job: 红冲, then the re-issue
+    wait_for(lambda: committed.rollback() or committed.scalar(
+        sa.select(sa.func.count()).select_from(Receipt).where(Receipt.status == "issued")) == 1)
+    mine = {r["status"]: r for r in client.get("/fees/receipts", headers=alice).json}
+    assert mine["issued"]["amount_fen"] == 300 and mine["reversed"]["amount_fen"] == 500
+    old = committed.scalar(sa.select(Receipt).where(Receipt.status == "reversed"))
+    from api.fees.receipts import verification_payload
+    from api.media.storage import get_storage
+
+    red_text = PdfReader(io.BytesIO(get_storage().get(old.reversal_pdf_key))).pages[0].extract_text()
+    assert "（红字）" in red_text and f"冲红原票据：{old.doc_code}-{old.doc_number}" in red_text
+    assert "负伍元整" in red_text and "-¥5.00" in red_text
+    new_text = PdfReader(io.BytesIO(client.get(mine["issued"]["download_url"]).data)).pages[0].extract_text()
+    assert "叁元整" in new_text and "¥3.00" in new_text
+    assert client.get(f"/receipts/verify?p={verification_payload(old)}").json["status"] == "reversed"
+    red = client.get(f"/receipts/verify?p={verification_payload(old, red=True)}").json
+    assert red["status"] == "reversal" and red["amount_fen"] == -500
+    documents = requests.get(mock_server.url + "_mock/issuer/documents", timeout=5).json()
+    assert sorted((d["total_fen"], d["status"]) for d in documents) == [(-500, "valid"), (300, "valid"),
+                                                                        (500, "reversed")]
+    assert order["amount_fen"] == 500
