@@ -21,4 +21,5 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     return (identity.blp, identity.me_blp, citizen.blp, reports.blp, cases.blp, cases.stats_blp, intake.blp,
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
-            routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees.desk_blp, fees.verify_blp)
+            routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees.desk_blp, fees.reports_blp,
+            fees.verify_blp)

@@ -27,13 +27,15 @@ from api.fees.models import Bill, BillLine, BillRun, FeeAccount
 log = logging.getLogger(__name__)
 BATCH = 10_000
 STAGE_DDL = ("CREATE TEMP TABLE IF NOT EXISTS fee_bill_stage (account_id bigint, street_code varchar(12), "
-             "amount_fen integer, status varchar(12))",
+             "amount_fen integer, exempted_fen integer, status varchar(12))",
              "CREATE TEMP TABLE IF NOT EXISTS fee_line_stage (account_id bigint, item_code varchar(16), "
              "amount_fen integer, detail json)")
 MOVE_STAGED = """
 WITH ins AS (
-  INSERT INTO fee_bills (account_id, period, street_code, amount_fen, paid_fen, status, due_date, run_id, created_at)
-  SELECT account_id, %(period)s, street_code, amount_fen, 0, status, %(due)s, %(run)s, %(now)s FROM fee_bill_stage
+  INSERT INTO fee_bills (account_id, period, street_code, amount_fen, paid_fen, exempted_fen, status, due_date, run_id,
+                         created_at)
+  SELECT account_id, %(period)s, street_code, amount_fen, 0, exempted_fen, status, %(due)s, %(run)s, %(now)s
+  FROM fee_bill_stage
   ON CONFLICT (account_id, period) DO NOTHING
   RETURNING id, account_id),
 lines AS (
@@ -96,29 +98,30 @@ def _bill_batch(bill_run: BillRun, period: date, accounts, prices, shared, first
     due, now = due_date(period), utcnow()
     bills, lines_by_account = [], {}
     for account in accounts:
-        lines = []
+        lines, exempted = [], 0
         for (item, basis), timeline in prices.items():
             if basis != account.basis:
                 continue
+            key = (item, basis, account.units)
+            if key not in shared:  # priced once per run, its JSON written once too
+                priced = pricing.price(period, account.units, timeline, [])
+                shared[key] = None if priced is None else (
+                    item, priced[0], priced[1], json.dumps({"segments": priced[1]}, ensure_ascii=False))
+            line = shared[key]
             own = reductions.get(account.id)
-            if own:
+            if own and line is not None:
                 priced = pricing.price(period, account.units, timeline, own)
-                line = None if priced is None else (item, priced[0], priced[1], None)
-            else:
-                key = (item, basis, account.units)
-                if key not in shared:  # priced once per run, its JSON written once too
-                    priced = pricing.price(period, account.units, timeline, [])
-                    shared[key] = None if priced is None else (
-                        item, priced[0], priced[1], json.dumps({"segments": priced[1]}, ensure_ascii=False))
-                line = shared[key]
+                exempted += line[1] - priced[0]
+                line = (item, priced[0], priced[1], None)
             if line is not None:
                 lines.append(line)
         if not lines:
             continue  # no standard covers any day of the month for this basis
         total = sum(line[1] for line in lines)
         bills.append({"account_id": account.id, "period": period, "street_code": account.street_code,
-                      "amount_fen": total, "paid_fen": 0, "status": "unpaid" if total else "nothing_due",
-                      "due_date": due, "run_id": bill_run.id, "created_at": now})
+                      "amount_fen": total, "paid_fen": 0, "exempted_fen": exempted,
+                      "status": "unpaid" if total else "nothing_due", "due_date": due, "run_id": bill_run.id,
+                      "created_at": now})
         lines_by_account[account.id] = lines
     if not bills:
         return 0
@@ -140,9 +143,11 @@ def _move_staged(bills: list[dict], lines_by_account: dict, period: date, due: d
     with cursor:
         for ddl in STAGE_DDL:
             cursor.execute(ddl)
-        with cursor.copy("COPY fee_bill_stage (account_id, street_code, amount_fen, status) FROM STDIN") as copy:
+        with cursor.copy("COPY fee_bill_stage (account_id, street_code, amount_fen, exempted_fen, status) "
+                         "FROM STDIN") as copy:
             for bill in bills:
-                copy.write_row((bill["account_id"], bill["street_code"], bill["amount_fen"], bill["status"]))
+                copy.write_row((bill["account_id"], bill["street_code"], bill["amount_fen"], bill["exempted_fen"],
+                                bill["status"]))
         with cursor.copy("COPY fee_line_stage (account_id, item_code, amount_fen, detail) FROM STDIN") as copy:
             for account_id, lines in lines_by_account.items():
                 for item, amount, detail, text in lines:
@@ -190,7 +195,13 @@ def reprice_unpaid(account_id: int, first: date, last: date, actor: Actor) -> in
                 continue
             priced = pricing.price(bill.period, account.units, timeline, reductions)
             line.amount_fen, line.detail = (priced[0], {"segments": priced[1]}) if priced else (0, {"segments": []})
+        gross = 0
+        for (item, basis), timeline in standards.timeline(month_last).items():
+            if basis == account.basis and item in lines:
+                whole = pricing.price(bill.period, account.units, timeline, [])
+                gross += whole[0] if whole else 0
         bill.amount_fen = sum(line.amount_fen for line in lines.values())
+        bill.exempted_fen = gross - bill.amount_fen
         if bill.amount_fen == 0:
             bill.status = "nothing_due"
         if bill.amount_fen != before:

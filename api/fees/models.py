@@ -150,6 +150,7 @@ class Bill(Base):
     street_code: Mapped[str] = mapped_column(sa.String(12))
     amount_fen: Mapped[int] = mapped_column(sa.Integer)
     paid_fen: Mapped[int] = mapped_column(sa.Integer, default=0)  # net of refunds
+    exempted_fen: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")  # what exemptions took off
     status: Mapped[str] = mapped_column(sa.String(12), default="unpaid")
     due_date: Mapped[date] = mapped_column(sa.Date)
     live_order_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # the one order that may pay it now

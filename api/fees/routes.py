@@ -13,7 +13,8 @@ from api.errors import DomainError
 from api.events.service import Actor
 from api.extensions import Blueprint
 from api.fees import accounts, errors, notify, orders, receipts
-from api.fees.desk import desk_blp  # noqa: F401 - the billing desk's blueprint, registered with this one
+from api.fees.desk import desk_blp  # noqa: F401 - the billing desk's blueprints, registered with this one
+from api.fees.desk_reports import reports_blp  # noqa: F401
 from api.fees.models import Receipt
 from api.fees.schemas import (
     AccountSchema,

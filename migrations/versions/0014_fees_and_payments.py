@@ -191,6 +191,7 @@ def upgrade() -> None:
     sa.Column('street_code', sa.String(length=12), nullable=False),
     sa.Column('amount_fen', sa.Integer(), nullable=False),
     sa.Column('paid_fen', sa.Integer(), nullable=False),
+    sa.Column('exempted_fen', sa.Integer(), server_default='0', nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('live_order_id', sa.BigInteger(), nullable=True),

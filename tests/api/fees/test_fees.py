@@ -156,6 +156,8 @@ def test_an_exemption_and_a_standard_change_are_prorated_in_the_run(client, worl
     billrun.run(date(2026, 11, 1), Actor.system())
     bills = _bills(world, date(2026, 11, 1))
     assert bills["A0001"][0] == 333  # 20 of 30 days charged
+    assert world.scalar(sa.select(Bill.exempted_fen).join(FeeAccount).where(
+        FeeAccount.number == "A0001", Bill.period == date(2026, 11, 1))) == 167  # shown apart in the reports
     assert bills["A0002"][0] == 3 * (15 * 100 + 15 * 160) // 30  # 390: 15 days at 1.00, 15 at 1.60
     late = client.post("/admin/billing/standards", json={
         "item_code": "disposal", "basis": "bin", "amount_fen": 700, "effective_from": "2026-11-30",

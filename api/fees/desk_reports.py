@@ -1,0 +1,91 @@
+"""The billing desk's reports (/admin/billing/reports): arrears with ageing, the collection rate, the ledger —
+as JSON, CSV or an Excel workbook (`?format=`), scoped by street like the rest of the desk."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+
+from api.access import current_user, requires
+from api.db import utcnow
+from api.extensions import Blueprint
+from api.fees import errors, reports
+from api.fees.schemas import (
+    ArrearsRowSchema,
+    CollectionRowSchema,
+    LedgerArgsSchema,
+    LedgerRowSchema,
+    ReportArgsSchema,
+)
+from api.roles import Role
+from api.timefmt import SHANGHAI
+
+reports_blp = Blueprint("billing_reports", __name__, url_prefix="/admin/billing/reports",
+                        description="The billing desk's reports and exports")
+BILLING = (Role.BILLING_CLERK, Role.BILLING_HEAD)
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _export(fmt: str, name: str, title: str, columns, rows):
+    if fmt == "json":
+        return rows
+    data = reports.to_csv(columns, rows) if fmt == "csv" else reports.to_xlsx(title, columns, rows)
+    stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
+    return Response(data, 200, mimetype=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+
+
+def _periods(args) -> None:
+    if args["period_from"] > args["period_to"]:
+        raise errors.PeriodInvalid("period_from is after period_to.")
+
+
+@reports_blp.route("/arrears")
+class Arrears(MethodView):
+    @requires(*BILLING)
+    @reports_blp.arguments(ReportArgsSchema, location="query")
+    @reports_blp.response(200, ArrearsRowSchema(many=True))
+    @reports_blp.errors(errors.PeriodInvalid)
+    def get(self, args):
+        """Arrears by street (or community) × period, with ageing
+
+        Reads only. Outstanding = owed − paid (net of refunds) on unpaid and partly paid bills, split by days past
+        the due date. `format=csv|xlsx` downloads it with Chinese headers, amounts in yuan."""
+        _periods(args)
+        rows = reports.arrears(current_user(), group_by=args["group_by"], period_from=args["period_from"],
+                               period_to=args["period_to"], today=utcnow().astimezone(SHANGHAI).date())
+        columns = reports.ARREARS_COLUMNS if args["group_by"] == "community" else tuple(
+            c for c in reports.ARREARS_COLUMNS if c.key != "community")
+        return _export(args["format"], "arrears", "欠费账龄", columns, rows)
+
+
+@reports_blp.route("/collection")
+class Collection(MethodView):
+    @requires(*BILLING)
+    @reports_blp.arguments(ReportArgsSchema, location="query")
+    @reports_blp.response(200, CollectionRowSchema(many=True))
+    @reports_blp.errors(errors.PeriodInvalid)
+    def get(self, args):
+        """The collection rate (实收 / 应收) per street × period, exempted amounts apart
+
+        Reads only; `format=csv|xlsx` downloads it."""
+        _periods(args)
+        rows = reports.collection(current_user(), period_from=args["period_from"], period_to=args["period_to"])
+        return _export(args["format"], "collection", "收缴率", reports.COLLECTION_COLUMNS, rows)
+
+
+@reports_blp.route("/ledger")
+class Ledger(MethodView):
+    @requires(*BILLING)
+    @reports_blp.arguments(LedgerArgsSchema, location="query")
+    @reports_blp.response(200, LedgerRowSchema(many=True))
+    @reports_blp.errors(errors.PeriodInvalid)
+    def get(self, args):
+        """The payments and refunds ledger between two days (Beijing time)
+
+        Reads only; at most 5,000 movements, oldest first; `format=csv|xlsx` downloads it."""
+        if args["day_from"] > args["day_to"]:
+            raise errors.PeriodInvalid("day_from is after day_to.")
+        rows = reports.ledger(current_user(), day_from=args["day_from"], day_to=args["day_to"])
+        return _export(args["format"], "ledger", "收退款流水", reports.LEDGER_COLUMNS, rows)

@@ -1,0 +1,169 @@
+"""The billing desk's reports — arrears with ageing, the collection rate, the payments and refunds ledger — and
+their exports as CSV (UTF-8 with a BOM, as Excel opens it) and Excel workbooks (openpyxl), with Chinese headers
+and amounts in yuan written from fen exactly (Decimal, never a float).
+
+Ageing counts days past the due date in buckets (未到期, 1–30, 31–90, 91–180, 180 天以上) with date comparisons
+only, so the same SQL runs on PostgreSQL and on the embedded SQLite.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from api.db import Session
+from api.fees.models import Bill, FeeAccount, LedgerEntry, OrderItem, PayOrder, Refund
+from api.identity.models import User
+from api.organisation.models import Division
+from api.premises.models import Premises
+from api.timefmt import SHANGHAI
+
+OPEN = ("unpaid", "partly_paid")
+BUCKETS = (("not_due", "未到期"), ("d1_30", "逾期1-30天"), ("d31_90", "逾期31-90天"), ("d91_180", "逾期91-180天"),
+           ("d181", "逾期180天以上"))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str  # the header billing offices read
+    money: bool = False  # a fen amount: written as yuan
+
+
+def _scope(query, user: User):
+    return query if user.scope_division_code is None else query.where(Bill.street_code == user.scope_division_code)
+
+
+def arrears(user: User, *, group_by: str, period_from: date, period_to: date, today: date) -> list[dict]:
+    """Outstanding amounts by street (or community) × period, split by how long past due."""
+    outstanding = Bill.amount_fen - Bill.paid_fen
+    buckets = {
+        "not_due": Bill.due_date >= today,
+        "d1_30": sa.and_(Bill.due_date < today, Bill.due_date >= today - timedelta(days=30)),
+        "d31_90": sa.and_(Bill.due_date < today - timedelta(days=30), Bill.due_date >= today - timedelta(days=90)),
+        "d91_180": sa.and_(Bill.due_date < today - timedelta(days=90), Bill.due_date >= today - timedelta(days=180)),
+        "d181": Bill.due_date < today - timedelta(days=180),
+    }
+    keys = [Bill.street_code, Division.name.label("street_name")]
+    if group_by == "community":
+        keys.append(Premises.community)
+    query = (sa.select(*keys, Bill.period, sa.func.count().label("bills"),
+                       sa.func.sum(outstanding).label("outstanding_fen"),
+                       *[sa.func.sum(sa.case((condition, outstanding), else_=0)).label(name)
+                         for name, condition in buckets.items()])
+             .join(Division, Division.code == Bill.street_code)
+             .where(Bill.status.in_(OPEN), Bill.period >= period_from, Bill.period <= period_to))
+    if group_by == "community":
+        query = (query.join(FeeAccount, FeeAccount.id == Bill.account_id)
+                 .join(Premises, Premises.id == FeeAccount.premises_id))
+    query = _scope(query, user).group_by(*keys, Bill.period).order_by(Bill.street_code, *keys[2:], Bill.period)
+    return [_ints(row._asdict()) for row in Session.execute(query)]
+
+
+def collection(user: User, *, period_from: date, period_to: date) -> list[dict]:
+    """应收 (due), 实收 (paid, net of refunds) and the rate per street × period; exempted amounts apart."""
+    query = (sa.select(Bill.street_code, Division.name.label("street_name"), Bill.period,
+                       sa.func.count().label("bills"), sa.func.sum(Bill.amount_fen).label("due_fen"),
+                       sa.func.sum(Bill.paid_fen).label("paid_fen"),
+                       sa.func.sum(Bill.exempted_fen).label("exempted_fen"))
+             .join(Division, Division.code == Bill.street_code)
+             .where(Bill.period >= period_from, Bill.period <= period_to))
+    query = _scope(query, user).group_by(Bill.street_code, Division.name, Bill.period).order_by(Bill.street_code,
+                                                                                               Bill.period)
+    rows = []
+    for row in Session.execute(query):
+        item = _ints(row._asdict())
+        item["rate"] = rate(item["paid_fen"], item["due_fen"])
+        rows.append(item)
+    return rows
+
+
+def rate(paid: int, due: int) -> str:
+    """实收 / 应收 as a percentage with two decimals, exactly ("—" when nothing is due)."""
+    if not due:
+        return "—"
+    return f"{(Decimal(paid) * 100 / Decimal(due)).quantize(Decimal('0.01'))}%"
+
+
+def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> list[dict]:
+    """Money in and out between two days (Beijing time), oldest first; street staff see the movements of orders
+    that paid a bill of their street."""
+    start = datetime.combine(day_from, datetime.min.time(), SHANGHAI)
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    query = (sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.amount_fen, PayOrder.out_trade_no,
+                       PayOrder.transaction_id, Refund.out_refund_no, Refund.reason)
+             .join(PayOrder, PayOrder.id == LedgerEntry.order_id)
+             .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
+             .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end))
+    if user.scope_division_code is not None:
+        query = query.where(sa.exists(sa.select(OrderItem.bill_id).join(Bill, Bill.id == OrderItem.bill_id).where(
+            OrderItem.order_id == PayOrder.id, Bill.street_code == user.scope_division_code)))
+    return [row._asdict() for row in Session.execute(query.order_by(LedgerEntry.occurred_at, LedgerEntry.id)
+                                                      .limit(limit))]
+
+
+def _ints(row: dict) -> dict:
+    return {k: int(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
+# -- exports ----------------------------------------------------------------------------------------------------
+ARREARS_COLUMNS = (Column("street_name", "街道/镇"), Column("community", "社区"), Column("period", "所属期"),
+                   Column("bills", "欠费户数"), Column("outstanding_fen", "欠费金额（元）", True),
+                   *(Column(key, f"{title}（元）", True) for key, title in BUCKETS))
+COLLECTION_COLUMNS = (Column("street_name", "街道/镇"), Column("period", "所属期"), Column("bills", "账单数"),
+                      Column("due_fen", "应收（元）", True), Column("paid_fen", "实收（元）", True),
+                      Column("rate", "收缴率"), Column("exempted_fen", "减免（元）", True))
+LEDGER_COLUMNS = (Column("occurred_at", "时间"), Column("kind", "类型"), Column("amount_fen", "金额（元）", True),
+                  Column("out_trade_no", "商户订单号"), Column("transaction_id", "微信支付订单号"),
+                  Column("out_refund_no", "退款单号"), Column("reason", "退款原因"))
+KIND_TITLES = {"payment": "收款", "refund": "退款"}
+
+
+def _cell(column: Column, row: dict):
+    value = row.get(column.key)
+    if value is None:
+        return ""
+    if column.money:
+        return Decimal(value) / 100  # exact: 1234 fen → Decimal("12.34")
+    if isinstance(value, date) and column.key == "period":
+        return value.strftime("%Y-%m")
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    return KIND_TITLES.get(value, value) if column.key == "kind" else value
+
+
+def to_csv(columns: tuple[Column, ...], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.title for c in columns])
+    for row in rows:
+        writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else v for v in (_cell(c, row) for c in columns)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([c.title for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_cell(c, row) for c in columns])
+    for index, column in enumerate(columns, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(10, len(column.title) * 2 + 2)
+        if column.money:
+            for cell in sheet[letter][1:]:
+                cell.number_format = "#,##0.00"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
