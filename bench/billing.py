@@ -8,6 +8,8 @@ gunicorn.conf.py, the WeChat simulator (Pay v3) as its own process. Prints one t
   key) and encrypts (AES-256-GCM) one TRANSACTION.SUCCESS per order, each with a fresh timestamp, and POSTs them
   from BENCH_NOTIFY_THREADS threads; the API verifies, decrypts and settles each (order, bill, ledger, receipts job)
   — notifies/s, latency, and this signing client's own share of the machine's CPU;
+- receipts: the paid orders' receipt jobs (prepare, then issue: the simulated platform, invoices/ rendering with the
+  CJK font embedded, storage) by two forking workers — receipts issued/s, and one render's time here;
 - prepay: POST /fees/orders by 5,000 citizens each paying one bill (wrk), the API calling the simulator's JSAPI
   prepay through wechatpayv3 and signing paySign — orders/s.
 """
@@ -180,6 +182,38 @@ def send_notifies(stack: Stack, orders: list[tuple[str, int]]) -> dict:
             "client_cpu_share": f"{cpu / (wall * os.cpu_count()):.0%} of {os.cpu_count()} CPUs"}
 
 
+def issue_receipts(stack: Stack, expected: int) -> dict:
+    """Every paid order's receipt jobs (queued by the notifies) run by two forking workers on the default queue,
+    the CJK font registered once per worker before forking; receipts issued per second, and one PDF's render time
+    in this process for comparison."""
+    from datetime import UTC, datetime
+
+    from invoices import fonts
+    from invoices.documents import FiscalReceipt, ReceiptLine
+    from invoices.render import render_fiscal_receipt
+
+    started = time.perf_counter()
+    stack.start_workers("default", count=2)
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        issued = 0
+        while issued < expected and time.perf_counter() - started < 600:
+            time.sleep(0.5)
+            issued = conn.execute("SELECT count(*) FROM fee_receipts WHERE status = 'issued'").fetchone()[0]
+    seconds = time.perf_counter() - started
+    fonts.font()
+    sample = FiscalReceipt(code="44012626", number="0000000001", check_code="abc123", payer="张三", payer_id="B1",
+                           payee="广州市白云区城市管理和综合执法局",
+                           lines=(ReceiptLine("生活垃圾处理费", PERIOD, "B1", 500),),
+                           issued_at=datetime.now(UTC), cashier="穗云", verify_url="https://x.invalid/v?p=1")
+    render_fiscal_receipt(sample)
+    render_started = time.perf_counter()
+    for _ in range(50):
+        render_fiscal_receipt(sample)
+    one = (time.perf_counter() - render_started) / 50 * 1000
+    return {"rate": issued / seconds, "receipts": issued, "seconds": round(seconds, 1),
+            "font": fonts.font(), "one_render_ms": round(one, 1)}
+
+
 def prepare_prepay(stack: Stack) -> str:
     """PREPAY_USERS citizens, each bound to an account with one unpaid bill of the run; `<bill id> <token>` lines."""
     from api.identity import tokens
@@ -219,6 +253,8 @@ def main() -> None:
             paid = conn.execute("SELECT count(*) FROM fee_orders WHERE status = 'paid'").fetchone()[0]
             ledger = conn.execute("SELECT count(*) FROM fee_ledger").fetchone()[0]
         table.note(f"after the notifies: {paid:,} orders paid, {ledger:,} ledger entries (of {NOTIFIES:,})")
+        table.add("receipts issued through the worker path (prepare + platform + render + store), 2 workers",
+                  **issue_receipts(stack, paid))
         table.add("prepay orders over HTTP (JSAPI prepay through wechatpayv3 + paySign)",
                   **wrk(stack, PREPAY_LUA % {"file": prepare_prepay(stack)}, duration=DURATION, connections=16))
         table.print()

@@ -16,7 +16,7 @@ from rq import Queue, SimpleWorker, Worker
 
 from api import db
 from api.extensions import get_redis
-from api.jobs import CLASSIFY, JOBS, QUEUES
+from api.jobs import CLASSIFY, DEFAULT, JOBS, QUEUES
 from workers.boot import boot
 
 
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     boot()
     preload_jobs()
+    if DEFAULT in args.queues:  # receipts are rendered there: the CJK font is registered once, before any fork
+        from invoices import fonts
+
+        fonts.font()
     serves_model = CLASSIFY in args.queues
     if serves_model:  # the model is loaded once, here; its jobs must then run in this process
         from workers import intake
