@@ -16,6 +16,7 @@ from api.identity import ratelimit
 from api.identity.models import User
 from api.premises import service as premises
 from api.premises.errors import ImportRejected
+from api.premises.models import Premises
 
 COLUMNS = ("number", "premises_code", "payer_kind", "payer_name", "phone", "basis", "units", "status")
 REQUIRED = ("number", "premises_code", "payer_kind", "payer_name", "basis")
@@ -156,9 +157,12 @@ def bindings_of(account_id: int) -> list[AccountBinding]:
         AccountBinding.account_id == account_id, AccountBinding.unbound_at.is_(None)).order_by(AccountBinding.id)))
 
 
-def search(user: User, *, number: str | None, name: str | None, phone_suffix: str | None, limit: int = 50
-           ) -> list[FeeAccount]:
+def search(user: User, *, number: str | None, name: str | None, phone_suffix: str | None,
+           address: str | None = None, limit: int = 50) -> list[FeeAccount]:
     query = scoped(sa.select(FeeAccount), user)
+    if address:
+        query = query.join(Premises, Premises.id == FeeAccount.premises_id).where(
+            Premises.address.contains(address, autoescape=True))
     if number:
         query = query.where(FeeAccount.number == number)
     if name:

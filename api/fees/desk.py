@@ -13,7 +13,7 @@ from api.db import Session, utcnow
 from api.errors import Forbidden
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.fees import accounts, billrun, errors, notify, orders, reconcile, refunds, reminders, standards
+from api.fees import accounts, billrun, errors, notify, orders, receipts, reconcile, refunds, reminders, standards
 from api.fees.models import Bill, BillRun
 from api.fees.schemas import (
     AccountSearchSchema,
@@ -29,6 +29,8 @@ from api.fees.schemas import (
     MismatchPatchSchema,
     MismatchSchema,
     PayNotifySchema,
+    ReasonSchema,
+    ReceiptSchema,
     ReconArgsSchema,
     ReconSchema,
     RefundRequestSchema,
@@ -65,11 +67,11 @@ class AccountSearch(MethodView):
     @desk_blp.arguments(AccountSearchSchema, location="query")
     @desk_blp.response(200, StaffAccountSchema(many=True))
     def get(self, args):
-        """Find accounts by 户号, payer name or phone's last four digits (in your street)
+        """Find accounts by 户号, payer name, phone's last four digits or part of the address (in your street)
 
         Reads only; at most 50 accounts."""
         return accounts.search(current_user(), number=args.get("number"), name=args.get("name"),
-                               phone_suffix=args.get("phone_suffix"))
+                               phone_suffix=args.get("phone_suffix"), address=args.get("address"))
 
 
 @desk_blp.route("/accounts/<int:account_id>")
@@ -262,6 +264,20 @@ class RefundDecision(MethodView):
 
         Approval queues the refund job (outbox); the bill changes when WeChat confirms the refund."""
         return refunds.decide(current_user(), refund_id, body["approve"], body["reason"])
+
+
+@desk_blp.route("/receipts/<int:receipt_id>/reissue")
+class ReissueReceipt(MethodView):
+    @requires(*BILLING)
+    @desk_blp.arguments(ReasonSchema)
+    @desk_blp.response(200, ReceiptSchema)
+    @desk_blp.errors(errors.ReceiptNotFound, errors.ReceiptNotReissuable)
+    def post(self, body, receipt_id: int):
+        """Re-issue a receipt (audited, with the reason)
+
+        One the platform refused is asked for again; an issued one is rendered and stored again with its number."""
+        user = current_user()
+        return receipts.reissue(receipt_id, Actor("staff", user.id), body["reason"], user.scope_division_code)
 
 
 @desk_blp.route("/notifications")

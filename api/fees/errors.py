@@ -89,3 +89,7 @@ class ReceiptNotFound(NotFound):
 
 class ReceiptLinkInvalid(NotFound):
     code, message = "RECEIPT_LINK_INVALID", "The link is invalid or has expired; ask for the receipts again."
+
+
+class ReceiptNotReissuable(Conflict):
+    code, message = "RECEIPT_NOT_REISSUABLE", "A reversed or cancelled receipt is not re-issued; its successor is."

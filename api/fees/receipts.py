@@ -22,7 +22,7 @@ from api import jobs
 from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
-from api.fees import issuer
+from api.fees import errors, issuer
 from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, OrderItem, PayOrder, Receipt
 from api.media.storage import get_storage
 from api.outbox import service as outbox
@@ -141,6 +141,27 @@ def render(receipt: Receipt, *, red: dict | None = None) -> bytes:
         number=number, issued_at=issued_at, buyer=receipt.payer_name, buyer_tax_id=account.number,
         seller=config.PAYEE_NAME, seller_tax_id="", lines=tuple(lines), issuer="穗云智慧城管（电子）",
         verify_url=url, reverses=reverses))
+
+
+def reissue(receipt_id: int, actor: Actor, reason: str, street_code: str | None) -> Receipt:
+    """Staff re-issue: a receipt the platform refused is asked for again under a new request id; an issued one is
+    rendered and stored again with the number it has (a lost or damaged file). Audited with the reason."""
+    receipt = Session.get(Receipt, receipt_id, with_for_update=True)
+    account = Session.get(FeeAccount, receipt.account_id) if receipt is not None else None
+    if receipt is None or street_code not in (None, account.street_code):
+        raise errors.ReceiptNotFound()
+    if receipt.status == "awaiting_issue":
+        receipt.issue_round += 1
+        receipt.last_error = None
+        outbox.add(jobs.ISSUE_RECEIPT(receipt.id))
+    elif receipt.status == "issued":
+        get_storage().put(receipt.pdf_key, render(receipt), "application/pdf")
+        receipt.font = fonts.font()
+    else:
+        raise errors.ReceiptNotReissuable()
+    record("fee_receipt", receipt.id, "receipt_reissued", actor, reason=reason, payload={"status": receipt.status})
+    Session.flush()
+    return receipt
 
 
 def waiting(now: datetime, older_than_s: int, limit: int = 200) -> list[int]:

@@ -141,6 +141,7 @@ class AccountSearchSchema(ma.Schema):
     number = ma.fields.String(validate=validate.Length(max=20))
     name = ma.fields.String(validate=validate.Length(max=64))
     phone_suffix = ma.fields.String(validate=validate.Regexp(r"^\d{4}$"))
+    address = ma.fields.String(validate=validate.Length(min=2, max=100), metadata={"description": "part of it"})
 
 
 class UnbindSchema(ma.Schema):
@@ -387,3 +388,7 @@ class LedgerRowSchema(ma.Schema):
     transaction_id = ma.fields.String(allow_none=True)
     out_refund_no = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
+
+
+class ReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))

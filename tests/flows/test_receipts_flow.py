@@ -139,3 +139,34 @@ def test_a_partial_refund_reverses_the_receipt_and_reissues_it_for_what_is_left(
     assert sorted((d["total_fen"], d["status"]) for d in documents) == [(-500, "valid"), (300, "valid"),
                                                                         (500, "reversed")]
     assert order["amount_fen"] == 500
+
+
+def test_staff_reissue_a_refused_receipt_and_rerender_an_issued_one(client, alice, mock_server, committed):
+    from tests.factories.identity import StaffFactory
+    from tests.support import staff_token
+
+    _pay_one(client, alice, mock_server.url)
+    right = get_config()
+    init_config(dataclasses.replace(right, ISSUER_SECRET="not-the-platforms-secret"))  # refused: it waits
+    run_worker()
+    committed.rollback()
+    waiting = committed.scalar(sa.select(Receipt))
+    assert waiting.status == "awaiting_issue" and "SIGN_ERROR" in waiting.last_error
+    init_config(right)
+    clerk = StaffFactory(roles=("billing_clerk",))
+    committed.commit()
+    headers = staff_token(clerk)
+    again = client.post(f"/admin/billing/receipts/{waiting.id}/reissue", json={"reason": "密钥已更正"},
+                        headers=headers)
+    assert again.status_code == 200 and again.json["status"] == "awaiting_issue"
+    run_worker()
+    committed.rollback()
+    issued = committed.scalar(sa.select(Receipt))
+    assert issued.status == "issued" and issued.issue_round == 1
+    from api.media.storage import get_storage
+
+    get_storage().delete(issued.pdf_key)  # the file is lost
+    rendered = client.post(f"/admin/billing/receipts/{issued.id}/reissue", json={"reason": "文件丢失，重新生成"},
+                           headers=headers)
+    assert rendered.json["doc_number"] == issued.doc_number  # the same document, its file made again
+    assert get_storage().exists(issued.pdf_key)

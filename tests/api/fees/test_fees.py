@@ -115,6 +115,7 @@ def test_staff_unbind_with_a_reason_in_their_street_only(client, alice, world):
     found = client.get("/admin/billing/accounts?phone_suffix=1234", headers=here).json
     assert [a["number"] for a in found] == ["A0001"] and found[0]["payer_name"] == "张三"
     assert client.get("/admin/billing/accounts?number=A0004", headers=here).json == []
+    assert [a["number"] for a in client.get("/admin/billing/accounts?address=102房", headers=here).json] == ["A0002"]
 
 
 # -- bill runs ------------------------------------------------------------------------------------------------
