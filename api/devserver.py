@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     children = [] if args.no_worker else [
         subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.worker", "classify", "--simple"], cwd=ROOT),
-        subprocess.Popen([sys.executable, "-m", "workers.worker", "media", "check", "--simple"], cwd=ROOT),
+        subprocess.Popen([sys.executable, "-m", "workers.worker", "media", "check", "receipts", "--simple"],
+                         cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=ROOT),
     ]
     _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"])

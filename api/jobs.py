@@ -21,7 +21,8 @@ DEFAULT = "default"
 NOTIFY = "notify"  # outbound messages: WeChat subscribe messages, 12345 answers
 MEDIA = "media"  # photo copies: a non-forking worker (a fork per job costs more than the job)
 CHECK = "check"  # content checks: one job keeps many WeChat calls in flight (api/citizen/checks.py)
-QUEUES = (CLASSIFY, DEFAULT, NOTIFY, MEDIA, CHECK)
+RECEIPTS = "receipts"  # prepare, issue, reverse: a non-forking worker with the CJK font registered once
+QUEUES = (CLASSIFY, DEFAULT, NOTIFY, MEDIA, CHECK, RECEIPTS)
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,10 @@ ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_ho
                      intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.answer_hotline.on_final_failure")
 SUBMIT_REFUND = Job("submit_refund", DEFAULT, "workers.billing.submit_refund", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # an approved refund stays approved until WeChat takes it
-PREPARE_RECEIPTS = Job("prepare_receipts", DEFAULT, "workers.billing.prepare_receipts", retries=3)
-REVERSE_RECEIPTS = Job("reverse_receipts", DEFAULT, "workers.billing.reverse_receipts", retries=4,
+PREPARE_RECEIPTS = Job("prepare_receipts", RECEIPTS, "workers.billing.prepare_receipts", retries=3)
+REVERSE_RECEIPTS = Job("reverse_receipts", RECEIPTS, "workers.billing.reverse_receipts", retries=4,
                        intervals="PAY_RETRY_INTERVALS")  # after a refund: 红冲 and re-issue
-ISSUE_RECEIPT = Job("issue_receipt", DEFAULT, "workers.billing.issue_receipt", retries=4,
+ISSUE_RECEIPT = Job("issue_receipt", RECEIPTS, "workers.billing.issue_receipt", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # the platform away longer: the sweep asks again
 BILL_RUN = Job("bill_run", DEFAULT, "workers.billing.bill_run")  # a period's run, queued by staff (idempotent)
 

@@ -9,7 +9,7 @@ gunicorn.conf.py, the WeChat simulator (Pay v3) as its own process. Prints one t
   from BENCH_NOTIFY_THREADS threads; the API verifies, decrypts and settles each (order, bill, ledger, receipts job)
   — notifies/s, latency, and this signing client's own share of the machine's CPU;
 - receipts: the paid orders' receipt jobs (prepare, then issue: the simulated platform, invoices/ rendering with the
-  CJK font embedded, storage) by two forking workers — receipts issued/s, and one render's time here;
+  CJK font embedded, storage) by two non-forking workers — receipts issued/s, and one render's time here;
 - prepay: POST /fees/orders by 5,000 citizens each paying one bill (wrk), the API calling the simulator's JSAPI
   prepay through wechatpayv3 and signing paySign — orders/s.
 """
@@ -183,9 +183,9 @@ def send_notifies(stack: Stack, orders: list[tuple[str, int]]) -> dict:
 
 
 def issue_receipts(stack: Stack, expected: int) -> dict:
-    """Every paid order's receipt jobs (queued by the notifies) run by two forking workers on the default queue,
-    the CJK font registered once per worker before forking; receipts issued per second, and one PDF's render time
-    in this process for comparison."""
+    """Every paid order's receipt jobs (queued by the notifies) run by two non-forking workers on the receipts
+    queue, the CJK font registered once per worker; receipts issued per second, and one PDF's render time in this
+    process for comparison."""
     from datetime import UTC, datetime
 
     from invoices import fonts
@@ -193,7 +193,7 @@ def issue_receipts(stack: Stack, expected: int) -> dict:
     from invoices.render import render_fiscal_receipt
 
     started = time.perf_counter()
-    stack.start_workers("default", count=2)
+    stack.start_workers("receipts", count=2, simple=True)
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         issued = 0
         while issued < expected and time.perf_counter() - started < 600:
@@ -253,7 +253,8 @@ def main() -> None:
             paid = conn.execute("SELECT count(*) FROM fee_orders WHERE status = 'paid'").fetchone()[0]
             ledger = conn.execute("SELECT count(*) FROM fee_ledger").fetchone()[0]
         table.note(f"after the notifies: {paid:,} orders paid, {ledger:,} ledger entries (of {NOTIFIES:,})")
-        table.add("receipts issued through the worker path (prepare + platform + render + store), 2 workers",
+        table.add("receipts issued through the worker path (prepare + platform + render + store), 2 non-forking "
+                  "workers",
                   **issue_receipts(stack, paid))
         table.add("prepay orders over HTTP (JSAPI prepay through wechatpayv3 + paySign)",
                   **wrk(stack, PREPAY_LUA % {"file": prepare_prepay(stack)}, duration=DURATION, connections=16))

@@ -16,7 +16,7 @@ from rq import Queue, SimpleWorker, Worker
 
 from api import db
 from api.extensions import get_redis
-from api.jobs import CLASSIFY, DEFAULT, JOBS, QUEUES
+from api.jobs import CLASSIFY, JOBS, QUEUES, RECEIPTS
 from workers.boot import boot
 
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     boot()
     preload_jobs()
-    if DEFAULT in args.queues:  # receipts are rendered there: the CJK font is registered once, before any fork
+    if RECEIPTS in args.queues:  # the CJK font registered once, here (before a fork, if this worker forks)
         from invoices import fonts
 
         fonts.font()

@@ -29,12 +29,12 @@ from api.fees.schemas import (
     MismatchPatchSchema,
     MismatchSchema,
     PayNotifySchema,
-    ReasonSchema,
     ReceiptSchema,
     ReconArgsSchema,
     ReconSchema,
     RefundRequestSchema,
     RefundSchema,
+    ReissueSchema,
     ReminderRequestSchema,
     StaffAccountDetailSchema,
     StaffAccountSchema,
@@ -269,7 +269,7 @@ class RefundDecision(MethodView):
 @desk_blp.route("/receipts/<int:receipt_id>/reissue")
 class ReissueReceipt(MethodView):
     @requires(*BILLING)
-    @desk_blp.arguments(ReasonSchema)
+    @desk_blp.arguments(ReissueSchema)
     @desk_blp.response(200, ReceiptSchema)
     @desk_blp.errors(errors.ReceiptNotFound, errors.ReceiptNotReissuable)
     def post(self, body, receipt_id: int):

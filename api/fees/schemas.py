@@ -390,5 +390,5 @@ class LedgerRowSchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
 
 
-class ReasonSchema(ma.Schema):
+class ReissueSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
