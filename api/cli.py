@@ -263,11 +263,10 @@ def register_billing_commands(app: Flask) -> None:
     @click.option("--street", default=None, help="only this street's bills")
     def remind(stage: str, street: str | None):
         """Queue the stage's reminders now (at most one per bill per stage)."""
-        from api.db import utcnow
+        from api import timefmt
         from api.fees.reminders import remind as run
-        from api.timefmt import SHANGHAI
 
-        click.echo(f"{run(stage, utcnow().astimezone(SHANGHAI).date(), street_code=street)} bills reminded")
+        click.echo(f"{run(stage, timefmt.today(), street_code=street)} bills reminded")
 
     @billing.command("reconcile")
     @click.option("--date", "day", required=True, help="the day (Beijing time), YYYY-MM-DD")

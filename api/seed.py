@@ -114,14 +114,13 @@ D0003,DEMO-MP-0003,individual_business,王五商行,13700009012,bin,4
 def _seed_demo_fees() -> None:
     """Fee items and the 2017 standards; three demo premises and accounts in 三元里, the first bound to the demo
     citizen; last month's and this month's bills (last month's is overdue once its due date passes)."""
-    from datetime import date
+    from datetime import timedelta
 
-    from api.db import utcnow
+    from api import timefmt
     from api.events.service import Actor
     from api.fees import accounts, billrun, standards
     from api.fees.models import AccountBinding, FeeAccount
     from api.premises.service import import_premises
-    from api.timefmt import SHANGHAI
 
     standards.seed_reference()
     if Session.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "D0001")) is not None:
@@ -131,9 +130,9 @@ def _seed_demo_fees() -> None:
     citizen = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
     account = Session.scalar(sa.select(FeeAccount).where(FeeAccount.number == "D0001"))
     Session.add(AccountBinding(account_id=account.id, user_id=citizen.id))
-    today = utcnow().astimezone(SHANGHAI).date().replace(day=1)
-    last_month = date(today.year - (today.month == 1), 12 if today.month == 1 else today.month - 1, 1)
-    for period in (last_month, today):
+    this_month = timefmt.today().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    for period in (last_month, this_month):
         billrun.run(period, Actor.system(), units=_same_unit)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -12,6 +12,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def local(value: datetime) -> datetime:
     return value.astimezone(SHANGHAI)
+
+
+def today() -> date:
+    """Today's date in Guangzhou (what bills, reminders and reports count days in)."""
+    return datetime.now(UTC).astimezone(SHANGHAI).date()
 
 
 def wechat_time(value: datetime) -> str:

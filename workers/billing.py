@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from api import timefmt
 from api.config import get_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
 from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals
-from api.timefmt import SHANGHAI
 from api.wechatpay import errors as pay_errors
 from workers.jobs import job_session, job_unit
 
@@ -43,12 +43,12 @@ def bill_run(period: str) -> int:
 
 def monthly_bill_run() -> int:
     with job_session():
-        done = billrun.run_if_due(utcnow().astimezone(SHANGHAI).date())
+        done = billrun.run_if_due(timefmt.today())
         return done.bills_created if done else 0
 
 
 def bill_reminders() -> int:
-    today = utcnow().astimezone(SHANGHAI).date()
+    today = timefmt.today()
     with job_unit():
         return sum(reminders.remind(stage, today) for stage in reminders.STAGES)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.views import MethodView
 
-from api import jobs
+from api import jobs, timefmt
 from api.access import current_user, requires
-from api.db import Session, utcnow
+from api.db import Session
 from api.errors import Forbidden
 from api.events.service import Actor
 from api.extensions import Blueprint
@@ -44,7 +44,6 @@ from api.fees.schemas import (
 )
 from api.outbox import service as outbox
 from api.roles import Role
-from api.timefmt import SHANGHAI
 
 desk_blp = Blueprint("billing", __name__, url_prefix="/admin/billing", description="The billing desk (收费)")
 BILLING = (Role.BILLING_CLERK, Role.BILLING_HEAD)
@@ -207,7 +206,7 @@ class BillRuns(MethodView):
 
         Adds the run's job to the outbox; the worker bills in batches."""
         _district_wide()
-        if body["period"] > utcnow().astimezone(SHANGHAI).date():
+        if body["period"] > timefmt.today():
             raise errors.PeriodInvalid()
         outbox.add(jobs.BILL_RUN(body["period"].isoformat()))
         return {"count": 1}
@@ -227,7 +226,7 @@ class BatchReminders(MethodView):
         street = body.get("street_code") or user.scope_division_code
         if street is not None and not accounts.in_scope(user, street):
             raise errors.AccountNotFound("That street is outside your scope.")
-        today = utcnow().astimezone(SHANGHAI).date()
+        today = timefmt.today()
         return {"count": reminders.remind(body["stage"], today, street_code=street, actor=Actor("staff", user.id))}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
+from api import timefmt
 from api.access import current_user, requires
 from api.db import utcnow
 from api.extensions import Blueprint
@@ -54,7 +55,7 @@ class Arrears(MethodView):
         the due date. `format=csv|xlsx` downloads it with Chinese headers, amounts in yuan."""
         _periods(args)
         rows = reports.arrears(current_user(), group_by=args["group_by"], period_from=args["period_from"],
-                               period_to=args["period_to"], today=utcnow().astimezone(SHANGHAI).date())
+                               period_to=args["period_to"], today=timefmt.today())
         columns = reports.ARREARS_COLUMNS if args["group_by"] == "community" else tuple(
             c for c in reports.ARREARS_COLUMNS if c.key != "community")
         return _export(args["format"], "arrears", "欠费账龄", columns, rows)

@@ -171,8 +171,10 @@ def waiting(now: datetime, older_than_s: int, limit: int = 200) -> list[int]:
 
 
 # -- links and verification ------------------------------------------------------------------------------------
-def _key(purpose: str) -> bytes:
-    return hashlib.sha256(f"{get_config().SECRET_KEY}:{purpose}".encode()).digest()
+def _sign(purpose: str, text: str) -> str:
+    """HMAC-SHA256 of `text` under a key derived from SECRET_KEY for `purpose`, 32 hex characters."""
+    key = hashlib.sha256(f"{get_config().SECRET_KEY}:{purpose}".encode()).digest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
@@ -182,13 +184,13 @@ def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
                                                                                  receipt.doc_number)
     body = base64.urlsafe_b64encode(json.dumps({"r": receipt.id, "c": code, "n": number},
                                                separators=(",", ":")).encode()).decode().rstrip("=")
-    return f"{body}.{hmac.new(_key('receipt-verify'), body.encode(), hashlib.sha256).hexdigest()[:32]}"
+    return f"{body}.{_sign('receipt-verify', body)}"
 
 
 def verify(payload: str) -> tuple[Receipt, bool] | None:
     """(the receipt a payload names, whether it names its red document), if the signature holds."""
     body, _, signature = payload.partition(".")
-    expected = hmac.new(_key("receipt-verify"), body.encode(), hashlib.sha256).hexdigest()[:32]
+    expected = _sign("receipt-verify", body)
     if not body or not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return None
     try:
@@ -208,14 +210,14 @@ def verify(payload: str) -> tuple[Receipt, bool] | None:
 
 def download_link(receipt: Receipt, now: float | None = None) -> str:
     expires = int((now or time.time()) + get_config().RECEIPT_URL_TTL_S)
-    signature = hmac.new(_key("receipt-download"), f"{receipt.id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    signature = _sign("receipt-download", f"{receipt.id}:{expires}")
     return f"/fees/receipts/{receipt.id}/pdf?exp={expires}&sig={signature}"
 
 
 def check_download(receipt_id: int, expires: int, signature: str) -> bool:
     if expires < time.time():
         return False
-    expected = hmac.new(_key("receipt-download"), f"{receipt_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    expected = _sign("receipt-download", f"{receipt_id}:{expires}")
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from api.db import Session
 from api.fees.models import Bill, FeeAccount, LedgerEntry, OrderItem, PayOrder, Refund
+from api.fees.reconcile import day_bounds
 from api.identity.models import User
 from api.organisation.models import Division
 from api.premises.models import Premises
@@ -95,8 +96,7 @@ def rate(paid: int, due: int) -> str:
 def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> list[dict]:
     """Money in and out between two days (Beijing time), oldest first; street staff see the movements of orders
     that paid a bill of their street."""
-    start = datetime.combine(day_from, datetime.min.time(), SHANGHAI)
-    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    start, end = day_bounds(day_from)[0], day_bounds(day_to)[1]
     query = (sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.amount_fen, PayOrder.out_trade_no,
                        PayOrder.transaction_id, Refund.out_refund_no, Refund.reason)
              .join(PayOrder, PayOrder.id == LedgerEntry.order_id)

@@ -29,10 +29,11 @@ from api.fees.schemas import (
     ReceiptSchema,
     ReceiptVerificationSchema,
     VerifyArgsSchema,
-    yuan,
+    masked,
 )
 from api.media.storage import get_storage
 from api.roles import Role
+from invoices.money import yuan
 
 blp = Blueprint("fees", __name__, url_prefix="/fees", description="Sanitation fees: accounts, bills, WeChat Pay")
 
@@ -211,11 +212,10 @@ class VerifyReceipt(MethodView):
         if found is None:
             return {"genuine": False}
         receipt, red = found
-        name = receipt.payer_name
         amount = -receipt.amount_fen if red else receipt.amount_fen
         return {"genuine": True, "code": receipt.reversal_code if red else receipt.doc_code,
                 "number": receipt.reversal_number if red else receipt.doc_number,
-                "payer": name[:1] + "*" * max(1, len(name) - 1), "amount_fen": amount, "amount_yuan": yuan(amount),
+                "payer": masked(receipt.payer_name), "amount_fen": amount, "amount_yuan": yuan(amount),
                 "status": "reversal" if red else receipts.status_of(receipt),
                 "issued_at": receipt.reversed_at if red else receipt.issued_at}
 

@@ -18,14 +18,15 @@ from api.fees.models import (
     REFUND_STATUSES,
 )
 from api.timefmt import LocalDateTime
+from invoices.money import yuan
 
 MAX_FEN = 100_000_000  # ¥1,000,000: no sanitation bill or refund comes near it
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+def masked(name: str) -> str:
+    """A payer's name as citizens and the public verification see it: 张三 → 张*."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
 class Period(ma.fields.Field):
@@ -70,8 +71,7 @@ class AccountSchema(ma.Schema):
     street_code = ma.fields.String()
 
     def masked_name(self, account) -> str:
-        name = account.payer_name
-        return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+        return masked(account.payer_name)
 
 
 class StaffAccountSchema(AccountSchema):
