@@ -18,6 +18,7 @@ prints one table per benchmark (and a JSON line for machines).
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -290,14 +291,17 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(stack: Stack, script: str | Path, *, duration: int = 15, connections: int = 8, threads: int = 2) -> dict:
-    """Run wrk with a Lua script (its text, or a path) against the stack's API; rate, p50/p90/p99 in ms, and the
-    non-2xx and socket-error counts (a benchmark that only measured errors is not a figure)."""
+    """Run wrk with a Lua script (its text, or a path) against the stack's API; rate, p50/p90/p99 in ms, the
+    non-2xx and socket-error counts (a benchmark that only measured errors is not a figure), and the kinds of
+    error answer seen (status and error code, counted) so that a figure with errors says what they were."""
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk (the make bench-* targets do this)")
-    if not isinstance(script, Path):
-        path = stack.work / f"script-{uuid.uuid4().hex[:8]}.lua"
-        path.write_text(script)
-        script = path
+    errors_file = stack.work / f"errors-{uuid.uuid4().hex[:8]}.txt"
+    text = script.read_text() if isinstance(script, Path) else script
+    if "response = function" not in text:
+        text += _ERROR_SAMPLER % {"path": errors_file}
+    script = stack.work / f"script-{uuid.uuid4().hex[:8]}.lua"
+    script.write_text(text)
     out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
                           "-s", str(script), stack.api], capture_output=True, text=True, check=True).stdout
     latency = {f"p{q}": round(float(v) * _UNIT_MS[u], 2) for q, v, u in _LATENCY.findall(out)}
@@ -305,7 +309,26 @@ def wrk(stack: Stack, script: str | Path, *, duration: int = 15, connections: in
     errors = re.search(r"Socket errors: (.*)", out)
     return {"rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency.get("p50"),
             "p90": latency.get("p90"), "p99": latency.get("p99"), "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": errors.group(1).strip() if errors else ""}
+            "socket_errors": errors.group(1).strip() if errors else "", **_error_kinds(errors_file)}
+
+
+# Each wrk thread appends the status and error code of a non-2xx answer to a file (the envelope's "code").
+_ERROR_SAMPLER = """
+response = function(status, headers, body)
+  if status >= 300 then
+    local f = io.open("%(path)s", "a")
+    f:write(status .. " " .. (string.match(body, '"code"%%s*:%%s*"([^"]+)"') or "-") .. "\\n")
+    f:close()
+  end
+end
+"""
+
+
+def _error_kinds(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    kinds = collections.Counter(path.read_text().split("\n")[:-1])
+    return {"errors": ", ".join(f"{kind} ×{n}" for kind, n in kinds.most_common(5))}
 
 
 def percentiles(samples_ms: list[float], points: tuple[int, ...] = (50, 90, 99)) -> dict:

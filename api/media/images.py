@@ -80,7 +80,7 @@ def make_derivatives(data: bytes, sides: tuple[int, ...], quality: int = 82) -> 
     optimised progressive encode, for copies nobody can tell apart on a phone or a desk screen."""
     with Image.open(io.BytesIO(data)) as img:
         largest = max(sides)
-        img.draft("RGB", _draft_size(img.size, largest))
+        img.draft("RGB", _fitted(img.size, (largest, largest)))
         current = img.convert("RGB")
     by_side = {}
     for side in sorted(set(sides), reverse=True):  # shrink step by step from the largest
@@ -91,16 +91,17 @@ def make_derivatives(data: bytes, sides: tuple[int, ...], quality: int = 82) -> 
     return [by_side[side] for side in sides]
 
 
-def _draft_size(size: tuple[int, int], side: int) -> tuple[int, int]:
-    """The size whose longest edge is `side`: draft() then picks the coarsest scale not smaller than it."""
-    scale = min(1.0, side / max(size))
+def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """`size` shrunk (never enlarged) to fit `box`, proportions kept: what draft() is asked for, since it picks
+    the coarsest DCT scale whose result still covers the size asked in both directions."""
+    scale = min(1.0, box[0] / size[0], box[1] / size[1])
     return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
 def check_preview(data: bytes) -> bytes:
     """imgSecCheck's copy (≤ PREVIEW_BOX) of a stored photo, from a reduced-scale decode (JPEG DCT scaling)."""
     with Image.open(io.BytesIO(data)) as img:
-        img.draft("RGB", PREVIEW_BOX)
+        img.draft("RGB", _fitted(img.size, PREVIEW_BOX))
         return _preview(img)
 
 
@@ -132,9 +133,8 @@ def _open_header(raw: bytes, max_pixels: int) -> Image.Image:
 def _decode(img: Image.Image, *, reduced: bool = True) -> Image.Image:
     """Decode the whole stream (JPEGs at reduced scale: every byte is still read, so truncation shows)."""
     if reduced and img.format in ("JPEG", "MPO"):
-        scale = min(1.0, PREVIEW_BOX[0] / img.width, PREVIEW_BOX[1] / img.height)
         # DCT scaling to the preview's size: a fraction of the cost of a full-size decode
-        img.draft("RGB", (max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+        img.draft("RGB", _fitted(img.size, PREVIEW_BOX))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

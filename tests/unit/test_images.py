@@ -97,3 +97,32 @@ def test_derivatives_fit_their_boxes():
             assert max(img.size) == side and img.format == "JPEG"
     small, big = images.make_derivatives(jpeg(2000, 1000, pattern=False), (320, 1280))
     assert Image.open(io.BytesIO(small)).size == (320, 160) and Image.open(io.BytesIO(big)).size == (1280, 640)
+
+
+@pytest.mark.parametrize(("size", "box", "fitted"), [
+    ((1920, 1080), images.PREVIEW_BOX, (750, 421)),   # landscape: the width binds, not the box's height
+    ((1080, 1920), images.PREVIEW_BOX, (750, 1333)),
+    ((600, 400), images.PREVIEW_BOX, (600, 400)),     # never enlarged
+    ((4000, 3000), (1280, 1280), (1280, 960)),
+])
+def test_fitted_is_the_size_inside_the_box(size, box, fitted):
+    assert images._fitted(size, box) == fitted
+
+
+def test_check_preview_decodes_a_landscape_photo_at_reduced_scale(monkeypatch):
+    """draft() is asked for the fitted size (750 × 421), so a 1080p JPEG decodes at ½ scale; asked for the box
+    itself (750 × 1334, taller than the photo) it decoded every pixel, three times the work."""
+    photo = jpeg(1920, 1080, pattern=False)
+    loaded = []
+    real_load = Image.Image.load
+
+    def load(self):
+        result = real_load(self)
+        loaded.append(self.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", load)
+    preview = images.check_preview(photo)
+    assert loaded and loaded[0] == (960, 540) and (1920, 1080) not in loaded
+    with Image.open(io.BytesIO(preview)) as img:
+        assert img.width == 750 and abs(img.height - 421) <= 1  # thumbnail() rounds the other side
