@@ -290,6 +290,10 @@ def register_billing_commands(app: Flask) -> None:
         click.echo(f"bills checked: {books.bills_checked}; problems: {len(books.bill_problems)}")
         for problem in books.bill_problems:
             click.echo(f"  bill {problem}")
+        if books.rollup_checked:
+            click.echo(f"arrears rollup against a recount: {len(books.rollup_problems)} groups differ")
+            for problem in books.rollup_problems:
+                click.echo(f"  {problem}")
         click.echo(f"ledger: in {books.ledger_in_fen} fen, out {books.ledger_out_fen} fen, net "
                    f"{books.ledger_in_fen - books.ledger_out_fen} fen")
         click.echo(f"reconciled days: {books.reconciled_days}; ledger net on them {books.ledger_net_reconciled_fen}"

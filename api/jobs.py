@@ -87,6 +87,7 @@ MONTHLY_BILL_RUN = Job("monthly_bill_run", DEFAULT, "workers.billing.monthly_bil
 BILL_REMINDERS = Job("bill_reminders", NOTIFY, "workers.billing.bill_reminders")
 PAY_SWEEP = Job("pay_sweep", DEFAULT, "workers.billing.pay_sweep")  # late or lost notifies, expired orders
 RECONCILE = Job("reconcile", DEFAULT, "workers.billing.reconcile_yesterday")
+FOLD_ARREARS = Job("fold_arrears", DEFAULT, "workers.billing.fold_arrears")
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,11 @@ PERIODIC = (
     Periodic(BILL_REMINDERS, 3600),
     Periodic(PAY_SWEEP, 60),
     Periodic(RECONCILE, 3600),  # yesterday's trade bill, once WeChat has it (RECONCILE_AFTER_HOUR)
+    Periodic(FOLD_ARREARS, 60),  # the arrears rollup's deltas (exact meanwhile: the report reads both)
 )
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
     ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, ISSUE_RECEIPT, REVERSE_RECEIPTS, BILL_RUN, OUTBOX_SWEEP,
-    PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE)}
+    PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE,
+    FOLD_ARREARS)}

@@ -11,7 +11,11 @@ gunicorn.conf.py, the WeChat simulator (Pay v3) as its own process. Prints one t
 - receipts: the paid orders' receipt jobs (prepare, then issue: the simulated platform, invoices/ rendering with the
   CJK font embedded, storage) by two non-forking workers — receipts issued/s, and one render's time here;
 - prepay: POST /fees/orders by 5,000 citizens each paying one bill (wrk), the API calling the simulator's JSAPI
-  prepay through wechatpayv3 and signing paySign — orders/s.
+  prepay through wechatpayv3 and signing paySign — orders/s;
+- arrears: BENCH_ARREARS_PERIODS − 1 earlier months added by copying the run's bills (INSERT … SELECT, through the
+  rollup's triggers; about 70 % of each older month paid, 5 % partly), the clock's fold, then the district-wide
+  arrears report by street × period with ageing (GET /admin/billing/reports/arrears, wrk at 4 connections) —
+  requests/s and p99 — and the same report counted from the bills once, for comparison.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import requests
+import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,6 +46,8 @@ NOTIFY_THREADS = int(os.environ.get("BENCH_NOTIFY_THREADS", "16"))
 PREPAY_USERS = 5000
 DURATION = int(os.environ.get("BENCH_DURATION", "20"))
 PERIOD = "2026-06"
+ARREARS_PERIODS = int(os.environ.get("BENCH_ARREARS_PERIODS", "12"))
+HEAD = "bench-billing-head"
 
 PREPAY_LUA = """
 local pairs_ = {}
@@ -214,6 +221,55 @@ def issue_receipts(stack: Stack, expected: int) -> dict:
             "font": fonts.font(), "one_render_ms": round(one, 1)}
 
 
+def add_older_months(stack: Stack) -> float:
+    """ARREARS_PERIODS − 1 months before PERIOD, copied from its bills (the lines are not needed for arrears):
+    each month its due date, 70 % of the bills paid and 5 % paid in part. Returns the seconds it took."""
+    started = time.perf_counter()
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        for back in range(1, ARREARS_PERIODS):
+            conn.execute(
+                "INSERT INTO fee_bills (account_id, period, street_code, amount_fen, paid_fen, exempted_fen, status, "
+                "due_date, created_at) "
+                "SELECT account_id, (period - make_interval(months => %(back)s))::date, street_code, amount_fen, "
+                "CASE WHEN amount_fen = 0 THEN 0 WHEN account_id %% 20 < 14 THEN amount_fen "
+                "     WHEN account_id %% 20 = 14 THEN amount_fen / 2 ELSE 0 END, exempted_fen, "
+                "CASE WHEN amount_fen = 0 THEN 'nothing_due' WHEN account_id %% 20 < 14 THEN 'paid' "
+                "     WHEN account_id %% 20 = 14 AND amount_fen / 2 > 0 THEN 'partly_paid' "
+                "     WHEN account_id %% 20 = 14 THEN 'unpaid' ELSE 'unpaid' END, "
+                "(due_date - make_interval(months => %(back)s))::date, now() "
+                "FROM fee_bills WHERE period = %(period)s", {"back": back, "period": f"{PERIOD}-01"})
+        conn.execute("ANALYZE fee_bills")
+    return time.perf_counter() - started
+
+
+def arrears(stack: Stack, head_token: str) -> tuple[dict, float, int]:
+    """The report by street × period over every month (wrk, 4 connections), after the clock's fold; and the same
+    report counted from the bills once (seconds), and how many bills it covers."""
+    from api.fees import reports
+    from api.identity.models import User
+    from api.timefmt import today
+    from workers.billing import fold_arrears
+
+    first = datetime.strptime(PERIOD, "%Y-%m") - timedelta(days=31 * (ARREARS_PERIODS - 1))
+    query = f"period_from={first:%Y-%m}&period_to={PERIOD}&group_by=street"
+    with stack.app_context():
+        fold_arrears()
+    script = stack.work / "arrears.lua"
+    script.write_text(f'wrk.method = "GET"\nwrk.path = "/admin/billing/reports/arrears?{query}"\n'
+                      f'wrk.headers["Authorization"] = "Bearer {head_token}"\n')
+    figures = wrk(stack, script, duration=DURATION, connections=4)
+    with stack.app_context():
+        from api.db import Session
+
+        head = Session.scalar(sa.select(User).where(User.username == HEAD))
+        started = time.perf_counter()
+        rows = reports.arrears(head, group_by="street", period_from=first.date().replace(day=1),
+                               period_to=datetime.strptime(PERIOD, "%Y-%m").date(), today=today(), use_rollup=False)
+        counted = time.perf_counter() - started
+        Session.remove()
+    return figures, counted, sum(r["bills"] for r in rows)
+
+
 def prepare_prepay(stack: Stack) -> str:
     """PREPAY_USERS citizens, each bound to an account with one unpaid bill of the run; `<bill id> <token>` lines."""
     from api.identity import tokens
@@ -258,6 +314,16 @@ def main() -> None:
                   **issue_receipts(stack, paid))
         table.add("prepay orders over HTTP (JSAPI prepay through wechatpayv3 + paySign)",
                   **wrk(stack, PREPAY_LUA % {"file": prepare_prepay(stack)}, duration=DURATION, connections=16))
+        if ARREARS_PERIODS > 1:
+            seconds = add_older_months(stack)
+            with psycopg.connect(stack.dsn) as conn:
+                bills = conn.execute("SELECT count(*) FROM fee_bills").fetchone()[0]
+            table.note(f"arrears: {ARREARS_PERIODS - 1} earlier months copied in {seconds:.1f} s; {bills:,} bills")
+            figures, counted, open_bills = arrears(stack, stack.staff_token(HEAD, {"billing_head"}))
+            table.add(f"arrears report, street × period × ageing, {ARREARS_PERIODS} months, from the rollup "
+                      f"(4 connections)", **figures)
+            table.add("the same report counted from the bills (once, for comparison)",
+                      seconds=round(counted, 2), open_bills=open_bills)
         table.print()
 
 

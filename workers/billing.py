@@ -9,7 +9,7 @@ from api import timefmt
 from api.config import get_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
-from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals
+from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals, rollup
 from api.wechatpay import errors as pay_errors
 from workers.jobs import job_session, job_unit
 
@@ -51,6 +51,12 @@ def bill_reminders() -> int:
     today = timefmt.today()
     with job_unit():
         return sum(reminders.remind(stage, today) for stage in reminders.STAGES)
+
+
+def fold_arrears() -> int:
+    """Move the arrears rollup's deltas into it (PostgreSQL; nothing to do on the embedded SQLite)."""
+    with job_unit():
+        return rollup.fold() if rollup.in_use() else 0
 
 
 def pay_sweep() -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 1. every bill: paid = Σ its items in paid orders − Σ its succeeded refunds (and never more than it owes); its
    lines add up to it, and every line has its bill and a known item;
-2. the ledger: money in − money out = what WeChat's trade bills say we hold, for every reconciled day, and the
+2. the arrears rollup (PostgreSQL) with its unfolded deltas equals a full recount of the open bills;
+3. the ledger: money in − money out = what WeChat's trade bills say we hold, for every reconciled day, and the
    ledger agrees with the orders and refunds it records (each paid order one payment entry of its amount, each
    succeeded refund one negative entry of its amount).
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from api.db import Session
+from api.fees import rollup
 from api.fees.models import Bill, BillLine, FeeItem, LedgerEntry, OrderItem, PayOrder, ReconRun, Refund
 
 
@@ -27,10 +29,12 @@ class Books:
     ledger_net_reconciled_fen: int = 0
     wechat_net_fen: int = 0
     ledger_problems: list[str] = field(default_factory=list)
+    rollup_checked: bool = False
+    rollup_problems: list[dict] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
-        return not self.bill_problems and not self.ledger_problems
+        return not self.bill_problems and not self.ledger_problems and not self.rollup_problems
 
 
 def check(limit: int = 50) -> Books:
@@ -49,6 +53,8 @@ def check(limit: int = 50) -> Books:
     books.bill_problems = [{"bill_id": r.id, "paid_fen": r.paid_fen, "expected_fen": int(r.expected),
                             "amount_fen": r.amount_fen} for r in rows]
     _lines_add_up(books, limit)
+    if rollup.in_use():
+        books.rollup_checked, books.rollup_problems = True, rollup.differences(limit)
     books.ledger_in_fen = int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
                                              .where(LedgerEntry.kind == "payment")))
     books.ledger_out_fen = -int(Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))

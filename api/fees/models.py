@@ -354,3 +354,31 @@ class Receipt(Base):
     reversal_number: Mapped[str | None] = mapped_column(sa.String(20))
     reversal_pdf_key: Mapped[str | None] = mapped_column(sa.String(120))
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ArrearsRollup(Base):
+    """Open bills and what they still owe per street × period × due date (PostgreSQL): the district-wide arrears
+    report reads this plus the unfolded deltas instead of every bill. Written only by `rollup.fold()`."""
+
+    __tablename__ = "fee_arrears_rollup"
+
+    street_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    period: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    due_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    bills: Mapped[int] = mapped_column(sa.BigInteger)
+    outstanding_fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ArrearsDelta(Base):
+    """What one statement on fee_bills changed in the rollup's groups, appended by the statement-level triggers
+    of migration 0016 in that statement's transaction (no row is updated in place, so concurrent settlements
+    never wait for each other here); `rollup.fold()` moves them into ArrearsRollup."""
+
+    __tablename__ = "fee_arrears_deltas"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    street_code: Mapped[str] = mapped_column(sa.String(12))
+    period: Mapped[date] = mapped_column(sa.Date)
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    bills: Mapped[int] = mapped_column(sa.BigInteger)
+    outstanding_fen: Mapped[int] = mapped_column(sa.BigInteger)

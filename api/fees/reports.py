@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from api.db import Session
+from api.fees import rollup
 from api.fees.models import Bill, FeeAccount, LedgerEntry, OrderItem, PayOrder, Refund
 from api.fees.reconcile import day_bounds
 from api.identity.models import User
@@ -42,29 +43,48 @@ def _scope(query, user: User):
     return query if user.scope_division_code is None else query.where(Bill.street_code == user.scope_division_code)
 
 
-def arrears(user: User, *, group_by: str, period_from: date, period_to: date, today: date) -> list[dict]:
-    """Outstanding amounts by street (or community) × period, split by how long past due."""
-    outstanding = Bill.amount_fen - Bill.paid_fen
+def arrears(user: User, *, group_by: str, period_from: date, period_to: date, today: date,
+            use_rollup: bool | None = None) -> list[dict]:
+    """Outstanding amounts by street (or community) × period, split by how long past due.
+
+    By street the groups come from the arrears rollup where one is kept (PostgreSQL; exact, see rollup.py) —
+    a district-wide report over millions of bills reads a few hundred rows; by community, or without a rollup,
+    from the bills. `use_rollup` forces one source (the tests compare them)."""
+    if use_rollup is None:
+        use_rollup = group_by == "street" and rollup.in_use()
+    if use_rollup:
+        source = rollup.groups()
+    else:
+        keys = [Bill.street_code, Bill.period, Bill.due_date]
+        if group_by == "community":
+            keys.append(Premises.community)
+        query = _scope(sa.select(*keys, sa.func.count().label("bills"),
+                                 sa.func.sum(Bill.amount_fen - Bill.paid_fen).label("outstanding_fen"))
+                       .where(Bill.status.in_(OPEN), Bill.period >= period_from, Bill.period <= period_to), user)
+        if group_by == "community":
+            query = (query.join(FeeAccount, FeeAccount.id == Bill.account_id)
+                     .join(Premises, Premises.id == FeeAccount.premises_id))
+        source = query.group_by(*keys).subquery()
+    due, owed = source.c.due_date, source.c.outstanding_fen
     buckets = {
-        "not_due": Bill.due_date >= today,
-        "d1_30": sa.and_(Bill.due_date < today, Bill.due_date >= today - timedelta(days=30)),
-        "d31_90": sa.and_(Bill.due_date < today - timedelta(days=30), Bill.due_date >= today - timedelta(days=90)),
-        "d91_180": sa.and_(Bill.due_date < today - timedelta(days=90), Bill.due_date >= today - timedelta(days=180)),
-        "d181": Bill.due_date < today - timedelta(days=180),
+        "not_due": due >= today,
+        "d1_30": sa.and_(due < today, due >= today - timedelta(days=30)),
+        "d31_90": sa.and_(due < today - timedelta(days=30), due >= today - timedelta(days=90)),
+        "d91_180": sa.and_(due < today - timedelta(days=90), due >= today - timedelta(days=180)),
+        "d181": due < today - timedelta(days=180),
     }
-    keys = [Bill.street_code, Division.name.label("street_name")]
+    keys = [source.c.street_code, Division.name.label("street_name")]
     if group_by == "community":
-        keys.append(Premises.community)
-    query = (sa.select(*keys, Bill.period, sa.func.count().label("bills"),
-                       sa.func.sum(outstanding).label("outstanding_fen"),
-                       *[sa.func.sum(sa.case((condition, outstanding), else_=0)).label(name)
+        keys.append(source.c.community)
+    query = (sa.select(*keys, source.c.period, sa.func.sum(source.c.bills).label("bills"),
+                       sa.func.sum(owed).label("outstanding_fen"),
+                       *[sa.func.sum(sa.case((condition, owed), else_=0)).label(name)
                          for name, condition in buckets.items()])
-             .join(Division, Division.code == Bill.street_code)
-             .where(Bill.status.in_(OPEN), Bill.period >= period_from, Bill.period <= period_to))
-    if group_by == "community":
-        query = (query.join(FeeAccount, FeeAccount.id == Bill.account_id)
-                 .join(Premises, Premises.id == FeeAccount.premises_id))
-    query = _scope(query, user).group_by(*keys, Bill.period).order_by(Bill.street_code, *keys[2:], Bill.period)
+             .join(Division, Division.code == source.c.street_code)
+             .where(source.c.period >= period_from, source.c.period <= period_to))
+    if user.scope_division_code is not None:
+        query = query.where(source.c.street_code == user.scope_division_code)
+    query = query.group_by(*keys, source.c.period).order_by(source.c.street_code, *keys[2:], source.c.period)
     return [_ints(row._asdict()) for row in Session.execute(query)]
 
 
