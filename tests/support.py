@@ -294,3 +294,18 @@ def synthetic_photo(kind: str, seed: int) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=88)
     return out.getvalue()
+
+
+def qr_text(pdf: bytes, page: int = 0) -> str | None:
+    """The text of the QR code printed on a PDF page, read from a rasterised picture of it (PDFium renders,
+    zxing-cpp decodes) as a phone's camera reads paper; None when no code is found."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        picture = document[page].render(scale=3).to_pil()
+    finally:
+        document.close()
+    found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+    return found[0].text if found else None

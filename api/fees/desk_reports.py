@@ -1,5 +1,6 @@
-"""The billing desk's reports (/admin/billing/reports): arrears with ageing, the collection rate, the ledger —
-as JSON, CSV or an Excel workbook (`?format=`), scoped by street like the rest of the desk."""
+"""The billing desk's reports (/admin/billing/reports): arrears with ageing, the collection rate, the ledger,
+reconciliation mismatches, exemption approvals — as JSON, CSV or an Excel workbook (`?format=`), scoped by street
+like the rest of the desk."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from api.access import current_user, requires
 from api.db import utcnow
 from api.extensions import Blueprint
 from api.fees import errors, reports
-from api.fees.schemas import (
+from api.fees.report_schemas import (
     ArrearsRowSchema,
     CollectionRowSchema,
+    ExemptionReportArgsSchema,
+    ExemptionRowSchema,
     LedgerArgsSchema,
     LedgerRowSchema,
+    MismatchReportArgsSchema,
+    MismatchRowSchema,
     ReportArgsSchema,
 )
 from api.roles import Role
@@ -90,3 +95,32 @@ class Ledger(MethodView):
             raise errors.PeriodInvalid("day_from is after day_to.")
         rows = reports.ledger(current_user(), day_from=args["day_from"], day_to=args["day_to"])
         return _export(args["format"], "ledger", "收退款流水", reports.LEDGER_COLUMNS, rows)
+
+
+@reports_blp.route("/reconciliation")
+class Mismatches(MethodView):
+    @requires(*BILLING)
+    @reports_blp.arguments(MismatchReportArgsSchema, location="query")
+    @reports_blp.response(200, MismatchRowSchema(many=True))
+    @reports_blp.errors(errors.PeriodInvalid)
+    def get(self, args):
+        """Reconciliation mismatches between two days with their state (open / explained / fixed)
+
+        Reads only; at most 5,000, by day; `format=csv|xlsx` downloads them with Chinese headers."""
+        if args["day_from"] > args["day_to"]:
+            raise errors.PeriodInvalid("day_from is after day_to.")
+        rows = reports.mismatches(day_from=args["day_from"], day_to=args["day_to"], state=args.get("state"))
+        return _export(args["format"], "reconciliation", "对账差异", reports.MISMATCH_COLUMNS, rows)
+
+
+@reports_blp.route("/exemptions")
+class ExemptionReport(MethodView):
+    @requires(*BILLING)
+    @reports_blp.arguments(ExemptionReportArgsSchema, location="query")
+    @reports_blp.response(200, ExemptionRowSchema(many=True))
+    def get(self, args):
+        """Exemption requests and approvals in your street, with who asked and who decided
+
+        Reads only; at most 5,000, newest first; `format=csv|xlsx` downloads them."""
+        rows = reports.exemption_rows(current_user(), status=args.get("status"), kind=args.get("kind"))
+        return _export(args["format"], "exemptions", "减免审批", reports.EXEMPTION_COLUMNS, rows)

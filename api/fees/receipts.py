@@ -208,16 +208,20 @@ def verify(payload: str) -> tuple[Receipt, bool] | None:
     return None
 
 
-def download_link(receipt: Receipt, now: float | None = None) -> str:
+def download_link(receipt: Receipt, now: float | None = None, *, red: bool = False) -> str:
+    """The signed, expiring link to the receipt's PDF, or (`red`) to its reversal document (红字票据)."""
     expires = int((now or time.time()) + get_config().RECEIPT_URL_TTL_S)
-    signature = _sign("receipt-download", f"{receipt.id}:{expires}")
-    return f"/fees/receipts/{receipt.id}/pdf?exp={expires}&sig={signature}"
+    signature = _sign(_DOWNLOAD_PURPOSE[red], f"{receipt.id}:{expires}")
+    return f"/fees/receipts/{receipt.id}/{'reversal' if red else 'pdf'}?exp={expires}&sig={signature}"
 
 
-def check_download(receipt_id: int, expires: int, signature: str) -> bool:
+_DOWNLOAD_PURPOSE = {False: "receipt-download", True: "receipt-download-reversal"}
+
+
+def check_download(receipt_id: int, expires: int, signature: str, *, red: bool = False) -> bool:
     if expires < time.time():
         return False
-    expected = _sign("receipt-download", f"{receipt_id}:{expires}")
+    expected = _sign(_DOWNLOAD_PURPOSE[red], f"{receipt_id}:{expires}")
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 

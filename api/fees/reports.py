@@ -17,10 +17,21 @@ from decimal import Decimal
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.orm import aliased
 
 from api.db import Session
 from api.fees import rollup
-from api.fees.models import Bill, FeeAccount, LedgerEntry, OrderItem, PayOrder, Refund
+from api.fees.models import (
+    Bill,
+    Exemption,
+    FeeAccount,
+    LedgerEntry,
+    OrderItem,
+    PayOrder,
+    ReconMismatch,
+    ReconRun,
+    Refund,
+)
 from api.fees.reconcile import day_bounds
 from api.identity.models import User
 from api.organisation.models import Division
@@ -37,6 +48,7 @@ class Column:
     key: str
     title: str  # the header billing offices read
     money: bool = False  # a fen amount: written as yuan
+    labels: dict | None = None  # stored codes → the words written in the export
 
 
 def _scope(query, user: User):
@@ -129,6 +141,45 @@ def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> li
                                                       .limit(limit))]
 
 
+def mismatches(*, day_from: date, day_to: date, state: str | None = None, limit: int = 5000) -> list[dict]:
+    """Every reconciliation mismatch of the days between two dates with its state, who set it and the note
+    (the merchant's account is the district's: not split by street)."""
+    query = (sa.select(ReconRun.bill_date, ReconMismatch.id, ReconMismatch.key, ReconMismatch.kind,
+                       ReconMismatch.ours_fen, ReconMismatch.theirs_fen, ReconMismatch.our_status,
+                       ReconMismatch.their_status, ReconMismatch.state, ReconMismatch.note,
+                       User.username.label("updated_by"), ReconMismatch.updated_at)
+             .join(ReconRun, ReconRun.id == ReconMismatch.run_id)
+             .outerjoin(User, User.id == ReconMismatch.updated_by)
+             .where(ReconRun.bill_date >= day_from, ReconRun.bill_date <= day_to))
+    if state:
+        query = query.where(ReconMismatch.state == state)
+    return [row._asdict() for row in Session.execute(query.order_by(ReconRun.bill_date, ReconMismatch.id)
+                                                      .limit(limit))]
+
+
+def exemption_rows(user: User, *, status: str | None = None, kind: str | None = None,
+                   limit: int = 5000) -> list[dict]:
+    """Exemption requests and decisions with the account, the payer and who asked and decided (newest first),
+    in the caller's street."""
+    asked, decided = aliased(User), aliased(User)
+    query = (sa.select(Exemption.id, FeeAccount.number.label("account_number"), FeeAccount.payer_name,
+                       Division.name.label("street_name"), Exemption.kind, Exemption.reduction_pct,
+                       Exemption.evidence, Exemption.valid_from, Exemption.valid_to, Exemption.status,
+                       asked.username.label("requested_by"), Exemption.requested_at,
+                       decided.username.label("decided_by"), Exemption.decided_at, Exemption.decision_reason)
+             .join(FeeAccount, FeeAccount.id == Exemption.account_id)
+             .join(Division, Division.code == FeeAccount.street_code)
+             .join(asked, asked.id == Exemption.requested_by)
+             .outerjoin(decided, decided.id == Exemption.decided_by))
+    if user.scope_division_code is not None:
+        query = query.where(FeeAccount.street_code == user.scope_division_code)
+    if status:
+        query = query.where(Exemption.status == status)
+    if kind:
+        query = query.where(Exemption.kind == kind)
+    return [row._asdict() for row in Session.execute(query.order_by(Exemption.id.desc()).limit(limit))]
+
+
 def _ints(row: dict) -> dict:
     return {k: int(v) if isinstance(v, Decimal) else v for k, v in row.items()}
 
@@ -140,10 +191,27 @@ ARREARS_COLUMNS = (Column("street_name", "街道/镇"), Column("community", "社
 COLLECTION_COLUMNS = (Column("street_name", "街道/镇"), Column("period", "所属期"), Column("bills", "账单数"),
                       Column("due_fen", "应收（元）", True), Column("paid_fen", "实收（元）", True),
                       Column("rate", "收缴率"), Column("exempted_fen", "减免（元）", True))
-LEDGER_COLUMNS = (Column("occurred_at", "时间"), Column("kind", "类型"), Column("amount_fen", "金额（元）", True),
+KIND_TITLES = {"payment": "收款", "refund": "退款"}
+MISMATCH_TITLES = {"missing_ours": "我方无记录", "missing_theirs": "微信无记录", "amount_differs": "金额不符",
+                   "status_differs": "状态不符"}
+STATE_TITLES = {"open": "待处理", "explained": "已说明", "fixed": "已纠正"}
+EXEMPTION_TITLES = {"dibao": "低保", "low_income": "低收入困难家庭", "tekun": "特困供养"}
+DECISION_TITLES = {"requested": "待审批", "approved": "已批准", "rejected": "已驳回"}
+LEDGER_COLUMNS = (Column("occurred_at", "时间"), Column("kind", "类型", labels=KIND_TITLES),
+                  Column("amount_fen", "金额（元）", True),
                   Column("out_trade_no", "商户订单号"), Column("transaction_id", "微信支付订单号"),
                   Column("out_refund_no", "退款单号"), Column("reason", "退款原因"))
-KIND_TITLES = {"payment": "收款", "refund": "退款"}
+MISMATCH_COLUMNS = (Column("bill_date", "对账日期"), Column("key", "单号"),
+                    Column("kind", "差异类型", labels=MISMATCH_TITLES), Column("ours_fen", "我方金额（元）", True),
+                    Column("theirs_fen", "微信金额（元）", True), Column("our_status", "我方状态"),
+                    Column("their_status", "微信状态"), Column("state", "处理状态", labels=STATE_TITLES),
+                    Column("note", "说明"), Column("updated_by", "处理人"), Column("updated_at", "处理时间"))
+EXEMPTION_COLUMNS = (Column("account_number", "户号"), Column("payer_name", "缴费人"), Column("street_name", "街道/镇"),
+                     Column("kind", "减免类型", labels=EXEMPTION_TITLES), Column("reduction_pct", "减免比例（%）"),
+                     Column("evidence", "证明材料"), Column("valid_from", "有效期起"), Column("valid_to", "有效期止"),
+                     Column("status", "审批状态", labels=DECISION_TITLES), Column("requested_by", "申请人"),
+                     Column("requested_at", "申请时间"), Column("decided_by", "审批人"),
+                     Column("decided_at", "审批时间"), Column("decision_reason", "审批意见"))
 
 
 def _cell(column: Column, row: dict):
@@ -156,7 +224,7 @@ def _cell(column: Column, row: dict):
         return value.strftime("%Y-%m")
     if isinstance(value, datetime):
         return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-    return KIND_TITLES.get(value, value) if column.key == "kind" else value
+    return column.labels.get(value, value) if column.labels else value
 
 
 def to_csv(columns: tuple[Column, ...], rows: list[dict]) -> bytes:

@@ -170,8 +170,17 @@ class MyReceipts(MethodView):
         after RECEIPT_URL_TTL_S."""
         mine = receipts.of_user(current_user().id)
         for receipt in mine:
-            receipt.download_url = receipts.download_link(receipt) if receipt.status == "issued" else None
+            numbered = receipt.status in ("issued", "reversed")
+            receipt.download_url = receipts.download_link(receipt) if numbered else None
+            receipt.reversal_download_url = (receipts.download_link(receipt, red=True)
+                                             if receipt.reversal_pdf_key else None)
         return mine
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, 200, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"',
+                             "Cache-Control": "private, max-age=60"})
 
 
 @blp.route("/receipts/<int:receipt_id>/pdf")
@@ -188,9 +197,24 @@ class ReceiptPdf(MethodView):
         if receipt is None or receipt.pdf_key is None or not receipts.check_download(receipt_id, args["exp"],
                                                                                        args["sig"]):
             raise errors.ReceiptLinkInvalid()
-        return Response(get_storage().get(receipt.pdf_key), 200, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="receipt-{receipt.doc_number}.pdf"',
-                                 "Cache-Control": "private, max-age=60"})
+        return _pdf(get_storage().get(receipt.pdf_key), f"receipt-{receipt.doc_number}")
+
+
+@blp.route("/receipts/<int:receipt_id>/reversal")
+class ReversalPdf(MethodView):
+    @public
+    @blp.arguments(DownloadArgsSchema, location="query")
+    @blp.response(200, description="application/pdf")
+    @blp.errors(errors.ReceiptLinkInvalid)
+    def get(self, args, receipt_id: int):
+        """A reversed receipt's reversal document (红字票据) through its signed, expiring link
+
+        Reads only; a link to the receipt itself does not open its reversal, nor the other way round."""
+        receipt = Session.get(Receipt, receipt_id)
+        if receipt is None or receipt.reversal_pdf_key is None or not receipts.check_download(
+                receipt_id, args["exp"], args["sig"], red=True):
+            raise errors.ReceiptLinkInvalid()
+        return _pdf(get_storage().get(receipt.reversal_pdf_key), f"reversal-{receipt.reversal_number}")
 
 
 verify_blp = Blueprint("receipt_verification", __name__, url_prefix="/receipts",

@@ -307,7 +307,7 @@ class ReceiptSchema(ma.Schema):
     id = ma.fields.Integer()
     order_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "fiscal (财政电子票据) | vat (数电票)"})
-    status = ma.fields.String(metadata={"description": "awaiting_issue | issued"})
+    status = ma.fields.String(metadata={"description": "awaiting_issue | issued | reversed (红冲: see reversal_*)"})
     amount_fen = ma.fields.Integer()
     payer_name = ma.fields.String()
     items = ma.fields.List(ma.fields.Dict())
@@ -317,6 +317,11 @@ class ReceiptSchema(ma.Schema):
     issued_at = LocalDateTime(allow_none=True)
     download_url = ma.fields.String(allow_none=True, metadata={"description": "signed, expires after "
                                                                               "RECEIPT_URL_TTL_S"})
+    reversal_code = ma.fields.String(allow_none=True)
+    reversal_number = ma.fields.String(allow_none=True)
+    reversed_at = LocalDateTime(allow_none=True)
+    reversal_download_url = ma.fields.String(allow_none=True, metadata={"description": "the reversal document "
+                                                                                       "(红字票据), signed"})
 
 
 class DownloadArgsSchema(ma.Schema):
@@ -339,55 +344,6 @@ class ReceiptVerificationSchema(ma.Schema):
     amount_yuan = ma.fields.String(allow_none=True)
     status = ma.fields.String(allow_none=True, metadata={"description": "valid | reversed | reversal"})
     issued_at = LocalDateTime(allow_none=True)
-
-
-class ReportArgsSchema(ma.Schema):
-    period_from = Period(required=True, metadata={"description": "YYYY-MM"})
-    period_to = Period(required=True, metadata={"description": "YYYY-MM"})
-    group_by = ma.fields.String(load_default="street", validate=validate.OneOf(("street", "community")),
-                                metadata={"description": "arrears only"})
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
-
-
-class LedgerArgsSchema(ma.Schema):
-    day_from = ma.fields.Date(required=True, metadata={"description": "Beijing date"})
-    day_to = ma.fields.Date(required=True)
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
-
-
-class ArrearsRowSchema(ma.Schema):
-    street_code = ma.fields.String()
-    street_name = ma.fields.String()
-    community = ma.fields.String()
-    period = Period()
-    bills = ma.fields.Integer()
-    outstanding_fen = ma.fields.Integer()
-    not_due = ma.fields.Integer(metadata={"description": "fen not yet due"})
-    d1_30 = ma.fields.Integer(metadata={"description": "fen 1–30 days past due"})
-    d31_90 = ma.fields.Integer()
-    d91_180 = ma.fields.Integer()
-    d181 = ma.fields.Integer(metadata={"description": "fen more than 180 days past due"})
-
-
-class CollectionRowSchema(ma.Schema):
-    street_code = ma.fields.String()
-    street_name = ma.fields.String()
-    period = Period()
-    bills = ma.fields.Integer()
-    due_fen = ma.fields.Integer(metadata={"description": "应收"})
-    paid_fen = ma.fields.Integer(metadata={"description": "实收, net of refunds"})
-    rate = ma.fields.String(metadata={"description": "实收 / 应收, e.g. 87.50%"})
-    exempted_fen = ma.fields.Integer(metadata={"description": "taken off by exemptions (not in 应收)"})
-
-
-class LedgerRowSchema(ma.Schema):
-    occurred_at = LocalDateTime()
-    kind = ma.fields.String(metadata={"description": "payment | refund"})
-    amount_fen = ma.fields.Integer(metadata={"description": "+ in, − out"})
-    out_trade_no = ma.fields.String()
-    transaction_id = ma.fields.String(allow_none=True)
-    out_refund_no = ma.fields.String(allow_none=True)
-    reason = ma.fields.String(allow_none=True)
 
 
 class ReissueSchema(ma.Schema):

@@ -19,7 +19,7 @@ from api.events.service import Actor
 from api.fees import billrun
 from api.fees.models import Receipt
 from tests.fees_world import make_world, months_ago, pay_sheet, wait_for
-from tests.support import citizen_login, run_worker
+from tests.support import citizen_login, qr_text, run_worker
 from workers.billing import pay_sweep
 
 pytestmark = pytest.mark.flow
@@ -58,6 +58,7 @@ def test_a_paid_bill_gets_a_receipt_its_payer_downloads_and_anyone_verifies(clie
                  f"校验码：{receipt['check_code']}", f"票据代码：{receipt['doc_code']}", "A0001"):
         assert fact in text, fact
     url = re.search(r"查验：(\S+)", text).group(1)
+    assert qr_text(pdf.data) == url  # what a phone's camera reads from the printed code is the same link
     payload = parse_qs(urlparse(url).query)["p"][0]
     verified = requests.get(url, timeout=5).json()  # the API on its real port, no login
     assert verified == {"genuine": True, "code": receipt["doc_code"], "number": receipt["doc_number"],
@@ -127,7 +128,13 @@ def test_a_partial_refund_reverses_the_receipt_and_reissues_it_for_what_is_left(
     from api.fees.receipts import verification_payload
     from api.media.storage import get_storage
 
-    red_text = PdfReader(io.BytesIO(get_storage().get(old.reversal_pdf_key))).pages[0].extract_text()
+    red_pdf = client.get(mine["reversed"]["reversal_download_url"])  # the payer downloads the 红字 document too
+    assert red_pdf.status_code == 200 and red_pdf.data == get_storage().get(old.reversal_pdf_key)
+    swapped = mine["reversed"]["download_url"].replace("/pdf?", "/reversal?")  # one link never opens the other
+    assert client.get(swapped).json["error"]["code"] == "RECEIPT_LINK_INVALID"
+    assert mine["reversed"]["reversal_number"] == old.reversal_number
+    assert mine["issued"]["reversal_download_url"] is None
+    red_text = PdfReader(io.BytesIO(red_pdf.data)).pages[0].extract_text()
     assert "（红字）" in red_text and f"冲红原票据：{old.doc_code}-{old.doc_number}" in red_text
     assert "负伍元整" in red_text and "-¥5.00" in red_text
     new_text = PdfReader(io.BytesIO(client.get(mine["issued"]["download_url"]).data)).pages[0].extract_text()

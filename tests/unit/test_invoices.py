@@ -15,6 +15,7 @@ from invoices import fonts
 from invoices.documents import FiscalReceipt, InvoiceLine, ReceiptLine, VatInvoice
 from invoices.money import capitals, yuan
 from invoices.render import render_fiscal_receipt, render_vat_invoice
+from tests.support import qr_text
 
 GOLDEN = Path(__file__).parent / "golden"
 RECEIPT = FiscalReceipt(
@@ -78,6 +79,7 @@ def test_a_fiscal_receipt_is_byte_stable_and_says_what_it_must(font):
                  "2026-11", "5.00", "3.33", "捌元叁角叁分", "¥8.33", "开票日期：2026年12月01日",
                  "广州市白云区城市管理和综合执法局"):
         assert fact in text, fact
+    assert qr_text(pdf) == RECEIPT.verify_url  # the code drawn as one path of runs decodes to the link
     _golden("fiscal_receipt", pdf, font)
 
 
@@ -88,6 +90,7 @@ def test_a_reversal_names_the_receipt_it_reverses_with_negative_amounts(font):
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "（红字）" in text and "冲红原票据：44010126-0000012345" in text
     assert "负捌元叁角叁分" in text and "-¥8.33" in text
+    assert qr_text(pdf) == REVERSAL.verify_url
     _golden("fiscal_reversal", pdf, font)
 
 
@@ -97,6 +100,7 @@ def test_the_vat_invoice_layout(font):
     pdf = render_vat_invoice(INVOICE)
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "发票号码：26442000000012345678" in text and "陆元整" in text and "¥6.00" in text and "6%" in text
+    assert qr_text(pdf) == INVOICE.verify_url
     _golden("vat_invoice", pdf, font)
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from api.db import utcnow
 from api.events.service import Actor
 from api.fees import billrun
-from api.fees.models import Bill, FeeAccount
+from api.fees.models import Bill, Exemption, FeeAccount, ReconMismatch, ReconRun
 from api.timefmt import SHANGHAI
 from tests.factories.identity import StaffFactory
 from tests.fees_world import JINGXI, SANYUANLI, make_world
@@ -92,3 +92,69 @@ def test_a_backwards_period_is_refused(client, desk):
     district, _ = desk
     answer = client.get("/admin/billing/reports/collection?period_from=2026-10&period_to=2026-09", headers=district)
     assert answer.status_code == 422 and answer.json["error"]["code"] == "PERIOD_INVALID"
+
+
+def test_reconciliation_mismatches_export_with_their_state_and_who_set_it(client, desk, db_session):
+    district, street = desk
+    head = StaffFactory(roles=("billing_head",), username="head-recon")
+    day = date(2026, 11, 30)
+    run = ReconRun(bill_date=day, wechat_in_fen=1500, ours_in_fen=1000, rows=3, mismatches=2)
+    db_session.add(run)
+    db_session.flush()
+    missing = ReconMismatch(run_id=run.id, key="pay:SY202611300001", kind="missing_ours", theirs_fen=500,
+                            their_status="SUCCESS")
+    differs = ReconMismatch(run_id=run.id, key="pay:SY202611300002", kind="amount_differs", ours_fen=500,
+                            theirs_fen=600, our_status="paid", their_status="SUCCESS")
+    db_session.add_all([missing, differs])
+    db_session.flush()
+    patched = client.patch(f"/admin/billing/reconciliation/mismatches/{differs.id}",
+                           json={"state": "explained", "note": "微信侧含优惠券"}, headers=staff_token(head))
+    assert patched.status_code == 200
+    rows = client.get("/admin/billing/reports/reconciliation?day_from=2026-11-01&day_to=2026-11-30",
+                      headers=street).json
+    assert [(r["key"], r["kind"], r["state"], r["updated_by"]) for r in rows] == [
+        ("pay:SY202611300001", "missing_ours", "open", None),
+        ("pay:SY202611300002", "amount_differs", "explained", "head-recon")]
+    open_only = client.get("/admin/billing/reports/reconciliation?day_from=2026-11-30&day_to=2026-11-30&state=open",
+                           headers=district).json
+    assert [r["key"] for r in open_only] == ["pay:SY202611300001"]
+    answer = client.get("/admin/billing/reports/reconciliation?day_from=2026-11-01&day_to=2026-11-30&format=csv",
+                        headers=district)
+    table = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert table[0] == ["对账日期", "单号", "差异类型", "我方金额（元）", "微信金额（元）", "我方状态", "微信状态",
+                        "处理状态", "说明", "处理人", "处理时间"]
+    assert table[2][:9] == ["2026-11-30", "pay:SY202611300002", "金额不符", "5.00", "6.00", "paid", "SUCCESS",
+                            "已说明", "微信侧含优惠券"]
+    assert table[1][2] == "我方无记录" and table[1][3] == "" and table[1][7] == "待处理"
+    backwards = client.get("/admin/billing/reports/reconciliation?day_from=2026-11-30&day_to=2026-11-01",
+                           headers=district)
+    assert backwards.json["error"]["code"] == "PERIOD_INVALID"
+
+
+def test_exemption_approvals_export_in_the_callers_street(client, desk, db_session):
+    district, street = desk
+    clerk = StaffFactory(roles=("billing_clerk",), username="clerk-ex")
+    head = StaffFactory(roles=("billing_head",), username="head-ex")
+    accounts = dict(db_session.execute(sa.select(FeeAccount.number, FeeAccount.id)).all())
+    for number, status in (("A0002", "approved"), ("A0004", "requested")):
+        db_session.add(Exemption(account_id=accounts[number], kind="dibao", reduction_pct=100,
+                                 evidence=f"低保证 {number}", valid_from=date(2026, 11, 1), valid_to=date(2027, 10, 31),
+                                 status=status, requested_by=clerk.id, requested_at=utcnow(),
+                                 decided_by=head.id if status == "approved" else None,
+                                 decided_at=utcnow() if status == "approved" else None,
+                                 decision_reason="证件核实" if status == "approved" else None))
+    db_session.commit()  # (a savepoint: every request's session ends with a rollback of what it did not commit)
+    everywhere = client.get("/admin/billing/reports/exemptions", headers=district).json
+    assert {(r["account_number"], r["status"], r["decided_by"]) for r in everywhere} == {
+        ("A0002", "approved", "head-ex"), ("A0004", "requested", None)}
+    mine = client.get("/admin/billing/reports/exemptions", headers=street).json  # 三元里 only: 京溪's A0004 not
+    assert [(r["account_number"], r["street_name"], r["requested_by"]) for r in mine] == [
+        ("A0002", "三元里街道", "clerk-ex")]
+    workbook = client.get("/admin/billing/reports/exemptions?status=approved&format=xlsx", headers=district)
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    assert [c.value for c in sheet[1]][:6] == ["户号", "缴费人", "街道/镇", "减免类型", "减免比例（%）", "证明材料"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "A0002" and row[3] == "低保" and row[8] == "已批准" and row[11] == "head-ex"
+    assert sheet.max_row == 2
+    refused = client.get("/admin/billing/reports/exemptions?status=maybe", headers=district)
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "VALIDATION_ERROR"
