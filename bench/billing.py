@@ -11,7 +11,7 @@ gunicorn.conf.py, the WeChat simulator (Pay v3) as its own process. Prints one t
 - receipts: the paid orders' receipt jobs (prepare, then issue: the simulated platform, invoices/ rendering with the
   CJK font embedded, storage) by two non-forking workers — receipts issued/s from the first issue to the last, the
   same counted from the workers' start (imports, font registration, the 0.5 s polling of this script included), and
-  one render's time here;
+  one render's time here; and the issuing platform alone (numbering calls from 8 threads of this process);
 - prepay: POST /fees/orders by 5,000 citizens each paying one bill (wrk), the API calling the simulator's JSAPI
   prepay through wechatpayv3 and signing paySign — orders/s;
 - arrears: BENCH_ARREARS_PERIODS − 1 earlier months added by copying the run's bills (INSERT … SELECT, through the
@@ -227,6 +227,27 @@ def issue_receipts(stack: Stack, expected: int) -> dict:
             "font": fonts.font(), "one_render_ms": round(one, 1)}
 
 
+def issuing(stack: Stack, count: int = 2000, threads: int = 8) -> dict:
+    """The issuing platform alone: `count` numbering calls (api/fees/issuer.py, HMAC-signed, keep-alive) from
+    `threads` threads of this process against the simulated platform — documents numbered per second."""
+    from api.fees import issuer
+
+    timings: list[float] = []
+
+    def one(n: int) -> None:
+        began = time.perf_counter()
+        issuer.issue(request_id=f"bench-issue-{n}", kind="fiscal", payer="张三",
+                     items=[{"name": "生活垃圾处理费", "period": PERIOD, "amount_fen": 500}], total_fen=500)
+        timings.append((time.perf_counter() - began) * 1000)
+
+    with stack.app_context():
+        started = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, range(count)))
+        seconds = time.perf_counter() - started
+    return {"rate": count / seconds, **percentiles(timings), "documents": count, "threads": threads}
+
+
 def add_older_months(stack: Stack) -> float:
     """ARREARS_PERIODS − 1 months before PERIOD, copied from its bills (the lines are not needed for arrears):
     each month its due date, 70 % of the bills paid and 5 % paid in part. Returns the seconds it took."""
@@ -318,6 +339,8 @@ def main() -> None:
         table.add("receipts issued through the worker path (prepare + platform + render + store), 2 non-forking "
                   "workers",
                   **issue_receipts(stack, paid))
+        table.add("issuing platform alone: numbering calls (simulated platform, HMAC-signed, keep-alive)",
+                  **issuing(stack))
         table.add("prepay orders over HTTP (JSAPI prepay through wechatpayv3 + paySign)",
                   **wrk(stack, PREPAY_LUA % {"file": prepare_prepay(stack)}, duration=DURATION, connections=16))
         if ARREARS_PERIODS > 1:
