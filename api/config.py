@@ -43,6 +43,7 @@ class Config:
     TEMPLATE_REPORT_PROGRESS: str = "tmpl-report-progress"
     NOTIFY_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
     # Media
+    MEDIA_DERIVE_THREADS: int = 2  # photo copies made at once by one media worker (Pillow releases the GIL)
     MEDIA_BACKEND: str = "local"  # local | s3
     MEDIA_DIR: str = "var/media"
     MEDIA_SIGNING_KEY: str = ""
@@ -159,6 +160,8 @@ class Config:
                 raise ConfigError("WECHATPAY_APIV3_KEY must be 32 bytes (the AES-256-GCM key of notifies)")
         if self.MEDIA_BACKEND not in ("local", "s3"):
             raise ConfigError(f"MEDIA_BACKEND must be local or s3, not {self.MEDIA_BACKEND!r}")
+        if not 1 <= self.MEDIA_DERIVE_THREADS <= 64:
+            raise ConfigError("MEDIA_DERIVE_THREADS must be between 1 and 64")
 
     @property
     def is_sqlite(self) -> bool:

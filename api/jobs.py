@@ -58,8 +58,6 @@ class JobCall:
 # -- jobs that follow a change (through the outbox) -----------------------------------------------------
 SEND_NOTIFICATION = Job("send_notification", NOTIFY, "workers.send_notification.send_notification", retries=3,
                         intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.send_notification.on_final_failure")
-MAKE_PHOTO_DERIVATIVES = Job("make_photo_derivatives", MEDIA,
-                             "workers.make_photo_derivatives.make_photo_derivatives", retries=2)
 CLASSIFY_PHOTO = Job("classify_photo", CLASSIFY, "workers.intake.classify_photo", retries=3,
                      intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
 ROUTE_REPORT = Job("route_report", CLASSIFY, "workers.intake.route_report", retries=3,
@@ -67,6 +65,8 @@ ROUTE_REPORT = Job("route_report", CLASSIFY, "workers.intake.route_report", retr
 DISPATCH_CASE = Job("dispatch_case", DEFAULT, "workers.intake.dispatch_case", retries=3,
                     intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
 CHECK_CONTENT = Job("check_content", CHECK, "workers.content_check.check_content", coalesce=True)
+MAKE_PHOTO_DERIVATIVES = Job("make_photo_derivatives", MEDIA, "workers.make_photo_derivatives.make_photo_derivatives",
+                             coalesce=True)  # every photo still waiting for its copies (api/media/derivatives.py)
 ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_hotline", retries=5,
                      intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.answer_hotline.on_final_failure")
 SUBMIT_REFUND = Job("submit_refund", DEFAULT, "workers.billing.submit_refund", retries=4,
@@ -99,6 +99,7 @@ class Periodic:
 PERIODIC = (
     Periodic(OUTBOX_SWEEP, 5),  # hands over what Redis missed at commit time
     Periodic(CHECK_CONTENT, 5),  # checks whose retry time has come
+    Periodic(MAKE_PHOTO_DERIVATIVES, 30),  # copies whose lease ran out (a failure, a dead worker), lost nudges
     Periodic(PURGE_DRAFTS, 600),
     Periodic(OVERDUE_SCAN, 60),
     Periodic(DEVICE_SILENCE, 60),

@@ -25,7 +25,7 @@ from api.devices.models import (
     VehicleAlertDay,
 )
 from api.events.service import Actor, record
-from api.media import images
+from api.media import derivatives, images
 from api.media import service as media
 from api.media.models import MediaKind
 from api.organisation import grids
@@ -140,7 +140,7 @@ def record_capture(device: Device, fields: dict, snapshot: bytes | None) -> Capt
         # a snapshot no larger than the display size is its own display copy: no derivative job per capture
         capture.media_id = media.store_photo(photo, kind=MediaKind.CAMERA_SNAPSHOT, owner_type="capture",
                                              owner_id=capture.id, uploaded_by=None,
-                                             derivatives=max(photo.width, photo.height) > media.DISPLAY_SIDE).id
+                                             derivatives=max(photo.width, photo.height) > derivatives.DISPLAY_SIDE).id
     if capture.detection == "blind_spot":
         capture.case_id = _tally_vehicle(device, capture)
     else:

@@ -25,6 +25,8 @@ class Media(Base):
         sa.Index("ix_media_owner", "owner_type", "owner_id", "id"),
         sa.Index("ix_media_check_pending", "id", postgresql_where=sa.text("content_check = 'pending'"),
                  sqlite_where=sa.text("content_check = 'pending'")),
+        sa.Index("ix_media_underived", "id", postgresql_where=sa.text("derived_at IS NULL"),
+                 sqlite_where=sa.text("derived_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -49,7 +51,11 @@ class Media(Base):
     content_check: Mapped[str] = mapped_column(sa.String(16), default="pass")
     content_check_attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     content_check_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    derived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # display and thumb copies made
+    # display and thumb copies made (or given up on: keys left NULL, links serve the original); until then the
+    # row is the derivative job's work, leased by derive_after, tried derive_attempts times
+    derived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    derive_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    derive_attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def key_for(self, variant: str) -> str:

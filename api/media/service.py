@@ -22,13 +22,12 @@ log = logging.getLogger(__name__)
 
 _WRITTEN_KEY = "media_blobs_written"
 _ORPHANS_KEY = "media_blobs_deleted"
-DISPLAY_SIDE = 1280
-THUMB_SIDE = 320
 
 
 def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, owner_id: int,
                 uploaded_by: int | None, content_check: str = "pass", derivatives: bool = True) -> Media:
-    """Write the stripped photo to storage and add its Media row (and derivative job) to the transaction.
+    """Write the stripped photo to storage and add its Media row to the transaction; the row waits for its display
+    and thumb copies (api/media/derivatives.py: a coalesced job, nudged after the commit).
 
     Each media row owns its blobs (the key carries the content hash plus a random suffix), so a blob
     written by a transaction that does not commit is deleted with no risk to another row.
@@ -42,27 +41,11 @@ def store_photo(photo: images.ProcessedPhoto, *, kind: str, owner_type: str, own
                   content_type=photo.content_type, sha256=sha, storage_key=key, size_bytes=len(photo.data),
                   width=photo.width, height=photo.height, captured_at=photo.captured_at,
                   exif_lat=photo.gps[0] if photo.gps else None, exif_lon=photo.gps[1] if photo.gps else None,
-                  content_check=content_check)
+                  content_check=content_check, derived_at=None if derivatives else utcnow())
     Session.add(media)
     Session.flush()
     if derivatives:  # without them, links to the display and thumb variants serve the original
-        outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(media.id))
-    return media
-
-
-def make_derivatives(media_id: int) -> Media | None:
-    """Display-size and thumbnail JPEGs for one photo; idempotent."""
-    media = Session.get(Media, media_id)
-    if media is None or (media.display_key and media.thumb_key):
-        return media
-    original = get_storage().get(media.storage_key)
-    sides = (DISPLAY_SIDE, THUMB_SIDE)
-    for side, attr, data in zip(sides, ("display_key", "thumb_key"), images.make_derivatives(original, sides),
-                                strict=True):
-        key = f"derived/{media.id % 1000:03d}/{media.id}-{side}.jpg"  # re-running overwrites: idempotent
-        get_storage().put(key, data, "image/jpeg")
-        setattr(media, attr, key)
-    media.derived_at = utcnow()
+        outbox.nudge(jobs.MAKE_PHOTO_DERIVATIVES)
     return media
 
 

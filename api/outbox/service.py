@@ -54,6 +54,11 @@ def nudge(job: Job) -> None:
     Session().info.setdefault(_NUDGE_KEY, set()).add(job.name)
 
 
+def nudge_now(job: Job) -> None:
+    """Queue a run of a coalesced job now, outside any transaction (a run that stopped with work left)."""
+    _send_nudges([job.name])
+
+
 def _send_nudges(names) -> None:
     from api.jobs import JOBS
 

@@ -64,14 +64,14 @@ def test_jobs_added_in_a_savepoint_wait_for_the_outer_commit_and_die_with_its_ro
     before its change is committed (and, on SQLite, wait on the transaction's own lock)."""
     from api.db import unit_of_work
 
-    queue = Queue(jobs.MAKE_PHOTO_DERIVATIVES.queue, connection=get_redis())
+    queue = Queue(jobs.SEND_NOTIFICATION.queue, connection=get_redis())
     with unit_of_work():
         with committed.begin_nested():
-            outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(1))
+            outbox.add(jobs.SEND_NOTIFICATION(1))
         assert queue.count == 0  # released savepoint: nothing handed over yet
         try:
             with committed.begin_nested():
-                outbox.add(jobs.MAKE_PHOTO_DERIVATIVES(2))
+                outbox.add(jobs.SEND_NOTIFICATION(2))
                 committed.flush()
                 raise RuntimeError("this part fails")
         except RuntimeError:
