@@ -8,6 +8,7 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.classification import routes as classification
     from api.devices import routes as devices
     from api.fees import routes as fees
+    from api.gas import routes as gas
     from api.identity import routes as identity
     from api.intake import routes as intake
     from api.map import routes as map_
@@ -22,4 +23,4 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
             routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees.desk_blp, fees.reports_blp,
-            fees.verify_blp)
+            fees.verify_blp, gas.blp)

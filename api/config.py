@@ -118,6 +118,15 @@ class Config:
     ISSUER_TIMEOUT_S: float = 10.0
     RECEIPT_URL_TTL_S: int = 600  # a receipt's download link expires after this
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"  # what a receipt's QR points at (the public verification)
+    # Gas-safety inspection (入户安检)
+    GAS_CHECKIN_TOLERANCE_M: int = 150  # a check-in further from the premises needs a reason (supervisor told)
+    GAS_MAX_MISSES: int = 3  # nobody home this many times: the gas supervisor takes the task over
+    GAS_HAZARD_DAYS: list[int] = field(default_factory=lambda: [1, 7, 30])  # rectification days, 一级/二级/三级
+    GAS_HAZARD_CATEGORY: str = "event:04-99"  # the case category of a gas hazard (突发事件·其他)
+    GAS_LEAK_CATEGORY: str = "event:04-03"  # a leak's (燃气管道破裂), an emergency case at once
+    GAS_LOOKAHEAD_DAYS: int = 7  # the day list holds assigned tasks due up to this many days ahead
+    GAS_DAY_MAX_TASKS: int = 40
+    GAS_EMPLOYER: str = "白云区燃气安全检查（受区城市管理和综合执法局委托）"  # what a badge check names as employer
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
@@ -160,6 +169,8 @@ class Config:
                 raise ConfigError("WECHATPAY_APIV3_KEY must be 32 bytes (the AES-256-GCM key of notifies)")
         if self.MEDIA_BACKEND not in ("local", "s3"):
             raise ConfigError(f"MEDIA_BACKEND must be local or s3, not {self.MEDIA_BACKEND!r}")
+        if len(self.GAS_HAZARD_DAYS) != 3 or any(d < 0 or d > 366 for d in self.GAS_HAZARD_DAYS):
+            raise ConfigError("GAS_HAZARD_DAYS must be three day counts (一级,二级,三级), each 0–366")
         if not 1 <= self.MEDIA_DERIVE_THREADS <= 64:
             raise ConfigError("MEDIA_DERIVE_THREADS must be between 1 and 64")
 

@@ -7,6 +7,7 @@ from api.classification import models as classification  # noqa: F401
 from api.devices import models as devices  # noqa: F401
 from api.events import models as events  # noqa: F401
 from api.fees import models as fees  # noqa: F401
+from api.gas import models as gas  # noqa: F401
 from api.identity import models as identity  # noqa: F401
 from api.intake import models as intake  # noqa: F401
 from api.media import models as media  # noqa: F401

@@ -12,6 +12,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 监督员 (field supervisor / verifier)
     COMMAND_CENTRE = "command_centre"  # 指挥中心
     GAS_INSPECTOR = "gas_inspector"  # 燃气安检员
+    GAS_SUPERVISOR = "gas_supervisor"  # 安检主管: plans, reassigns, takes over no-shows (not the 监督员 above)
     BILLING_CLERK = "billing_clerk"  # 收费员
     BILLING_HEAD = "billing_head"  # 收费负责人: approves refunds and exemptions
     ADMIN = "admin"
@@ -28,6 +29,7 @@ LABELS_ZH = {
     Role.SUPERVISOR: "监督员",
     Role.COMMAND_CENTRE: "指挥中心",
     Role.GAS_INSPECTOR: "燃气安检员",
+    Role.GAS_SUPERVISOR: "安检主管",
     Role.BILLING_CLERK: "收费员",
     Role.BILLING_HEAD: "收费负责人",
     Role.ADMIN: "系统管理员",

@@ -2,7 +2,7 @@
 
 - every mapped class is imported (relationships resolve by name);
 - the case engine's followers hear from the citizen view (each reporter is told how their case moves on);
-- case sources that live outside api.cases register here (none yet; gas inspection's hazards will).
+- case sources that live outside api.cases register here (gas inspection's hazards).
 """
 
 from __future__ import annotations
@@ -12,5 +12,6 @@ def wire() -> None:
     from api import models  # noqa: F401 - complete the mappers
     from api.cases import followers
     from api.citizen.service import tell_reporters
+    from api.gas import hazards  # noqa: F401 - registers the gas_inspection case source
 
     followers.listen(tell_reporters)

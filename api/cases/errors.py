@@ -45,3 +45,10 @@ class AlreadyRated(Conflict):
 
 class CannotMergeIntoItself(BadRequest):
     code, message = "INVALID_MERGE_TARGET", "Merge into another open case."
+
+
+class CloseConditionUnmet(Conflict):
+    """A case source's own condition for closing is not met yet (its `before_close` hook); `details.condition`
+    names it (a gas hazard: `gas_reinspection_passed`)."""
+
+    code, message = "CLOSE_CONDITION_UNMET", "The case cannot close yet: its source requires more first."

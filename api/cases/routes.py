@@ -18,6 +18,7 @@ from api.cases.errors import (
     CaseNotFound,
     CaseOutOfScope,
     CategoryRequired,
+    CloseConditionUnmet,
     IllegalCaseTransition,
 )
 from api.cases.schemas import (
@@ -212,9 +213,11 @@ _action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first
         "after-photos of its own; the 核查 task is assigned like a 核实.",
         lambda u, c, b: handling.submit_result(u, c, b["result_text"]), (AfterPhotoRequired,))
 _action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
-        "Pass: 待核查 → 已结案, reporters told (`citizen_remark` or a default), 12345 answer queued. Fail: back to "
-        "处置中, 返工 counted, the department told. `note` stays internal.",
-        lambda u, c, b: handling.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")))
+        "Pass: 待核查 → 已结案, reporters told (`citizen_remark` or a default), 12345 answer queued — unless the "
+        "case's source has a condition of its own (a gas hazard: a passed re-inspection; 409 CLOSE_CONDITION_UNMET). "
+        "Fail: back to 处置中, 返工 counted, the department told. `note` stays internal.",
+        lambda u, c, b: handling.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")),
+        (CloseConditionUnmet,))
 _action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
         "The case waits as `deferred`; its earlier status is kept for resume.",
         lambda u, c, b: deadlines.defer(u, c, b["reason"]))

@@ -17,6 +17,7 @@ class MediaKind(StrEnum):
     VERIFICATION_PHOTO = "verification_photo"
     CAMERA_SNAPSHOT = "camera_snapshot"
     SIGNATURE = "signature"
+    GAS_PHOTO = "gas_photo"  # a gas inspector's evidence or a resident's signature, uploaded ahead of its visit
 
 
 class Media(Base):

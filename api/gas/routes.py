@@ -1,0 +1,231 @@
+"""Gas inspection endpoints: the field app (/gas/field), the gas supervisor's plans, tasks and cycles (/gas),
+residents (/gas/my), and the public badge check (/gas/badges/verify)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, request
+from flask.views import MethodView
+
+from api import timefmt
+from api.access import authenticate, current_user, public, requires
+from api.config import get_config
+from api.events.service import Actor
+from api.extensions import Blueprint
+from api.gas import checklist, errors, field, planning, residents, users
+from api.gas.schemas import (
+    BadgeArgsSchema,
+    BadgeSchema,
+    BadgeVerificationSchema,
+    BatchAnswerSchema,
+    BatchSchema,
+    BindGasSchema,
+    ChecklistSchema,
+    CycleArgsSchema,
+    CycleSchema,
+    DayArgsSchema,
+    DayTaskSchema,
+    GasPhotoUploadSchema,
+    GasUserViewSchema,
+    PhotoAnswerSchema,
+    PlanAnswerSchema,
+    PlanRequestSchema,
+    ReassignSchema,
+    TaskSchema,
+    UpcomingSchema,
+)
+from api.media import uploads
+from api.media.errors import (
+    NotAnImage,
+    PhotoCorrupt,
+    PhotoFormatUnsupported,
+    PhotoMissing,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+)
+from api.roles import Role
+
+blp = Blueprint("gas", __name__, url_prefix="/gas", description="Gas-safety household inspection (入户安检)")
+SUPERVISOR = Role.GAS_SUPERVISOR
+CLIENT_ID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@blp.route("/field/checklist")
+class Checklist(MethodView):
+    @requires(Role.GAS_INSPECTOR, SUPERVISOR)
+    @blp.response(200, ChecklistSchema)
+    def get(self):
+        """The current checklist version and its items
+
+        Reads only. A visit names the version it was filled in with."""
+        items = checklist.load(checklist.CURRENT).values()
+        return {"version": checklist.CURRENT, "items": list(items)}
+
+
+@blp.route("/field/tasks")
+class DayList(MethodView):
+    @requires(Role.GAS_INSPECTOR)
+    @blp.arguments(DayArgsSchema, location="query")
+    @blp.response(200, DayTaskSchema(many=True))
+    def get(self, args):
+        """My tasks for today in walking order (from `lat`,`lon` when given)
+
+        Reads only. Assigned tasks due by today + GAS_LOOKAHEAD_DAYS, at most GAS_DAY_MAX_TASKS (overdue first),
+        ordered by a nearest-neighbour tour improved by 2-opt. Keep each task's `version` for its visit."""
+        start = (args["lat"], args["lon"]) if "lat" in args and "lon" in args else None
+        return field.day_list(current_user(), timefmt.today(), start)
+
+
+@blp.route("/field/photos/<string:client_id>")
+class FieldPhoto(MethodView):
+    @requires(Role.GAS_INSPECTOR)
+    @blp.arguments(GasPhotoUploadSchema, location="files")
+    @blp.response(201, PhotoAnswerSchema)
+    @blp.alt_response(200, schema=PhotoAnswerSchema, description="already uploaded under this id: nothing new")
+    @blp.errors(PhotoMissing, PhotoTooLarge, NotAnImage, PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt,
+                errors.PhotoIdTaken)
+    def put(self, files, client_id: str):
+        """Upload a photo (multipart field `photo`) under the app's own UUID, before the visits that name it
+
+        Idempotent: the same id again answers 200 with the stored photo. JPEG, PNG or WebP, at most 10 MB."""
+        if not CLIENT_ID_RE.fullmatch(client_id):
+            raise errors.PhotoIdInvalid()
+        raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
+        row, created = field.upload_photo(current_user(), client_id.lower(), raw)
+        return {"client_id": row.client_id, "media_id": row.media_id}, 201 if created else 200
+
+
+@blp.route("/field/visits")
+class Visits(MethodView):
+    @requires(Role.GAS_INSPECTOR)
+    @blp.arguments(BatchSchema)
+    @blp.response(200, BatchAnswerSchema)
+    def post(self, body):
+        """Send a batch of visits recorded offline (1–200); each is answered on its own
+
+        `accepted` (applied), `duplicate` (received before: what it became), `conflict` (kept for the gas
+        supervisor: the task was reassigned or completed meanwhile), `rejected` (with an error; send it again
+        once fixed, e.g. after uploading a missing photo). See the README's field-app protocol."""
+        return {"results": field.sync(current_user(), body["visits"])}
+
+
+@blp.route("/field/badge")
+class MyBadge(MethodView):
+    @requires(Role.GAS_INSPECTOR)
+    @blp.response(200, BadgeSchema)
+    def get(self):
+        """My badge's QR payload and the verification link it opens
+
+        Reads only."""
+        payload = residents.badge_payload(current_user())
+        base = get_config().PUBLIC_BASE_URL.rstrip("/")
+        return {"payload": payload, "verify_url": f"{base}/gas/badges/verify?p={payload}"}
+
+
+@blp.route("/badges/verify")
+class BadgeVerification(MethodView):
+    @public
+    @blp.arguments(BadgeArgsSchema, location="query")
+    @blp.response(200, BadgeVerificationSchema)
+    def get(self, args):
+        """Is this inspector genuine? (what the badge's QR opens; no login needed)
+
+        Reads only. With a citizen's token the answer also says whether a visit by this inspector is planned
+        today at premises you bound, and says plainly when it is not."""
+        citizen = None
+        if request.headers.get("Authorization"):
+            caller = authenticate()
+            citizen = caller if Role.CITIZEN in caller.roles else None
+        return residents.verify_badge(args["p"], citizen)
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @requires(SUPERVISOR)
+    @blp.arguments(PlanRequestSchema)
+    @blp.response(200, PlanAnswerSchema)
+    def post(self, body):
+        """Plan due users into tasks (overdue first) and assign them by grid to the street's inspectors
+
+        Creates a periodic task for every active user due by today + `horizon_days` that has none, then hands
+        open tasks out with balanced workloads. Street supervisors plan their street only."""
+        me = current_user()
+        street = me.scope_division_code or body.get("street_code")
+        actor = Actor("staff", me.id)
+        planned = planning.plan(timefmt.today(), body["horizon_days"], actor)
+        return {"planned": planned, "assigned": planning.assign(actor, street)}
+
+
+@blp.route("/tasks/<int:task_id>/reassign")
+class Reassign(MethodView):
+    @requires(SUPERVISOR)
+    @blp.arguments(ReassignSchema)
+    @blp.response(200, TaskSchema)
+    @blp.errors(errors.TaskNotFound, errors.TaskNotLive, errors.InspectorNotFound)
+    def post(self, body, task_id: int):
+        """Give a task to another inspector of its street (or take back one taken over), with a reason
+
+        The task's version moves on; the old assignee's offline visits for it arrive as conflicts."""
+        return planning.reassign(task_id, body["inspector_id"], body["reason"], current_user())
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @requires(SUPERVISOR)
+    @blp.response(200, TaskSchema(many=True))
+    def get(self):
+        """Live tasks in your street that need a supervisor: taken over after no-shows, refused, overdue
+
+        Reads only; at most 500, oldest due first."""
+        return planning.needing_supervisor(current_user(), timefmt.today())
+
+
+@blp.route("/cycles")
+class Cycles(MethodView):
+    @requires(SUPERVISOR, Role.GAS_INSPECTOR)
+    @blp.response(200, CycleSchema(many=True))
+    def get(self):
+        """Inspection cycles per user type (months)
+
+        Reads only."""
+        return users.all_cycles()
+
+    @requires(SUPERVISOR)
+    @blp.arguments(CycleArgsSchema, location="query")
+    @blp.arguments(CycleSchema)
+    @blp.response(200, CycleSchema)
+    @blp.errors(errors.CycleNotFound, errors.DistrictWideOnly)
+    def put(self, args, body):
+        """Change a user type's cycle (district-wide gas supervisors), with the rule or decision behind it
+
+        Every user of that type becomes due `months` after its last inspection."""
+        me = current_user()
+        if me.scope_division_code is not None:
+            raise errors.DistrictWideOnly()
+        return users.set_cycle(args["user_type"], body["months"], body["source"], me)
+
+
+@blp.route("/my/bind")
+class Bind(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(BindGasSchema)
+    @blp.response(201, GasUserViewSchema)
+    @blp.errors(errors.GasBindingCheckFailed, errors.TooManyBindingAttempts)
+    def post(self, body):
+        """Bind a gas user: 户号 or meter number, plus the contact's full name or the phone's last four digits
+
+        Adds the binding (event `gas_user_bound`); 10 tries an hour per user and per number."""
+        return residents.bind(current_user(), body["number"], body["check"])
+
+
+@blp.route("/my/visits")
+class Upcoming(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(200, UpcomingSchema(many=True))
+    def get(self):
+        """Visits planned at the gas users I bound
+
+        Reads only. Periodic inspection is free; an inspector never takes payment during a visit."""
+        return residents.upcoming(current_user())
+

@@ -1,0 +1,163 @@
+"""Gas users: the CSV import (validated whole, all or nothing), inspection cycles and when each user is due.
+
+A user is due `months` (its type's cycle) after its last inspection; never inspected = due at once. Cycles are
+configuration (`gas_cycles`, seeded 12 / 6 / 1 months for residential / non-residential / catering: the reference's
+suggested defaults, since Guangzhou's own clause is unconfirmed); changing one moves every such user's due date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+import sqlalchemy as sa
+
+from api.db import Session, insert_for, utcnow
+from api.events.service import Actor, record
+from api.gas import errors
+from api.gas.models import SUPPLIES, USER_TYPES, GasAppliance, GasCycle, GasUser
+from api.identity.models import User
+from api.premises.service import by_codes, read_csv
+
+COLUMNS = ("number", "meter_no", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone",
+           "last_inspected_on", "appliances")
+REQUIRED = ("number", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone")
+APPLIANCE_KINDS = ("stove", "water_heater", "wall_boiler", "oven", "other")
+MAX_ERRORS = 50
+_PHONE = re.compile(r"^\+?[0-9-]{7,20}$")
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb), as PostgreSQL's
+    interval arithmetic does."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def all_cycles() -> list[GasCycle]:
+    return list(Session.scalars(sa.select(GasCycle).order_by(GasCycle.user_type)))
+
+
+def cycles() -> dict[str, int]:
+    return dict(Session.execute(sa.select(GasCycle.user_type, GasCycle.months)).all())
+
+
+def due_on(last: date | None, months: int, today: date) -> date:
+    return add_months(last, months) if last else today
+
+
+def import_users(text: str, actor: Actor, today: date) -> int:
+    """Create or update gas users by number; their appliances are replaced by the file's. Each row names a
+    premises of the register (its street and grid come with it). `appliances`: `kind:YYYY-MM-DD:yes|no` separated
+    by `;` (install date and flame-failure protection may be left empty)."""
+    rows = read_csv(text, COLUMNS, REQUIRED)
+    places = by_codes({row.get("premises_code", "") for row in rows})
+    months = cycles()
+    out, appliances, errors_, seen = [], {}, [], set()
+    for line, row in enumerate(rows, start=2):
+        problem, values, kit = _row(row, places, months, today)
+        if not problem and row["number"] in seen:
+            problem = "duplicate number in the file"
+        if problem:
+            errors_.append({"line": line, "number": row.get("number", ""), "problem": problem})
+            if len(errors_) >= MAX_ERRORS:
+                break
+            continue
+        seen.add(row["number"])
+        out.append(values)
+        appliances[row["number"]] = kit
+    if errors_ or not out:
+        raise errors.ImportRejected(details={"errors": errors_ or ["no rows"]})
+    stmt = insert_for(GasUser)
+    Session.execute(stmt.on_conflict_do_update(index_elements=["number"], set_={
+        c: stmt.excluded[c] for c in ("meter_no", "premises_id", "street_code", "grid_code", "user_type", "supply",
+                                      "supplier", "contact_name", "phone", "last_inspected_on", "next_due_on")}), out)
+    ids = dict(Session.execute(sa.select(GasUser.number, GasUser.id).where(GasUser.number.in_(list(appliances)))).all())
+    Session.execute(sa.delete(GasAppliance).where(GasAppliance.gas_user_id.in_(list(ids.values()))))
+    kit_rows = [{"gas_user_id": ids[number], **item} for number, kit in appliances.items() for item in kit]
+    if kit_rows:
+        Session.execute(sa.insert(GasAppliance), kit_rows)
+    record("gas_register", 0, "gas_users_imported", actor, payload={"rows": len(out), "appliances": len(kit_rows)})
+    Session.flush()
+    return len(out)
+
+
+def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date) -> tuple[str | None, dict, list]:
+    if not row.get("number") or len(row["number"]) > 32:
+        return "number is required (at most 32 characters)", {}, []
+    place = places.get(row.get("premises_code", ""))
+    if place is None:
+        return "premises_code names no premises of the register", {}, []
+    if row.get("user_type") not in USER_TYPES:
+        return f"user_type must be one of {USER_TYPES}", {}, []
+    if row.get("supply") not in SUPPLIES:
+        return f"supply must be one of {SUPPLIES}", {}, []
+    for name, limit in (("supplier", 64), ("contact_name", 64), ("meter_no", 32)):
+        if len(row.get(name) or "") > limit:
+            return f"{name} is longer than {limit} characters", {}, []
+    if not row.get("supplier") or not row.get("contact_name"):
+        return "supplier and contact_name are required", {}, []
+    if not _PHONE.match(row.get("phone", "")):
+        return "phone must be 7–20 digits", {}, []
+    try:
+        last = date.fromisoformat(row["last_inspected_on"]) if row.get("last_inspected_on") else None
+    except ValueError:
+        return "last_inspected_on must be a date (YYYY-MM-DD)", {}, []
+    if last and last > today:
+        return "last_inspected_on is in the future", {}, []
+    problem, kit = _appliances(row.get("appliances", ""))
+    if problem:
+        return problem, {}, []
+    return None, {"number": row["number"], "meter_no": row.get("meter_no") or None, "premises_id": place.id,
+                  "street_code": place.street_code, "grid_code": place.grid_code, "user_type": row["user_type"],
+                  "supply": row["supply"], "supplier": row["supplier"], "contact_name": row["contact_name"],
+                  "phone": row["phone"], "last_inspected_on": last,
+                  "next_due_on": due_on(last, months[row["user_type"]], today), "active": True,
+                  "created_at": utcnow()}, kit
+
+
+def _appliances(text: str) -> tuple[str | None, list[dict]]:
+    kit = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        kind, _, rest = part.partition(":")
+        installed, _, flame = rest.partition(":")
+        if kind not in APPLIANCE_KINDS:
+            return f"appliance kind must be one of {APPLIANCE_KINDS}", []
+        if flame not in ("", "yes", "no"):
+            return "an appliance's flame-failure protection is yes, no or empty", []
+        try:
+            installed_on = date.fromisoformat(installed) if installed else None
+        except ValueError:
+            return "an appliance's install date must be YYYY-MM-DD", []
+        kit.append({"kind": kind, "installed_on": installed_on,
+                    "flame_failure": None if not flame else flame == "yes"})
+    return None, kit
+
+
+def set_cycle(user_type: str, months: int, source: str, actor: User) -> GasCycle:
+    """A gas supervisor changes a cycle; every user of that type is due `months` after its last inspection."""
+    cycle = Session.get(GasCycle, user_type, with_for_update=True)
+    if cycle is None:
+        raise errors.CycleNotFound()
+    before = cycle.months
+    cycle.months, cycle.source, cycle.updated_by, cycle.updated_at = months, source, actor.id, utcnow()
+    if Session.get_bind().dialect.name == "postgresql":
+        Session.execute(sa.text(
+            "UPDATE gas_users SET next_due_on = (last_inspected_on + make_interval(months => :m))::date "
+            "WHERE user_type = :t AND last_inspected_on IS NOT NULL"), {"m": months, "t": user_type})
+    else:
+        for user in Session.scalars(sa.select(GasUser).where(GasUser.user_type == user_type,
+                                                             GasUser.last_inspected_on.is_not(None))):
+            user.next_due_on = add_months(user.last_inspected_on, months)
+    record("gas_cycle", 0, "gas_cycle_changed", Actor("staff", actor.id), reason=source,
+           payload={"user_type": user_type, "from_months": before, "to_months": months})
+    Session.flush()
+    return cycle
+
+
+def inspected(user: GasUser, day: date) -> None:
+    """A completed inspection (passed or with hazards) restarts the user's cycle."""
+    user.last_inspected_on = day
+    user.next_due_on = add_months(day, cycles()[user.user_type])

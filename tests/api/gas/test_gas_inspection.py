@@ -1,0 +1,277 @@
+"""Gas inspection through the API: the register, plans and balanced assignment, the day list, the closed loop from
+a failed item to a closed case, a leak's emergency case, refusals and no-shows, offline batches (twice, out of
+order, one bad visit among good ones), reassignment conflicts, check-in distance, badges and cycles."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from api.cases.models import Case
+from api.events.service import Actor
+from api.gas import checklist, errors, users
+from api.gas.models import GasAppliance, GasHazard, GasTask, GasUser, GasVisit
+from api.identity.models import User
+from api.notifications.models import StaffNotice
+from api.timefmt import today
+from tests.api.cases.conftest import act, after_photo
+from tests.api.gas.conftest import HERE, gas_users_csv, new_id, passing, upload, visit
+from tests.support import citizen_login, staff_token
+
+RESIDENTIAL_PIPELINE = [i.code for i in checklist.applicable("v1", "residential", "pipeline")]
+CATERING_LPG = [i.code for i in checklist.applicable("v1", "catering", "lpg")]
+
+
+def _plan(client, t) -> dict:
+    answer = client.post("/gas/plans", json={"horizon_days": 0}, headers=t["boss"])
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def _tasks(client, token, **point) -> list[dict]:
+    query = "&".join(f"{k}={v}" for k, v in point.items())
+    return client.get(f"/gas/field/tasks?{query}", headers=token).json
+
+
+def _all_to(client, gas, who="ins1") -> dict[str, dict]:
+    """Plan, give every task to one inspector, and answer that inspector's day list by gas user number."""
+    t = gas["t"]
+    _plan(client, t)
+    for task in gas["db"].scalars(sa.select(GasTask)):
+        if task.inspector_id != gas["staff"][who].id:
+            assert client.post(f"/gas/tasks/{task.id}/reassign", json={"inspector_id": gas["staff"][who].id,
+                                                                        "reason": "集中安排"},
+                               headers=t["boss"]).status_code == 200
+    return {task["number"]: task for task in _tasks(client, t[who])}
+
+
+def _sync(client, token, *visits) -> list[dict]:
+    answer = client.post("/gas/field/visits", json={"visits": list(visits)}, headers=token)
+    assert answer.status_code == 200, answer.json
+    return answer.json["results"]
+
+
+@pytest.fixture
+def g(gas, db_session):
+    gas["db"] = db_session
+    return gas
+
+
+def test_the_register_imports_all_or_nothing_and_sets_who_is_due(g, db_session):
+    due = dict(db_session.execute(sa.select(GasUser.number, GasUser.next_due_on)).all())
+    last = today() - timedelta(days=400)
+    assert due["R0001"] == users.add_months(last, 12) and due["C0002"] == today() and due["N0004"] == today()
+    assert due["R0003"] == users.add_months(today(), 12)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(GasAppliance)) == 3
+    bad = gas_users_csv(last.isoformat()).replace("G-0003", "G-9999").replace(",lpg,", ",coal,")
+    with pytest.raises(errors.ImportRejected) as refused:
+        users.import_users(bad, Actor.system(), today())
+    assert [e["line"] for e in refused.value.details["errors"]] == [3, 4]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(GasUser)) == 4
+    assert users.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_plans_are_overdue_first_assigned_by_grid_with_balanced_loads_and_never_twice(client, g):
+    t = g["t"]
+    first = _plan(client, t)
+    assert first["planned"] == 3 and first["assigned"] == {g["street"]: 3}  # R0003 was inspected today
+    loads = {name: len(_tasks(client, t[name])) for name in ("ins1", "ins2")}
+    assert sorted(loads.values()) == [1, 2]  # the grid's two users to one, the user with no grid to the other
+    assert _plan(client, t)["planned"] == 0
+    assert client.post("/gas/plans", json={}, headers=t["ins1"]).status_code == 403
+
+
+def test_the_day_list_walks_from_where_the_inspector_stands(client, g):
+    day = _all_to(client, g)
+    start = {"lat": HERE[0] + 0.0009, "lon": HERE[1]}  # at the restaurant
+    order = [task["number"] for task in _tasks(client, g["t"]["ins1"], **start)]
+    assert order == ["C0002", "R0001", "N0004"]  # nearest first; the one with no point on the register last
+    assert day["C0002"]["checklist"] == CATERING_LPG and "gas_alarm" in CATERING_LPG  # mandatory for catering
+    assert "gas_alarm" not in RESIDENTIAL_PIPELINE and "lpg_cylinder" not in RESIDENTIAL_PIPELINE
+
+
+def test_a_failed_item_becomes_a_hazard_and_a_case_that_closes_only_after_a_passed_reinspection(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    photo = upload(client, t["ins1"])
+    signature = upload(client, t["ins1"], color=(250, 250, 250))
+    answer = _sync(client, t["ins1"], visit(day["R0001"], "hazards",
+                                            passing(RESIDENTIAL_PIPELINE, hose_age=photo),
+                                            signature_photo_id=signature))
+    assert answer[0]["status"] == "accepted"
+    hazard = db_session.scalar(sa.select(GasHazard))
+    assert (hazard.item_code, hazard.level, hazard.status) == ("hose_age", 2, "open")
+    assert hazard.deadline_on == today() + timedelta(days=7)
+    case = db_session.get(Case, hazard.case_id)
+    assert (case.source, case.status, case.category_code) == ("gas_inspection", "awaiting_dispatch", "event:04-99")
+    user = db_session.scalar(sa.select(GasUser).where(GasUser.number == "R0001"))
+    assert user.last_inspected_on == today() and user.next_due_on == users.add_months(today(), 12)
+
+    dispatched = act(client, t["dispatcher"], case.id, "dispatch", {"department_code": "sanitation"}).json
+    assert dispatched["status"] == "dispatched"
+    act(client, t["head"], case.id, "receive", {"handler_id": g["world"]["staff"]["handler"].id})
+    after_photo(client, t["handler"], case.id)
+    act(client, t["handler"], case.id, "result", {"result_text": "已更换为金属波纹管"})
+    early = act(client, t["supervisor"], case.id, "check", {"passed": True})
+    assert early.status_code == 409 and early.json["error"]["code"] == "CLOSE_CONDITION_UNMET"
+    assert early.json["error"]["details"]["condition"] == "gas_reinspection_passed"
+
+    recheck = {task["kind"]: task for task in _tasks(client, t["ins1"])}["reinspection"]
+    assert recheck["hazard_id"] == hazard.id and recheck["due_on"] == hazard.deadline_on.isoformat()
+    assert _sync(client, t["ins1"], visit(recheck, "passed", [{"code": "hose_age", "result": "pass"}],
+                                          minutes_ago=5))[0]["status"] == "accepted"
+    hazard = db_session.get(GasHazard, hazard.id)
+    assert hazard.status == "rectified" and hazard.rectified_visit_id is not None
+    closed = act(client, t["supervisor"], case.id, "check", {"passed": True}).json
+    assert closed["status"] == "closed"
+
+
+def test_a_failed_reinspection_keeps_the_hazard_open_with_a_new_deadline(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    photo = upload(client, t["ins1"])
+    _sync(client, t["ins1"], visit(day["R0001"], "hazards", passing(RESIDENTIAL_PIPELINE, valve=photo)))
+    recheck = {task["kind"]: task for task in _tasks(client, t["ins1"])}["reinspection"]
+    again = upload(client, t["ins1"])
+    assert _sync(client, t["ins1"], visit(recheck, "hazards", [{"code": "valve", "result": "fail",
+                                                                "photo_id": again}], minutes_ago=5)
+                 )[0]["status"] == "accepted"
+    hazard = db_session.scalar(sa.select(GasHazard))
+    assert hazard.status == "open"
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(GasTask).where(
+        GasTask.kind == "reinspection", GasTask.status == "assigned")) == 1  # the next re-inspection
+
+
+def test_a_leak_opens_an_emergency_case_and_tells_the_supervisors_and_the_command_centre(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    photo = upload(client, t["ins1"])
+    _sync(client, t["ins1"], visit(day["C0002"], "hazards", passing(CATERING_LPG, leak=photo),
+                                   at=(HERE[0] + 0.0009, HERE[1])))
+    hazard = db_session.scalar(sa.select(GasHazard))
+    case = db_session.get(Case, hazard.case_id)
+    assert (hazard.level, case.priority, case.category_code) == (1, "emergency", "event:04-03")
+    told = set(db_session.scalars(sa.select(StaffNotice.user_id).where(StaffNotice.kind == "gas_leak",
+                                                                       StaffNotice.flagged)))
+    assert {g["staff"]["boss"].id, g["staff"]["chief"].id, g["world"]["staff"]["command"].id} <= told
+
+
+def test_three_no_shows_hand_the_task_to_the_supervisor_and_a_refusal_is_replanned(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    for n in range(3):
+        assert _sync(client, t["ins1"], visit(day["N0004"], "nobody_home", minutes_ago=300 - n * 60)
+                     )[0]["status"] == "accepted"
+    task = db_session.get(GasTask, day["N0004"]["task_id"])
+    assert (task.status, task.misses, task.inspector_id) == ("taken_over", 3, None)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "gas_no_show", StaffNotice.user_id == g["staff"]["boss"].id)) == 1
+    late = _sync(client, t["ins1"], visit(day["N0004"], "nobody_home", minutes_ago=10))[0]
+    assert late["status"] == "conflict"
+    needing = {x["id"]: x["status"] for x in client.get("/gas/tasks", headers=t["boss"]).json}
+    assert needing[task.id] == "taken_over" and needing[day["R0001"]["task_id"]] == "assigned"  # and the overdue
+
+    refused = _sync(client, t["ins1"], visit(day["R0001"], "refused", note="户主拒绝入户"))[0]
+    assert refused["status"] == "accepted" and db_session.get(GasTask, day["R0001"]["task_id"]).status == "refused"
+    assert _plan(client, t)["planned"] == 1  # still due: planned again
+
+
+def test_batches_sent_twice_or_out_of_order_lose_nothing_and_one_bad_visit_spoils_nothing(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    earlier = visit(day["R0001"], "nobody_home", minutes_ago=240)
+    later = visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE), minutes_ago=30)
+    first = _sync(client, t["ins1"], later)  # the second batch arrives first
+    second = _sync(client, t["ins1"], earlier)
+    assert first[0]["status"] == "accepted" and second[0]["status"] == "accepted"
+    task = db_session.get(GasTask, day["R0001"]["task_id"])
+    assert task.status == "done" and task.misses == 0  # the no-show is history: it changes nothing now
+    again = _sync(client, t["ins1"], later, earlier)
+    assert [a["status"] for a in again] == ["duplicate", "duplicate"]
+    assert [a["visit_id"] for a in again] == [first[0]["visit_id"], second[0]["visit_id"]]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(GasVisit)) == 2
+
+    broken = visit(day["C0002"], "passed", passing(CATERING_LPG), client_id="not-a-uuid")
+    mismatch = visit(day["C0002"], "hazards", passing(CATERING_LPG))  # `hazards` without a failed item
+    good = visit(day["C0002"], "passed", passing(CATERING_LPG), at=(HERE[0] + 0.0009, HERE[1]))
+    mixed = _sync(client, t["ins1"], broken, mismatch, good, "not an object")
+    assert [a["status"] for a in mixed] == ["rejected", "rejected", "accepted", "rejected"]
+    assert mixed[0]["error"]["code"] == "VALIDATION_ERROR" and "client_id" in mixed[0]["error"]["details"]["fields"]
+    assert mixed[1]["error"]["code"] == "GAS_OUTCOME_MISMATCH"
+
+
+def test_a_visit_recorded_before_a_reassignment_is_kept_as_a_conflict(client, g, db_session):
+    t = g["t"]
+    _plan(client, t)
+    mine = _tasks(client, t["ins1"])[0]
+    other = g["staff"]["ins2"].id
+    assert client.post(f"/gas/tasks/{mine['task_id']}/reassign", json={"inspector_id": other, "reason": "请假"},
+                       headers=t["boss"]).json["version"] == mine["version"] + 1
+    offline = visit(mine, "refused")
+    answer = _sync(client, t["ins1"], offline)[0]
+    assert answer["status"] == "conflict", answer and answer["state"] == "conflict"
+    task = db_session.get(GasTask, mine["task_id"])
+    assert (task.status, task.inspector_id) == ("assigned", other)  # nothing overwritten
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "gas_visit_conflict", StaffNotice.flagged)) >= 1
+
+
+def test_a_check_in_far_from_the_premises_needs_a_reason_and_is_flagged(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    away = (HERE[0] + 0.01, HERE[1])  # about 1.1 km north
+    far = _sync(client, t["ins1"], visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE), at=away))[0]
+    assert far["status"] == "rejected" and far["error"]["code"] == "GAS_CHECKIN_TOO_FAR"
+    assert far["error"]["details"]["distance_m"] > 1000
+    ok = _sync(client, t["ins1"], visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE), at=away,
+                                        override_reason="定位漂移，已在门口"))[0]
+    assert ok["status"] == "accepted"
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "gas_checkin_override", StaffNotice.user_id == g["staff"]["boss"].id)) == 1
+
+
+def test_a_failed_item_needs_its_photo_uploaded_first_and_the_same_visit_can_be_sent_again(client, g):
+    t, day = g["t"], _all_to(client, g)
+    photo = new_id()
+    pending = visit(day["R0001"], "hazards", passing(RESIDENTIAL_PIPELINE, meter=photo))
+    first = _sync(client, t["ins1"], pending)[0]
+    assert first["status"] == "rejected" and first["error"]["code"] == "GAS_PHOTO_NOT_UPLOADED"
+    upload(client, t["ins1"], photo)
+    assert upload(client, t["ins1"], photo) == photo  # uploading again changes nothing
+    assert client.put(f"/gas/field/photos/{photo}", data={}, headers=t["ins2"],
+                      content_type="multipart/form-data").status_code in (400, 409)
+    assert _sync(client, t["ins1"], pending)[0]["status"] == "accepted"
+
+
+def test_anyone_checks_a_badge_and_a_citizen_learns_whether_a_visit_is_booked_today(client, g, db_session, wechat):
+    t, day = g["t"], _all_to(client, g)
+    badge = client.get("/gas/field/badge", headers=t["ins1"]).json
+    anonymous = client.get(f"/gas/badges/verify?p={badge['payload']}").json
+    assert anonymous["genuine"] and anonymous["valid"] and anonymous["name"] == "安检员甲"
+    assert "免费" in anonymous["advice"]
+    forged = badge["payload"][:-1] + ("0" if badge["payload"][-1] != "0" else "1")
+    assert client.get(f"/gas/badges/verify?p={forged}").json == {
+        "genuine": False, "valid": False, "advice": client.get(f"/gas/badges/verify?p={forged}").json["advice"]}
+    citizen = citizen_login(client, wechat, "o-gas-chen")
+    wrong = client.post("/gas/my/bind", json={"number": "R0001", "check": "王五"}, headers=citizen)
+    assert wrong.json["error"]["code"] == "GAS_BINDING_CHECK_FAILED"
+    assert client.post("/gas/my/bind", json={"number": "M0001", "check": "0001"}, headers=citizen).status_code == 201
+    db_session.execute(sa.update(GasTask).where(GasTask.id == day["R0001"]["task_id"]).values(due_on=today()))
+    db_session.commit()
+    booked = client.get(f"/gas/badges/verify?p={badge['payload']}", headers=citizen).json
+    assert booked["visit_booked_today"] is True
+    stranger = client.get("/gas/field/badge", headers=staff_token(g["staff"]["ins2"])).json["payload"]
+    warned = client.get(f"/gas/badges/verify?p={stranger}", headers=citizen).json
+    assert warned["valid"] and warned["visit_booked_today"] is False and "请核实后再开门" in warned["advice"]
+    assert [v["number"] for v in client.get("/gas/my/visits", headers=citizen).json] == ["R0001"]
+    db_session.execute(sa.update(User).where(User.id == g["staff"]["ins2"].id).values(is_active=False))
+    db_session.commit()
+    assert client.get(f"/gas/badges/verify?p={stranger}").json["valid"] is False
+
+
+def test_a_district_wide_supervisor_changes_a_cycle_and_due_dates_follow(client, g, db_session):
+    t = g["t"]
+    street_only = client.put("/gas/cycles?user_type=residential", json={"months": 24, "source": "区里决定"},
+                             headers=t["boss"])
+    assert street_only.status_code == 403 and street_only.json["error"]["code"] == "DISTRICT_WIDE_ONLY"
+    changed = client.put("/gas/cycles?user_type=residential", json={"months": 24, "source": "区燃气办通知"},
+                         headers=t["chief"])
+    assert changed.status_code == 200 and changed.json["months"] == 24
+    user = db_session.scalar(sa.select(GasUser).where(GasUser.number == "R0001"))
+    assert user.next_due_on == users.add_months(user.last_inspected_on, 24)
+    assert {c["user_type"]: c["months"] for c in client.get("/gas/cycles", headers=t["ins1"]).json} == {
+        "catering": 1, "non_residential": 6, "residential": 24}
