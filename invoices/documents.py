@@ -77,3 +77,54 @@ class VatInvoice:
     @property
     def total_fen(self) -> int:
         return self.amount_fen + self.tax_fen
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    title: str
+    result: str  # 合格 / 不合格 / 不适用
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HazardLine:
+    level: str  # 一级 / 二级 / 三级
+    title: str
+    deadline: str  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """入户安检记录: what was checked at one gas user on one visit, and the resident's signature (an image)."""
+
+    number: str
+    gas_user: str  # 燃气户号
+    address: str
+    user_kind: str  # 居民 / 非居民 / 餐饮, 管道燃气 / 瓶装液化气
+    inspector: str
+    employer: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: str  # 合格 / 发现隐患 / 拒绝入户 / 到访不遇
+    items: tuple[CheckedItem, ...]
+    hazards: tuple[HazardLine, ...]
+    verify_url: str  # the inspector's badge check
+    signature: bytes | None = None  # PNG or JPEG of the resident's signature
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RectificationNotice:
+    """燃气安全隐患整改通知书: one hazard, its level and the date by which it must be put right."""
+
+    number: str
+    gas_user: str
+    address: str
+    contact: str
+    hazard: HazardLine
+    requirement: str
+    found_at: datetime
+    inspector: str
+    employer: str
+    case_number: str
+    verify_url: str

@@ -46,3 +46,7 @@ class PhotoIdInvalid(Unprocessable):
 
 class DistrictWideOnly(Forbidden):
     code, message = "DISTRICT_WIDE_ONLY", "Only a district-wide gas supervisor may change inspection cycles."
+
+
+class DocumentNotFound(NotFound):
+    code, message = "GAS_DOCUMENT_NOT_FOUND", "No such visit record or notice that you may see."

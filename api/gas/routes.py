@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from api import timefmt
@@ -13,7 +13,7 @@ from api.access import authenticate, current_user, public, requires
 from api.config import get_config
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.gas import checklist, errors, field, planning, residents, users
+from api.gas import checklist, documents, errors, field, planning, residents, users
 from api.gas.schemas import (
     BadgeArgsSchema,
     BadgeSchema,
@@ -138,6 +138,37 @@ class BadgeVerification(MethodView):
             caller = authenticate()
             citizen = caller if Role.CITIZEN in caller.roles else None
         return residents.verify_badge(args["p"], citizen)
+
+
+@blp.route("/visits/<int:visit_id>/record")
+class VisitRecordPdf(MethodView):
+    @requires(Role.GAS_INSPECTOR, SUPERVISOR, Role.CITIZEN)
+    @blp.response(200, description="application/pdf")
+    @blp.errors(errors.DocumentNotFound)
+    def get(self, visit_id: int):
+        """A visit's record (入户安检记录) as a PDF: items, outcome, hazards, the resident's signature
+
+        Reads only. The inspector who made it, the street's gas supervisors, and citizens who bound the user."""
+        name, data = documents.visit_record(current_user(), visit_id)
+        return _pdf(name, data)
+
+
+@blp.route("/hazards/<int:hazard_id>/notice")
+class NoticePdf(MethodView):
+    @requires(Role.GAS_INSPECTOR, SUPERVISOR, Role.CITIZEN)
+    @blp.response(200, description="application/pdf")
+    @blp.errors(errors.DocumentNotFound)
+    def get(self, hazard_id: int):
+        """A hazard's rectification notice (隐患整改通知书) as a PDF: level, requirement, deadline
+
+        Reads only; who may see it as for the visit record."""
+        name, data = documents.rectification_notice(current_user(), hazard_id)
+        return _pdf(name, data)
+
+
+def _pdf(name: str, data: bytes) -> Response:
+    return Response(data, 200, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private"})
 
 
 @blp.route("/plans")

@@ -2,10 +2,12 @@
 a failed item to a closed case, a leak's emergency case, refusals and no-shows, offline batches (twice, out of
 order, one bad visit among good ones), reassignment conflicts, check-in distance, badges and cycles."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from api.cases.models import Case
 from api.events.service import Actor
@@ -16,7 +18,7 @@ from api.notifications.models import StaffNotice
 from api.timefmt import today
 from tests.api.cases.conftest import act, after_photo
 from tests.api.gas.conftest import HERE, gas_users_csv, new_id, passing, upload, visit
-from tests.support import citizen_login, staff_token
+from tests.support import citizen_login, qr_text, staff_token
 
 RESIDENTIAL_PIPELINE = [i.code for i in checklist.applicable("v1", "residential", "pipeline")]
 CATERING_LPG = [i.code for i in checklist.applicable("v1", "catering", "lpg")]
@@ -275,3 +277,29 @@ def test_a_district_wide_supervisor_changes_a_cycle_and_due_dates_follow(client,
     assert user.next_due_on == users.add_months(user.last_inspected_on, 24)
     assert {c["user_type"]: c["months"] for c in client.get("/gas/cycles", headers=t["ins1"]).json} == {
         "catering": 1, "non_residential": 6, "residential": 24}
+
+
+def test_the_visit_record_and_the_rectification_notice_are_pdfs_for_those_who_may_see_them(client, g, db_session,
+                                                                                          wechat):
+    t, day = g["t"], _all_to(client, g)
+    photo, signature = upload(client, t["ins1"]), upload(client, t["ins1"], color=(255, 255, 255))
+    answer = _sync(client, t["ins1"], visit(day["R0001"], "hazards", passing(RESIDENTIAL_PIPELINE, hose_age=photo),
+                                            signature_photo_id=signature, note="已当场告知用户"))[0]
+    record = client.get(f"/gas/visits/{answer['visit_id']}/record", headers=t["ins1"])
+    assert record.status_code == 200 and record.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(record.data)).pages[0].extract_text()
+    for fact in ("燃气入户安全检查记录", "R0001", "云城东路1号101房", "发现隐患", "安检员甲", "不合格", "二级",
+                 "免费"):
+        assert fact in text, fact
+    assert qr_text(record.data).startswith("http") and "/gas/badges/verify?p=" in qr_text(record.data)
+    hazard = db_session.scalar(sa.select(GasHazard))
+    notice = client.get(f"/gas/hazards/{hazard.id}/notice", headers=t["boss"])
+    notice_text = PdfReader(io.BytesIO(notice.data)).pages[0].extract_text()
+    assert "燃气安全隐患整改通知书" in notice_text and hazard.deadline_on.isoformat() in notice_text
+    assert str(hazard.case_id) in notice_text
+    stranger = citizen_login(client, wechat, "o-gas-stranger")
+    assert client.get(f"/gas/hazards/{hazard.id}/notice", headers=stranger).json["error"]["code"] == \
+        "GAS_DOCUMENT_NOT_FOUND"
+    assert client.get(f"/gas/visits/{answer['visit_id']}/record", headers=t["ins2"]).status_code == 404
+    client.post("/gas/my/bind", json={"number": "R0001", "check": "陈一"}, headers=stranger)
+    assert client.get(f"/gas/visits/{answer['visit_id']}/record", headers=stranger).status_code == 200
