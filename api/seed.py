@@ -34,6 +34,9 @@ DEMO_STAFF = {
     "billing": ({Role.BILLING_CLERK}, "收费员（区）", None, None),
     "sanyuanli_billing": ({Role.BILLING_CLERK}, "三元里街收费员", SANYUANLI, None),
     "billing_head": ({Role.BILLING_HEAD}, "收费负责人", None, None),
+    "gas_inspector": ({Role.GAS_INSPECTOR}, "燃气安检员（三元里）", SANYUANLI, None),
+    "sanyuanli_gas_supervisor": ({Role.GAS_SUPERVISOR}, "安检主管（三元里）", SANYUANLI, None),
+    "gas_supervisor": ({Role.GAS_SUPERVISOR}, "安检主管（区）", None, None),
 }
 
 
@@ -65,6 +68,7 @@ def seed_demo(password: str) -> list[str]:
         created.append(username)
     _seed_demo_citizen()
     _seed_demo_fees()
+    _seed_demo_gas()
     Session.flush()
     return created
 
@@ -142,6 +146,37 @@ class _same_unit:  # noqa: N801 - the seed is one unit of work: the bill run's b
 
     def __exit__(self, *exc) -> bool:
         return False
+
+
+# GU0001 is bound to the demo citizen; GU0003 (a restaurant on LPG) is due every month.
+DEMO_GAS_USERS = """number,meter_no,premises_code,user_type,supply,supplier,contact_name,phone,last_inspected_on,\
+appliances
+GU0001,GM0001,DEMO-MP-0001,residential,pipeline,广州燃气集团,张三,13800001234,{last},stove:2018-06-01:yes;\
+water_heater:2016-03-01:no
+GU0002,GM0002,DEMO-MP-0002,residential,pipeline,广州燃气集团,李四,13900005678,,stove::yes
+GU0003,,DEMO-MP-0003,catering,lpg,白云区液化气供应站,王五,13700009012,,stove::no
+"""
+
+
+def _seed_demo_gas() -> None:
+    """Three demo gas users on the demo premises (one bound to the demo citizen), planned and assigned to the
+    demo inspector of 三元里, so the field app, a hazard's case and the badge check can be walked at once."""
+    from datetime import timedelta
+
+    from api import timefmt
+    from api.events.service import Actor
+    from api.gas import planning, users
+    from api.gas.models import GasBinding, GasUser
+
+    if Session.scalar(sa.select(GasUser.id).where(GasUser.number == "GU0001")) is not None:
+        return
+    today = timefmt.today()
+    users.import_users(DEMO_GAS_USERS.format(last=(today - timedelta(days=400)).isoformat()), Actor.system(), today)
+    citizen = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
+    gas_user = Session.scalar(sa.select(GasUser).where(GasUser.number == "GU0001"))
+    Session.add(GasBinding(gas_user_id=gas_user.id, user_id=citizen.id))
+    planning.plan(today, 30, Actor.system())
+    planning.assign(Actor.system(), SANYUANLI)
 
 
 # Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices.

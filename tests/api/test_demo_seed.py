@@ -29,3 +29,16 @@ def test_the_demo_citizen_has_accepted_progress_messages(db_session, config):
     citizen = db_session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
     subscription = db_session.get(Subscription, (citizen.id, config.TEMPLATE_REPORT_PROGRESS))
     assert citizen.kind == "citizen" and subscription.remaining >= 10
+
+
+def test_the_demo_gas_inspector_has_a_day_to_walk_and_the_demo_citizen_a_gas_user(db_session, config):
+    from api.gas.models import GasBinding, GasTask, GasUser
+
+    seed_demo("demo-password-1")
+    inspector = db_session.scalar(sa.select(User).where(User.username == "gas_inspector"))
+    assigned = db_session.scalars(sa.select(GasTask).where(GasTask.inspector_id == inspector.id)).all()
+    assert {t.status for t in assigned} == {"assigned"} and len(assigned) == 3  # GU0001 overdue, GU0002/3 never
+    citizen = db_session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
+    bound = db_session.scalar(sa.select(GasUser.number).join(GasBinding, GasBinding.gas_user_id == GasUser.id)
+                              .where(GasBinding.user_id == citizen.id))
+    assert bound == "GU0001"
