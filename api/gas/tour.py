@@ -41,20 +41,24 @@ def length(route: list[int], points: list[tuple[float, float]], start: tuple[flo
 
 
 def _two_opt(route: list[int], points: list[tuple[float, float]], start) -> list[int]:
-    """Reverse route[i..j] while that shortens the open path (the walk does not return to its start)."""
-    stops = [start] if start is not None else []
-    offset = len(stops)
-    path = stops + [points[i] for i in route]
-    ids = [None] * offset + list(route)
+    """Reverse route[i..j] while that shortens the open path (the walk does not return to its start); distances
+    computed once into a matrix."""
+    stops = ([start] if start is not None else []) + [points[i] for i in route]
+    ids = ([None] if start is not None else []) + list(route)
+    n = len(stops)
+    d = [[metres(a, b) for b in stops] for a in stops]
+    order = list(range(n))  # positions into stops/ids, rearranged
+    first = 1 if start is not None else 0
     improved = True
     while improved:
         improved = False
-        for i in range(max(1, offset), len(path) - 1):
-            for j in range(i + 1, len(path)):
-                before = metres(path[i - 1], path[i]) + (metres(path[j], path[j + 1]) if j + 1 < len(path) else 0)
-                after = metres(path[i - 1], path[j]) + (metres(path[i], path[j + 1]) if j + 1 < len(path) else 0)
+        for i in range(max(1, first), n - 1):
+            for j in range(i + 1, n):
+                a, b, c = order[i - 1], order[i], order[j]
+                e = order[j + 1] if j + 1 < n else None
+                before = d[a][b] + (d[c][e] if e is not None else 0)
+                after = d[a][c] + (d[b][e] if e is not None else 0)
                 if after < before - 1e-6:
-                    path[i:j + 1] = reversed(path[i:j + 1])
-                    ids[i:j + 1] = reversed(ids[i:j + 1])
+                    order[i:j + 1] = reversed(order[i:j + 1])
                     improved = True
-    return [i for i in ids[offset:] if i is not None]
+    return [ids[k] for k in order if ids[k] is not None]
