@@ -111,6 +111,7 @@ class Config:
     RECONCILE_AFTER_HOUR: int = 10  # WeChat's trade bill for a day is ready from 10:00 (Beijing) the next day
     PAYEE_NAME: str = "广州市白云区城市管理和综合执法局"  # 收款单位 on receipts
     TEMPLATE_BILL_REMINDER: str = "tmpl-bill-reminder"
+    TEMPLATE_GAS_VISIT: str = "tmpl-gas-visit"  # 入户安检通知: 户号, 地址, 上门日期, 安检员, 温馨提示
     # The e-receipt issuing platform (simulated by miniprogram_mock/issuer.py in dev and tests)
     ISSUER_API_BASE: str = ""  # empty: receipts wait, prepared, until one is configured
     ISSUER_APP_ID: str = ""
@@ -126,6 +127,9 @@ class Config:
     GAS_LEAK_CATEGORY: str = "event:04-03"  # a leak's (燃气管道破裂), an emergency case at once
     GAS_LOOKAHEAD_DAYS: int = 7  # the day list holds assigned tasks due up to this many days ahead
     GAS_DAY_MAX_TASKS: int = 40
+    GAS_BOOKING_DAYS: int = 30  # residents book a visit from tomorrow up to this many days ahead
+    GAS_NOTICE_DAYS: int = 3  # residents are told of a visit this many days before it is due (or the day before
+    # a booked one)
     GAS_EMPLOYER: str = "白云区燃气安全检查（受区城市管理和综合执法局委托）"  # what a badge check names as employer
 
     @classmethod

@@ -152,7 +152,8 @@ def _grant_demo_subscriptions(mock) -> None:
     from api.seed import DEMO_CITIZEN_OPENID, DEMO_SUBSCRIPTIONS
 
     state = mock.app.extensions["wechat_mock"]
-    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER):
+    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER,
+                     get_config().TEMPLATE_GAS_VISIT):
         key = (DEMO_CITIZEN_OPENID, template)
         with state.lock:
             state.quotas[key] = max(state.quotas[key], DEMO_SUBSCRIPTIONS)

@@ -85,6 +85,7 @@ OVERDUE_SCAN = Job("overdue_scan", DEFAULT, "workers.periodic.overdue_scan")
 DEVICE_SILENCE = Job("device_silence", DEFAULT, "workers.periodic.device_silence")
 MONTHLY_BILL_RUN = Job("monthly_bill_run", DEFAULT, "workers.billing.monthly_bill_run")
 BILL_REMINDERS = Job("bill_reminders", NOTIFY, "workers.billing.bill_reminders")
+GAS_VISIT_NOTICES = Job("gas_visit_notices", NOTIFY, "workers.gas.visit_notices")  # residents told in advance
 PAY_SWEEP = Job("pay_sweep", DEFAULT, "workers.billing.pay_sweep")  # late or lost notifies, expired orders
 RECONCILE = Job("reconcile", DEFAULT, "workers.billing.reconcile_yesterday")
 FOLD_ARREARS = Job("fold_arrears", DEFAULT, "workers.billing.fold_arrears")
@@ -105,6 +106,7 @@ PERIODIC = (
     Periodic(DEVICE_SILENCE, 60),
     Periodic(MONTHLY_BILL_RUN, 3600),  # bills the month once, from BILL_RUN_DAY; resumes a run cut off
     Periodic(BILL_REMINDERS, 3600),
+    Periodic(GAS_VISIT_NOTICES, 3600),
     Periodic(PAY_SWEEP, 60),
     Periodic(RECONCILE, 3600),  # yesterday's trade bill, once WeChat has it (RECONCILE_AFTER_HOUR)
     Periodic(FOLD_ARREARS, 60),  # the arrears rollup's deltas (exact meanwhile: the report reads both)
@@ -114,4 +116,5 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
     ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, ISSUE_RECEIPT, REVERSE_RECEIPTS, BILL_RUN, OUTBOX_SWEEP,
     PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE,
+    GAS_VISIT_NOTICES,
     FOLD_ARREARS)}

@@ -94,7 +94,8 @@ def _seed_demo_citizen() -> None:
         user = User(kind="citizen", openid=DEMO_CITIZEN_OPENID, display_name="演示市民")
         Session.add(user)
         Session.flush()
-    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER):
+    for template in (get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER,
+                     get_config().TEMPLATE_GAS_VISIT):
         subscription = Session.get(Subscription, (user.id, template))
         if subscription is None:
             Session.add(Subscription(user_id=user.id, template_id=template, remaining=DEMO_SUBSCRIPTIONS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,22 @@ class LocalDateTime(ma.fields.DateTime):
         if value is None:
             return None
         return super()._serialize(local(value), attr, obj, **kwargs)
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class Month(ma.fields.Field):
+    """"YYYY-MM" ↔ the month's first day (a billing period, a range of due months)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = _MONTH.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ma.ValidationError("must be a month as YYYY-MM")
+        year = int(match[1])
+        if not 2000 <= year <= 2199:
+            raise ma.ValidationError("year out of range")
+        return date(year, int(match[2]), 1)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%Y-%m")

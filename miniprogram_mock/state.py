@@ -17,6 +17,7 @@ FORCE_REFRESH_PER_DAY = 20
 DEFAULT_TEMPLATES = {
     "tmpl-report-progress": ["character_string1", "thing2", "phrase3", "time4", "thing5"],
     "tmpl-bill-reminder": ["character_string1", "thing2", "amount3", "date4", "thing5"],
+    "tmpl-gas-visit": ["character_string1", "thing2", "date3", "thing4", "thing5"],
 }
 DEFAULT_RISKY_WORDS = ("违禁词", "赌博", "色情", "枪支")
 # The calls WeChat answers across the network (a configurable latency stands for the distance).

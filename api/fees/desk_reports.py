@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
-from api import timefmt
+from api import exports, timefmt
 from api.access import current_user, requires
 from api.db import utcnow
 from api.extensions import Blueprint
@@ -36,7 +36,7 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 def _export(fmt: str, name: str, title: str, columns, rows):
     if fmt == "json":
         return rows
-    data = reports.to_csv(columns, rows) if fmt == "csv" else reports.to_xlsx(title, columns, rows)
+    data = exports.to_csv(columns, rows) if fmt == "csv" else exports.to_xlsx(title, columns, rows)
     stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
     return Response(data, 200, mimetype=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})

@@ -1,6 +1,6 @@
-"""The billing desk's reports — arrears with ageing, the collection rate, the payments and refunds ledger — and
-their exports as CSV (UTF-8 with a BOM, as Excel opens it) and Excel workbooks (openpyxl), with Chinese headers
-and amounts in yuan written from fen exactly (Decimal, never a float).
+"""The billing desk's reports — arrears with ageing, the collection rate, the payments and refunds ledger,
+reconciliation mismatches, exemption decisions — and the columns of their exports (written by api/exports.py:
+CSV and Excel, Chinese headers, amounts in yuan from fen exactly).
 
 Ageing counts days past the due date in buckets (未到期, 1–30, 31–90, 91–180, 180 天以上) with date comparisons
 only, so the same SQL runs on PostgreSQL and on the embedded SQLite.
@@ -8,18 +8,14 @@ only, so the same SQL runs on PostgreSQL and on the embedded SQLite.
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import aliased
 
 from api.db import Session
+from api.exports import Column
 from api.fees import rollup
 from api.fees.models import (
     Bill,
@@ -36,19 +32,10 @@ from api.fees.reconcile import day_bounds
 from api.identity.models import User
 from api.organisation.models import Division
 from api.premises.models import Premises
-from api.timefmt import SHANGHAI
 
 OPEN = ("unpaid", "partly_paid")
 BUCKETS = (("not_due", "未到期"), ("d1_30", "逾期1-30天"), ("d31_90", "逾期31-90天"), ("d91_180", "逾期91-180天"),
            ("d181", "逾期180天以上"))
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # the header billing offices read
-    money: bool = False  # a fen amount: written as yuan
-    labels: dict | None = None  # stored codes → the words written in the export
 
 
 def _scope(query, user: User):
@@ -214,44 +201,3 @@ EXEMPTION_COLUMNS = (Column("account_number", "户号"), Column("payer_name", "�
                      Column("decided_at", "审批时间"), Column("decision_reason", "审批意见"))
 
 
-def _cell(column: Column, row: dict):
-    value = row.get(column.key)
-    if value is None:
-        return ""
-    if column.money:
-        return Decimal(value) / 100  # exact: 1234 fen → Decimal("12.34")
-    if isinstance(value, date) and column.key == "period":
-        return value.strftime("%Y-%m")
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-    return column.labels.get(value, value) if column.labels else value
-
-
-def to_csv(columns: tuple[Column, ...], rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.title for c in columns])
-    for row in rows:
-        writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else v for v in (_cell(c, row) for c in columns)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([c.title for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(c, row) for c in columns])
-    for index, column in enumerate(columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(10, len(column.title) * 2 + 2)
-        if column.money:
-            for cell in sheet[letter][1:]:
-                cell.number_format = "#,##0.00"
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

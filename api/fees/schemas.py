@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import marshmallow as ma
 from marshmallow import validate
 
@@ -17,32 +14,16 @@ from api.fees.models import (
     PAYER_KINDS,
     REFUND_STATUSES,
 )
-from api.timefmt import LocalDateTime
+from api.timefmt import LocalDateTime, Month
 from invoices.money import yuan
 
 MAX_FEN = 100_000_000  # ¥1,000,000: no sanitation bill or refund comes near it
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+Period = Month  # "YYYY-MM" ↔ the month's first day
 
 
 def masked(name: str) -> str:
     """A payer's name as citizens and the public verification see it: 张三 → 张*."""
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
-class Period(ma.fields.Field):
-    """"YYYY-MM" ↔ the month's first day."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        match = PERIOD.match(value) if isinstance(value, str) else None
-        if not match:
-            raise ma.ValidationError("must be a month as YYYY-MM")
-        year = int(match[1])
-        if not 2000 <= year <= 2199:
-            raise ma.ValidationError("year out of range")
-        return date(year, int(match[2]), 1)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.strftime("%Y-%m")
 
 
 class Fen(ma.fields.Integer):

@@ -50,3 +50,19 @@ class DistrictWideOnly(Forbidden):
 
 class DocumentNotFound(NotFound):
     code, message = "GAS_DOCUMENT_NOT_FOUND", "No such visit record or notice that you may see."
+
+
+class RangeInvalid(Unprocessable):
+    code, message = "GAS_RANGE_INVALID", "The range's start is after its end."
+
+
+class BookingDayInvalid(Unprocessable):
+    code, message = "GAS_BOOKING_DAY_INVALID", "A visit can be booked from tomorrow to GAS_BOOKING_DAYS ahead."
+
+
+class VisitNotFound(NotFound):
+    code, message = "GAS_VISIT_NOT_FOUND", "No such visit at a gas user you bound."
+
+
+class AlreadyRated(Conflict):
+    code, message = "GAS_VISIT_ALREADY_RATED", "This visit has been rated already."

@@ -82,12 +82,14 @@ class GasTask(Base):
     __tablename__ = "gas_tasks"
     __table_args__ = (sa.CheckConstraint(_in("kind", TASK_KINDS), name="kind"),
                       sa.CheckConstraint(_in("status", TASK_STATUSES), name="status"),
+                      sa.CheckConstraint("booked_slot IS NULL OR booked_slot IN ('am', 'pm')", name="booked_slot"),
                       sa.Index("uq_gas_tasks_live_periodic", "gas_user_id", unique=True,
                                postgresql_where=sa.text("kind = 'periodic' AND status IN ('open', 'assigned', "
                                                         "'taken_over')"),
                                sqlite_where=sa.text("kind = 'periodic' AND status IN ('open', 'assigned', "
                                                     "'taken_over')")),
-                      sa.Index("ix_gas_tasks_inspector", "inspector_id", "status", "due_on"),
+                      # the day list: an inspector's assigned tasks in (due_on, id) order, the first 40 read off it
+                      sa.Index("ix_gas_tasks_inspector", "inspector_id", "status", "due_on", "id"),
                       sa.Index("ix_gas_tasks_open", "street_code", "due_on",
                                postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'")))
 
@@ -102,6 +104,9 @@ class GasTask(Base):
     inspector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     misses: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # nobody home
+    booked_for: Mapped[date | None] = mapped_column(sa.Date)  # the day the resident booked (or moved to)
+    booked_slot: Mapped[str | None] = mapped_column(sa.String(2))  # am | pm
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the advance notice went out
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -111,7 +116,8 @@ class GasVisit(Base):
 
     __tablename__ = "gas_visits"
     __table_args__ = (sa.CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),
-                      sa.CheckConstraint(_in("state", VISIT_STATES), name="state"))
+                      sa.CheckConstraint(_in("state", VISIT_STATES), name="state"),
+                      sa.CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
@@ -132,6 +138,9 @@ class GasVisit(Base):
     signature_media_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     note: Mapped[str | None] = mapped_column(sa.String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)  # the resident's 1–5, once
+    rating_comment: Mapped[str | None] = mapped_column(sa.String(200))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class GasVisitItem(Base):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -20,9 +21,12 @@ from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.gas import errors
-from api.gas.models import LIVE_TASK, GasBinding, GasTask, GasUser
+from api.gas.models import LIVE_TASK, GasBinding, GasTask, GasUser, GasVisit
 from api.identity import ratelimit
 from api.identity.models import User, UserRole
+from api.notifications import inbox
+from api.notifications import service as notifications
+from api.notifications.templates import GAS_VISIT_KEYS
 from api.premises.models import Premises
 from api.roles import Role
 
@@ -57,13 +61,86 @@ def bind(user: User, number: str, check: str) -> GasUser:
 def upcoming(user: User) -> list[dict]:
     """Visits planned at the gas users the citizen has bound (no inspector's phone, no internal state)."""
     rows = Session.execute(
-        sa.select(GasTask.id, GasTask.kind, GasTask.due_on, GasTask.status, GasUser.number, Premises.address,
+        sa.select(GasTask.id, GasTask.kind, GasTask.due_on, GasTask.status, GasTask.booked_for, GasTask.booked_slot,
+                  GasUser.number, Premises.address,
                   User.display_name.label("inspector"))
         .join(GasUser, GasUser.id == GasTask.gas_user_id).join(Premises, Premises.id == GasUser.premises_id)
         .join(GasBinding, GasBinding.gas_user_id == GasUser.id).outerjoin(User, User.id == GasTask.inspector_id)
         .where(GasBinding.user_id == user.id, GasTask.status.in_(LIVE_TASK)).order_by(GasTask.due_on))
-    return [{"task_id": r.id, "kind": r.kind, "due_on": r.due_on, "number": r.number, "address": r.address,
-             "inspector": r.inspector or None} for r in rows]
+    return [{"task_id": r.id, "kind": r.kind, "due_on": r.due_on, "booked_for": r.booked_for,
+             "booked_slot": r.booked_slot, "number": r.number, "address": r.address, "inspector": r.inspector or None}
+            for r in rows]
+
+
+def _bound_task(user: User, task_id: int) -> GasTask:
+    task = Session.get(GasTask, task_id, with_for_update=True)
+    if task is None or task.status not in LIVE_TASK or Session.get(GasBinding, (task.gas_user_id, user.id)) is None:
+        raise errors.TaskNotFound()
+    return task
+
+
+def book(user: User, task_id: int, day: date, slot: str) -> GasTask:
+    """A resident books (or moves) the visit to a day and half-day, from tomorrow to GAS_BOOKING_DAYS ahead; the
+    inspector is told. The task's version does not change: the visit itself is the same task."""
+    today = timefmt.today()
+    if not today < day <= today + timedelta(days=get_config().GAS_BOOKING_DAYS):
+        raise errors.BookingDayInvalid(details={"from": (today + timedelta(days=1)).isoformat(),
+                                                "to": (today + timedelta(days=get_config().GAS_BOOKING_DAYS))
+                                                .isoformat()})
+    task = _bound_task(user, task_id)
+    before = (task.booked_for.isoformat() if task.booked_for else None, task.booked_slot)
+    task.booked_for, task.booked_slot, task.reminded_at = day, slot, None  # the day before, they are told again
+    record("gas_task", task.id, "gas_visit_booked", Actor("citizen", user.id),
+           payload={"from": list(before), "to": [day.isoformat(), slot]})
+    if task.inspector_id:
+        inbox.notify([task.inspector_id], "gas_booking", "gas_task", task.id,
+                     f"用户预约安检：{day.isoformat()} {'上午' if slot == 'am' else '下午'}")
+    Session.flush()
+    return task
+
+
+def rate(user: User, visit_id: int, stars: int, comment: str | None) -> GasVisit:
+    """The resident rates an applied visit at a gas user they bound, once."""
+    visit = Session.get(GasVisit, visit_id, with_for_update=True)
+    if visit is None or visit.state != "applied" or visit.outcome == "nobody_home" or \
+            Session.get(GasBinding, (visit.gas_user_id, user.id)) is None:
+        raise errors.VisitNotFound()
+    if visit.rating is not None:
+        raise errors.AlreadyRated()
+    visit.rating, visit.rating_comment, visit.rated_at = stars, comment, utcnow()
+    record("gas_visit", visit.id, "gas_visit_rated", Actor("citizen", user.id), payload={"rating": stars})
+    Session.flush()
+    return visit
+
+
+def notices(today: date, limit: int = 5000) -> int:
+    """Tell the bound residents of each visit coming up — a booked one the day before, an unbooked one
+    GAS_NOTICE_DAYS before it is due — once (claimed by an UPDATE … WHERE reminded_at IS NULL); returns how many
+    tasks. A send spends one of the resident's accepted subscriptions, as every subscribe message does."""
+    config = get_config()
+    soon = sa.or_(GasTask.booked_for == today + timedelta(days=1),
+                  sa.and_(GasTask.booked_for.is_(None),
+                          GasTask.due_on <= today + timedelta(days=config.GAS_NOTICE_DAYS)))
+    bound = sa.exists().where(GasBinding.gas_user_id == GasTask.gas_user_id)
+    ids = list(Session.scalars(sa.select(GasTask.id).where(GasTask.status == "assigned", GasTask.reminded_at.is_(None),
+                                                           soon, bound).order_by(GasTask.id).limit(limit)))
+    if not ids:
+        return 0
+    claimed = Session.execute(sa.update(GasTask).where(GasTask.id.in_(ids), GasTask.reminded_at.is_(None))
+                              .values(reminded_at=utcnow()).returning(GasTask.id)).scalars().all()
+    rows = Session.execute(
+        sa.select(GasTask, GasUser.number, Premises.address, User.display_name, GasBinding.user_id)
+        .join(GasUser, GasUser.id == GasTask.gas_user_id).join(Premises, Premises.id == GasUser.premises_id)
+        .join(GasBinding, GasBinding.gas_user_id == GasUser.id).outerjoin(User, User.id == GasTask.inspector_id)
+        .where(GasTask.id.in_(claimed)).order_by(GasTask.id)).all()
+    for task, number, address, inspector, user_id in rows:
+        day = task.booked_for or task.due_on
+        when = f"{day.year}年{day.month}月{day.day}日"
+        values = dict(zip(GAS_VISIT_KEYS, (number, address, when, inspector or "燃气安检员",
+                                           "入户安检免费，请核验安检员证件二维码"), strict=True))
+        notifications.queue(user_id=user_id, template_id=config.TEMPLATE_GAS_VISIT, subject=("gas_task", task.id),
+                            values=values, page=f"pages/gas/visit?task={task.id}")
+    return len(claimed)
 
 
 def _sign(text: str) -> str:

@@ -8,12 +8,12 @@ import re
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from api import timefmt
+from api import exports, timefmt
 from api.access import authenticate, current_user, public, requires
 from api.config import get_config
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.gas import checklist, documents, errors, field, planning, residents, users
+from api.gas import checklist, documents, errors, field, planning, residents, statistics, users
 from api.gas.schemas import (
     BadgeArgsSchema,
     BadgeSchema,
@@ -21,13 +21,21 @@ from api.gas.schemas import (
     BatchAnswerSchema,
     BatchSchema,
     BindGasSchema,
+    BookingSchema,
     ChecklistSchema,
+    CoverageArgsSchema,
+    CoverageRowSchema,
     CycleArgsSchema,
     CycleSchema,
     DayArgsSchema,
     DayTaskSchema,
     GasPhotoUploadSchema,
+    GasRatedSchema,
+    GasRatingSchema,
     GasUserViewSchema,
+    HazardArgsSchema,
+    HazardRowSchema,
+    OpenHazardSchema,
     PhotoAnswerSchema,
     PlanAnswerSchema,
     PlanRequestSchema,
@@ -171,6 +179,63 @@ def _pdf(name: str, data: bytes) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private"})
 
 
+@blp.route("/reports/coverage")
+class CoverageReport(MethodView):
+    @requires(SUPERVISOR)
+    @blp.arguments(CoverageArgsSchema, location="query")
+    @blp.response(200, CoverageRowSchema(many=True))
+    @blp.errors(errors.RangeInvalid)
+    def get(self, args):
+        """Coverage (inspected / due), refusals and no-shows per street, community or inspector, by due month
+
+        Reads only; your street (district-wide supervisors: every street); `format=csv|xlsx` downloads it."""
+        if args["month_from"] > args["month_to"]:
+            raise errors.RangeInvalid()
+        rows = statistics.coverage(current_user(), month_from=args["month_from"], month_to=args["month_to"],
+                                   group_by=args["group_by"])
+        return _table(args["format"], "gas-coverage", "安检覆盖率", statistics.coverage_columns(args["group_by"]), rows)
+
+
+@blp.route("/reports/hazards")
+class HazardReport(MethodView):
+    @requires(SUPERVISOR)
+    @blp.arguments(HazardArgsSchema, location="query")
+    @blp.response(200, HazardRowSchema(many=True))
+    @blp.errors(errors.RangeInvalid)
+    def get(self, args):
+        """Hazards found, rectified, the rectification rate and mean days, by item and level (or by street,
+        community, inspector)
+
+        Reads only; your street; `format=csv|xlsx` downloads it."""
+        if args["day_from"] > args["day_to"]:
+            raise errors.RangeInvalid()
+        rows = statistics.hazards(current_user(), day_from=args["day_from"], day_to=args["day_to"],
+                                  group_by=args["group_by"])
+        return _table(args["format"], "gas-hazards", "隐患统计", statistics.hazard_columns(args["group_by"]), rows)
+
+
+@blp.route("/hazards")
+class OpenHazards(MethodView):
+    @requires(SUPERVISOR)
+    @blp.response(200, OpenHazardSchema(many=True))
+    def get(self):
+        """Open hazards in your street, past their deadline first, then by level
+
+        Reads only; at most 500."""
+        return statistics.open_hazards(current_user(), timefmt.today())
+
+
+def _table(fmt: str, name: str, title: str, columns, rows):
+    if fmt == "json":
+        return rows
+    data = exports.to_csv(columns, rows) if fmt == "csv" else exports.to_xlsx(title, columns, rows)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    stamp = timefmt.today().strftime("%Y%m%d")
+    return Response(data, 200, mimetype=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+
+
 @blp.route("/plans")
 class Plans(MethodView):
     @requires(SUPERVISOR)
@@ -248,6 +313,34 @@ class Bind(MethodView):
 
         Adds the binding (event `gas_user_bound`); 10 tries an hour per user and per number."""
         return residents.bind(current_user(), body["number"], body["check"])
+
+
+@blp.route("/my/visits/<int:task_id>/booking")
+class Booking(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(BookingSchema)
+    @blp.response(200, UpcomingSchema)
+    @blp.errors(errors.TaskNotFound, errors.BookingDayInvalid)
+    def put(self, body, task_id: int):
+        """Book or move a planned visit to a day and half-day (from tomorrow to GAS_BOOKING_DAYS ahead)
+
+        Changes the task's booking (event `gas_visit_booked`); the inspector is told; you are reminded the day
+        before."""
+        residents.book(current_user(), task_id, body["day"], body["slot"])
+        return next(v for v in residents.upcoming(current_user()) if v["task_id"] == task_id)
+
+
+@blp.route("/my/visits/<int:visit_id>/rating")
+class Rating(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(GasRatingSchema)
+    @blp.response(201, GasRatedSchema)
+    @blp.errors(errors.VisitNotFound, errors.AlreadyRated)
+    def post(self, body, visit_id: int):
+        """Rate a visit at a gas user you bound (1–5 stars, once)
+
+        Adds the rating (event `gas_visit_rated`)."""
+        return residents.rate(current_user(), visit_id, body["stars"], body.get("comment"))
 
 
 @blp.route("/my/visits")

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.gas.models import OUTCOMES, RESULTS, USER_TYPES
-from api.timefmt import LocalDateTime
+from api.timefmt import LocalDateTime, Month
 
 CLIENT_ID = validate.Regexp(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
                             error="must be a UUID")
@@ -153,7 +153,7 @@ class CycleSchema(ma.Schema):
     months = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=60))
     source = ma.fields.String(required=True, validate=validate.Length(min=2, max=200),
                               metadata={"description": "the rule or decision behind the cycle"})
-    updated_at = LocalDateTime(dump_only=True)
+    updated_at = LocalDateTime(dump_only=True, allow_none=True)
 
 
 class CycleArgsSchema(ma.Schema):
@@ -200,6 +200,82 @@ class UpcomingSchema(ma.Schema):
     task_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "periodic | reinspection"})
     due_on = ma.fields.Date()
+    booked_for = ma.fields.Date(allow_none=True)
+    booked_slot = ma.fields.String(allow_none=True, metadata={"description": "am | pm"})
     number = ma.fields.String()
     address = ma.fields.String()
     inspector = ma.fields.String(allow_none=True, metadata={"description": "the inspector's name, once assigned"})
+
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+class CoverageArgsSchema(ma.Schema):
+    month_from = Month(required=True, metadata={"description": "first due month, YYYY-MM"})
+    month_to = Month(required=True, metadata={"description": "last due month, YYYY-MM"})
+    group_by = ma.fields.String(load_default="street", validate=validate.OneOf(("street", "community", "inspector")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class HazardArgsSchema(ma.Schema):
+    day_from = ma.fields.Date(required=True, metadata={"description": "first day found (Beijing)"})
+    day_to = ma.fields.Date(required=True)
+    group_by = ma.fields.String(load_default="item",
+                                validate=validate.OneOf(("item", "street", "community", "inspector")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class CoverageRowSchema(ma.Schema):
+    street_code = ma.fields.String()
+    street_name = ma.fields.String()
+    group = ma.fields.String(metadata={"description": "the community or the inspector, when grouped so"})
+    due = ma.fields.Integer()
+    inspected = ma.fields.Integer()
+    coverage = ma.fields.String(metadata={"description": "inspected / due, e.g. 87.50%"})
+    refused = ma.fields.Integer()
+    refusal_rate = ma.fields.String()
+    no_show = ma.fields.Integer(metadata={"description": "tasks with at least one nobody-home visit"})
+    no_show_rate = ma.fields.String()
+    taken_over = ma.fields.Integer()
+
+
+class HazardRowSchema(ma.Schema):
+    group = ma.fields.String(metadata={"description": "the item code, community or inspector"})
+    street_code = ma.fields.String()
+    title = ma.fields.String()
+    level = ma.fields.Integer()
+    level_name = ma.fields.String()
+    found = ma.fields.Integer()
+    rectified = ma.fields.Integer()
+    rectification_rate = ma.fields.String()
+    mean_days_to_rectify = ma.fields.Float(allow_none=True)
+
+
+class OpenHazardSchema(ma.Schema):
+    id = ma.fields.Integer()
+    item_code = ma.fields.String()
+    level = ma.fields.Integer()
+    deadline_on = ma.fields.Date()
+    overdue = ma.fields.Boolean()
+    case_id = ma.fields.Integer(allow_none=True)
+    found_at = LocalDateTime()
+    number = ma.fields.String()
+    address = ma.fields.String()
+    street_code = ma.fields.String()
+
+
+class BookingSchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    slot = ma.fields.String(required=True, validate=validate.OneOf(("am", "pm")), metadata={"description": "am | pm"})
+
+
+class GasRatingSchema(ma.Schema):
+    stars = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = ma.fields.String(validate=validate.Length(max=200))
+
+
+class GasRatedSchema(ma.Schema):
+    id = ma.fields.Integer()
+    rating = ma.fields.Integer()
+    rating_comment = ma.fields.String(allow_none=True)
+    rated_at = LocalDateTime()

@@ -36,12 +36,26 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def all_cycles() -> list[GasCycle]:
-    return list(Session.scalars(sa.select(GasCycle).order_by(GasCycle.user_type)))
+# Suggested defaults, not law (shared/reference/gas-and-fees.md §A); migration 0018 seeds the same rows, and a type
+# with no row (a fresh test database, say) falls back to these.
+DEFAULT_CYCLES = {
+    "residential": (12, "建议默认：居民用户每年至少1次（多地条例；CJJ 51-2016 常被引为每2年1次，待核实）"),
+    "non_residential": (6, "建议默认：非居民用户每半年至少1次（福建办法；CJJ 51-2016 3.5.1 每年不少于1次）"),
+    "catering": (1, "建议默认：用气餐饮场所每月至少1次（福建《城镇燃气安全管理办法》2025）"),
+}
+
+
+def all_cycles() -> list[dict]:
+    rows = {c.user_type: {"user_type": c.user_type, "months": c.months, "source": c.source,
+                          "updated_at": c.updated_at} for c in Session.scalars(sa.select(GasCycle))}
+    for user_type, (months, source) in DEFAULT_CYCLES.items():
+        rows.setdefault(user_type, {"user_type": user_type, "months": months, "source": source, "updated_at": None})
+    return [rows[k] for k in sorted(rows)]
 
 
 def cycles() -> dict[str, int]:
-    return dict(Session.execute(sa.select(GasCycle.user_type, GasCycle.months)).all())
+    return {**{k: months for k, (months, _) in DEFAULT_CYCLES.items()},
+            **dict(Session.execute(sa.select(GasCycle.user_type, GasCycle.months)).all())}
 
 
 def due_on(last: date | None, months: int, today: date) -> date:
@@ -140,7 +154,10 @@ def set_cycle(user_type: str, months: int, source: str, actor: User) -> GasCycle
     """A gas supervisor changes a cycle; every user of that type is due `months` after its last inspection."""
     cycle = Session.get(GasCycle, user_type, with_for_update=True)
     if cycle is None:
-        raise errors.CycleNotFound()
+        if user_type not in DEFAULT_CYCLES:
+            raise errors.CycleNotFound()
+        cycle = GasCycle(user_type=user_type, months=DEFAULT_CYCLES[user_type][0], source=DEFAULT_CYCLES[user_type][1])
+        Session.add(cycle)
     before = cycle.months
     cycle.months, cycle.source, cycle.updated_by, cycle.updated_at = months, source, actor.id, utcnow()
     if Session.get_bind().dialect.name == "postgresql":

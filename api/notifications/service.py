@@ -27,7 +27,8 @@ NO_QUOTA_ERRCODE = 43101
 
 
 def known_templates() -> set[str]:
-    return {get_config().TEMPLATE_REPORT_PROGRESS, get_config().TEMPLATE_BILL_REMINDER}
+    config = get_config()
+    return {config.TEMPLATE_REPORT_PROGRESS, config.TEMPLATE_BILL_REMINDER, config.TEMPLATE_GAS_VISIT}
 
 
 def record_accepted(user_id: int, template_ids: list[str]) -> list[Subscription]:

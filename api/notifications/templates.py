@@ -54,3 +54,6 @@ REPORT_PROGRESS_KEYS = ("character_string1", "thing2", "phrase3", "time4", "thin
 
 # 缴费提醒 — 户号, 费用名称, 金额, 缴费截止日期, 温馨提示
 BILL_REMINDER_KEYS = ("character_string1", "thing2", "amount3", "date4", "thing5")
+
+# 入户安检通知 — 燃气户号, 地址, 上门日期, 安检员, 温馨提示
+GAS_VISIT_KEYS = ("character_string1", "thing2", "date3", "thing4", "thing5")

@@ -100,15 +100,19 @@ def upgrade() -> None:
     sa.Column('inspector_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('misses', sa.SmallInteger(), nullable=False),
+    sa.Column('booked_for', sa.Date(), nullable=True),
+    sa.Column('booked_slot', sa.String(length=2), nullable=True),
+    sa.Column('reminded_at', api.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('done_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("booked_slot IS NULL OR booked_slot IN ('am', 'pm')", name=op.f('ck_gas_tasks_booked_slot')),
     sa.CheckConstraint("kind IN ('periodic', 'reinspection')", name=op.f('ck_gas_tasks_kind')),
     sa.CheckConstraint("status IN ('open', 'assigned', 'done', 'refused', 'taken_over', 'cancelled')", name=op.f('ck_gas_tasks_status')),
     sa.ForeignKeyConstraint(['gas_user_id'], ['gas_users.id'], name=op.f('fk_gas_tasks_gas_user_id_gas_users')),
     sa.ForeignKeyConstraint(['inspector_id'], ['users.id'], name=op.f('fk_gas_tasks_inspector_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gas_tasks'))
     )
-    op.create_index('ix_gas_tasks_inspector', 'gas_tasks', ['inspector_id', 'status', 'due_on'], unique=False)
+    op.create_index('ix_gas_tasks_inspector', 'gas_tasks', ['inspector_id', 'status', 'due_on', 'id'], unique=False)
     op.create_index('ix_gas_tasks_open', 'gas_tasks', ['street_code', 'due_on'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
     op.create_index('uq_gas_tasks_live_periodic', 'gas_tasks', ['gas_user_id'], unique=True, postgresql_where=sa.text("kind = 'periodic' AND status IN ('open', 'assigned', 'taken_over')"), sqlite_where=sa.text("kind = 'periodic' AND status IN ('open', 'assigned', 'taken_over')"))
     op.create_table('gas_visits',
@@ -131,7 +135,11 @@ def upgrade() -> None:
     sa.Column('signature_media_id', sa.BigInteger(), nullable=True),
     sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('received_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rating', sa.SmallInteger(), nullable=True),
+    sa.Column('rating_comment', sa.String(length=200), nullable=True),
+    sa.Column('rated_at', api.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("outcome IN ('passed', 'hazards', 'refused', 'nobody_home')", name=op.f('ck_gas_visits_outcome')),
+    sa.CheckConstraint('rating IS NULL OR rating BETWEEN 1 AND 5', name=op.f('ck_gas_visits_rating_range')),
     sa.CheckConstraint("state IN ('applied', 'conflict')", name=op.f('ck_gas_visits_state')),
     sa.ForeignKeyConstraint(['gas_user_id'], ['gas_users.id'], name=op.f('fk_gas_visits_gas_user_id_gas_users')),
     sa.ForeignKeyConstraint(['inspector_id'], ['users.id'], name=op.f('fk_gas_visits_inspector_id_users')),

@@ -2,6 +2,7 @@
 a failed item to a closed case, a leak's emergency case, refusals and no-shows, offline batches (twice, out of
 order, one bad visit among good ones), reassignment conflicts, check-in distance, badges and cycles."""
 
+import csv
 import io
 from datetime import date, timedelta
 
@@ -303,3 +304,70 @@ def test_the_visit_record_and_the_rectification_notice_are_pdfs_for_those_who_ma
     assert client.get(f"/gas/visits/{answer['visit_id']}/record", headers=t["ins2"]).status_code == 404
     client.post("/gas/my/bind", json={"number": "R0001", "check": "陈一"}, headers=stranger)
     assert client.get(f"/gas/visits/{answer['visit_id']}/record", headers=stranger).status_code == 200
+
+
+def test_statistics_count_coverage_refusals_no_shows_and_hazards_and_export_them(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    photo = upload(client, t["ins1"])
+    _sync(client, t["ins1"],
+          visit(day["R0001"], "hazards", passing(RESIDENTIAL_PIPELINE, hose_age=photo)),
+          visit(day["C0002"], "refused", at=(HERE[0] + 0.0009, HERE[1])),
+          visit(day["N0004"], "nobody_home"))
+    month = today().strftime("%Y-%m")
+    first = (today() - timedelta(days=40)).strftime("%Y-%m")
+    rows = client.get(f"/gas/reports/coverage?month_from={first}&month_to={month}", headers=t["boss"]).json
+    assert [(r["due"], r["inspected"], r["refused"], r["no_show"], r["coverage"], r["refusal_rate"]) for r in rows] \
+        == [(3, 1, 1, 1, "33.33%", "33.33%")]
+    by_inspector = client.get(f"/gas/reports/coverage?month_from={first}&month_to={month}&group_by=inspector",
+                              headers=t["chief"]).json
+    assert [(r["group"], r["due"]) for r in by_inspector] == [("安检员甲", 3)]
+    found = client.get(f"/gas/reports/hazards?day_from={today()}&day_to={today()}", headers=t["boss"]).json
+    assert [(r["group"], r["level"], r["found"], r["rectified"], r["rectification_rate"]) for r in found] == [
+        ("hose_age", 2, 1, 0, "0.00%")]
+    sheet = client.get(f"/gas/reports/hazards?day_from={today()}&day_to={today()}&format=csv", headers=t["boss"])
+    table = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
+    assert table[0] == ["检查项目", "隐患等级", "发现隐患数", "已整改", "整改率", "平均整改天数"]
+    assert table[1][1:5] == ["二级", "1", "0", "0.00%"]
+    opened = client.get("/gas/hazards", headers=t["boss"]).json
+    assert [(h["number"], h["level"], h["overdue"]) for h in opened] == [("R0001", 2, False)]
+    backwards = client.get(f"/gas/reports/coverage?month_from={month}&month_to={first}", headers=t["boss"])
+    assert backwards.status_code == 422 and backwards.json["error"]["code"] == "GAS_RANGE_INVALID"
+    assert client.get(f"/gas/reports/coverage?month_from={first}&month_to={month}", headers=t["ins1"]
+                      ).status_code == 403
+
+
+def test_a_resident_books_a_slot_is_told_the_day_before_and_rates_the_visit(client, g, db_session, wechat,
+                                                                             mock_server):
+    from api.config import get_config
+    from api.gas import residents
+    from api.notifications.models import Notification
+
+    t, day = g["t"], _all_to(client, g)
+    citizen = citizen_login(client, wechat, "o-gas-booker")
+    assert client.post("/gas/my/bind", json={"number": "R0001", "check": "陈一"}, headers=citizen).status_code == 201
+    task_id = day["R0001"]["task_id"]
+    tomorrow = today() + timedelta(days=1)
+    too_late = client.put(f"/gas/my/visits/{task_id}/booking", json={"day": str(today() + timedelta(days=90)),
+                                                                      "slot": "am"}, headers=citizen)
+    assert too_late.json["error"]["code"] == "GAS_BOOKING_DAY_INVALID"
+    other = client.put(f"/gas/my/visits/{day['C0002']['task_id']}/booking", json={"day": str(tomorrow), "slot": "am"},
+                       headers=citizen)
+    assert other.json["error"]["code"] == "GAS_TASK_NOT_FOUND"  # not a gas user this citizen bound
+    booked = client.put(f"/gas/my/visits/{task_id}/booking", json={"day": str(tomorrow), "slot": "pm"},
+                        headers=citizen).json
+    assert (booked["booked_for"], booked["booked_slot"]) == (str(tomorrow), "pm")
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "gas_booking", StaffNotice.user_id == g["staff"]["ins1"].id)) == 1
+
+    assert residents.notices(today()) == 1  # the booked visit, the day before; nobody else bound anything
+    assert residents.notices(today()) == 0  # once
+    sent = db_session.scalar(sa.select(Notification).where(Notification.template_id == get_config().TEMPLATE_GAS_VISIT))
+    assert sent.data["character_string1"]["value"] == "R0001" and "免费" in sent.data["thing5"]["value"]
+
+    _sync(client, t["ins1"], visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE)))
+    visit_id = db_session.scalar(sa.select(GasVisit.id).where(GasVisit.task_id == task_id))
+    rated = client.post(f"/gas/my/visits/{visit_id}/rating", json={"stars": 5, "comment": "准时、出示证件"},
+                        headers=citizen)
+    assert rated.status_code == 201 and rated.json["rating"] == 5
+    again = client.post(f"/gas/my/visits/{visit_id}/rating", json={"stars": 1}, headers=citizen)
+    assert again.status_code == 409 and again.json["error"]["code"] == "GAS_VISIT_ALREADY_RATED"
