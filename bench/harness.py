@@ -84,8 +84,10 @@ class _Simulator:
     def __init__(self, stack: Stack, latency_ms: float, pay_file: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        # --timeout 600: the simulator's state is in memory, so its one worker must never be restarted for a
+        # heartbeat missed under load (that lost every login code in some runs: WECHAT_CODE_INVALID to the end)
         stack.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "64",
-                     "--keep-alive", "75", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                     "--keep-alive", "75", "--timeout", "600", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
                      "miniprogram_mock.wsgi:app"],
                     env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms),
                          "MOCK_PAY": str(pay_file), "MOCK_ISSUER": "suiyun-bench:bench-issuer-secret"})
