@@ -178,7 +178,8 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
         f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
-        f" handler, dept_head, billing, sanyuanli_billing, billing_head, and <department code>_head / _handler"
+        f" handler, dept_head, billing, sanyuanli_billing, billing_head, gas_inspector, sanyuanli_gas_supervisor,"
+        f" gas_supervisor, and <department code>_head / _handler"
         f" for every department"
         f" (GET {api}/admin/departments) — password {password}",
         f"  Demo devices   secrets in {args.var}/demo-devices.json; send signed data with"
@@ -189,6 +190,8 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  Fees           the demo citizen holds account D0001 (GET {api}/fees/bills?status=payable); pay with"
         f" POST {api}/fees/orders {{\"bill_ids\": […]}}, then POST the answer's payment to"
         f" {mock_url}_mock/pay/confirm (the payment sheet)",
+        f"  Gas            log in as gas_inspector: GET {api}/gas/field/tasks (three planned visits); the demo"
+        f" citizen holds gas user GU0001 (GET {api}/gas/my/visits)",
         "",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

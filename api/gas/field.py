@@ -106,6 +106,12 @@ def sync(inspector: User, visits: list[dict]) -> list[dict]:
             answers.append({"client_id": client_id, "status": "rejected",
                             "error": {"code": "VALIDATION_ERROR", "message": "The visit is not valid; see details.",
                                       "details": {"fields": exc.messages}}})
+        except sa.exc.IntegrityError:  # the same visit sent again meanwhile, by a batch still in flight
+            known = Session.scalar(sa.select(GasVisit).where(GasVisit.client_id == client_id))
+            answers.append(_answer(known, "duplicate") if known is not None else {
+                "client_id": client_id, "status": "rejected",
+                "error": {"code": "GAS_VISIT_RETRY", "message": "Another request wrote this visit's task at the same "
+                                                                "time; send the visit again.", "details": {}}})
     return answers
 
 
