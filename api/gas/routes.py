@@ -92,7 +92,7 @@ class FieldPhoto(MethodView):
     @blp.response(201, PhotoAnswerSchema)
     @blp.alt_response(200, schema=PhotoAnswerSchema, description="already uploaded under this id: nothing new")
     @blp.errors(PhotoMissing, PhotoTooLarge, NotAnImage, PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt,
-                errors.PhotoIdTaken)
+                errors.PhotoIdTaken, errors.PhotoIdInvalid)
     def put(self, files, client_id: str):
         """Upload a photo (multipart field `photo`) under the app's own UUID, before the visits that name it
 

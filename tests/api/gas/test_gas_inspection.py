@@ -16,7 +16,7 @@ from api.gas import checklist, errors, users
 from api.gas.models import GasAppliance, GasHazard, GasTask, GasUser, GasVisit
 from api.identity.models import User
 from api.notifications.models import StaffNotice
-from api.timefmt import today
+from api.timefmt import local, today
 from tests.api.cases.conftest import act, after_photo
 from tests.api.gas.conftest import HERE, gas_users_csv, new_id, passing, upload, visit
 from tests.support import citizen_login, qr_text, staff_token
@@ -103,11 +103,12 @@ def test_a_failed_item_becomes_a_hazard_and_a_case_that_closes_only_after_a_pass
     assert answer[0]["status"] == "accepted"
     hazard = db_session.scalar(sa.select(GasHazard))
     assert (hazard.item_code, hazard.level, hazard.status) == ("hose_age", 2, "open")
-    assert hazard.deadline_on == today() + timedelta(days=7)
+    found_day = local(hazard.found_at).date()  # the visit's day in Beijing (not always today: midnight)
+    assert hazard.deadline_on == found_day + timedelta(days=7)
     case = db_session.get(Case, hazard.case_id)
     assert (case.source, case.status, case.category_code) == ("gas_inspection", "awaiting_dispatch", "event:04-99")
     user = db_session.scalar(sa.select(GasUser).where(GasUser.number == "R0001"))
-    assert user.last_inspected_on == today() and user.next_due_on == users.add_months(today(), 12)
+    assert user.last_inspected_on == found_day and user.next_due_on == users.add_months(found_day, 12)
 
     dispatched = act(client, t["dispatcher"], case.id, "dispatch", {"department_code": "sanitation"}).json
     assert dispatched["status"] == "dispatched"
@@ -321,10 +322,11 @@ def test_statistics_count_coverage_refusals_no_shows_and_hazards_and_export_them
     by_inspector = client.get(f"/gas/reports/coverage?month_from={first}&month_to={month}&group_by=inspector",
                               headers=t["chief"]).json
     assert [(r["group"], r["due"]) for r in by_inspector] == [("安检员甲", 3)]
-    found = client.get(f"/gas/reports/hazards?day_from={today()}&day_to={today()}", headers=t["boss"]).json
+    days = f"day_from={today() - timedelta(days=1)}&day_to={today()}"  # the visit finished 30 minutes ago
+    found = client.get(f"/gas/reports/hazards?{days}", headers=t["boss"]).json
     assert [(r["group"], r["level"], r["found"], r["rectified"], r["rectification_rate"]) for r in found] == [
         ("hose_age", 2, 1, 0, "0.00%")]
-    sheet = client.get(f"/gas/reports/hazards?day_from={today()}&day_to={today()}&format=csv", headers=t["boss"])
+    sheet = client.get(f"/gas/reports/hazards?{days}&format=csv", headers=t["boss"])
     table = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
     assert table[0] == ["检查项目", "隐患等级", "发现隐患数", "已整改", "整改率", "平均整改天数"]
     assert table[1][1:5] == ["二级", "1", "0", "0.00%"]
