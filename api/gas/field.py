@@ -149,7 +149,7 @@ def _one(inspector: User, raw: dict) -> dict:
     record("gas_visit", visit.id, "gas_visit_received", actor, to_state=visit.state,
            payload={"client_id": visit.client_id, "task_id": task.id, "outcome": visit.outcome,
                     "conflict": conflict, "distance_m": distance})
-    if visit.override_reason:
+    if distance is not None and distance > get_config().GAS_CHECKIN_TOLERANCE_M:  # checked in by the override
         inbox.notify(supervisors(user.street_code), "gas_checkin_override", "gas_visit", visit.id,
                      f"安检签到距离{distance:.0f}米，超出范围：{visit.override_reason}", flagged=True)
     if conflict:

@@ -373,3 +373,14 @@ def test_a_resident_books_a_slot_is_told_the_day_before_and_rates_the_visit(clie
     assert rated.status_code == 201 and rated.json["rating"] == 5
     again = client.post(f"/gas/my/visits/{visit_id}/rating", json={"stars": 1}, headers=citizen)
     assert again.status_code == 409 and again.json["error"]["code"] == "GAS_VISIT_ALREADY_RATED"
+
+
+def test_a_premises_with_no_point_takes_any_check_in_and_a_needless_reason_flags_nothing(client, g, db_session):
+    t, day = g["t"], _all_to(client, g)
+    answer = _sync(client, t["ins1"], visit(day["N0004"], "passed", passing(
+        [i.code for i in checklist.applicable("v1", "non_residential", "pipeline")]), at=(23.3, 113.4),
+        override_reason="登记册无坐标"))[0]
+    assert answer["status"] == "accepted"
+    assert db_session.get(GasVisit, answer["visit_id"]).distance_m is None
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "gas_checkin_override")) == 0
