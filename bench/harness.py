@@ -84,10 +84,12 @@ class _Simulator:
     def __init__(self, stack: Stack, latency_ms: float, pay_file: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        # --timeout 600: the simulator's state is in memory, so its one worker must never be restarted for a
-        # heartbeat missed under load (that lost every login code in some runs: WECHAT_CODE_INVALID to the end)
+        # The simulator's state is in memory, so its one worker must never be recycled: gunicorn reads
+        # ./gunicorn.conf.py (the API's: max_requests 20,000) from the working directory unless told otherwise, and
+        # a recycled simulator forgot every login code it had given (WECHAT_CODE_INVALID to the end of the run).
         stack.spawn([str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "64",
-                     "--keep-alive", "75", "--timeout", "600", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                     "--keep-alive", "75", "--max-requests", "0", "--timeout", "600", "-b", f"127.0.0.1:{self.port}",
+                     "--log-level", "warning",
                      "miniprogram_mock.wsgi:app"],
                     env={**os.environ, "MOCK_APPS": f"{APPID}:{APPSECRET}", "MOCK_LATENCY_MS": str(latency_ms),
                          "MOCK_PAY": str(pay_file), "MOCK_ISSUER": "suiyun-bench:bench-issuer-secret"})

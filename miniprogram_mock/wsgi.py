@@ -1,10 +1,12 @@
 """The simulator for a WSGI server that keeps connections alive, as WeChat's servers do (the load benchmarks):
 
     MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 [MOCK_PAY=merchant.json] \\
-        gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 \\
+        gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 --max-requests 0 --timeout 600 \\
         -b 127.0.0.1:8001 miniprogram_mock.wsgi:app
 
-One process (the simulator's state is in memory), many threads (each call may sleep for the latency).
+One process (the simulator's state is in memory), many threads (each call may sleep for the latency), and a worker
+that is never recycled: run from the repository's root, gunicorn would otherwise take the API's gunicorn.conf.py
+(max_requests) and a recycled worker forgets every code, token and order it gave out.
 `python -m miniprogram_mock.server` (werkzeug, one connection per call) serves tests and `make run`.
 """
 
