@@ -7,10 +7,6 @@ class ImportRejected(Unprocessable):
     code, message = "GAS_IMPORT_REJECTED", "The file was not imported: see details for each bad line."
 
 
-class GasUserNotFound(NotFound):
-    code, message = "GAS_USER_NOT_FOUND", "No gas user with this id or number in your scope."
-
-
 class TaskNotFound(NotFound):
     code, message = "GAS_TASK_NOT_FOUND", "No such visit task in your scope."
 
