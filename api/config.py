@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field, fields
 
@@ -181,6 +183,12 @@ class Config:
     @property
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
+
+    def signature(self, purpose: str, text: str) -> str:
+        """HMAC-SHA256 of `text` under a key derived from SECRET_KEY for one `purpose` (a receipt's link, its QR,
+        an inspector's badge: a signature for one never passes for another), 32 hex characters."""
+        key = hashlib.sha256(f"{self.SECRET_KEY}:{purpose}".encode()).digest()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _coerce(name: str, raw: str, kind: str) -> object:

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from api.timefmt import SHANGHAI
+from api.timefmt import SHANGHAI, today
+
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,20 @@ def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def percent(part: int, whole: int) -> str:
+    """`part` / `whole` as a percentage with two decimals, exactly (87.50%); "—" when `whole` is nothing."""
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.01'))}%"
+
+
+def answer(fmt: str, name: str, title: str, columns: tuple[Column, ...], rows: list[dict]):
+    """A report's answer: its rows for `json` (the endpoint's schema dumps them), else a CSV or Excel download named
+    `<name>-<Beijing date>.<fmt>`."""
+    if fmt == "json":
+        return rows
+    data = to_csv(columns, rows) if fmt == "csv" else to_xlsx(title, columns, rows)
+    return Response(data, 200, mimetype=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}-{today():%Y%m%d}.{fmt}"'})

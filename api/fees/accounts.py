@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import unicodedata
-
 import sqlalchemy as sa
 
 from api.config import get_config
@@ -20,7 +17,6 @@ from api.premises.models import Premises
 
 COLUMNS = ("number", "premises_code", "payer_kind", "payer_name", "phone", "basis", "units", "status")
 REQUIRED = ("number", "premises_code", "payer_kind", "payer_name", "basis")
-MAX_ERRORS = 50
 BIND_WINDOW_S = 3600
 
 
@@ -44,18 +40,7 @@ def import_accounts(text: str, actor: Actor) -> int:
     """Create or update accounts by number; each names a premises of the register (all or nothing)."""
     rows = premises.read_csv(text, COLUMNS, REQUIRED)
     known = premises.by_codes({row.get("premises_code", "") for row in rows})
-    out, problems, seen = [], [], set()
-    for line, row in enumerate(rows, start=2):
-        problem, values = _account_row(row, known)
-        if not problem and row["number"] in seen:
-            problem = "duplicate number in the file"
-        if problem:
-            problems.append({"line": line, "number": row.get("number", ""), "problem": problem})
-            if len(problems) >= MAX_ERRORS:
-                break
-            continue
-        seen.add(row["number"])
-        out.append(values)
+    out, problems = premises.validated(rows, "number", lambda row: _account_row(row, known))
     if problems or not out:
         raise ImportRejected(details={"errors": problems or ["no rows"]})
     stmt = insert_for(FeeAccount)
@@ -99,16 +84,9 @@ def _account_row(row: dict[str, str], known: dict) -> tuple[str | None, dict]:
 
 
 # -- citizens ----------------------------------------------------------------------------------------------
-def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().replace(" ", "").lower()
-
-
 def check_matches(account: FeeAccount, check: str) -> bool:
-    """The payer's full name, or the last four digits of the phone on the account (constant-time compares)."""
-    given = _normalise(check)
-    by_name = hmac.compare_digest(given.encode(), _normalise(account.payer_name).encode())
-    by_phone = len(account.phone) >= 4 and hmac.compare_digest(given.encode(), account.phone[-4:].encode())
-    return bool(given) and (by_name or by_phone)
+    """The payer's full name, or the last four digits of the phone on the account."""
+    return premises.holder_matches(check, account.payer_name, account.phone)
 
 
 def bind(user: User, number: str, check: str) -> FeeAccount:

@@ -4,12 +4,10 @@ like the rest of the desk."""
 
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 
 from api import exports, timefmt
 from api.access import current_user, requires
-from api.db import utcnow
 from api.extensions import Blueprint
 from api.fees import errors, reports
 from api.fees.report_schemas import (
@@ -24,24 +22,10 @@ from api.fees.report_schemas import (
     ReportArgsSchema,
 )
 from api.roles import Role
-from api.timefmt import SHANGHAI
 
 reports_blp = Blueprint("billing_reports", __name__, url_prefix="/admin/billing/reports",
                         description="The billing desk's reports and exports")
 BILLING = (Role.BILLING_CLERK, Role.BILLING_HEAD)
-MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _export(fmt: str, name: str, title: str, columns, rows):
-    if fmt == "json":
-        return rows
-    data = exports.to_csv(columns, rows) if fmt == "csv" else exports.to_xlsx(title, columns, rows)
-    stamp = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
-    return Response(data, 200, mimetype=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
-
-
 def _periods(args) -> None:
     if args["period_from"] > args["period_to"]:
         raise errors.PeriodInvalid("period_from is after period_to.")
@@ -63,7 +47,7 @@ class Arrears(MethodView):
                                period_to=args["period_to"], today=timefmt.today())
         columns = reports.ARREARS_COLUMNS if args["group_by"] == "community" else tuple(
             c for c in reports.ARREARS_COLUMNS if c.key != "community")
-        return _export(args["format"], "arrears", "欠费账龄", columns, rows)
+        return exports.answer(args["format"], "arrears", "欠费账龄", columns, rows)
 
 
 @reports_blp.route("/collection")
@@ -78,7 +62,7 @@ class Collection(MethodView):
         Reads only; `format=csv|xlsx` downloads it."""
         _periods(args)
         rows = reports.collection(current_user(), period_from=args["period_from"], period_to=args["period_to"])
-        return _export(args["format"], "collection", "收缴率", reports.COLLECTION_COLUMNS, rows)
+        return exports.answer(args["format"], "collection", "收缴率", reports.COLLECTION_COLUMNS, rows)
 
 
 @reports_blp.route("/ledger")
@@ -94,7 +78,7 @@ class Ledger(MethodView):
         if args["day_from"] > args["day_to"]:
             raise errors.PeriodInvalid("day_from is after day_to.")
         rows = reports.ledger(current_user(), day_from=args["day_from"], day_to=args["day_to"])
-        return _export(args["format"], "ledger", "收退款流水", reports.LEDGER_COLUMNS, rows)
+        return exports.answer(args["format"], "ledger", "收退款流水", reports.LEDGER_COLUMNS, rows)
 
 
 @reports_blp.route("/reconciliation")
@@ -110,7 +94,7 @@ class Mismatches(MethodView):
         if args["day_from"] > args["day_to"]:
             raise errors.PeriodInvalid("day_from is after day_to.")
         rows = reports.mismatches(day_from=args["day_from"], day_to=args["day_to"], state=args.get("state"))
-        return _export(args["format"], "reconciliation", "对账差异", reports.MISMATCH_COLUMNS, rows)
+        return exports.answer(args["format"], "reconciliation", "对账差异", reports.MISMATCH_COLUMNS, rows)
 
 
 @reports_blp.route("/exemptions")
@@ -123,4 +107,4 @@ class ExemptionReport(MethodView):
 
         Reads only; at most 5,000, newest first; `format=csv|xlsx` downloads them."""
         rows = reports.exemption_rows(current_user(), status=args.get("status"), kind=args.get("kind"))
-        return _export(args["format"], "exemptions", "减免审批", reports.EXEMPTION_COLUMNS, rows)
+        return exports.answer(args["format"], "exemptions", "减免审批", reports.EXEMPTION_COLUMNS, rows)

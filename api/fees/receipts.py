@@ -10,7 +10,6 @@ already given another receipt is refused and asked for again under a new request
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import time
@@ -171,12 +170,6 @@ def waiting(now: datetime, older_than_s: int, limit: int = 200) -> list[int]:
 
 
 # -- links and verification ------------------------------------------------------------------------------------
-def _sign(purpose: str, text: str) -> str:
-    """HMAC-SHA256 of `text` under a key derived from SECRET_KEY for `purpose`, 32 hex characters."""
-    key = hashlib.sha256(f"{get_config().SECRET_KEY}:{purpose}".encode()).digest()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
     """What the QR carries: the receipt's id, code and number (its red document's, for a reversal), HMAC-signed
     (no expiry: a receipt stays checkable)."""
@@ -184,13 +177,13 @@ def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
                                                                                  receipt.doc_number)
     body = base64.urlsafe_b64encode(json.dumps({"r": receipt.id, "c": code, "n": number},
                                                separators=(",", ":")).encode()).decode().rstrip("=")
-    return f"{body}.{_sign('receipt-verify', body)}"
+    return f"{body}.{get_config().signature('receipt-verify', body)}"
 
 
 def verify(payload: str) -> tuple[Receipt, bool] | None:
     """(the receipt a payload names, whether it names its red document), if the signature holds."""
     body, _, signature = payload.partition(".")
-    expected = _sign("receipt-verify", body)
+    expected = get_config().signature("receipt-verify", body)
     if not body or not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return None
     try:
@@ -211,7 +204,7 @@ def verify(payload: str) -> tuple[Receipt, bool] | None:
 def download_link(receipt: Receipt, now: float | None = None, *, red: bool = False) -> str:
     """The signed, expiring link to the receipt's PDF, or (`red`) to its reversal document (红字票据)."""
     expires = int((now or time.time()) + get_config().RECEIPT_URL_TTL_S)
-    signature = _sign(_DOWNLOAD_PURPOSE[red], f"{receipt.id}:{expires}")
+    signature = get_config().signature(_DOWNLOAD_PURPOSE[red], f"{receipt.id}:{expires}")
     return f"/fees/receipts/{receipt.id}/{'reversal' if red else 'pdf'}?exp={expires}&sig={signature}"
 
 
@@ -221,7 +214,7 @@ _DOWNLOAD_PURPOSE = {False: "receipt-download", True: "receipt-download-reversal
 def check_download(receipt_id: int, expires: int, signature: str, *, red: bool = False) -> bool:
     if expires < time.time():
         return False
-    expected = _sign(_DOWNLOAD_PURPOSE[red], f"{receipt_id}:{expires}")
+    expected = get_config().signature(_DOWNLOAD_PURPOSE[red], f"{receipt_id}:{expires}")
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from api import exports
 from api.db import Session
 from api.exports import Column
 from api.fees import rollup
@@ -100,16 +101,9 @@ def collection(user: User, *, period_from: date, period_to: date) -> list[dict]:
     rows = []
     for row in Session.execute(query):
         item = _ints(row._asdict())
-        item["rate"] = rate(item["paid_fen"], item["due_fen"])
+        item["rate"] = exports.percent(item["paid_fen"], item["due_fen"])
         rows.append(item)
     return rows
-
-
-def rate(paid: int, due: int) -> str:
-    """实收 / 应收 as a percentage with two decimals, exactly ("—" when nothing is due)."""
-    if not due:
-        return "—"
-    return f"{(Decimal(paid) * 100 / Decimal(due)).quantize(Decimal('0.01'))}%"
 
 
 def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> list[dict]:

@@ -43,3 +43,4 @@ def applicable(version: str, user_type: str, supply: str) -> list[Item]:
 
 
 LEAK = "leak"  # a leak opens an emergency case at once
+LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级"}  # the hazard levels as documents and cases name them

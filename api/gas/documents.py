@@ -23,7 +23,6 @@ RESULT_ZH = {"pass": "合格", "fail": "不合格", "na": "不适用"}
 OUTCOME_ZH = {"passed": "合格", "hazards": "发现隐患", "refused": "拒绝入户", "nobody_home": "到访不遇"}
 TYPE_ZH = {"residential": "居民", "non_residential": "非居民", "catering": "餐饮"}
 SUPPLY_ZH = {"pipeline": "管道燃气", "lpg": "瓶装液化气"}
-LEVEL_ZH = {1: "一级", 2: "二级", 3: "三级"}
 
 
 def _may_see(viewer: User, user: GasUser, inspector_id: int) -> bool:
@@ -60,7 +59,7 @@ def visit_record(viewer: User, visit_id: int) -> tuple[str, bytes]:
         employer=get_config().GAS_EMPLOYER, started_at=visit.started_at, finished_at=visit.finished_at,
         outcome=OUTCOME_ZH[visit.outcome],
         items=tuple(CheckedItem(items[a.item_code].title, RESULT_ZH[a.result], a.note or "") for a in checked),
-        hazards=tuple(HazardLine(LEVEL_ZH[h.level], items[h.item_code].title, h.deadline_on.isoformat())
+        hazards=tuple(HazardLine(checklist.LEVEL_NAMES[h.level], items[h.item_code].title, h.deadline_on.isoformat())
                       for h in hazards),
         verify_url=_verify_url(inspector), signature=signature, note=visit.note or "")
     return f"visit-{doc.number}", render_visit_record(doc)
@@ -76,7 +75,7 @@ def rectification_notice(viewer: User, hazard_id: int) -> tuple[str, bytes]:
     item = checklist.load(visit.checklist_version)[hazard.item_code]
     doc = RectificationNotice(
         number=f"ZG{hazard.id:08d}", gas_user=user.number, address=place.address, contact=user.contact_name,
-        hazard=HazardLine(LEVEL_ZH[hazard.level], item.title, hazard.deadline_on.isoformat()),
+        hazard=HazardLine(checklist.LEVEL_NAMES[hazard.level], item.title, hazard.deadline_on.isoformat()),
         requirement=f"按规范消除“{item.title}”所述隐患；一级隐患须立即停止用气并整改。",
         found_at=hazard.found_at, inspector=inspector.display_name, employer=get_config().GAS_EMPLOYER,
         case_number=str(hazard.case_id or "—"), verify_url=_verify_url(inspector))

@@ -35,8 +35,6 @@ from api.premises.models import Premises
 from api.roles import Role
 from api.taxonomy import service as taxonomy
 
-LEVEL_ZH = {1: "一级", 2: "二级", 3: "三级"}
-
 
 def deadline(level: int, day: date) -> date:
     return day + timedelta(days=get_config().GAS_HAZARD_DAYS[level - 1])
@@ -75,15 +73,15 @@ def _open_case(hazard: GasHazard, item: checklist.Item, user: GasUser, place: Pr
     lat, lon = (place.lat, place.lon) if place.lat is not None else (visit.lat, visit.lon)
     case = intake.open_case(
         GasInspection.name, Actor("staff", inspector_id),
-        description=f"燃气安全隐患（{LEVEL_ZH[hazard.level]}）：{item.title}。用户{user.number}，{place.address}",
+        description=f"燃气安全隐患（{checklist.LEVEL_NAMES[hazard.level]}）：{item.title}。用户{user.number}，{place.address}",
         lat=lat, lon=lon, category=taxonomy.current(config.GAS_LEAK_CATEGORY if leak else config.GAS_HAZARD_CATEGORY),
         address_text=place.address, created_by=inspector_id,
         payload={"gas_hazard_id": hazard.id, "level": hazard.level, "item_code": hazard.item_code})
     priority = "emergency" if leak else ("urgent" if hazard.level == 1 else "normal")
     if priority != case.priority:
         case.priority = priority
-        record("case", case.id, "priority_set", Actor.system(), payload={"priority": priority,
-                                                                        "why": f"燃气隐患{LEVEL_ZH[hazard.level]}"})
+        record("case", case.id, "priority_set", Actor.system(),
+               payload={"priority": priority, "why": f"燃气隐患{checklist.LEVEL_NAMES[hazard.level]}"})
     if leak:
         told = supervisors(user.street_code) + staff_with_role(Role.COMMAND_CENTRE)
         inbox.notify(told, "gas_leak", "case", case.id, f"燃气泄漏！{place.address}，请立即处置", flagged=True)

@@ -193,7 +193,8 @@ class CoverageReport(MethodView):
             raise errors.RangeInvalid()
         rows = statistics.coverage(current_user(), month_from=args["month_from"], month_to=args["month_to"],
                                    group_by=args["group_by"])
-        return _table(args["format"], "gas-coverage", "安检覆盖率", statistics.coverage_columns(args["group_by"]), rows)
+        columns = statistics.coverage_columns(args["group_by"])
+        return exports.answer(args["format"], "gas-coverage", "安检覆盖率", columns, rows)
 
 
 @blp.route("/reports/hazards")
@@ -211,7 +212,8 @@ class HazardReport(MethodView):
             raise errors.RangeInvalid()
         rows = statistics.hazards(current_user(), day_from=args["day_from"], day_to=args["day_to"],
                                   group_by=args["group_by"])
-        return _table(args["format"], "gas-hazards", "隐患统计", statistics.hazard_columns(args["group_by"]), rows)
+        columns = statistics.hazard_columns(args["group_by"])
+        return exports.answer(args["format"], "gas-hazards", "隐患统计", columns, rows)
 
 
 @blp.route("/hazards")
@@ -223,17 +225,6 @@ class OpenHazards(MethodView):
 
         Reads only; at most 500."""
         return statistics.open_hazards(current_user(), timefmt.today())
-
-
-def _table(fmt: str, name: str, title: str, columns, rows):
-    if fmt == "json":
-        return rows
-    data = exports.to_csv(columns, rows) if fmt == "csv" else exports.to_xlsx(title, columns, rows)
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    stamp = timefmt.today().strftime("%Y%m%d")
-    return Response(data, 200, mimetype=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
 
 
 @blp.route("/plans")

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from api import exports
 from api.db import Session
 from api.exports import Column
 from api.gas import checklist
@@ -25,13 +26,6 @@ from api.premises.models import Premises
 from api.timefmt import SHANGHAI
 
 GROUPS = ("street", "community", "inspector")
-LEVEL_ZH = {1: "一级", 2: "二级", 3: "三级"}
-
-
-def rate(part: int, whole: int) -> str:
-    if not whole:
-        return "—"
-    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.01'))}%"
 
 
 def _keys(group_by: str) -> list:
@@ -75,8 +69,9 @@ def coverage(viewer: User, *, month_from: date, month_to: date, group_by: str) -
     rows = []
     for row in Session.execute(query):
         item = _group_of(row._asdict(), group_by)
-        item.update(coverage=rate(item["inspected"], item["due"]), refusal_rate=rate(item["refused"], item["due"]),
-                    no_show_rate=rate(item["no_show"], item["due"]))
+        item.update(coverage=exports.percent(item["inspected"], item["due"]),
+                    refusal_rate=exports.percent(item["refused"], item["due"]),
+                    no_show_rate=exports.percent(item["no_show"], item["due"]))
         rows.append(item)
     return rows
 
@@ -110,9 +105,10 @@ def hazards(viewer: User, *, day_from: date, day_to: date, group_by: str) -> lis
             item = _group_of(item, group_by)
         mean = item.pop("mean_days_to_rectify")
         item["mean_days_to_rectify"] = None if mean is None else float(round(Decimal(str(mean)), 1))
-        item["rectification_rate"] = rate(item["rectified"], item["found"])
+        item["rectification_rate"] = exports.percent(item["rectified"], item["found"])
         if group_by == "item":
-            item["title"], item["level_name"] = titles.get(item["group"], item["group"]), LEVEL_ZH[item["level"]]
+            item["title"] = titles.get(item["group"], item["group"])
+            item["level_name"] = checklist.LEVEL_NAMES[item["level"]]
         rows.append(item)
     return rows
 

@@ -18,13 +18,12 @@ from api.events.service import Actor, record
 from api.gas import errors
 from api.gas.models import SUPPLIES, USER_TYPES, GasAppliance, GasCycle, GasUser
 from api.identity.models import User
-from api.premises.service import by_codes, read_csv
+from api.premises.service import by_codes, read_csv, validated
 
 COLUMNS = ("number", "meter_no", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone",
            "last_inspected_on", "appliances")
 REQUIRED = ("number", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone")
 APPLIANCE_KINDS = ("stove", "water_heater", "wall_boiler", "oven", "other")
-MAX_ERRORS = 50
 _PHONE = re.compile(r"^\+?[0-9-]{7,20}$")
 
 
@@ -69,21 +68,11 @@ def import_users(text: str, actor: Actor, today: date) -> int:
     rows = read_csv(text, COLUMNS, REQUIRED)
     places = by_codes({row.get("premises_code", "") for row in rows})
     months = cycles()
-    out, appliances, errors_, seen = [], {}, [], set()
-    for line, row in enumerate(rows, start=2):
-        problem, values, kit = _row(row, places, months, today)
-        if not problem and row["number"] in seen:
-            problem = "duplicate number in the file"
-        if problem:
-            errors_.append({"line": line, "number": row.get("number", ""), "problem": problem})
-            if len(errors_) >= MAX_ERRORS:
-                break
-            continue
-        seen.add(row["number"])
-        out.append(values)
-        appliances[row["number"]] = kit
-    if errors_ or not out:
-        raise errors.ImportRejected(details={"errors": errors_ or ["no rows"]})
+    checked, problems = validated(rows, "number", lambda row: _row(row, places, months, today))
+    if problems or not checked:
+        raise errors.ImportRejected(details={"errors": problems or ["no rows"]})
+    out = [values for values, _ in checked]
+    appliances = {values["number"]: kit for values, kit in checked}
     stmt = insert_for(GasUser)
     Session.execute(stmt.on_conflict_do_update(index_elements=["number"], set_={
         c: stmt.excluded[c] for c in ("meter_no", "premises_id", "street_code", "grid_code", "user_type", "supply",
@@ -98,38 +87,38 @@ def import_users(text: str, actor: Actor, today: date) -> int:
     return len(out)
 
 
-def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date) -> tuple[str | None, dict, list]:
+def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date) -> tuple[str | None, tuple]:
     if not row.get("number") or len(row["number"]) > 32:
-        return "number is required (at most 32 characters)", {}, []
+        return "number is required (at most 32 characters)", ()
     place = places.get(row.get("premises_code", ""))
     if place is None:
-        return "premises_code names no premises of the register", {}, []
+        return "premises_code names no premises of the register", ()
     if row.get("user_type") not in USER_TYPES:
-        return f"user_type must be one of {USER_TYPES}", {}, []
+        return f"user_type must be one of {USER_TYPES}", ()
     if row.get("supply") not in SUPPLIES:
-        return f"supply must be one of {SUPPLIES}", {}, []
+        return f"supply must be one of {SUPPLIES}", ()
     for name, limit in (("supplier", 64), ("contact_name", 64), ("meter_no", 32)):
         if len(row.get(name) or "") > limit:
-            return f"{name} is longer than {limit} characters", {}, []
+            return f"{name} is longer than {limit} characters", ()
     if not row.get("supplier") or not row.get("contact_name"):
-        return "supplier and contact_name are required", {}, []
+        return "supplier and contact_name are required", ()
     if not _PHONE.match(row.get("phone", "")):
-        return "phone must be 7–20 digits", {}, []
+        return "phone must be 7–20 digits", ()
     try:
         last = date.fromisoformat(row["last_inspected_on"]) if row.get("last_inspected_on") else None
     except ValueError:
-        return "last_inspected_on must be a date (YYYY-MM-DD)", {}, []
+        return "last_inspected_on must be a date (YYYY-MM-DD)", ()
     if last and last > today:
-        return "last_inspected_on is in the future", {}, []
+        return "last_inspected_on is in the future", ()
     problem, kit = _appliances(row.get("appliances", ""))
     if problem:
-        return problem, {}, []
-    return None, {"number": row["number"], "meter_no": row.get("meter_no") or None, "premises_id": place.id,
-                  "street_code": place.street_code, "grid_code": place.grid_code, "user_type": row["user_type"],
-                  "supply": row["supply"], "supplier": row["supplier"], "contact_name": row["contact_name"],
-                  "phone": row["phone"], "last_inspected_on": last,
-                  "next_due_on": due_on(last, months[row["user_type"]], today), "active": True,
-                  "created_at": utcnow()}, kit
+        return problem, ()
+    values = {"number": row["number"], "meter_no": row.get("meter_no") or None, "premises_id": place.id,
+              "street_code": place.street_code, "grid_code": place.grid_code, "user_type": row["user_type"],
+              "supply": row["supply"], "supplier": row["supplier"], "contact_name": row["contact_name"],
+              "phone": row["phone"], "last_inspected_on": last,
+              "next_due_on": due_on(last, months[row["user_type"]], today), "active": True, "created_at": utcnow()}
+    return None, (values, kit)
 
 
 def _appliances(text: str) -> tuple[str | None, list[dict]]:

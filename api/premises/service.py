@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hmac
 import io
+import unicodedata
 
 import sqlalchemy as sa
 
@@ -32,24 +34,32 @@ def read_csv(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> 
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
 
 
+def validated(rows: list[dict[str, str]], key: str, check) -> tuple[list, list[dict]]:
+    """Check every row of an import with `check(row) -> (problem, values)` and refuse a `key` given twice; returns
+    the rows' values and the problems (line, key, problem — at most MAX_ERRORS). Callers write nothing when there
+    is any problem: imports are all or nothing."""
+    out, problems, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):
+        problem, values = check(row)
+        if not problem and row[key] in seen:
+            problem = f"duplicate {key} in the file"
+        if problem:
+            problems.append({"line": line, key: row.get(key, ""), "problem": problem})
+            if len(problems) >= MAX_ERRORS:
+                break
+            continue
+        seen.add(row[key])
+        out.append(values)
+    return out, problems
+
+
 def import_premises(text: str, actor: Actor) -> int:
     """Create or update premises by code. Street and grid come from the point when one is given (the grid
     index), else `street_code` must name a street or town of the district."""
     rows = read_csv(text, COLUMNS, REQUIRED)
     streets = set(Session.scalars(sa.select(Division.code).where(Division.kind.in_(("street", "town")))))
     config = get_config()
-    out, errors, seen = [], [], set()
-    for line, row in enumerate(rows, start=2):
-        problem, values = _premises_row(row, streets, config)
-        if not problem and row["code"] in seen:
-            problem = "duplicate code in the file"
-        if problem:
-            errors.append({"line": line, "code": row.get("code", ""), "problem": problem})
-            if len(errors) >= MAX_ERRORS:
-                break
-            continue
-        seen.add(row["code"])
-        out.append(values)
+    out, errors = validated(rows, "code", lambda row: _premises_row(row, streets, config))
     if errors or not out:
         raise ImportRejected(details={"errors": errors or ["no rows"]})
     stmt = insert_for(Premises)
@@ -89,6 +99,19 @@ def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str |
     return None, {"code": row["code"], "kind": row["kind"], "address": row["address"],
                   "community": row.get("community", "")[:64], "lat": lat, "lon": lon, "occupants": occupants,
                   "street_code": street, "grid_code": grid}
+
+
+def holder_matches(check: str, name: str, phone: str) -> bool:
+    """Whether a citizen binding an account of these premises (a fee account, a gas user) named its holder: the
+    full name, or the last four digits of the phone (NFKC, spaces and case ignored; constant-time compares)."""
+    given = _normalise(check)
+    by_name = hmac.compare_digest(given.encode(), _normalise(name).encode())
+    by_phone = len(phone) >= 4 and hmac.compare_digest(given.encode(), phone[-4:].encode())
+    return bool(given) and (by_name or by_phone)
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().replace(" ", "").lower()
 
 
 def by_codes(codes: set[str]) -> dict[str, Premises]:
