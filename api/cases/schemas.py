@@ -6,6 +6,7 @@ from marshmallow import validate
 from api.cases.lifecycle import CaseStatus
 from api.cases.models import PRIORITIES, SOURCES
 from api.cases.queries import DESKS
+from api.paging import PageArgs
 from api.reports.schemas import LocationOutSchema, not_blank
 from api.timefmt import LocalDateTime
 
@@ -15,7 +16,7 @@ REMARK = validate.And(validate.Length(min=2, max=200), not_blank)
 RETURN_CODES = ("not_our_responsibility", "wrong_location", "cannot_handle", "duplicate", "other")
 
 
-class DeskArgsSchema(ma.Schema):
+class DeskArgsSchema(PageArgs):
     desk = ma.fields.String(required=True, validate=validate.OneOf(tuple(DESKS)))
     street_code = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
     grid_code = ma.fields.String(validate=validate.Regexp(r"^\d{15}$"))
@@ -24,8 +25,6 @@ class DeskArgsSchema(ma.Schema):
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
     created_from = ma.fields.AwareDateTime(default_timezone=None)
     created_to = ma.fields.AwareDateTime(default_timezone=None)
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class WorkOrderSchema(ma.Schema):

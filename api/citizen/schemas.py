@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.citizen.status import CITIZEN_STATUS_CODES
+from api.paging import PageArgs
 from api.reports.schemas import PhotoSchema, ReportSchema, not_blank
 from api.timefmt import LocalDateTime
 
@@ -34,9 +35,7 @@ class RatingOutSchema(RatingSchema):
     created_at = LocalDateTime()
 
 
-class MyReportsArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class MyReportsArgsSchema(PageArgs):
     status = ma.fields.String(validate=validate.OneOf(CITIZEN_STATUS_CODES))
 
 

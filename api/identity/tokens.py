@@ -11,6 +11,7 @@ from api.access import TokenInvalid
 from api.db import utcnow
 
 ALGORITHM = "HS256"
+INT64_MAX = 2**63 - 1
 ISSUER = "suiyun-city"
 
 
@@ -26,6 +27,9 @@ def verify(token: str, secret: str) -> int:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["sub", "exp", "iat", "iss"]})
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError) as exc:
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise TokenInvalid() from exc
+    if not 1 <= user_id <= INT64_MAX:  # a signed token we never issued: no id beyond the column's range
+        raise TokenInvalid()
+    return user_id

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from api.paging import PageArgs
 from api.timefmt import LocalDateTime
 
 
@@ -31,10 +32,8 @@ class NotificationSchema(ma.Schema):
     finished_at = LocalDateTime(allow_none=True)
 
 
-class InboxArgsSchema(ma.Schema):
+class InboxArgsSchema(PageArgs):
     unread = ma.fields.Boolean(load_default=False)
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class StaffNoticeSchema(ma.Schema):

@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from api.paging import page_args
+
 
 class DivisionSchema(ma.Schema):
     code = ma.fields.String()
@@ -34,10 +36,8 @@ class GridSchema(ma.Schema):
     geometry = ma.fields.Dict(metadata={"description": "GeoJSON, WGS-84"})
 
 
-class GridArgsSchema(ma.Schema):
+class GridArgsSchema(page_args(50, 500)):
     street_code = ma.fields.String(validate=validate.Regexp(r"^\d{12}$"))
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class GridPageSchema(ma.Schema):

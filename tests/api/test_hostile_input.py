@@ -97,3 +97,42 @@ def test_times_that_do_not_exist_in_utc_are_refused(client, clerk, until):
 def test_a_rating_score_must_be_a_whole_number(client, alice):
     response = client.post("/reports/1/rating", json={"score": 1.5}, headers=alice)
     assert response.status_code == 400 and "score" in response.json["error"]["details"]["fields"]
+
+
+def test_every_page_number_and_size_on_every_list_is_bounded(client):
+    """A page a client makes up can never become an offset beyond 64 bits: every paged list declares both bounds."""
+    from api.paging import PAGE_MAX
+
+    spec = client.get("/openapi.json").json
+    paged = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's own (path ids)
+                continue
+            params = {p["name"]: p["schema"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+            if "page" not in params and "page_size" not in params:
+                continue
+            paged += 1
+            assert params["page"].get("minimum") == 1 and params["page"].get("maximum") == PAGE_MAX, (method, path)
+            assert 1 <= params["page_size"].get("maximum", 2**64) <= 500, (method, path)
+    assert paged >= 4  # the desks, the grid register, the inbox, a citizen's reports
+
+
+@pytest.mark.parametrize("path", ["/admin/grids", "/me/inbox", "/cases?desk=intake"])
+def test_the_largest_64_bit_page_is_refused_not_a_500(client, clerk, path):
+    glue = "&" if "?" in path else "?"
+    response = client.get(f"{path}{glue}page={2**63 - 1}", headers=clerk)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize("sub", [str(10**30), str(2**63), "0", "-5", "abc"])
+def test_a_properly_signed_token_naming_an_impossible_user_is_401(client, config, db_session, sub):
+    from datetime import timedelta
+
+    import jwt
+
+    from api.db import utcnow
+    token = jwt.encode({"sub": sub, "iss": "suiyun-city", "iat": utcnow(), "exp": utcnow() + timedelta(hours=1)},
+                       config.SECRET_KEY, algorithm="HS256")
+    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json["error"]["code"] == "TOKEN_INVALID"
