@@ -15,7 +15,7 @@ from api.cases.errors import (
     CategoryRequired,
     IllegalCaseTransition,
 )
-from api.cases.lifecycle import CaseAction, CaseStatus, transition
+from api.cases.lifecycle import CaseAction, CaseStatus, entry_for, transition
 from api.cases.models import Case, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
@@ -95,6 +95,7 @@ def submit_result(staff: User, case_id: int, result_text: str) -> Case:
     """The department's result; each result round needs after-photos of its own (a photo from an earlier round,
     before a 返工 or a reopen, does not count again)."""
     case = holding_work_order(staff, case_id)
+    entry_for(case, A.SUBMIT_RESULT)
     category = Session.get(Category, case.category_id)
     photos = media_ids(case, MediaKind.AFTER_PHOTO, case.result_round + 1)
     if category.requires_after_photo and not photos:

@@ -71,14 +71,21 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], tuple[CaseStatus | None, frozen
 }
 
 
+def entry_for(case, action: CaseAction) -> tuple[CaseStatus | None, frozenset[str]]:
+    """The table's row for this action from the case's status; 409 ILLEGAL_TRANSITION where there is none (asked
+    first by an action that checks its own preconditions, so that a result before `receive` is told it is early,
+    not that a photo is missing)."""
+    entry = TRANSITIONS.get((CaseStatus(case.status), action))
+    if entry is None:
+        raise IllegalCaseTransition(details={"status": CaseStatus(case.status), "action": action})
+    return entry
+
+
 def transition(case, action: CaseAction, actor: Actor, roles: frozenset[str], *, reason: str | None = None,
                payload: dict | None = None) -> CaseStatus:
     """Check the table, move the case, stamp it, and record the event in the caller's transaction."""
     current = CaseStatus(case.status)
-    entry = TRANSITIONS.get((current, action))
-    if entry is None:
-        raise IllegalCaseTransition(details={"status": current, "action": action})
-    target, allowed = entry
+    target, allowed = entry_for(case, action)
     if not roles & allowed:
         raise ActionNotAllowed(details={"action": action, "allowed_roles": sorted(allowed)})
     if target is None:  # resume

@@ -164,3 +164,16 @@ def test_a_score_is_a_whole_number_from_1_to_5(client, world, db_session, score)
     report_id, _ = closed_case(client, t)
     response = client.post(f"/reports/{report_id}/rating", json={"score": score}, headers=t["alice"])
     assert response.status_code == 400
+
+
+def test_a_result_before_receive_is_an_illegal_transition_not_a_missing_photo(client, world, db_session):
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    early = act(client, t["head"], case_id, "result", {"result_text": "已处理"})
+    assert early.status_code == 409 and early.json["error"]["code"] == "ILLEGAL_TRANSITION"
+    assert early.json["error"]["details"] == {"status": "dispatched", "action": "submit_result"}
+    act(client, t["head"], case_id, "receive", {"handler_id": world["staff"]["handler"].id})
+    missing = act(client, t["handler"], case_id, "result", {"result_text": "已处理"})  # received, still no photo
+    assert missing.json["error"]["code"] == "AFTER_PHOTO_REQUIRED"
