@@ -16,14 +16,48 @@ from rq import Queue, SimpleWorker, Worker
 
 from api import db
 from api.extensions import get_redis
-from api.jobs import CLASSIFY, JOBS, QUEUES, RECEIPTS
+from api.jobs import CLASSIFY, JOBS, PERIODIC, QUEUES, RECEIPTS
 from workers.boot import boot
 
+log = logging.getLogger("workers.worker")
+PERIODIC_FUNCS = frozenset(entry.job.func for entry in PERIODIC)
+RQ_PER_JOB_LINES = frozenset({"Worker %s: %s: %s (%s)", "Worker %s: %s: %s"})  # rq.worker's dequeued / Job OK
 
-class AppWorker(Worker):
+
+class QuietWhenIdle(logging.Filter):
+    """An idle worker says nothing: RQ logs every job twice at INFO (dequeued, OK) — with the clock's periodic jobs
+    that was ~140 lines a minute of nothing. Those two lines are dropped; `QuietJobs` logs one line per job that
+    did something instead. Failures, retries and RQ's start-up lines are untouched."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and record.msg in RQ_PER_JOB_LINES)
+
+
+class QuietJobs:
+    """One INFO line per finished job, except a periodic job that found nothing to do (it returned 0 or None)."""
+
+    log_result_lifespan = False  # RQ's "result is kept for N seconds", once per job
+
+    def _finalize_success(self, job, queue, execution, return_value):
+        super()._finalize_success(job, queue, execution, return_value)
+        if job.func_name in PERIODIC_FUNCS and not return_value:
+            return
+        log.info("%s: %s done (%s)%s", job.origin, job.func_name.rpartition(".")[2], job.id,
+                 f": {return_value!r}" if isinstance(return_value, int | str) else "")
+
+
+class AppWorker(QuietJobs, Worker):
     def main_work_horse(self, job, queue):  # the forked child, before the job runs
         db.dispose_after_fork()
         super().main_work_horse(job, queue)
+
+
+class AppSimpleWorker(QuietJobs, SimpleWorker):
+    pass
+
+
+def quiet_rq_logs() -> None:
+    logging.getLogger("rq.worker").addFilter(QuietWhenIdle())
 
 
 def preload_jobs() -> None:
@@ -51,9 +85,10 @@ def main(argv: list[str] | None = None) -> None:
 
         intake.preload()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    quiet_rq_logs()
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in args.queues]
-    worker_class = SimpleWorker if args.simple or serves_model else AppWorker
+    worker_class = AppSimpleWorker if args.simple or serves_model else AppWorker
     worker_class(queues, connection=connection).work(burst=args.burst, with_scheduler=True)
 
 
