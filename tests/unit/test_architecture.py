@@ -29,3 +29,14 @@ def test_the_citizen_sees_a_status_for_every_case_status():
 
     assert set(status._BY_CASE_STATUS) == set(CaseStatus)
     assert {s.code for s in status._BY_CASE_STATUS.values()} <= set(status.CITIZEN_STATUS_CODES)
+
+
+def test_the_production_block_runs_a_worker_for_every_declared_queue():
+    """An operator who follows the README serves every queue `api/jobs.py` declares (it once left out receipts)."""
+    from api.jobs import QUEUES
+
+    served = set()
+    for line in (ROOT / "README.md").read_text("utf-8").splitlines():
+        if line.startswith("python -m workers.worker "):
+            served |= set(line.split("#")[0].split()[3:]) - {"--simple", "--burst"}
+    assert set(QUEUES) <= served, sorted(set(QUEUES) - served)
