@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# `make run PORT=9000 MOCK_PORT=9001 REDIS_PORT=9002`: the API, the simulator and the embedded Redis (by default each
+# port follows PORT: +1, +2).
+PORT ?= 8000
+MOCK_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
+REDIS_PORT ?= $(shell echo $$(( $(PORT) + 2 )))
+
 run: $(STAMP) fonts
-	$(PY) -m api.devserver
+	$(PY) -m api.devserver --port $(PORT) --mock-port $(MOCK_PORT) --redis-port $(REDIS_PORT)
 
 services:
 	@scripts/ensure_services.sh

@@ -65,8 +65,10 @@ def dev_pay_keys(var: Path, appid: str):
     return settings, merchant
 
 
-def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.0.1:8000") -> tuple[dict[str, str],
-                                                                                                       list]:
+def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.0.1:8000",
+                        redis_port: int = 0) -> tuple[dict[str, str], list]:
+    """The settings a dev server and its workers share; starts the embedded Redis (on `redis_port`, 0: any free port)
+    unless REDIS_URL is set, and the simulator on `mock_port`."""
     from api.embedded_redis import EmbeddedRedis
     from miniprogram_mock.server import MockServer
 
@@ -78,7 +80,7 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
     env.update({k: v for k, v in os.environ.items() if k in env})  # the caller's environment wins
     started: list = []
     if not os.environ.get("REDIS_URL"):
-        started.append(EmbeddedRedis().start())
+        started.append(EmbeddedRedis(port=redis_port).start())
         env["REDIS_URL"] = started[-1].url
     else:
         env["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -106,12 +108,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--mock-port", type=int, default=8001)
+    parser.add_argument("--mock-port", type=int, default=None, help="the simulator's port (default: --port + 1)")
+    parser.add_argument("--redis-port", type=int, default=None,
+                        help="the embedded Redis's port (default: --port + 2; unused when REDIS_URL is set)")
     parser.add_argument("--var", default=str(ROOT / "var"))
     parser.add_argument("--no-worker", action="store_true")
     args = parser.parse_args(argv)
+    args.mock_port = args.port + 1 if args.mock_port is None else args.mock_port
+    args.redis_port = args.port + 2 if args.redis_port is None else args.redis_port
+    redis = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{args.redis_port}/0   (embedded; REDIS_URL=… for yours)"
 
-    dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port, f"http://{args.host}:{args.port}")
+    dev, started = prepare_environment(Path(args.var).resolve(), args.mock_port, f"http://{args.host}:{args.port}",
+                                       args.redis_port)
     from api import create_app
     from api.config import Config
     from api.db import unit_of_work
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
                          cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=ROOT),
     ]
-    _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"])
+    _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"], redis)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
@@ -168,7 +176,7 @@ def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
         path.chmod(0o600)
 
 
-def _print_banner(args, mock_url: str, password: str) -> None:
+def _print_banner(args, mock_url: str, password: str, redis: str) -> None:
     api = f"http://{args.host}:{args.port}"
     lines = [
         "",
@@ -177,6 +185,7 @@ def _print_banner(args, mock_url: str, password: str) -> None:
         f"  OpenAPI docs   {api}/docs   (spec: {api}/openapi.json)",
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
+        f"  Redis          {redis}",
         f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
         f" handler, dept_head, billing, sanyuanli_billing, billing_head, gas_inspector, sanyuanli_gas_supervisor,"
         f" gas_supervisor, and <department code>_head / _handler"

@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def devserver(tmp_path):
-    api_port, mock_port = free_port(), free_port()
+    api_port, mock_port, redis_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "WECHAT_API_BASE")}
     proc = spawn([sys.executable, "-m", "api.devserver", "--var", str(tmp_path / "var"),
-                  "--port", str(api_port), "--mock-port", str(mock_port)], cwd=ROOT, env=env,
+                  "--port", str(api_port), "--mock-port", str(mock_port), "--redis-port", str(redis_port)],
+                 cwd=ROOT, env=env,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{api_port}"
     try:
@@ -34,14 +35,14 @@ def devserver(tmp_path):
                 time.sleep(0.2)
         else:
             raise AssertionError("dev server did not become healthy")
-        yield base, f"http://127.0.0.1:{mock_port}/", tmp_path / "var"
+        yield base, f"http://127.0.0.1:{mock_port}/", tmp_path / "var", redis_port
     finally:
         stop_group(proc.pid, proc=proc)
         assert group_members(proc.pid) == []  # the dev server's workers and clock are gone too
 
 
 def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
-    base, mock, var = devserver
+    base, mock, var, redis_port = devserver
     assert (var / "dev.db").exists() and (var / "dev-secrets.env").exists()
     assert requests.get(base + "/health").json()["checks"] == {"database": "ok", "redis": "ok"}
     assert requests.get(base + "/docs").status_code == 200
@@ -51,6 +52,7 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
     assert staff.status_code == 200
     # a second shell runs commands against the running server with var/dev.env, as the README prints
     env = dict(line.split("=", 1) for line in (var / "dev.env").read_text().splitlines())
+    assert env["REDIS_URL"] == f"redis://127.0.0.1:{redis_port}/0"  # the fixed port it was given
     unlocked = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "staff-unlock", "clerk"],
                               cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True)
     assert unlocked.returncode == 0 and "cleared" in unlocked.stdout, unlocked.stderr
@@ -78,7 +80,7 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
 def test_dev_server_classifies_routes_and_dispatches_on_its_own(devserver):
     """make run's classify worker (embedded Redis, SQLite) takes a clear report to a department by itself, and
     the demo citizen receives the progress messages (the demo grants the subscription on both sides)."""
-    base, mock, _ = devserver
+    base, mock, _, _ = devserver
     code = requests.post(mock + "_mock/login-code", json={"openid": "demo-citizen"}).json()["code"]
     headers = {"Authorization": "Bearer " + requests.post(base + "/auth/wechat-login", json={"code": code}).json()[
         "access_token"]}
@@ -112,7 +114,7 @@ def test_dev_server_seeds_demo_devices_that_can_send_signed_data(devserver):
     """make run registers demo devices, keeps their secrets in var/, and scripts/device_send.py gets through."""
     import json
 
-    base, _, var = devserver
+    base, _, var, _ = devserver
     known = json.loads((var / "demo-devices.json").read_text())
     assert {"DEMO-CAM-1", "DEMO-PM-1", "DEMO-DRONE-1"} <= set(known)
     body = json.dumps({"readings": [{"kind": "pm25", "value": 42}]})
