@@ -41,10 +41,11 @@ from api.reports.errors import (
     IdempotencyKeyReused,
     IllegalReportTransition,
     PhotoRequired,
+    ReportNotDraft,
     ReportNotFound,
     UnknownCategory,
 )
-from api.reports.schemas import CreateReportSchema, IdempotencyHeaderSchema
+from api.reports.schemas import CreateReportSchema, IdempotencyHeaderSchema, UpdateDraftSchema
 from api.roles import Role
 
 blp = Blueprint("citizen_reports", __name__, url_prefix="/reports",
@@ -110,6 +111,22 @@ class ReportById(MethodView):
         """One of my reports with its photos, timeline and, once resolved, the result to rate"""
         report = queries.get_own(current_user().id, report_id)
         return _detail(report, case_queries.case_of_report(report.id))
+
+    @requires(Role.CITIZEN)
+    @blp.arguments(UpdateDraftSchema)
+    @blp.response(200, ReportDetailSchema)
+    @blp.errors(ReportNotFound, ReportNotDraft, UnknownCategory, LocationOutsideDistrict)
+    def patch(self, body, report_id: int):
+        """Correct a draft: its description, location, category hint or address; its photos stay
+
+        Only while the report is a draft (409 REPORT_NOT_DRAFT after submit). Changed text is checked again by
+        WeChat's content check (a job, as at the start: `content_check` is `pending` until it answers), so a
+        draft whose text was refused (CONTENT_RISKY at submit) can be corrected and submitted with the photos
+        already uploaded; photos are removed or added through /reports/{id}/photos. Event `draft_edited` with
+        the fields changed; nothing changed is a no-op.
+        """
+        report = reports.update_draft(current_user(), report_id, body)
+        return _detail(report, None)
 
 
 @blp.route("/<int:report_id>/submit")

@@ -78,8 +78,7 @@ def claim(limit: int, now: datetime) -> list[Item]:
                                              Report.content_check_attempts, User.openid)
                                    .join(User, User.id == Report.reporter_id).where(Report.id.in_(ids)))
             items += [Item("text", r.id, r.id, r.content_check_attempts, openid=r.openid,
-                           text=r.description if not r.address_text else f"{r.description}\n{r.address_text}")
-                      for r in rows]
+                           text=checked_text(r.description, r.address_text)) for r in rows]
         else:
             rows = Session.execute(sa.select(Media.id, Media.owner_id, Media.storage_key,
                                              Media.content_check_attempts).where(Media.id.in_(ids)))
@@ -88,6 +87,11 @@ def claim(limit: int, now: datetime) -> list[Item]:
         if len(items) >= limit:
             break
     return items
+
+
+def checked_text(description: str, address_text: str | None) -> str:
+    """What msgSecCheck is asked about a report: its description and, when given, its address."""
+    return description if not address_text else f"{description}\n{address_text}"
 
 
 def ask_wechat(item: Item) -> Outcome:
@@ -134,6 +138,9 @@ def record_outcomes(outcomes: list[Outcome], now: datetime) -> list[tuple[Report
     written, flags = [], []
     for (kind, verdict), group in decided.items():
         table = _table(kind)
+        if kind == "text":  # the citizen corrected the draft meanwhile: this verdict is about words no longer there
+            group = [o for o in group if o.item.report_id in reports and o.item.text == checked_text(
+                reports[o.item.report_id].description, reports[o.item.report_id].address_text)]
         changed = set(Session.scalars(sa.update(table).where(
             table.c.id.in_([o.item.id for o in group]), table.c.content_check == PENDING)
             .values(content_check=verdict, content_check_after=None).returning(table.c.id)))

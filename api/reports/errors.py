@@ -12,7 +12,7 @@ class IllegalReportTransition(Conflict):
 
 
 class ReportNotDraft(Conflict):
-    code, message = "REPORT_NOT_DRAFT", "Photos can only be changed while the report is a draft."
+    code, message = "REPORT_NOT_DRAFT", "A report can only be changed while it is a draft."
 
 
 class PhotoRequired(BadRequest):

@@ -26,6 +26,20 @@ class CreateReportSchema(ma.Schema):
     address_text = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
 
 
+class UpdateDraftSchema(ma.Schema):
+    """What a citizen may still change on a draft (at least one field); the text is checked again."""
+
+    description = ma.fields.String(validate=validate.And(validate.Length(min=2, max=500), not_blank))
+    location = ma.fields.Nested(LocationInSchema)
+    category_hint = ma.fields.String(validate=validate.OneOf([c.key for c in CATEGORIES]), allow_none=True)
+    address_text = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+
+    @ma.validates_schema
+    def _something(self, data, **_):
+        if not data:
+            raise ma.ValidationError("Change at least one of description, location, category_hint, address_text.")
+
+
 class IdempotencyHeaderSchema(ma.Schema):
     idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=validate.Regexp(r"^[A-Za-z0-9_\-]{8,64}$"),
                                        metadata={"description": "Repeat a create safely: the same key answers "
@@ -78,6 +92,8 @@ class ReportSchema(ma.Schema):
     category_label = ma.fields.String(allow_none=True)
     address_text = ma.fields.String(allow_none=True)
     location = ma.fields.Nested(LocationOutSchema)
+    text_refused = ma.fields.Boolean(metadata={"description": "WeChat's content check refused the text: correct it "
+                                                              "(PATCH /reports/{id}) before submitting"})
     created_at = LocalDateTime()
     submitted_at = LocalDateTime(allow_none=True)
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))

@@ -96,6 +96,40 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
     return report, True
 
 
+def update_draft(reporter: User, report_id: int, changes: dict) -> Report:
+    """A citizen corrects a draft — its text, location, category hint or address — keeping its photos. Changed
+    text goes back to `pending` and is checked again (a verdict the check job is still writing for the old text
+    is not applied to the new one: `checks.record_outcomes` compares the text it checked)."""
+    report = queries.get_own(reporter.id, report_id, for_update=True)
+    if report.status != ReportStatus.DRAFT:
+        raise ReportNotDraft()
+    changed = {}
+    if "description" in changes and changes["description"].strip() != report.description:
+        report.description = changed["description"] = changes["description"].strip()
+    if "address_text" in changes and changes["address_text"] != report.address_text:
+        report.address_text = changed["address_text"] = changes["address_text"]
+    if "category_hint" in changes and changes["category_hint"] != report.category_hint:
+        report.category_hint = changed["category_hint"] = changes["category_hint"]
+    if "location" in changes:
+        where = changes["location"]
+        lat, lon = grids.check_in_district(where["lat"], where["lon"], where["coord_system"])
+        if (lat, lon) != (report.lat, report.lon):
+            place = grids.codes_of(lat, lon)
+            report.lat, report.lon, report.coord_system_in = lat, lon, where["coord_system"]
+            report.street_code, report.grid_code = place.street_code, place.grid_code
+            changed["location"] = {"lat": lat, "lon": lon, "datum": "wgs84"}
+    if not changed:
+        return report
+    check_again = "description" in changed or "address_text" in changed
+    if check_again:
+        report.content_check, report.content_check_attempts, report.content_check_after = content.PENDING, 0, None
+    record("report", report.id, "draft_edited", Actor("citizen", reporter.id),
+           payload={"changed": changed, "content_check": report.content_check if check_again else None})
+    if check_again:
+        outbox.nudge(jobs.CHECK_CONTENT)
+    return report
+
+
 def attach_photo(reporter: User, report_id: int, raw: bytes):
     report = queries.get_own(reporter.id, report_id, for_update=True)
     if report.status != ReportStatus.DRAFT:

@@ -148,3 +148,57 @@ def test_a_report_checked_again_later_is_not_asked_twice_while_leased(client, al
     assert {(i.kind, i.report_id) for i in leased} == {("text", report_id), ("photo", report_id)}
     with unit_of_work():
         assert checks.claim(10, utcnow()) == []  # a second check job takes nothing already leased
+
+
+def test_a_refused_draft_is_corrected_and_submitted_with_the_photos_it_has(client, alice, db_session):
+    report_id = draft(client, alice, description="这里有人在赌博")
+    check_content()
+    assert client.post(f"/reports/{report_id}/submit", headers=alice).json["error"]["code"] == "CONTENT_RISKY"
+    before = client.get(f"/reports/{report_id}", headers=alice).json
+    assert before["text_refused"] is True
+    photo_ids = [p["id"] for p in before["photos"]]
+    corrected = client.patch(f"/reports/{report_id}", json={
+        "description": "路边堆放了很多垃圾", "category_hint": "road_spill", "address_text": "三元里大道",
+        "location": {"lat": BAIYUN_GCJ["lat"] + 0.001, "lon": BAIYUN_GCJ["lon"]}}, headers=alice)
+    assert corrected.status_code == 200, corrected.json
+    assert corrected.json["description"] == "路边堆放了很多垃圾" and corrected.json["text_refused"] is False
+    assert checked(db_session, report_id)[0] == "pending"
+    assert [p["id"] for p in corrected.json["photos"]] == photo_ids  # the photos are not lost
+    report = db_session.get(Report, report_id)
+    assert report.address_text == "三元里大道" and report.coord_system_in == "gcj02"
+    check_content()
+    assert checked(db_session, report_id)[0] == "pass"
+    assert client.post(f"/reports/{report_id}/submit", headers=alice).status_code == 200
+    edited = db_session.scalars(sa.select(Event).where(Event.subject_id == report_id,
+                                                       Event.action == "draft_edited")).all()
+    assert len(edited) == 1 and set(edited[0].payload["changed"]) == {"description", "category_hint",
+                                                                       "address_text", "location"}
+    late = client.patch(f"/reports/{report_id}", json={"description": "提交后不能再改"}, headers=alice)
+    assert late.status_code == 409 and late.json["error"]["code"] == "REPORT_NOT_DRAFT"
+
+
+def test_a_draft_edit_is_validated_and_only_the_owner_may_make_it(client, alice, wechat, db_session):
+    report_id = draft(client, alice)
+    assert client.patch(f"/reports/{report_id}", json={}, headers=alice).status_code == 400
+    far = client.patch(f"/reports/{report_id}", json={"location": {"lat": 39.9, "lon": 116.4}}, headers=alice)
+    assert far.status_code == 422 and far.json["error"]["code"] == "LOCATION_OUTSIDE_DISTRICT"
+    assert client.patch(f"/reports/{report_id}", json={"category_hint": "nope"}, headers=alice).status_code == 400
+    bob = citizen_login(client, wechat, "o-bob-checks")
+    stolen = client.patch(f"/reports/{report_id}", json={"description": "别人的草稿"}, headers=bob)
+    assert stolen.status_code == 404 and stolen.json["error"]["code"] == "REPORT_NOT_FOUND"
+
+
+def test_a_verdict_on_the_old_text_is_not_applied_to_the_corrected_text(client, alice, db_session):
+    from api.db import utcnow
+    from api.reports import checks
+
+    report_id = draft(client, alice, description="这里有人在赌博")
+    items = [i for i in checks.claim(10, utcnow()) if i.kind == "text"]  # the job has asked about the old words
+    db_session.commit()
+    assert client.patch(f"/reports/{report_id}", json={"description": "路边堆放了很多垃圾"},
+                        headers=alice).status_code == 200
+    checks.record_outcomes([checks.Outcome(items[0], "risky")], utcnow())  # … and answers after the edit
+    db_session.commit()
+    assert checked(db_session, report_id)[0] == "pending"  # the new words wait for their own check
+    check_content()
+    assert checked(db_session, report_id)[0] == "pass"
