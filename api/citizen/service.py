@@ -51,7 +51,8 @@ def submit_report(reporter: User, report_id: int) -> tuple[Report, Case]:
     case = intake.open_case("citizen", Actor("citizen", reporter.id), description=report.description,
                             lat=report.lat, lon=report.lon, category=_category_from_hint(report.category_hint),
                             report_id=report.id, address_text=report.address_text, created_by=reporter.id)
-    reports.notify_reporter(report, "您的反映已收到，我们会尽快处理", citizen_status(report, case.status).label)
+    reports.notify_reporter(report, "您的反映已收到，我们会尽快处理", citizen_status(report, case.status).label,
+                            _category_name(case))
     if case.category_id and Session.get(Category, case.category_id).needs_verification:
         intake.request_verification(None, case.id)
     _start_automatic_intake(report)
@@ -148,6 +149,12 @@ def citizen_window() -> timedelta:
 def tell_reporters(case: Case, remark: str, report_ids: list[int] | None = None) -> None:
     """The case engine's listener (api.cases.followers): each reporter on the case gets a progress message with
     the status they see."""
+    category_name = _category_name(case)
     for report_id in report_ids if report_ids is not None else queries.report_ids_of(case.id):
         report = Session.get(Report, report_id)
-        reports.notify_reporter(report, remark, citizen_status(report, case.status).label)
+        reports.notify_reporter(report, remark, citizen_status(report, case.status).label, category_name)
+
+
+def _category_name(case: Case) -> str | None:
+    """The case's 小类 as filed now (None before intake has placed it)."""
+    return Session.get(Category, case.category_id).name if case.category_id else None

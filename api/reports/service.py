@@ -197,9 +197,10 @@ def purge_stale_drafts(now=None) -> int:
 
 
 
-def notify_reporter(report: Report, remark: str, status_label: str) -> None:
-    """Queue a progress message to the reporter (in the caller's transaction)."""
+def notify_reporter(report: Report, remark: str, status_label: str, category_name: str | None = None) -> None:
+    """Queue a progress message to the reporter (in the caller's transaction), titled with the case's category as
+    it stands now (`category_name`: staff may have re-filed it), else the citizen's own hint, else their words."""
     category = categories.BY_KEY.get(report.category_hint or "")
-    title = category.label if category else report.description
+    title = category_name or (category.label if category else report.description)
     notifications.queue_report_progress(user_id=report.reporter_id, report_id=report.id, report_no=report.report_no,
                                         title=title, status_label=status_label, at=utcnow(), remark=remark)

@@ -254,3 +254,20 @@ def test_an_oversized_case_photo_gets_the_photo_code(client, world):
                        data={"photo": (io.BytesIO(b"\xff\xd8" + b"\0" * (11 * 1024 * 1024)), "big.jpg")},
                        headers=t["supervisor"], content_type="multipart/form-data")
     assert huge.status_code == 413 and huge.json["error"]["code"] == "PHOTO_TOO_LARGE"
+
+
+def test_progress_messages_name_the_category_staff_filed_not_the_citizens_hint(client, world, db_session):
+    from api.notifications.models import Notification
+    from api.notifications.templates import REPORT_PROGRESS_KEYS
+
+    t = world["t"]
+    report_id, case_id = new_case(client, t, hint="other")
+    act(client, t["clerk"], case_id, "accept", {"category_code": "event:05-01"})  # 其他 → 店外经营 (a 小类)
+    messages = db_session.scalars(sa.select(Notification).where(Notification.subject_id == report_id)
+                                  .order_by(Notification.id)).all()
+    titles = [m.data[REPORT_PROGRESS_KEYS[1]]["value"] for m in messages]
+    assert titles[0] == "其他" and len(titles) >= 2  # received: not placed yet, the citizen's own hint
+    filed = db_session.get(Case, case_id)
+    from api.taxonomy.models import Category
+
+    assert titles[-1] == db_session.get(Category, filed.category_id).name != "其他"
