@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -17,6 +18,7 @@ from api.identity.models import User, UserRole
 from api.media.models import Media
 from api.reports.models import Report
 from api.roles import Role
+from api.timefmt import SHANGHAI
 
 S = CaseStatus
 DESKS = {
@@ -132,7 +134,31 @@ def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
         query = query.where(Case.created_at >= filters["created_from"])
     if filters.get("created_to"):
         query = query.where(Case.created_at < filters["created_to"])
+    if filters.get("case_no"):
+        query = query.where(*by_number(filters["case_no"]))
     return query
+
+
+def parse_case_no(number: str) -> tuple[int, date] | None:
+    """(id, Beijing date of creation) of a number shaped like `Case.case_no` (AJ 20261206 0001234), else None."""
+    match = re.fullmatch(r"AJ(\d{4})(\d{2})(\d{2})(\d{7,12})", number.strip().upper())
+    if match is None:
+        return None
+    try:
+        return int(match[4]), date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # AJ20261399…: not a date
+        return None
+
+
+def by_number(case_no: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions that find the case numbered `case_no`: its id, created on the number's (Beijing) date, so a
+    number with a mistyped date finds nothing rather than another case."""
+    parsed = parse_case_no(case_no)
+    if parsed is None:
+        return (sa.false(),)
+    case_id, day = parsed
+    start = datetime.combine(day, time.min, SHANGHAI).astimezone(UTC)
+    return Case.id == case_id, Case.created_at >= start, Case.created_at < start + timedelta(days=1)
 
 
 TOTAL_CAP = 1_000

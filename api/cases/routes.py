@@ -91,7 +91,8 @@ class Desks(MethodView):
         """A desk's work list within the caller's scope, newest first (overdue: longest overdue first)
 
         Desks: intake (待受理/待核实), dispatch (待派遣), department (待处置/处置中), mine (my assignments),
-        verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates.
+        verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates,
+        and `case_no` — the case's number (AJ…), found on whichever desk it is (an empty page on the others).
         """
         query = queries.desk(current_user(), args["desk"], args, utcnow())
         items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(args["desk"]))

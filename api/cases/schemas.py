@@ -25,6 +25,8 @@ class DeskArgsSchema(PageArgs):
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
     created_from = ma.fields.AwareDateTime(default_timezone=None)
     created_to = ma.fields.AwareDateTime(default_timezone=None)
+    case_no = ma.fields.String(validate=validate.Regexp(r"^\s*[Aa][Jj]\d{8}\d{7,12}\s*$"),
+                               metadata={"description": "Find one case by its number (AJ + date + id), on any desk"})
 
 
 class WorkOrderSchema(ma.Schema):

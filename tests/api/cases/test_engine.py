@@ -271,3 +271,23 @@ def test_progress_messages_name_the_category_staff_filed_not_the_citizens_hint(c
     from api.taxonomy.models import Category
 
     assert titles[-1] == db_session.get(Category, filed.category_id).name != "其他"
+
+
+def test_staff_find_a_case_by_its_number_on_every_desk(client, world, db_session):
+    from api.cases.queries import DESKS
+
+    t = world["t"]
+    _, case_id = new_case(client, t)
+    _, other_id = new_case(client, t)
+    number = db_session.get(Case, case_id).case_no
+    found = client.get(f"/cases?desk=intake&case_no={number.lower()}", headers=t["command"]).json
+    assert [row["id"] for row in found["items"]] == [case_id] and found["items"][0]["case_no"] == number
+    for desk in set(DESKS) - {"intake", "triage"}:  # a number is a filter like the others: its desk shows it
+        assert client.get(f"/cases?desk={desk}&case_no={number}", headers=t["command"]).json["items"] == []
+    wrong_day = number[:2] + "19991231" + number[10:]
+    assert client.get(f"/cases?desk=intake&case_no={wrong_day}", headers=t["command"]).json["items"] == []
+    not_a_date = number[:2] + "20261399" + number[10:]
+    assert client.get(f"/cases?desk=intake&case_no={not_a_date}", headers=t["command"]).json["items"] == []
+    bad = client.get("/cases?desk=intake&case_no=BY2026", headers=t["command"])
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "VALIDATION_ERROR"
+    assert other_id != case_id
