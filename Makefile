@@ -4,8 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Languages (README "Languages"): the Chinese catalogue; its .mo is compiled by make (not committed).
+PYBABEL := $(PY) -m babel.messages.frontend
+LOCALES_DIR := api/translations
+POT := $(LOCALES_DIR)/messages.pot
+PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
+MO := $(PO:.po=.mo)
 
-.PHONY: run test lint fuzz services fonts bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
+.PHONY: run test lint fuzz services fonts i18n bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
 	bench-billing bench-gas clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -20,11 +26,22 @@ PORT ?= 8000
 MOCK_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 REDIS_PORT ?= $(shell echo $$(( $(PORT) + 2 )))
 
-run: $(STAMP) fonts
+run: $(STAMP) fonts $(MO)
 	$(PY) -m api.devserver --port $(PORT) --mock-port $(MOCK_PORT) --redis-port $(REDIS_PORT)
 
 services:
 	@scripts/ensure_services.sh
+
+# The catalogue, compiled before run and test (cheap when up to date). After adding or changing a message:
+# `make i18n` (extract with babel.cfg → update the .po), translate the new entries in the .po, `make i18n` again.
+$(MO): $(PO) | $(STAMP)
+	$(PYBABEL) compile -d $(LOCALES_DIR) -D messages --statistics
+
+i18n: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k lazy_gettext -c TRANSLATORS: --add-location=file --sort-by-file --no-wrap \
+	  --project=suiyun-city --version=0.1.0 --msgid-bugs-address=dev@suiyun.invalid -o $(POT) .
+	$(PYBABEL) update -i $(POT) -d $(LOCALES_DIR) -D messages -l zh --no-wrap --no-fuzzy-matching
+	$(PYBABEL) compile -d $(LOCALES_DIR) -D messages --statistics
 
 # A CJK TrueType font for receipts (fonts-noto-cjk cannot be embedded by reportlab); without it they use the CID font.
 fonts:
@@ -33,7 +50,7 @@ fonts:
 	   (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1))) || \
 	  echo "fonts-wqy-zenhei not installed: receipts use reportlab's CID font (not embedded)"
 
-test: $(STAMP) services lint fonts
+test: $(STAMP) services lint fonts $(MO)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

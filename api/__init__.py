@@ -18,7 +18,7 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import access, apidoc, blueprints, cli, db, extensions, wiring
+    from api import access, apidoc, blueprints, cli, db, extensions, i18n, wiring
     from api.docs import register_docs_assets
     from api.identity.service import user_for_token
 
@@ -29,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update({k: getattr(config, k) for k in config.__dataclass_fields__})
     app.config["MAX_CONTENT_LENGTH"] = config.PHOTO_MAX_BYTES + 64 * 1024
     app.json.ensure_ascii = False
+    i18n.init_app(app)  # Chinese unless Accept-Language prefers English; Content-Language on every answer
     app.url_map.converters["int"] = extensions.Int64Converter
     if config.TRUSTED_PROXY_COUNT:  # behind N reverse proxies: the client's address is in X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix

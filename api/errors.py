@@ -2,7 +2,8 @@
 
 Every error leaves the API as `{"error": {"code": "...", "message": "...", "details": {...}}}`.
 Domain code raises subclasses of the kinds below; the kind fixes the HTTP status, the subclass the
-stable `code`.
+stable `code`. Messages are written in English and translated here, when the envelope is rendered, into the
+request's language (api/i18n: Chinese unless it asks for English); field messages in `details` too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from flask import Flask, jsonify
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from api.i18n import N_, translate, translate_details
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +112,14 @@ _HTTP_CODES = {
 }
 
 
+INVALID_REQUEST = N_("The request is not valid; see details.")
+UNEXPECTED = N_("An unexpected error occurred; it has been logged.")
+
+
 def envelope(code: str, message: str, details: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+    """The error body, its message and the sentences of its details in the request's language (codes, field
+    names and values stay as they are)."""
+    return {"error": {"code": code, "message": translate(message), "details": translate_details(details)}}
 
 
 def http_exception_payload(error: HTTPException) -> tuple[dict, int, dict]:
@@ -122,7 +131,7 @@ def http_exception_payload(error: HTTPException) -> tuple[dict, int, dict]:
     message = data.get("message") or error.description or HTTPStatus(status).phrase
     if "messages" in data or "errors" in data:
         code = "VALIDATION_ERROR"
-        message = "The request is not valid; see details."
+        message = INVALID_REQUEST
         details = {"fields": _flatten_locations(data.get("errors") or data.get("messages"))}
     return envelope(code, message, details), status, data.get("headers") or {}
 
@@ -176,6 +185,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error")
-        response = jsonify(envelope("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."))
+        response = jsonify(envelope("INTERNAL_ERROR", UNEXPECTED))
         response.status_code = 500
         return response

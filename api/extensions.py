@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from api import errors
 from api.db import unit_of_work
+from api.i18n import N_
 
 
 class ErrorBodySchema(ma.Schema):
@@ -99,22 +100,29 @@ def check_loaded(value, path: str = "") -> None:
 def _scalar_problem(value) -> str | None:
     if isinstance(value, str):
         if "\x00" in value:
-            return "text may not contain NUL characters"
+            return N_("text may not contain NUL characters")
         if _SURROGATE.search(value):
-            return "text may not contain unpaired surrogate characters"
+            return N_("text may not contain unpaired surrogate characters")
     elif isinstance(value, int) and not isinstance(value, bool):
         if not -INT64_MAX - 1 <= value <= INT64_MAX:
-            return "integer out of range (64 bits)"
+            return N_("integer out of range (64 bits)")
     elif isinstance(value, datetime):
-        try:
-            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            if not EARLIEST <= aware.astimezone(UTC) < LATEST:
-                return "time out of range (1970–2199)"
-        except (OverflowError, ValueError):
-            return "time out of range (1970–2199)"
+        return time_problem(value)
     elif isinstance(value, date) and not EARLIEST.date() <= value < LATEST.date():
-        return "date out of range (1970–2199)"
+        return N_("date out of range (1970–2199)")
     return None
+
+
+def time_problem(value: datetime) -> str | None:
+    """The API's rule for a time a client sends (it exists in UTC, 1970–2199), for what a schema loads on its own
+    (a visit of an offline batch): None when it holds."""
+    try:
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if EARLIEST <= aware.astimezone(UTC) < LATEST:
+            return None
+    except (OverflowError, ValueError):
+        pass
+    return N_("time out of range (1970–2199)")
 
 
 class Parser(FlaskParser):

@@ -19,6 +19,7 @@ from api.calendar import service as calendar
 from api.cases import present as case_views
 from api.classification import registry as classifier_registry
 from api.config import Config, init_config
+from api.i18n import compile_catalogues
 from api.media.storage import set_storage
 from api.migrate import upgrade
 from api.organisation import grids
@@ -35,6 +36,10 @@ APPID, APPSECRET = "wxtestapp0000001", "test-app-secret"
 MCHID, MERCHANT_SERIAL, APIV3_KEY = "1900000109", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "a" * 16 + "b" * 16
 PUBLIC_KEY_ID = "PUB_KEY_ID_0114232204232504120000000000"
 ISSUER_APP, ISSUER_SECRET = "suiyun-test", "issuer-test-secret"
+
+
+def pytest_configure(config):
+    compile_catalogues()  # what `make test` compiles first, for a bare `pytest` in a fresh clone
 
 
 @pytest.fixture(scope="session")
@@ -69,11 +74,12 @@ def pg_url():
 
 
 @pytest.fixture(scope="session")
-def mock_server(pay_keys):
+def mock_server(pay_keys, tmp_path_factory):
     merchant = PayMerchant(mchid=MCHID, appid=APPID, serial_no=MERCHANT_SERIAL,
                            merchant_public_key=pay_keys["merchant_public"], apiv3_key=APIV3_KEY,
                            platform_private_key=pay_keys["platform_private"], public_key_id=PUBLIC_KEY_ID)
-    server = MockServer({APPID: APPSECRET}, pay=merchant, issuer_apps={ISSUER_APP: ISSUER_SECRET}).start()
+    server = MockServer({APPID: APPSECRET}, pay=merchant, issuer_apps={ISSUER_APP: ISSUER_SECRET},
+                        issuer_state=tmp_path_factory.mktemp("issuer") / "state.jsonl").start()  # emptied per test
     yield server
     server.stop()
 
