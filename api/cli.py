@@ -230,8 +230,8 @@ def register_billing_commands(app: Flask) -> None:
     @app.cli.command("premises-import")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
     def premises_import(csv_file: str):
-        """Import the premises register (CSV: code,kind,address[,community,lat,lon,occupants,street_code]),
-        all or nothing."""
+        """Import the premises register (CSV: code,kind,address[,community,lat,lon,coord_system,occupants,
+        street_code]; coord_system wgs84 (default), gcj02 or bd09), all or nothing."""
         _import("premises", csv_file)
 
     @app.cli.command("fee-accounts-import")
@@ -279,8 +279,9 @@ def register_billing_commands(app: Flask) -> None:
         from api.fees.reconcile import run
 
         recon = run(date.fromisoformat(day), Actor.system())
+        flagged = f"; FLAGGED, WeChat's bill not read: {recon.bill_problem}" if recon.bill_problem else ""
         click.echo(f"{day}: WeChat in {recon.wechat_in_fen} out {recon.wechat_out_fen} fen; ours in "
-                   f"{recon.ours_in_fen} out {recon.ours_out_fen} fen; {recon.mismatches} mismatches")
+                   f"{recon.ours_in_fen} out {recon.ours_out_fen} fen; {recon.mismatches} mismatches{flagged}")
 
     @billing.command("check")
     def check():
@@ -315,7 +316,7 @@ def register_gas_commands(app: Flask) -> None:
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
     def import_users(csv_file: str):
         """Import gas users (CSV: number,premises_code,user_type,supply,supplier,contact_name,phone
-        [,meter_no,last_inspected_on,appliances]), all or nothing."""
+        [,meter_no,last_inspected_on,appliances,lat,lon,coord_system]), all or nothing."""
         from api import timefmt
         from api.errors import DomainError
         from api.events.service import Actor

@@ -1,7 +1,9 @@
 """Tables as the offices exchange them: CSV (UTF-8 with a BOM, as Excel opens it) and Excel workbooks (openpyxl),
 with Chinese headers, stored codes written as words, amounts in yuan written from fen exactly (Decimal, never a
-float), periods as YYYY-MM and times in Beijing time. Core: imports no domain (the billing desk and the gas
-statistics use it)."""
+float), periods as YYYY-MM and times in Beijing time. In a workbook amounts are numbers shown with two decimals,
+rates are numbers shown as percentages, and a totals row (合计) sums the amounts and counts and recomputes each rate
+from the summed numerator and denominator. Core: imports no domain (the billing desk and the gas statistics use
+it)."""
 
 from __future__ import annotations
 
@@ -17,19 +19,30 @@ from openpyxl.styles import Font
 
 from api.timefmt import SHANGHAI, today
 
-MEDIA = {"csv": "text/csv; charset=utf-8",
+# Werkzeug adds "; charset=utf-8" to text/* itself: naming it here too wrote it twice into the Content-Type
+MEDIA = {"csv": "text/csv",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MONEY_FORMAT, RATE_FORMAT = "#,##0.00", "0.00%"
+TOTAL_TITLE = "合计"
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str  # the header the offices read
-    money: bool = False  # a fen amount: written as yuan
+    money: bool = False  # a fen amount: written as yuan (summed in a workbook's totals row)
     labels: dict | None = None  # stored codes → the words written in the export
+    total: bool = False  # a count: summed in a workbook's totals row
+    ratio: tuple[str, str] | None = None  # a rate: (numerator key, denominator key) of the row
+
+
+def _fraction(part, whole) -> Decimal | None:
+    return None if not whole else Decimal(part or 0) / Decimal(whole)
 
 
 def _cell(column: Column, row: dict):
+    if column.ratio is not None:
+        return percent(row.get(column.ratio[0]) or 0, row.get(column.ratio[1]) or 0)
     value = row.get(column.key)
     if value is None:
         return ""
@@ -51,21 +64,51 @@ def to_csv(columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _sheet_cell(column: Column, row: dict):
+    """What a workbook cell holds: a rate as a number (0.875, shown 87.50%), "—" when it has no denominator."""
+    if column.ratio is None:
+        return _cell(column, row)
+    value = _fraction(row.get(column.ratio[0]), row.get(column.ratio[1]))
+    return "—" if value is None else value
+
+
+def _totals(columns: tuple[Column, ...], rows: list[dict]) -> list:
+    """The totals row: amounts and counts summed, each rate recomputed from its summed parts, never summed."""
+    def summed(key: str) -> int:
+        return sum(int(row.get(key) or 0) for row in rows)
+
+    out: list = []
+    for column in columns:
+        if column.ratio is not None:
+            value = _fraction(summed(column.ratio[0]), summed(column.ratio[1]))
+            out.append("—" if value is None else value)
+        elif column.money:
+            out.append(Decimal(summed(column.key)) / 100)
+        elif column.total:
+            out.append(summed(column.key))
+        else:
+            out.append(None)
+    out[0] = TOTAL_TITLE if out[0] is None else out[0]
+    return out
+
+
 def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append([c.title for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(c, row) for c in columns])
+        sheet.append([_sheet_cell(c, row) for c in columns])
+    sheet.append(_totals(columns, rows))
+    for cell in (*sheet[1], *sheet[sheet.max_row]):
+        cell.font = Font(bold=True)
     for index, column in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(10, len(column.title) * 2 + 2)
-        if column.money:
+        number_format = MONEY_FORMAT if column.money else RATE_FORMAT if column.ratio else None
+        if number_format:
             for cell in sheet[letter][1:]:
-                cell.number_format = "#,##0.00"
+                cell.number_format = number_format
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -6,6 +6,8 @@ The backend reaches it only through wechatpy/wechatpayv3 with their base URLs po
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from miniprogram_mock.paystate import PayMerchant, PayState
@@ -13,9 +15,10 @@ from miniprogram_mock.state import State
 
 
 def create_mock_app(apps: dict[str, str] | None = None, pay: PayMerchant | None = None,
-                    issuer_apps: dict[str, str] | None = None) -> Flask:
+                    issuer_apps: dict[str, str] | None = None, issuer_state: str | Path | None = None) -> Flask:
     """`apps`: appid → secret pairs the simulator accepts; `pay`: the merchant WeChat Pay serves (none: no Pay);
-    `issuer_apps`: app id → secret pairs the e-receipt issuing platform accepts."""
+    `issuer_apps`: app id → secret pairs the e-receipt issuing platform accepts; `issuer_state`: the file where the
+    platform keeps its documents and numbering across restarts (none: in memory only)."""
     from miniprogram_mock import control, issuer, login, messages, pay_control, security, wxacode
     from miniprogram_mock import pay as pay_api
 
@@ -23,7 +26,8 @@ def create_mock_app(apps: dict[str, str] | None = None, pay: PayMerchant | None 
     app.json.ensure_ascii = False
     app.extensions["wechat_mock"] = State(apps=dict(apps or {}))
     app.extensions["wechat_pay_mock"] = PayState(merchant=pay)
-    app.extensions["issuer_mock"] = issuer.IssuerState(apps=dict(issuer_apps or {}))
+    app.extensions["issuer_mock"] = issuer.IssuerState(apps=dict(issuer_apps or {}),
+                                                       path=Path(issuer_state) if issuer_state else None)
     blueprints = [login.bp, messages.bp, security.bp, wxacode.bp, control.bp, issuer.bp]
     if pay is not None:
         blueprints += [pay_api.bp, pay_control.bp]

@@ -7,6 +7,10 @@ an app id + HMAC-SHA256 signature over "timestamp\\nbody" (±5 minutes), idempot
 (/_mock/issuer/faults): `timeout` (answers after ISSUER_TIMEOUT_DELAY_S), `duplicate_number` (hands out the
 previous number again, as a platform bug would), `down` (503 for `seconds`, multiplied by the `time_scale` of
 /_mock/issuer/config so an hour-long outage passes in a test).
+
+Like the real platform it keeps its numbering across restarts when given a state file (`make run`: var/; tests: a
+temporary one): every document it hands out is appended to it as a JSON line and replayed at start (counters,
+request ids, reversals follow from the documents). `reset()` empties it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -54,12 +59,40 @@ class IssuerState:
     down_until: float = 0.0
     time_scale: float = 1.0
     calls: int = 0
+    path: Path | None = None  # the journal of documents handed out (None: numbering forgotten at a restart)
+
+    def __post_init__(self) -> None:
+        if self.path is not None and self.path.exists():
+            with self.lock, self.path.open(encoding="utf-8") as journal:
+                for line in journal:
+                    if line.strip():
+                        entry = json.loads(line)
+                        self._remember(entry.pop("request_id"), Document(**entry))
 
     def reset(self) -> None:
         with self.lock:
             for name in ("documents", "by_request", "counters", "faults"):
                 getattr(self, name).clear()
             self.down_until, self.time_scale, self.calls = 0.0, 1.0, 0
+            if self.path is not None:
+                self.path.write_text("", encoding="utf-8")
+
+    def keep(self, request_id: str, doc: Document) -> None:
+        """A document handed out for `request_id`: in memory and, with a state file, on disk before it is answered."""
+        with self.lock:
+            self._remember(request_id, doc)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as journal:
+                    journal.write(json.dumps({"request_id": request_id, **asdict(doc)}, ensure_ascii=False) + "\n")
+
+    def _remember(self, request_id: str, doc: Document) -> None:
+        original = self.documents.get(tuple(doc.reverses.split("-", 1))) if doc.reverses else None
+        if original is not None:  # a red document: the one it reverses is reversed by it
+            original.status, original.reversed_by = "reversed", f"{doc.code}-{doc.number}"
+        self.documents[(doc.code, doc.number)] = doc
+        self.by_request[request_id] = doc
+        self.counters[doc.code] = max(self.counters.get(doc.code, 0), int(doc.number))
 
     def take(self, fault: str) -> bool:
         with self.lock:
@@ -105,15 +138,15 @@ def _next(st: IssuerState, kind: str) -> tuple[str, str]:
     code = CODES[kind].format(year=now_cst().year % 100)
     if st.take("duplicate_number") and st.counters.get(code):
         return code, f"{st.counters[code]:010d}"  # the number it gave last time, again
-    st.counters[code] = st.counters.get(code, 0) + 1
-    return code, f"{st.counters[code]:010d}"
+    return code, f"{st.counters.get(code, 0) + 1:010d}"  # counted when kept (st.keep)
 
 
-def _issue(st: IssuerState, kind: str, total: int, payer: str, reverses: str | None = None) -> Document:
+def _issue(st: IssuerState, request_id: str, kind: str, total: int, payer: str,
+           reverses: str | None = None) -> Document:
     code, number = _next(st, kind)
     doc = Document(kind=kind, code=code, number=number, check_code=secrets.token_hex(3), issued_at=rfc3339(now_cst()),
                    total_fen=total, payer=payer, reverses=reverses)
-    st.documents[(code, number)] = doc
+    st.keep(request_id, doc)
     return doc
 
 
@@ -134,7 +167,7 @@ def issue():
     with st.lock:
         known = st.by_request.get(body["request_id"])
         if known is None:
-            known = st.by_request[body["request_id"]] = _issue(st, body["kind"], body["total_fen"], body["payer"])
+            known = _issue(st, body["request_id"], body["kind"], body["total_fen"], body["payer"])
         return _answer(known)
 
 
@@ -152,10 +185,8 @@ def reverse(code: str, number: str):
             return _fail(404, "NOT_FOUND", "票据不存在")
         if doc.status != "valid" or doc.reverses is not None:
             return _fail(409, "ALREADY_REVERSED", "票据已冲红或为冲红票据")
-        red = _issue(st, doc.kind, -doc.total_fen, doc.payer, reverses=f"{code}-{number}")
-        doc.status, doc.reversed_by = "reversed", f"{red.code}-{red.number}"
-        st.by_request[body["request_id"]] = red
-        return _answer(red)
+        red = _issue(st, body["request_id"], doc.kind, -doc.total_fen, doc.payer, reverses=f"{code}-{number}")
+        return _answer(red)  # the original is marked reversed as the red document is kept
 
 
 @bp.get("/einvoice/v1/documents/<code>/<number>")

@@ -3,7 +3,8 @@
 One daemon thread per simulator sends what is due. The schedule (15 s, 15 s, 30 s, 3 min … 24 h 4 min in all) is
 multiplied by `time_scale` so tests see the retries in seconds. Injected faults apply to a delivery's first attempt
 (a stale timestamp, a wrong serial, a bad signature, a SIGNTEST probe before it); `duplicate` sends an answered
-notify once more; `amount_mismatch` is genuine WeChat data that differs from the order (every attempt).
+notify once more; `amount_mismatch` and `payer_differs` (another user's openid as the payer) are genuine WeChat
+data that differs from the order (every attempt).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def queue_payment_notify(st: PayState, order: Order) -> Delivery | None:
     resource = order.as_transaction()
     if st.take_fault("amount_mismatch"):
         resource["amount"] = dict(resource["amount"], total=order.total + 1, payer_total=order.total + 1)
+    if st.take_fault("payer_differs"):
+        resource["payer"] = {"openid": "o-another-payer-" + secrets.token_hex(4)}
     return _queue(st, Delivery(id=_event_id(), url=order.notify_url, event_type="TRANSACTION.SUCCESS",
                                resource=resource, original_type="transaction", summary="支付成功",
                                faults=_first_attempt_faults(st)))

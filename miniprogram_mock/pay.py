@@ -24,6 +24,7 @@ bp = Blueprint("mock_pay", __name__)
 
 OUT_TRADE_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
+DESCRIPTION_BYTES = 127  # string(127): WeChat counts the UTF-8 bytes (a Chinese character is three)
 BILL_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
                "货币种类,"
                "应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,"
@@ -87,6 +88,8 @@ def jsapi_prepay():
     _need(body, "appid", "mchid", "description", "out_trade_no", "notify_url", "amount.total", "payer.openid")
     if body["mchid"] != st.merchant.mchid or body["appid"] != st.merchant.appid:
         raise PayError(403, "NO_AUTH", "商户号与 AppID 不匹配")
+    if not isinstance(body["description"], str) or len(body["description"].encode("utf-8")) > DESCRIPTION_BYTES:
+        raise PayError(400, "PARAM_ERROR", f"description 长度超过 {DESCRIPTION_BYTES} 字节")
     if not OUT_TRADE_NO.match(str(body["out_trade_no"])):
         raise PayError(400, "PARAM_ERROR", "out_trade_no 格式错误")
     total = body["amount"]["total"]
@@ -119,11 +122,16 @@ def jsapi_prepay():
     return signed({"prepay_id": order.prepay_id})
 
 
-def _order(out_trade_no: str) -> Order:
-    st = pay_state()
-    if request.args.get("mchid") not in (None, st.merchant.mchid):
+def _mchid(value) -> None:
+    """A query names the merchant (?mchid=, required) and a close in its body: it must be this merchant."""
+    if value in (None, ""):
+        raise PayError(400, "PARAM_ERROR", "输入源“/query/mchid”映射到值字段“mchid”必填性规则校验失败")
+    if value != pay_state().merchant.mchid:
         raise PayError(403, "NO_AUTH", "商户号不匹配")
-    order = st.orders.get(out_trade_no)
+
+
+def _order(out_trade_no: str) -> Order:
+    order = pay_state().orders.get(out_trade_no)
     if order is None:
         raise PayError(404, "ORDER_NOT_EXIST", "订单不存在")
     return order
@@ -131,6 +139,7 @@ def _order(out_trade_no: str) -> Order:
 
 @bp.get("/v3/pay/transactions/out-trade-no/<out_trade_no>")
 def query_by_out_trade_no(out_trade_no: str):
+    _mchid(request.args.get("mchid"))
     with pay_state().lock:
         return signed(_order(out_trade_no).as_transaction())
 
@@ -138,6 +147,7 @@ def query_by_out_trade_no(out_trade_no: str):
 @bp.get("/v3/pay/transactions/id/<transaction_id>")
 def query_by_transaction_id(transaction_id: str):
     st = pay_state()
+    _mchid(request.args.get("mchid"))
     with st.lock:
         order = st.by_transaction.get(transaction_id)
         if order is None:
@@ -149,6 +159,7 @@ def query_by_transaction_id(transaction_id: str):
 def close(out_trade_no: str):
     st, body = pay_state(), _body()
     _need(body, "mchid")
+    _mchid(body["mchid"])
     with st.lock:
         order = _order(out_trade_no)
         if order.state in ("SUCCESS", "REFUND"):
@@ -210,15 +221,30 @@ def trade_bill():
         raise PayError(400, "PARAM_ERROR", "bill_date 格式错误") from exc
     if day > now_cst().date():
         raise PayError(400, "NO_STATEMENT_EXIST", "账单日期不能晚于今天")
-    data = bill_csv(st, day).encode("utf-8")
+    original = bill_csv(st, day).encode("utf-8")
+    # hash_value is the digest of the bill itself — the decompressed file when tar_type is GZIP — as WeChat documents
+    digest = hashlib.sha1(original).hexdigest()  # noqa: S324 - WeChat's choice, not ours
+    data = _corrupted(original) if st.take_fault("corrupt_bill") else original
     if request.args.get("tar_type") == "GZIP":
         data = gzip.compress(data, mtime=0)
     token = secrets.token_urlsafe(24)
     with st.lock:
         st.bill_tokens[token] = data
     base = request.host_url.rstrip("/")
-    return signed({"hash_type": "SHA1", "hash_value": hashlib.sha1(data).hexdigest(),  # noqa: S324 - WeChat's
+    return signed({"hash_type": "SHA1", "hash_value": digest,
                    "download_url": f"{base}/v3/billdownload/file?token={token}"})
+
+
+def _corrupted(data: bytes) -> bytes:
+    """The `corrupt_bill` fault: the file differs from the bill in a way that still reads as a bill — the first
+    row's 商户订单号 loses its last character (a bill without rows gains a blank line)."""
+    lines = data.split(b"\r\n")
+    if len(lines) > 3 and lines[1].count(b",`") > 6:
+        cells = lines[1].split(b",")
+        cells[6] = cells[6][:-1]
+        lines[1] = b",".join(cells)
+        return b"\r\n".join(lines)
+    return data + b"\r\n"
 
 
 @bp.get("/v3/billdownload/file")

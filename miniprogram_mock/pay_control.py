@@ -3,7 +3,8 @@
 - POST /_mock/pay/confirm {appId, timeStamp, nonceStr, package, signType, paySign}: what the mini-program's
   payment sheet does — paySign is verified with the merchant's public key, the order becomes SUCCESS and its
   notify is queued. An expired or closed order is refused (unless `late_after_close` is armed: paid anyway).
-- POST /_mock/pay/faults {fault, times?}: one of NOTIFY_FAULTS; times -1 = until cleared. DELETE clears them.
+- POST /_mock/pay/faults {fault, times?}: one of PAY_FAULTS (the notify faults, and `corrupt_bill`: a trade-bill
+  download that does not match its hash_value); times -1 = until cleared. DELETE clears them.
 - POST /_mock/pay/config {time_scale?, refund_delay_s?}; GET /_mock/pay/deliveries; GET /_mock/pay/orders/<no>.
 """
 
@@ -15,7 +16,7 @@ from flask import Blueprint, jsonify, request
 
 from miniprogram_mock.notify import queue_payment_notify
 from miniprogram_mock.pay import PayError, pay_state
-from miniprogram_mock.paystate import NOTIFY_FAULTS, new_id, now_cst
+from miniprogram_mock.paystate import PAY_FAULTS, new_id, now_cst
 
 bp = Blueprint("mock_pay_control", __name__, url_prefix="/_mock/pay")
 
@@ -51,8 +52,8 @@ def confirm():
 @bp.post("/faults")
 def add_fault():
     body, st = request.get_json(silent=True) or {}, pay_state()
-    if body.get("fault") not in NOTIFY_FAULTS:
-        return jsonify({"error": f"fault must be one of {NOTIFY_FAULTS}"}), 400
+    if body.get("fault") not in PAY_FAULTS:
+        return jsonify({"error": f"fault must be one of {PAY_FAULTS}"}), 400
     with st.lock:
         st.faults[body["fault"]] = int(body.get("times", 1))
     return jsonify({"ok": True})

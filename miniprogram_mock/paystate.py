@@ -27,7 +27,9 @@ REQUEST_WINDOW_S = 300  # WeChat refuses a request signed more than five minutes
 RETRY_SCHEDULE_S = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600)
 NOTIFY_TIMEOUT_S = 5.0  # an answer slower than this counts as a failure
 NOTIFY_FAULTS = ("duplicate", "stale_timestamp", "wrong_serial", "bad_signature", "never_sent", "amount_mismatch",
-                 "late_after_close", "signtest", "refund_abnormal")
+                 "late_after_close", "signtest", "refund_abnormal", "payer_differs")
+BILL_FAULTS = ("corrupt_bill",)  # the next trade-bill download differs from the bill its hash_value describes
+PAY_FAULTS = NOTIFY_FAULTS + BILL_FAULTS
 
 
 def generate_rsa_pem() -> tuple[str, str]:

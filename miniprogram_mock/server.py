@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -19,8 +20,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 class MockServer:
     def __init__(self, apps: dict[str, str], host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0,
-                 pay: PayMerchant | None = None, issuer_apps: dict[str, str] | None = None):
-        self.app = create_mock_app(apps, pay=pay, issuer_apps=issuer_apps)
+                 pay: PayMerchant | None = None, issuer_apps: dict[str, str] | None = None,
+                 issuer_state: str | Path | None = None):
+        self.app = create_mock_app(apps, pay=pay, issuer_apps=issuer_apps, issuer_state=issuer_state)
         self.app.extensions["wechat_mock"].latency_s = latency_ms / 1000
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
         self.host, self.port = host, self._server.server_port
@@ -51,13 +53,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="answer msgSecCheck, imgSecCheck, subscribe send and jscode2session this much later")
     parser.add_argument("--issuer", action="append", default=[], help="APPID:SECRET of the receipt issuing "
                         "platform (repeatable)")
+    parser.add_argument("--issuer-state", help="the file where the issuing platform keeps its documents and "
+                        "numbering across restarts (default: in memory, forgotten when the simulator stops)")
     parser.add_argument("--pay", help="a JSON file of the WeChat Pay merchant (mchid, appid, serial_no, "
                         "merchant_public_key, apiv3_key, platform_private_key, public_key_id)")
     args = parser.parse_args(argv)
     apps = dict(pair.split(":", 1) for pair in args.app)
     server = MockServer(apps, host=args.host, port=args.port, latency_ms=args.latency_ms,
                         pay=merchant_from_file(args.pay) if args.pay else None,
-                        issuer_apps=dict(pair.split(":", 1) for pair in args.issuer))
+                        issuer_apps=dict(pair.split(":", 1) for pair in args.issuer), issuer_state=args.issuer_state)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

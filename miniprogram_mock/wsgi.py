@@ -1,6 +1,6 @@
 """The simulator for a WSGI server that keeps connections alive, as WeChat's servers do (the load benchmarks):
 
-    MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 [MOCK_PAY=merchant.json] \\
+    MOCK_APPS=APPID:SECRET MOCK_LATENCY_MS=80 [MOCK_PAY=merchant.json] [MOCK_ISSUER=ID:SECRET MOCK_ISSUER_STATE=f] \\
         gunicorn -w 1 -k gthread --threads 64 --keep-alive 75 --max-requests 0 --timeout 600 \\
         -b 127.0.0.1:8001 miniprogram_mock.wsgi:app
 
@@ -20,5 +20,5 @@ from miniprogram_mock.paystate import merchant_from_file
 app = create_mock_app(dict(pair.split(":", 1) for pair in os.environ.get("MOCK_APPS", "").split(",") if pair),
                       pay=merchant_from_file(os.environ["MOCK_PAY"]) if os.environ.get("MOCK_PAY") else None,
                       issuer_apps=dict(pair.split(":", 1) for pair in os.environ.get("MOCK_ISSUER", "").split(",")
-                                       if pair))
+                                       if pair), issuer_state=os.environ.get("MOCK_ISSUER_STATE") or None)
 app.extensions["wechat_mock"].latency_s = float(os.environ.get("MOCK_LATENCY_MS", "0")) / 1000

@@ -95,4 +95,6 @@ def reconcile_yesterday() -> str:
         if day is None:
             return "nothing due"
         recon = reconcile.run(day, Actor.system())
+        if recon.bill_problem:  # committed as flagged; the clock asks again while the day is due
+            return f"{day}: flagged, {recon.bill_problem}"
         return f"{day}: {recon.mismatches} mismatches"

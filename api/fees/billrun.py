@@ -177,10 +177,12 @@ def run_if_due(today: date) -> BillRun | None:
 
 def reprice_unpaid(account_id: int, first: date, last: date, actor: Actor) -> int:
     """After an exemption is approved: the account's bills for months it covers that nobody has started paying
-    (nothing paid, in no live order) are priced again with it. Returns how many changed."""
+    (nothing paid, in no live order, nothing taken off by a refund) are priced again with it. Returns how many
+    changed."""
     account = Session.get(FeeAccount, account_id)
     bills = list(Session.scalars(sa.select(Bill).where(
         Bill.account_id == account_id, Bill.status == "unpaid", Bill.paid_fen == 0, Bill.live_order_id.is_(None),
+        Bill.adjusted_fen == 0,
         Bill.period >= first.replace(day=1), Bill.period <= last).with_for_update()))
     changed = 0
     for bill in bills:

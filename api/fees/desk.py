@@ -32,12 +32,14 @@ from api.fees.schemas import (
     ReceiptSchema,
     ReconArgsSchema,
     ReconSchema,
+    RefundArgsSchema,
     RefundRequestSchema,
     RefundSchema,
     ReissueSchema,
     ReminderRequestSchema,
     StaffAccountDetailSchema,
     StaffAccountSchema,
+    StaffOrderSchema,
     StatusArgsSchema,
     UnbindSchema,
     VerdictArgsSchema,
@@ -233,23 +235,29 @@ class BatchReminders(MethodView):
 @desk_blp.route("/refunds")
 class Refunds(MethodView):
     @requires(*BILLING)
-    @desk_blp.arguments(StatusArgsSchema, location="query")
+    @desk_blp.arguments(RefundArgsSchema, location="query")
     @desk_blp.response(200, RefundSchema(many=True))
     def get(self, args):
-        """Refunds in your street (newest first)
+        """Refunds in your street (newest first), by status and kind
 
         Reads only; at most 200."""
-        return refunds.listing(current_user(), args.get("status"))
+        return refunds.listing(current_user(), args.get("status"), args.get("kind"))
 
     @requires(Role.BILLING_CLERK)
     @desk_blp.arguments(RefundRequestSchema)
     @desk_blp.response(201, RefundSchema)
-    @desk_blp.errors(errors.BillNotFound, errors.RefundTooLarge)
+    @desk_blp.errors(errors.BillNotFound, errors.RefundTooLarge, errors.BillNotSettled, errors.CancelNotWhole)
     def post(self, body):
-        """Request a refund of part or all of what a bill was paid (a billing head approves it)
+        """Request a refund of a bill's payment, saying what it is for (a billing head approves it)
 
-        Creates a refund request against the bill's paid order; nothing is sent to WeChat until it is approved."""
-        return refunds.request(current_user(), body["bill_id"], body["amount_fen"], body["reason"])
+        Creates a refund request against the bill's paid order; nothing is sent to WeChat until it is approved.
+        `kind`: `overcharge` (多收) or `exemption` (减免) — part or all of a paid bill's payment; once refunded the
+        bill's amount due is lowered by it, the bill stays settled (never in arrears, never reminded) and its
+        receipt is reversed and re-issued for the new amount; an exemption's share also counts as exempted in the
+        collection report. `cancel` (撤销缴费) — exactly the bill's whole unrefunded payment by one order; once
+        refunded the bill is owed again, its payers get a message saying so, and its receipt is reversed and not
+        re-issued for it."""
+        return refunds.request(current_user(), body["bill_id"], body["amount_fen"], body["kind"], body["reason"])
 
 
 @desk_blp.route("/refunds/<int:refund_id>/decision")
@@ -285,10 +293,22 @@ class RefusedNotifies(MethodView):
     @desk_blp.arguments(VerdictArgsSchema, location="query")
     @desk_blp.response(200, PayNotifySchema(many=True))
     def get(self, args):
-        """WeChat Pay notifies that credited nothing (probe, forged, stale, duplicate, mismatch)
+        """WeChat Pay notifies that credited nothing (probe, forged, stale, malformed, duplicate, mismatch)
 
         Reads only; at most 100, newest first."""
         return notify.kept(args.get("verdict"))
+
+
+@desk_blp.route("/orders/flagged")
+class FlaggedOrders(MethodView):
+    @requires(*BILLING)
+    @desk_blp.response(200, StaffOrderSchema(many=True))
+    def get(self):
+        """Paid orders flagged for the billing head: paid by another WeChat user than the order's (payer_differs)
+
+        Reads only; at most 200, newest first; street staff see orders that paid a bill of their street. Each
+        order was settled (the money had moved); the flag, the payer WeChat reported and an event record why."""
+        return orders.flagged(current_user())
 
 
 @desk_blp.route("/reconciliation")

@@ -75,6 +75,16 @@ class RefundTooLarge(Unprocessable):
     code, message = "REFUND_TOO_LARGE", "The refund is larger than what was paid for this bill and not yet refunded."
 
 
+class BillNotSettled(Conflict):
+    code, message = ("REFUND_BILL_NOT_SETTLED",
+                     "An overcharge or exemption refund lowers a paid bill's amount; this bill is not paid in full.")
+
+
+class CancelNotWhole(Unprocessable):
+    code, message = ("REFUND_CANCEL_NOT_WHOLE",
+                     "A cancel refunds the bill's whole unrefunded payment (details.refundable_fen), not a part.")
+
+
 class MismatchNotFound(NotFound):
     code, message = "MISMATCH_NOT_FOUND", "No reconciliation mismatch with this id."
 

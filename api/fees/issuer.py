@@ -2,7 +2,8 @@
 
 Signed with the app's secret (HMAC-SHA256 over "timestamp\\nbody"); the caller's `request_id` makes a repeated
 request return the same document. Transport errors, timeouts and 5xx are IssuerUnavailable (try again later: a
-receipt waits, it is never lost); other refusals are IssuerRefused.
+receipt waits, it is never lost); other refusals are IssuerRefused. A number already held here is refused by the
+caller (receipts.hold), never kept twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from api.config import get_config
 
 class IssuerUnavailable(Exception):
     pass
+
+
+class NumberHeld(IssuerUnavailable):
+    """The platform answered with a (票据代码, 号码) already held here: refused, and the job fails as if the platform
+    were away (retried, then left failed for staff) — a number is never kept twice."""
 
 
 class IssuerRefused(Exception):

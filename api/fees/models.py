@@ -1,5 +1,6 @@
 """Sanitation fees: items, effective-dated standards, accounts and bindings, exemptions, bills, orders, refunds,
-the ledger, notifies as received, reconciliation, receipts awaiting issue. Money is integer fen everywhere."""
+the ledger, notifies as received, reconciliation (receipts: receipt_models.py, re-exported here). Money is integer
+fen everywhere."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, BigId, UTCDateTime, utcnow
+from api.fees.receipt_models import RECEIPT_KINDS, IssuedNumber, Receipt  # noqa: F401 - the receipt part
 
 BASES = ("household_month", "person_month", "bin")  # 户/月, 人/月, 桶 (0.3 m³)
 PAYER_KINDS = ("resident", "temporary", "individual_business", "organisation")  # 居民户, 暂住人员, 个体户, 单位
-RECEIPT_KINDS = ("fiscal", "vat")  # 财政电子票据 (non-tax revenue) | 数电票 (VAT e-invoice)
 EXEMPTION_KINDS = ("dibao", "low_income", "tekun")  # 低保, 低收入困难家庭, 特困供养
 BILL_STATUSES = ("unpaid", "partly_paid", "paid", "nothing_due")
 ORDER_STATUSES = ("pending", "paid", "closed", "paid_after_close")
+ORDER_FLAGS = ("payer_differs",)  # settled, but for the billing head to look at: the payer was not the order's
 REFUND_STATUSES = ("requested", "rejected", "approved", "processing", "succeeded", "closed", "abnormal")
+# what a refund is for: overcharge (多收退费) and exemption (减免退费) lower the bill's amount due, which stays settled
+# (an exemption's share also counts as exempted); cancel (撤销缴费) gives the payment back and the bill is owed again
+REFUND_KINDS = ("overcharge", "exemption", "cancel")
+ADJUSTING_REFUNDS = ("overcharge", "exemption")
 MISMATCH_KINDS = ("missing_ours", "missing_theirs", "amount_differs", "status_differs")
 MISMATCH_STATES = ("open", "explained", "fixed")
 
@@ -151,6 +157,8 @@ class Bill(Base):
     amount_fen: Mapped[int] = mapped_column(sa.Integer)
     paid_fen: Mapped[int] = mapped_column(sa.Integer, default=0)  # net of refunds
     exempted_fen: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")  # what exemptions took off
+    # what overcharge / exemption refunds took off the amount due after payment: lines = amount + adjusted
+    adjusted_fen: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(12), default="unpaid")
     due_date: Mapped[date] = mapped_column(sa.Date)
     live_order_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # the one order that may pay it now
@@ -181,6 +189,9 @@ class PayOrder(Base):
     __tablename__ = "fee_orders"
     __table_args__ = (sa.CheckConstraint(_in("status", ORDER_STATUSES), name="status"),
                       sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+                      sa.CheckConstraint(f"flag IS NULL OR {_in('flag', ORDER_FLAGS)}", name="flag"),
+                      sa.Index("ix_fee_orders_flagged", "flagged_at", postgresql_where=sa.text("flag IS NOT NULL"),
+                               sqlite_where=sa.text("flag IS NOT NULL")),
                       sa.Index("ix_fee_orders_pending", "created_at",
                                postgresql_where=sa.text("status = 'pending'"),
                                sqlite_where=sa.text("status = 'pending'")),
@@ -199,6 +210,9 @@ class PayOrder(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_openid: Mapped[str | None] = mapped_column(sa.String(64))  # the payer WeChat reported (payer.openid)
+    flag: Mapped[str | None] = mapped_column(sa.String(20))  # ORDER_FLAGS: settled, for the billing head
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderItem(Base):
@@ -219,6 +233,8 @@ class Refund(Base):
                       sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
                       sa.CheckConstraint("approved_by IS NULL OR requested_by IS NULL OR approved_by <> requested_by",
                                          name="four_eyes"),
+                      sa.CheckConstraint(_in("kind", REFUND_KINDS), name="kind"),
+                      sa.CheckConstraint("kind = 'cancel' OR bill_id IS NOT NULL", name="kind_needs_bill"),
                       sa.Index("ix_fee_refunds_order", "order_id"),
                       sa.Index("ix_fee_refunds_bill", "bill_id"))
 
@@ -227,6 +243,7 @@ class Refund(Base):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_orders.id"))
     bill_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fee_bills.id"))  # NULL: money no bill was credited
     amount_fen: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[str] = mapped_column(sa.String(12))  # REFUND_KINDS; the system's refunds of unbilled money: cancel
     reason: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(12), default="requested")
     requested_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # NULL: the system (paid after close)
@@ -294,6 +311,8 @@ class ReconRun(Base):
     rows: Mapped[int] = mapped_column(sa.Integer, default=0)
     mismatches: Mapped[int] = mapped_column(sa.Integer, default=0)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when WeChat's bill could not be had intact (its hash never matched): flagged, nothing read from it
+    bill_problem: Mapped[str | None] = mapped_column(sa.String(300))
 
 
 class ReconMismatch(Base):
@@ -314,46 +333,6 @@ class ReconMismatch(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Receipt(Base):
-    """What a paid order owes each payer: one document per account and receipt kind, awaiting the issuing
-    platform (the receipts issue issues and renders them)."""
-
-    __tablename__ = "fee_receipts"
-    __table_args__ = (sa.UniqueConstraint("order_id", "account_id", "kind", "generation",
-                                          name="uq_fee_receipts_order_kind"),
-                      sa.UniqueConstraint("doc_code", "doc_number", name="uq_fee_receipts_document"),
-                      sa.Index("ix_fee_receipts_waiting", "created_at",
-                               postgresql_where=sa.text("status = 'awaiting_issue'"),
-                               sqlite_where=sa.text("status = 'awaiting_issue'")),
-                      sa.CheckConstraint(_in("kind", RECEIPT_KINDS), name="kind"))
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_orders.id"))
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("fee_accounts.id"))
-    kind: Mapped[str] = mapped_column(sa.String(8))
-    amount_fen: Mapped[int] = mapped_column(sa.Integer)
-    payer_name: Mapped[str] = mapped_column(sa.String(64))
-    items: Mapped[list] = mapped_column(sa.JSON)  # [{item, name, account, period, amount_fen}]
-    status: Mapped[str] = mapped_column(sa.String(16), default="awaiting_issue")  # → issued
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # what the issuing platform answered (票据代码, 号码, 校验码), and the rendered PDF in storage
-    doc_code: Mapped[str | None] = mapped_column(sa.String(12))
-    doc_number: Mapped[str | None] = mapped_column(sa.String(20))
-    check_code: Mapped[str | None] = mapped_column(sa.String(12))
-    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    pdf_key: Mapped[str | None] = mapped_column(sa.String(120))
-    font: Mapped[str | None] = mapped_column(sa.String(32))  # the font it was rendered with
-    issue_round: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # a new request id after a bad answer
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-    # after a refund: this receipt reversed (红冲, its red document) and a new one for what is left
-    generation: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
-    replaces_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    reversal_code: Mapped[str | None] = mapped_column(sa.String(12))
-    reversal_number: Mapped[str | None] = mapped_column(sa.String(20))
-    reversal_pdf_key: Mapped[str | None] = mapped_column(sa.String(120))
-    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ArrearsRollup(Base):

@@ -4,7 +4,9 @@ The answer is WeChat's contract, not the service's envelope: 204 when the notify
 (WeChat stops sending); 4xx/5xx with {"code": "FAIL", "message"} when a retry may help (a stale timestamp — the
 next attempt is signed afresh —, a bad signature, an unreadable body, our own failure). A genuine notify that
 cannot settle its order (unknown order, amount, appid or mchid differing) is answered 204 after it is kept for
-billing staff: WeChat would send the same data again, and a retry cannot make it right.
+billing staff: WeChat would send the same data again, and a retry cannot make it right. A notify that cannot be read
+(a body, resource or decrypted transaction of the wrong shape: verdict `malformed`) is answered 400 FAIL and kept.
+Whatever else goes wrong here — our own failure — is answered 500 FAIL, never the service's envelope.
 """
 
 from __future__ import annotations
@@ -15,14 +17,27 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from api.db import Session, insert_for, utcnow
+from api.db import Session, insert_for, unit_of_work, utcnow
 from api.fees import orders, refunds
 from api.fees.models import PayNotification, PayOrder
+from api.fees.notice_schemas import RefundNoticeSchema
 from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import get_pay_client
 
 log = logging.getLogger(__name__)
 ACCEPTED, RETRY, KEPT = "accepted", "retry", "kept"
+
+
+def receive(headers, body: bytes, *, kind: str) -> tuple[str, int]:
+    """One notify from start to answer, in its own unit of work: (body, HTTP status) in WeChat's format whatever
+    happens. Our own failure rolls back and answers 500 FAIL: WeChat sends the notify again later."""
+    try:
+        with unit_of_work():
+            outcome, message = handle(headers, body, kind=kind)
+    except Exception:  # noqa: BLE001 - the answer must stay WeChat's {"code": "FAIL"}, not the envelope
+        log.exception("notify could not be handled", extra={"kind": kind})
+        return json.dumps({"code": "FAIL", "message": "系统繁忙，请稍后重试"}, ensure_ascii=False), 500
+    return answer(outcome, message)
 
 
 def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
@@ -37,6 +52,10 @@ def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
     resource = notice["resource"]
     signed_at = notice.get("_signed_at")
     event_type = str(notice.get("event_type", ""))
+    malformed = _malformed(kind, event_type, resource)
+    if malformed:  # genuine but unreadable: kept, and WeChat is told it failed (4xx), never a 500
+        _keep(notice, "malformed", malformed, headers, body, signed_at=signed_at)
+        return RETRY, malformed
     if kind == "payment" and event_type == "TRANSACTION.SUCCESS":
         problem = _settle_payment(resource)
     elif kind == "refund" and event_type.startswith("REFUND."):
@@ -51,6 +70,16 @@ def handle(headers, body: bytes, *, kind: str) -> tuple[str, str]:
         _keep(notice, "duplicate", "already handled", headers, body, signed_at=signed_at)
         return ACCEPTED, "already handled"
     return ACCEPTED, "ok"
+
+
+def _malformed(kind: str, event_type: str, resource: dict) -> str | None:
+    """Why the decrypted resource cannot be read as what its event says it is (None: it can)."""
+    if kind == "payment" and event_type == "TRANSACTION.SUCCESS":
+        return orders.transaction_problem(resource)
+    if kind == "refund" and event_type.startswith("REFUND."):
+        found = RefundNoticeSchema().validate(resource)
+        return f"malformed refund: {', '.join(sorted(found))}" if found else None
+    return None
 
 
 def _settle_payment(resource: dict) -> str | None:
@@ -74,13 +103,24 @@ def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, 
         out_trade_no=str(resource["out_trade_no"])[:32] if resource.get("out_trade_no") else None,
         out_refund_no=str(resource["out_refund_no"])[:64] if resource.get("out_refund_no") else None,
         serial=(headers.get("Wechatpay-Serial") or "")[:64] or None,
-        signed_at=datetime.fromtimestamp(signed_at, UTC) if signed_at else None,
+        signed_at=_moment(signed_at),
         body=body[:8192].decode("utf-8", "replace"), received_at=utcnow())
     stmt = insert_for(PayNotification).values(**values)
     if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
         stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
                                            index_where=sa.text("verdict = 'accepted'"))  # the index's own text
     return Session.execute(stmt.returning(PayNotification.id)).first() is not None
+
+
+def _moment(timestamp: int | None) -> datetime | None:
+    """A notify's Wechatpay-Timestamp as a time, or None when it names no time there is (10^12 s: year 33658)."""
+    if not timestamp:
+        return None
+    try:
+        moment = datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if 1970 <= moment.year <= 2199 else None
 
 
 def answer(outcome: str, message: str) -> tuple[str, int]:

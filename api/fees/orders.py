@@ -4,7 +4,9 @@ WeChat about orders whose notify is late or lost.
 A bill is locked into at most one live order (`bills.live_order_id`, set under the bill's row lock); the lock is
 released when the order is paid, closed, or its time_expire passes. Settlement is one transaction: the order
 paid, each bill credited with its item, one ledger entry, the receipts job in the outbox, events. Settling twice
-(a duplicate notify, a notify and a query racing) finds the order paid and does nothing.
+(a duplicate notify, a notify and a query racing) finds the order paid and does nothing. A payment by another
+WeChat user than the order's is settled all the same (the money has moved; WeChat would repeat a refused notify for
+a day) and flagged on the order for the billing head.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.fees import accounts, errors
-from api.fees.models import Bill, BillLine, FeeAccount, LedgerEntry, OrderItem, PayOrder, Refund
-from api.identity.models import User
+from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, LedgerEntry, OrderItem, PayOrder, Refund
+from api.fees.notice_schemas import TransactionNoticeSchema
+from api.identity.models import User, UserRole
+from api.notifications import inbox
 from api.outbox import service as outbox
+from api.roles import Role
 from api.wechatpay import errors as pay_errors
-from api.wechatpay.client import get_pay_client
+from api.wechatpay.client import DESCRIPTION_BYTES, fit_utf8, get_pay_client
 
 log = logging.getLogger(__name__)
 PAYABLE = ("unpaid", "partly_paid")
@@ -45,11 +50,13 @@ def bills_of(user_id: int, status: str | None = None) -> list[Bill]:
 
 
 def with_lines(bills: list[Bill]) -> list[Bill]:
-    """The bills with `.lines` set (one query for all of them)."""
+    """The bills with `.lines` set (one query for all of them), each line with its item's name (生活垃圾处理费)."""
     lines: dict[int, list[BillLine]] = {}
     if bills:
+        names = dict(Session.execute(sa.select(FeeItem.code, FeeItem.name)).all())
         for line in Session.scalars(sa.select(BillLine).where(BillLine.bill_id.in_([b.id for b in bills]))
                                     .order_by(BillLine.item_code)):
+            line.item_name = names.get(line.item_code, line.item_code)
             lines.setdefault(line.bill_id, []).append(line)
     for bill in bills:
         bill.lines = lines.get(bill.id, [])
@@ -57,7 +64,8 @@ def with_lines(bills: list[Bill]) -> list[Bill]:
 
 
 def _description(first_period: str, count: int) -> str:
-    return f"白云区生活垃圾处理费 {first_period}" + (f" 等{count}笔" if count > 1 else "")
+    """What the payer's WeChat shows for the order: at most WeChat's 127 UTF-8 bytes."""
+    return fit_utf8(f"白云区生活垃圾处理费 {first_period}" + (f" 等{count}笔" if count > 1 else ""), DESCRIPTION_BYTES)
 
 
 def _live(bill: Bill, now: datetime) -> PayOrder | None:
@@ -163,6 +171,7 @@ def settle(transaction: dict, *, source: str, locked: PayOrder | None = None) ->
         return order
     paid_at = _parse_time(transaction.get("success_time")) or utcnow()
     order.transaction_id, order.paid_at = transaction.get("transaction_id"), paid_at
+    _note_payer(order, transaction, source)
     Session.add(LedgerEntry(key=f"pay:{order.out_trade_no}", kind="payment", order_id=order.id,
                             amount_fen=order.amount_fen, occurred_at=paid_at))
     if order.status == "closed":
@@ -188,6 +197,42 @@ def settle(transaction: dict, *, source: str, locked: PayOrder | None = None) ->
     return order
 
 
+def _note_payer(order: PayOrder, transaction: dict, source: str) -> None:
+    """Keep the payer WeChat names; another than the order's is flagged for the billing head (an event, a notice)."""
+    payer = transaction.get("payer")
+    openid = payer.get("openid") if isinstance(payer, dict) and isinstance(payer.get("openid"), str) else None
+    order.paid_openid = openid[:64] if openid else None
+    if not openid or openid == order.openid:
+        return
+    order.flag, order.flagged_at = "payer_differs", utcnow()
+    record("fee_order", order.id, "order_flagged", Actor.system(), reason="payer differs from the order's",
+           payload={"flag": "payer_differs", "source": source, "order_openid": order.openid,
+                    "payer_openid": order.paid_openid})
+    streets = sa.select(Bill.street_code).join(OrderItem, OrderItem.bill_id == Bill.id).where(
+        OrderItem.order_id == order.id)
+    inbox.notify(billing_heads(streets), "fee_order_flagged", "fee_order", order.id,
+                 f"缴费订单{order.out_trade_no}的付款人与下单人不一致（已入账），请核查")
+    log.warning("payment by another payer than the order's", extra={"order_id": order.id, "source": source})
+
+
+def billing_heads(streets=None) -> list[int]:
+    """Active billing heads: district-wide ones, and those of `streets` (codes, or a query of them)."""
+    scope = User.scope_division_code.is_(None)
+    if streets is not None:
+        scope = sa.or_(scope, User.scope_division_code.in_(streets))
+    return list(Session.scalars(sa.select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == str(Role.BILLING_HEAD), User.is_active, scope)))
+
+
+def flagged(user: User, limit: int = 200) -> list[PayOrder]:
+    """Flagged orders, newest first; a street's staff see those that paid a bill of their street."""
+    query = sa.select(PayOrder).where(PayOrder.flag.is_not(None))
+    if user.scope_division_code is not None:
+        query = query.where(sa.exists(sa.select(OrderItem.bill_id).join(Bill, Bill.id == OrderItem.bill_id).where(
+            OrderItem.order_id == PayOrder.id, Bill.street_code == user.scope_division_code)))
+    return list(Session.scalars(query.order_by(PayOrder.flagged_at.desc(), PayOrder.id.desc()).limit(limit)))
+
+
 def bill_status(bill: Bill) -> str:
     if bill.amount_fen == 0:
         return "nothing_due"
@@ -205,8 +250,8 @@ def _paid_after_close(order: PayOrder, source: str) -> PayOrder:
            to_state="paid_after_close", payload={"transaction_id": order.transaction_id, "source": source})
     if get_config().PAY_PAID_AFTER_CLOSE == "refund":
         refund = Refund(out_refund_no=f"RF{order.out_trade_no[2:]}A", order_id=order.id, bill_id=None,
-                        amount_fen=order.amount_fen, reason="订单关闭后支付，自动退款", status="approved",
-                        decided_at=utcnow())
+                        amount_fen=order.amount_fen, kind="cancel", reason="订单关闭后支付，自动退款",
+                        status="approved", decided_at=utcnow())
         Session.add(refund)
         Session.flush()
         record("fee_refund", refund.id, "refund_approved", Actor.system(), to_state="approved",
@@ -225,9 +270,18 @@ def _parse_time(value: str | None) -> datetime | None:
         return None
 
 
+def transaction_problem(transaction) -> str | None:
+    """Why what WeChat sent is not a transaction we can read (fields of the wrong kind): None when it is one."""
+    found = TransactionNoticeSchema().validate(transaction) if isinstance(transaction, dict) else {"_": "not an object"}
+    return f"malformed transaction: {', '.join(sorted(found))}" if found else None
+
+
 def check_transaction(order: PayOrder | None, transaction: dict) -> str | None:
     """Why a transaction WeChat reports cannot settle this order (None: it can)."""
     config = get_config()
+    malformed = transaction_problem(transaction)
+    if malformed:
+        return malformed
     if order is None:
         return "unknown out_trade_no"
     if transaction.get("appid") != config.WECHAT_APPID or transaction.get("mchid") != config.WECHATPAY_MCHID:

@@ -4,7 +4,8 @@ and QR payloads that let the payer download it and anyone verify it.
 
 Issuing is idempotent per receipt (the platform's request id is the receipt's); while the platform is away the
 job retries and the clock's sweep asks again later: a receipt waits, it is never lost. A number the platform has
-already given another receipt is refused and asked for again under a new request id.
+already given (to another receipt, or to a red reversal) is refused — fee_receipt_numbers holds each (票据代码, 号码)
+once — and asked for again under a new request id.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.fees import errors, issuer
-from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, OrderItem, PayOrder, Receipt
+from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, IssuedNumber, OrderItem, PayOrder, Receipt
 from api.media.storage import get_storage
 from api.outbox import service as outbox
 from invoices import fonts
@@ -83,26 +84,34 @@ def split(total: int, parts: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 # -- issuing ---------------------------------------------------------------------------------------------------
+ASKS_PER_RUN = 5  # numbers the platform hands out that are already held, before this run gives up (the sweep asks on)
+
+
 def issue(receipt_id: int) -> str:
-    """Ask the platform for the document, render and store it (the job; IssuerUnavailable propagates: retried)."""
+    """Ask the platform for the document, render and store it (the job; IssuerUnavailable propagates: retried).
+    A number already held (by a receipt or a reversal) is refused and asked for again under a new request id, at
+    most ASKS_PER_RUN times; then the receipt waits with the reason, and the clock's sweep asks again later."""
     receipt = Session.get(Receipt, receipt_id, with_for_update=True)
     if receipt is None or receipt.status != "awaiting_issue":
         return "gone"
-    try:
-        answer = issuer.issue(request_id=f"receipt-{receipt.id}-{receipt.issue_round}", kind=receipt.kind,
-                              payer=receipt.payer_name, items=receipt.items, total_fen=receipt.amount_fen)
-    except issuer.IssuerRefused as exc:
-        receipt.last_error = str(exc)[:500]
-        record("fee_receipt", receipt.id, "receipt_refused", Actor.system(), reason=receipt.last_error)
-        return "refused"
-    taken = Session.scalar(sa.select(Receipt.id).where(
-        Receipt.doc_code == answer["code"], Receipt.doc_number == answer["number"], Receipt.id != receipt.id))
-    if taken is not None:  # the platform handed out a number it had given before: ask again, afresh
+    for _ in range(ASKS_PER_RUN):
+        try:
+            answer = issuer.issue(request_id=f"receipt-{receipt.id}-{receipt.issue_round}", kind=receipt.kind,
+                                  payer=receipt.payer_name, items=receipt.items, total_fen=receipt.amount_fen)
+        except issuer.IssuerRefused as exc:
+            receipt.last_error = str(exc)[:500]
+            record("fee_receipt", receipt.id, "receipt_refused", Actor.system(), reason=receipt.last_error)
+            return "refused"
+        holder = hold(answer["code"], answer["number"], receipt.id, "receipt")
+        if holder is None:
+            break
+        # the platform handed out a number it had given before: refuse it and ask again, afresh
         receipt.issue_round += 1
-        receipt.last_error = f"platform gave {answer['code']}-{answer['number']}, already receipt {taken}'s"
+        receipt.last_error = f"platform gave {answer['code']}-{answer['number']}, already held by {holder}"
         record("fee_receipt", receipt.id, "receipt_number_refused", Actor.system(), reason=receipt.last_error)
-        outbox.add(jobs.ISSUE_RECEIPT(receipt.id))
-        return "asked again"
+    else:
+        Session.flush()
+        return "number taken"
     receipt.doc_code, receipt.doc_number, receipt.check_code = answer["code"], answer["number"], answer["check_code"]
     receipt.issued_at = datetime.fromisoformat(answer["issued_at"])
     pdf, receipt.font = render(receipt), fonts.font()
@@ -113,6 +122,25 @@ def issue(receipt_id: int) -> str:
            to_state="issued", payload={"code": receipt.doc_code, "number": receipt.doc_number})
     Session.flush()
     return "issued"
+
+
+def hold(code: str, number: str, receipt_id: int, role: str) -> str | None:
+    """Take (code, number) for the receipt (`role` receipt) or its red document (`role` reversal): None when it
+    is now held for it, else who holds it ("receipt 12", "reversal of receipt 7"). The table's primary key
+    decides, so two receipts issued at once can never both keep one number."""
+    try:
+        with Session.begin_nested():
+            Session.add(IssuedNumber(doc_code=code, doc_number=number, receipt_id=receipt_id, role=role,
+                                     held_at=utcnow()))
+    except sa.exc.IntegrityError:
+        held = Session.execute(sa.select(IssuedNumber.receipt_id, IssuedNumber.role).where(
+            IssuedNumber.doc_code == code, IssuedNumber.doc_number == number)).first()
+        if held is None:  # not the number: this receipt already holds one in that role (a bug: never overwrite)
+            return f"{role} of receipt {receipt_id} (already numbered)"
+        if tuple(held) == (receipt_id, role):
+            return None
+        return f"receipt {held.receipt_id}" if held.role == "receipt" else f"reversal of receipt {held.receipt_id}"
+    return None
 
 
 def render(receipt: Receipt, *, red: dict | None = None) -> bytes:
@@ -180,6 +208,9 @@ def verification_payload(receipt: Receipt, *, red: bool = False) -> str:
     return f"{body}.{get_config().signature('receipt-verify', body)}"
 
 
+MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one, even signed, names no receipt (and is never sent to the database)
+
+
 def verify(payload: str) -> tuple[Receipt, bool] | None:
     """(the receipt a payload names, whether it names its red document), if the signature holds."""
     body, _, signature = payload.partition(".")
@@ -188,10 +219,12 @@ def verify(payload: str) -> tuple[Receipt, bool] | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        receipt = Session.get(Receipt, int(data["r"]))
-    except (ValueError, KeyError, TypeError):
+        receipt_id, named = data["r"], (data.get("c"), data.get("n"))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    named = (data.get("c"), data.get("n"))
+    if type(receipt_id) is not int or not 0 < receipt_id <= MAX_ID:  # signed, yet no id a receipt can have
+        return None
+    receipt = Session.get(Receipt, receipt_id)
     if receipt is None or receipt.doc_number is None:
         return None
     if named == (receipt.doc_code, receipt.doc_number):
@@ -202,10 +235,13 @@ def verify(payload: str) -> tuple[Receipt, bool] | None:
 
 
 def download_link(receipt: Receipt, now: float | None = None, *, red: bool = False) -> str:
-    """The signed, expiring link to the receipt's PDF, or (`red`) to its reversal document (红字票据)."""
-    expires = int((now or time.time()) + get_config().RECEIPT_URL_TTL_S)
-    signature = get_config().signature(_DOWNLOAD_PURPOSE[red], f"{receipt.id}:{expires}")
-    return f"/fees/receipts/{receipt.id}/{'reversal' if red else 'pdf'}?exp={expires}&sig={signature}"
+    """The signed, expiring link to the receipt's PDF, or (`red`) to its reversal document (红字票据); absolute
+    (PUBLIC_BASE_URL), as media links are, so a phone opens it as it comes."""
+    config = get_config()
+    expires = int((now or time.time()) + config.RECEIPT_URL_TTL_S)
+    signature = config.signature(_DOWNLOAD_PURPOSE[red], f"{receipt.id}:{expires}")
+    return (f"{config.PUBLIC_BASE_URL.rstrip('/')}/fees/receipts/{receipt.id}/{'reversal' if red else 'pdf'}"
+            f"?exp={expires}&sig={signature}")
 
 
 _DOWNLOAD_PURPOSE = {False: "receipt-download", True: "receipt-download-reversal"}

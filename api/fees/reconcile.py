@@ -3,7 +3,9 @@
 Every payment and refund on either side is keyed (pay:<out_trade_no>, refund:<out_refund_no>); a key on one side
 only, or with a different amount or status, is a mismatch that billing staff explain or fix. Running a day again
 replaces its mismatches (keeping the state and note of one that is still there), never adds a second run.
-Amounts in the bill are yuan strings; they become fen through Decimal, never a float.
+Amounts in the bill are yuan strings; they become fen through Decimal, never a float. A bill whose file never
+matches the hash WeChat gives for it (the client downloads it again, BILL_TRIES in all) is not read at all: the day's
+run is flagged (`bill_problem`, an event) and the clock tries the day again while it is due.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import sqlalchemy as sa
 
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
-from api.fees import errors
+from api.fees import errors, orders
 from api.fees.models import LedgerEntry, PayOrder, ReconMismatch, ReconRun, Refund
 from api.identity.models import User
+from api.notifications import inbox
+from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import get_pay_client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -89,8 +93,11 @@ def ours(day: date) -> dict[str, Row]:
 
 
 def run(day: date, actor: Actor) -> ReconRun:
-    """Reconcile `day`; a re-run replaces that day's results."""
-    text = get_pay_client().trade_bill(day)
+    """Reconcile `day`; a re-run replaces that day's results. A bill that cannot be had intact flags the day."""
+    try:
+        text = get_pay_client().trade_bill(day)
+    except pay_errors.BillUnverified as exc:
+        return _flag(day, str(exc), actor)
     theirs_rows, money_in, money_out = parse_bill(text) if text else ([], 0, 0)
     theirs = {row.key: row for row in theirs_rows}
     mine = ours(day)
@@ -111,7 +118,7 @@ def run(day: date, actor: Actor) -> ReconRun:
     recon = Session.scalar(sa.select(ReconRun).where(ReconRun.bill_date == day).with_for_update())
     recon.wechat_in_fen, recon.wechat_out_fen, recon.ours_in_fen, recon.ours_out_fen = (money_in, money_out, ours_in,
                                                                                         ours_out)
-    recon.rows, recon.mismatches, recon.ran_at = len(theirs), len(found), utcnow()
+    recon.rows, recon.mismatches, recon.ran_at, recon.bill_problem = len(theirs), len(found), utcnow(), None
     previous = {m.key: m for m in Session.scalars(sa.select(ReconMismatch).where(ReconMismatch.run_id == recon.id))}
     for key, mismatch in previous.items():
         if key not in found:
@@ -129,6 +136,20 @@ def run(day: date, actor: Actor) -> ReconRun:
     return recon
 
 
+def _flag(day: date, problem: str, actor: Actor) -> ReconRun:
+    """The day's run marked: WeChat's bill could not be verified. Its earlier results, if any, stay as they were."""
+    stmt = insert_for(ReconRun).values(bill_date=day, ran_at=utcnow())
+    Session.execute(stmt.on_conflict_do_nothing(index_elements=["bill_date"]))
+    recon = Session.scalar(sa.select(ReconRun).where(ReconRun.bill_date == day).with_for_update())
+    recon.bill_problem, recon.ran_at = problem[:300], utcnow()
+    record("fee_reconciliation", recon.id, "reconciliation_flagged", actor, reason=problem[:200],
+           payload={"date": day.isoformat()})
+    inbox.notify(orders.billing_heads(), "fee_reconciliation_flagged", "fee_reconciliation", recon.id,
+                 f"{day.isoformat()} 的微信交易账单校验不符（已重试），未予对账，请核查")
+    Session.flush()
+    return recon
+
+
 def _status_of(key: str) -> str | None:
     kind, _, number = key.partition(":")
     if kind == "pay":
@@ -137,12 +158,14 @@ def _status_of(key: str) -> str | None:
 
 
 def due_day(now: datetime, after_hour: int) -> date | None:
-    """Yesterday (Beijing), once WeChat's bill for it is ready; None if it already ran."""
+    """Yesterday (Beijing), once WeChat's bill for it is ready; None if it already ran (a run flagged because the
+    bill could not be verified is tried again)."""
     local = now.astimezone(SHANGHAI)
     if local.hour < after_hour:
         return None
     day = local.date() - timedelta(days=1)
-    return None if Session.scalar(sa.select(ReconRun.id).where(ReconRun.bill_date == day)) else day
+    done = Session.scalar(sa.select(ReconRun.id).where(ReconRun.bill_date == day, ReconRun.bill_problem.is_(None)))
+    return None if done else day
 
 
 def results(day: date) -> tuple[ReconRun | None, list[ReconMismatch]]:

@@ -1,6 +1,8 @@
 """Refunds: requested by a billing clerk, approved by a billing head who is not the requester, sent to WeChat by a
-job, settled by WeChat's refund notify or by a query. A settled refund takes the money off its bill (which becomes
-unpaid or partly paid again, to the fen) and writes one negative ledger entry."""
+job, settled by WeChat's refund notify or by a query. A settled refund writes one negative ledger entry and does to
+its bill what its kind says: an overcharge or exemption lowers the amount due with the money (the bill stays
+settled; its receipt is re-issued for the new amount), a cancel gives the bill's whole payment back (the bill is
+owed again, its payers are told, its receipt is reversed and not re-issued for it)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from api import jobs
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.fees import accounts, errors, orders
-from api.fees.models import Bill, LedgerEntry, OrderItem, PayOrder, Refund
+from api.fees import accounts, errors, orders, reminders
+from api.fees.models import ADJUSTING_REFUNDS, Bill, LedgerEntry, OrderItem, PayOrder, Refund
 from api.identity.models import User
 from api.outbox import service as outbox
 from api.wechatpay import errors as pay_errors
@@ -34,25 +36,40 @@ def refundable(order_id: int, bill_id: int) -> int:
     return item.amount_fen - int(taken)
 
 
-def request(actor: User, bill_id: int, amount_fen: int, reason: str) -> Refund:
+def request(actor: User, bill_id: int, amount_fen: int, kind: str, reason: str) -> Refund:
+    """A refund request of one kind (REFUND_KINDS): an overcharge or exemption only on a settled bill, a cancel
+    of exactly what one paid order paid for the bill and has not refunded (its whole payment)."""
     bill = Session.get(Bill, bill_id, with_for_update=True)
     if bill is None or not accounts.in_scope(actor, bill.street_code):
         raise errors.BillNotFound()
+    if kind in ADJUSTING_REFUNDS and bill.status != "paid":
+        raise errors.BillNotSettled(details={"status": bill.status})
     paid_orders = list(Session.scalars(sa.select(PayOrder.id).join(OrderItem, OrderItem.order_id == PayOrder.id)
                                        .where(OrderItem.bill_id == bill.id, PayOrder.status == "paid")
                                        .order_by(PayOrder.id.desc())))
     options = [(order_id, refundable(order_id, bill.id)) for order_id in paid_orders]
-    order_id = next((o for o, left in options if left >= amount_fen), None)
+    if kind == "cancel":
+        order_id = _whole_payment(options, amount_fen)
+    else:
+        order_id = next((o for o, left in options if left >= amount_fen), None)
     if order_id is None or amount_fen > bill.paid_fen:
         raise errors.RefundTooLarge(details={"refundable_fen": min(bill.paid_fen, max((left for _, left in options),
                                                                                       default=0))})
     refund = Refund(out_refund_no=f"RF{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}", order_id=order_id,
-                    bill_id=bill.id, amount_fen=amount_fen, reason=reason, requested_by=actor.id)
+                    bill_id=bill.id, amount_fen=amount_fen, kind=kind, reason=reason, requested_by=actor.id)
     Session.add(refund)
     Session.flush()
     record("fee_refund", refund.id, "refund_requested", Actor("staff", actor.id), to_state="requested",
-           reason=reason, payload={"bill_id": bill.id, "order_id": order_id, "amount_fen": amount_fen})
+           reason=reason, payload={"bill_id": bill.id, "order_id": order_id, "amount_fen": amount_fen, "kind": kind})
     return refund
+
+
+def _whole_payment(options: list[tuple[int, int]], amount_fen: int) -> int | None:
+    """The paid order whose unrefunded payment for the bill is exactly `amount_fen` (a cancel takes it whole)."""
+    order_id = next((o for o, left in options if left == amount_fen), None)
+    if order_id is None and any(left > amount_fen for _, left in options):
+        raise errors.CancelNotWhole(details={"refundable_fen": max(left for _, left in options)})
+    return order_id
 
 
 def for_staff(actor: User, refund_id: int) -> Refund:
@@ -130,15 +147,30 @@ def _apply(refund: Refund, answer: dict) -> None:
     Session.add(LedgerEntry(key=f"refund:{refund.out_refund_no}", kind="refund", order_id=refund.order_id,
                             refund_id=refund.id, amount_fen=-refund.amount_fen, occurred_at=when))
     if refund.bill_id is not None:
-        bill = Session.get(Bill, refund.bill_id, with_for_update=True)
-        bill.paid_fen -= refund.amount_fen
-        bill.status = orders.bill_status(bill)
-        record("fee_bill", bill.id, "bill_refunded", Actor.system(), to_state=bill.status,
-               payload={"refund_id": refund.id, "amount_fen": refund.amount_fen})
+        _take_off_bill(refund)
     record("fee_refund", refund.id, "refund_succeeded", Actor.system(), from_state=before, to_state="succeeded")
     if refund.bill_id is not None:
         outbox.add(jobs.REVERSE_RECEIPTS(refund.id))  # its receipts: 红冲 and re-issue for what is left
     Session.flush()
+
+
+def _take_off_bill(refund: Refund) -> None:
+    """The money leaves the bill; an overcharge or exemption takes it off the amount due too (the bill stays
+    settled), a cancel leaves the bill owing it again and tells its payers so."""
+    bill = Session.get(Bill, refund.bill_id, with_for_update=True)
+    before_status, before_amount = bill.status, bill.amount_fen
+    bill.paid_fen -= refund.amount_fen
+    if refund.kind in ADJUSTING_REFUNDS:
+        bill.amount_fen -= refund.amount_fen
+        bill.adjusted_fen += refund.amount_fen
+        if refund.kind == "exemption":
+            bill.exempted_fen += refund.amount_fen
+    bill.status = orders.bill_status(bill)
+    record("fee_bill", bill.id, "bill_refunded", Actor.system(), from_state=before_status, to_state=bill.status,
+           payload={"refund_id": refund.id, "amount_fen": refund.amount_fen, "kind": refund.kind,
+                    "amount_before_fen": before_amount, "amount_after_fen": bill.amount_fen})
+    if refund.kind == "cancel" and bill.outstanding_fen > 0:
+        reminders.owed_again(bill)
 
 
 def stale(now: datetime, limit: int = 200) -> list[int]:
@@ -163,10 +195,12 @@ def follow_up(refund_id: int) -> str:
     return "refund " + refund.status
 
 
-def listing(actor: User, status: str | None) -> list[Refund]:
+def listing(actor: User, status: str | None, kind: str | None = None) -> list[Refund]:
     query = sa.select(Refund).outerjoin(Bill, Bill.id == Refund.bill_id)
     if actor.scope_division_code is not None:
         query = query.where(Bill.street_code == actor.scope_division_code)
     if status:
         query = query.where(Refund.status == status)
+    if kind:
+        query = query.where(Refund.kind == kind)
     return list(Session.scalars(query.order_by(Refund.id.desc()).limit(200)))

@@ -1,7 +1,9 @@
 """Bill reminders by subscribe message: "due soon" before the due date, "overdue" after it — at most one per
 bill per stage (claimed by an atomic UPDATE … WHERE reminded_<stage>_at IS NULL), to every user bound to the
-account. WeChat's rules hold: a send spends one of the user's accepted subscriptions (none left: the notification
-ends `no_quota`, the bill still counts as reminded), and every value is fitted to its keyword's rule."""
+account; only open bills (a bill an overcharge or exemption refund lowered stays settled and is never reminded),
+and after a cancel refund the payers are told the bill is owed again. WeChat's rules hold: a send spends one of
+the user's accepted subscriptions (none left: the notification ends `no_quota`, the bill still counts as
+reminded), and every value is fitted to its keyword's rule."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from api.notifications import service as notifications
 from api.notifications.templates import BILL_REMINDER_KEYS
 
 STAGES = ("due", "overdue")
+REMARKS = {"due": "本期环卫费即将到期，请及时缴纳", "overdue": "本期环卫费已逾期，请尽快缴纳",
+           "owed_again": "已撤销缴费并退款，本期环卫费需重新缴纳"}
 BATCH = 1000
 
 
@@ -55,11 +59,26 @@ def _send(stage: str, bill_ids: list[int], template_id: str) -> int:
                                                          AccountBinding.unbound_at.is_(None)))
                            .where(Bill.id.in_(bill_ids)).order_by(Bill.id)).all()
     for bill, number, user_id in rows:
-        remark = "本期环卫费即将到期，请及时缴纳" if stage == "due" else "本期环卫费已逾期，请尽快缴纳"
-        values = dict(zip(BILL_REMINDER_KEYS, (number, f"生活垃圾处理费 {bill.period:%Y-%m}",
-                                               f"{bill.outstanding_fen // 100}.{bill.outstanding_fen % 100:02d}元",
-                                               f"{bill.due_date.year}年{bill.due_date.month}月{bill.due_date.day}日",
-                                               remark), strict=True))
-        notifications.queue(user_id=user_id, template_id=template_id, subject=("fee_bill", bill.id), values=values,
-                            page=f"pages/fees/bill?id={bill.id}")
+        _queue(bill, number, user_id, template_id, REMARKS[stage])
     return len(bill_ids)
+
+
+def owed_again(bill: Bill) -> int:
+    """A cancel refund gave the bill's payment back: every user bound to the account is told it is owed again
+    (the same template as the reminders; their stamps are left as they are). Returns how many were told."""
+    rows = Session.execute(sa.select(FeeAccount.number, AccountBinding.user_id)
+                           .join(AccountBinding, sa.and_(AccountBinding.account_id == FeeAccount.id,
+                                                         AccountBinding.unbound_at.is_(None)))
+                           .where(FeeAccount.id == bill.account_id).order_by(AccountBinding.user_id)).all()
+    for number, user_id in rows:
+        _queue(bill, number, user_id, get_config().TEMPLATE_BILL_REMINDER, REMARKS["owed_again"])
+    return len(rows)
+
+
+def _queue(bill: Bill, number: str, user_id: int, template_id: str, remark: str) -> None:
+    values = dict(zip(BILL_REMINDER_KEYS, (number, f"生活垃圾处理费 {bill.period:%Y-%m}",
+                                           f"{bill.outstanding_fen // 100}.{bill.outstanding_fen % 100:02d}元",
+                                           f"{bill.due_date.year}年{bill.due_date.month}月{bill.due_date.day}日",
+                                           remark), strict=True))
+    notifications.queue(user_id=user_id, template_id=template_id, subject=("fee_bill", bill.id), values=values,
+                        page=f"pages/fees/bill?id={bill.id}")

@@ -49,6 +49,8 @@ class CollectionRowSchema(ma.Schema):
     paid_fen = ma.fields.Integer(metadata={"description": "实收, net of refunds"})
     rate = ma.fields.String(metadata={"description": "实收 / 应收, e.g. 87.50%"})
     exempted_fen = ma.fields.Integer(metadata={"description": "taken off by exemptions (not in 应收)"})
+    adjusted_fen = ma.fields.Integer(metadata={"description": "taken off 应收 (and 实收) by overcharge and exemption "
+                                                              "refunds"})
 
 
 class LedgerRowSchema(ma.Schema):
@@ -58,6 +60,7 @@ class LedgerRowSchema(ma.Schema):
     out_trade_no = ma.fields.String()
     transaction_id = ma.fields.String(allow_none=True)
     out_refund_no = ma.fields.String(allow_none=True)
+    refund_kind = ma.fields.String(allow_none=True, metadata={"description": "overcharge | exemption | cancel"})
     reason = ma.fields.String(allow_none=True)
 
 

@@ -89,11 +89,15 @@ def arrears(user: User, *, group_by: str, period_from: date, period_to: date, to
 
 
 def collection(user: User, *, period_from: date, period_to: date) -> list[dict]:
-    """应收 (due), 实收 (paid, net of refunds) and the rate per street × period; exempted amounts apart."""
+    """应收 (due), 实收 (paid, net of refunds) and the rate per street × period; exempted amounts apart.
+
+    An overcharge or exemption refund lowers 应收 and 实收 alike (the bill stays settled; `adjusted_fen` shows what
+    such refunds took off, an exemption's share is in `exempted_fen` too); a cancel lowers 实收 only."""
     query = (sa.select(Bill.street_code, Division.name.label("street_name"), Bill.period,
                        sa.func.count().label("bills"), sa.func.sum(Bill.amount_fen).label("due_fen"),
                        sa.func.sum(Bill.paid_fen).label("paid_fen"),
-                       sa.func.sum(Bill.exempted_fen).label("exempted_fen"))
+                       sa.func.sum(Bill.exempted_fen).label("exempted_fen"),
+                       sa.func.sum(Bill.adjusted_fen).label("adjusted_fen"))
              .join(Division, Division.code == Bill.street_code)
              .where(Bill.period >= period_from, Bill.period <= period_to))
     query = _scope(query, user).group_by(Bill.street_code, Division.name, Bill.period).order_by(Bill.street_code,
@@ -111,7 +115,7 @@ def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> li
     that paid a bill of their street."""
     start, end = day_bounds(day_from)[0], day_bounds(day_to)[1]
     query = (sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.amount_fen, PayOrder.out_trade_no,
-                       PayOrder.transaction_id, Refund.out_refund_no, Refund.reason)
+                       PayOrder.transaction_id, Refund.out_refund_no, Refund.kind.label("refund_kind"), Refund.reason)
              .join(PayOrder, PayOrder.id == LedgerEntry.order_id)
              .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
              .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end))
@@ -167,12 +171,16 @@ def _ints(row: dict) -> dict:
 
 # -- exports ----------------------------------------------------------------------------------------------------
 ARREARS_COLUMNS = (Column("street_name", "街道/镇"), Column("community", "社区"), Column("period", "所属期"),
-                   Column("bills", "欠费户数"), Column("outstanding_fen", "欠费金额（元）", True),
+                   Column("bills", "欠费户数", total=True), Column("outstanding_fen", "欠费金额（元）", True),
                    *(Column(key, f"{title}（元）", True) for key, title in BUCKETS))
-COLLECTION_COLUMNS = (Column("street_name", "街道/镇"), Column("period", "所属期"), Column("bills", "账单数"),
+COLLECTION_COLUMNS = (Column("street_name", "街道/镇"), Column("period", "所属期"),
+                      Column("bills", "账单数", total=True),
                       Column("due_fen", "应收（元）", True), Column("paid_fen", "实收（元）", True),
-                      Column("rate", "收缴率"), Column("exempted_fen", "减免（元）", True))
+                      Column("rate", "收缴率", ratio=("paid_fen", "due_fen")),
+                      Column("exempted_fen", "减免（元）", True),
+                      Column("adjusted_fen", "退费调减（元）", True))
 KIND_TITLES = {"payment": "收款", "refund": "退款"}
+REFUND_KIND_TITLES = {"overcharge": "多收退费", "exemption": "减免退费", "cancel": "撤销缴费"}
 MISMATCH_TITLES = {"missing_ours": "我方无记录", "missing_theirs": "微信无记录", "amount_differs": "金额不符",
                    "status_differs": "状态不符"}
 STATE_TITLES = {"open": "待处理", "explained": "已说明", "fixed": "已纠正"}
@@ -181,7 +189,8 @@ DECISION_TITLES = {"requested": "待审批", "approved": "已批准", "rejected"
 LEDGER_COLUMNS = (Column("occurred_at", "时间"), Column("kind", "类型", labels=KIND_TITLES),
                   Column("amount_fen", "金额（元）", True),
                   Column("out_trade_no", "商户订单号"), Column("transaction_id", "微信支付订单号"),
-                  Column("out_refund_no", "退款单号"), Column("reason", "退款原因"))
+                  Column("out_refund_no", "退款单号"), Column("refund_kind", "退款类型", labels=REFUND_KIND_TITLES),
+                  Column("reason", "退款原因"))
 MISMATCH_COLUMNS = (Column("bill_date", "对账日期"), Column("key", "单号"),
                     Column("kind", "差异类型", labels=MISMATCH_TITLES), Column("ours_fen", "我方金额（元）", True),
                     Column("theirs_fen", "微信金额（元）", True), Column("our_status", "我方状态"),

@@ -1,5 +1,6 @@
 """After a refund: the receipts that covered the refunded bill are reversed (红冲: the platform's red document,
-rendered and stored) and re-issued for what is left — one job per refund, idempotent (the platform's request ids
+rendered and stored) and re-issued for what is left (after a cancel nothing is left of the bill's period: a
+receipt that covered only it is not re-issued) — one job per refund, idempotent (the platform's request ids
 are the receipts': a retried job gets the same red documents back)."""
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def after_refund(refund_id: int) -> int:
     lines = [(line.item_code, line.amount_fen) for line in Session.scalars(
         sa.select(BillLine).where(BillLine.bill_id == bill.id, BillLine.amount_fen > 0).order_by(BillLine.item_code))]
     kinds = dict(Session.execute(sa.select(FeeItem.code, FeeItem.receipt_kind)).all())
-    shares = dict(receipts.split(refund.amount_fen, lines))  # the refund over the bill's lines, to the fen
+    if refund.kind == "cancel":  # the bill's whole payment by this order: nothing of its period stays on a receipt
+        shares = dict.fromkeys((code for code, _ in lines), refund.amount_fen)
+    else:
+        shares = dict(receipts.split(refund.amount_fen, lines))  # the refund over the bill's lines, to the fen
     period, reversed_ = bill.period.strftime("%Y-%m"), 0
     current = Session.scalars(sa.select(Receipt).where(
         Receipt.order_id == refund.order_id, Receipt.account_id == bill.account_id,
@@ -69,6 +73,10 @@ def _less(items: list[dict], period: str, shares: dict[str, int]) -> tuple[list[
 def _reverse(receipt: Receipt, refund: Refund) -> None:
     red = issuer.reverse(request_id=f"reversal-{receipt.id}", code=receipt.doc_code, number=receipt.doc_number,
                          reason=f"退款 {refund.out_refund_no}")
+    holder = receipts.hold(red["code"], red["number"], receipt.id, "reversal")
+    if holder is not None:  # a platform fault: the same request id gets the same number back, so nothing is kept
+        raise issuer.NumberHeld(f"reversal of receipt {receipt.id}: platform gave {red['code']}-{red['number']}, "
+                                f"already held by {holder}")
     receipt.reversal_code, receipt.reversal_number = red["code"], red["number"]
     pdf = receipts.render(receipt, red=red)
     receipt.reversal_pdf_key = f"receipts/{receipt.id}-{red['code']}-{red['number']}-red.pdf"

@@ -10,8 +10,10 @@ from api.fees.models import (
     BILL_STATUSES,
     EXEMPTION_KINDS,
     MISMATCH_STATES,
+    ORDER_FLAGS,
     ORDER_STATUSES,
     PAYER_KINDS,
+    REFUND_KINDS,
     REFUND_STATUSES,
 )
 from api.timefmt import LocalDateTime, Month
@@ -63,6 +65,7 @@ class StaffAccountSchema(AccountSchema):
 
 class BillLineSchema(ma.Schema):
     item_code = ma.fields.String()
+    item_name = ma.fields.String(metadata={"description": "the fee item's name, e.g. 生活垃圾处理费"})
     amount_fen = ma.fields.Integer()
     detail = ma.fields.Dict()
 
@@ -74,6 +77,8 @@ class BillSchema(ma.Schema):
     amount_fen = ma.fields.Integer()
     paid_fen = ma.fields.Integer()
     outstanding_fen = ma.fields.Integer()
+    adjusted_fen = ma.fields.Integer(metadata={"description": "taken off the amount by overcharge or exemption "
+                                                              "refunds: the lines add up to amount + adjusted"})
     amount_yuan = ma.fields.Function(lambda b: yuan(b.amount_fen))
     status = ma.fields.String(validate=validate.OneOf(BILL_STATUSES))
     due_date = ma.fields.Date()
@@ -191,6 +196,10 @@ class StatusArgsSchema(ma.Schema):
     status = ma.fields.String(validate=validate.Length(max=20))
 
 
+class RefundArgsSchema(StatusArgsSchema):
+    kind = ma.fields.String(validate=validate.OneOf(REFUND_KINDS))
+
+
 class BillRunRequestSchema(ma.Schema):
     period = Period(required=True, metadata={"description": "YYYY-MM"})
 
@@ -215,9 +224,16 @@ class CountSchema(ma.Schema):
     count = ma.fields.Integer()
 
 
+REFUND_KIND_HELP = ("overcharge (多收) or exemption (减免): the bill's amount due is lowered by the refund and it "
+                    "stays paid, its receipt re-issued for the new amount; cancel (撤销缴费): the bill's whole "
+                    "payment goes back, it is owed again and its payers are told")
+
+
 class RefundRequestSchema(ma.Schema):
     bill_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
     amount_fen = Fen(required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(REFUND_KINDS),
+                            metadata={"description": REFUND_KIND_HELP})
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
@@ -227,6 +243,7 @@ class RefundSchema(ma.Schema):
     order_id = ma.fields.Integer()
     bill_id = ma.fields.Integer(allow_none=True)
     amount_fen = ma.fields.Integer()
+    kind = ma.fields.String(validate=validate.OneOf(REFUND_KINDS))
     reason = ma.fields.String()
     status = ma.fields.String(validate=validate.OneOf(REFUND_STATUSES))
     requested_by = ma.fields.Integer(allow_none=True)
@@ -234,6 +251,18 @@ class RefundSchema(ma.Schema):
     last_error = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
     settled_at = LocalDateTime(allow_none=True)
+
+
+class StaffOrderSchema(OrderSchema):
+    """An order as billing staff see it, with what WeChat reported and the flag for the billing head."""
+
+    user_id = ma.fields.Integer()
+    openid = ma.fields.String(metadata={"description": "the payer the order was made for"})
+    transaction_id = ma.fields.String(allow_none=True)
+    paid_openid = ma.fields.String(allow_none=True, metadata={"description": "the payer WeChat reported"})
+    flag = ma.fields.String(allow_none=True, validate=validate.OneOf(ORDER_FLAGS),
+                            metadata={"description": "payer_differs: settled, but another WeChat user paid"})
+    flagged_at = LocalDateTime(allow_none=True)
 
 
 class PayNotifySchema(ma.Schema):
@@ -248,7 +277,8 @@ class PayNotifySchema(ma.Schema):
 
 
 class VerdictArgsSchema(ma.Schema):
-    verdict = ma.fields.String(validate=validate.OneOf(("probe", "forged", "stale", "duplicate", "mismatch")))
+    verdict = ma.fields.String(validate=validate.OneOf(("probe", "forged", "stale", "malformed", "duplicate",
+                                                        "mismatch")))
 
 
 class ReconArgsSchema(ma.Schema):
@@ -281,6 +311,8 @@ class ReconSchema(ma.Schema):
     rows = ma.fields.Integer()
     mismatches = ma.fields.Integer()
     ran_at = LocalDateTime()
+    bill_problem = ma.fields.String(allow_none=True, metadata={
+        "description": "set when WeChat's bill never matched its hash: the day is flagged, nothing was read from it"})
     items = ma.fields.List(ma.fields.Nested(MismatchSchema))
 
 
@@ -311,9 +343,9 @@ class DownloadArgsSchema(ma.Schema):
 
 
 class VerifyArgsSchema(ma.Schema):
-    p = ma.fields.String(required=True, validate=[validate.Length(min=34, max=600),
-                                                  validate.Regexp(r"^[A-Za-z0-9_-]+\.[0-9a-f]{32}$")],
-                         metadata={"description": "the payload the receipt's QR carries"})
+    p = ma.fields.String(required=True, validate=validate.Length(min=1, max=600),
+                         metadata={"description": "the payload the receipt's QR carries; one that is damaged or "
+                                                  "forged is answered not genuine (a phone gets the page saying so)"})
 
 
 class ReceiptVerificationSchema(ma.Schema):

@@ -6,12 +6,16 @@ one of three errors: PayRefused (WeChat answered no, with its code), PayUnavaila
 signature on an answer: try again later), and for notifies NotifyRefused (with the verdict kept for staff).
 Notifies are checked here beyond what the library does (shared/reference/wechat-pay-invoice.md §2.2): the
 signature type and serial first (an unknown serial would make the library fetch certificates), then the
-timestamp within ±NOTIFY_WINDOW_S, then the signature and the AES-256-GCM resource (the library).
+timestamp within ±NOTIFY_WINDOW_S, then the signature and the AES-256-GCM resource (the library); whatever the
+library raises on a malformed notify becomes NotifyRefused too. A trade bill is checked against the hash_value
+WeChat gives with its download link (SHA1 of the decompressed file): a file that does not match is downloaded again,
+and after BILL_TRIES it is BillUnverified — never read as data.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import secrets
@@ -29,6 +33,15 @@ log = logging.getLogger(__name__)
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 PROBE_PREFIX = "WECHATPAY/SIGNTEST/"
 CST = timezone(timedelta(hours=8))  # time_expire is written in Beijing time, as WeChat's examples are
+DESCRIPTION_BYTES = 127  # WeChat's `description` is string(127), counted in UTF-8 bytes
+BILL_TRIES = 3  # a trade bill whose file does not match its hash is asked for (and downloaded) this often
+BILL_HASHES = {"SHA1": hashlib.sha1}
+
+
+def fit_utf8(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, on a character boundary."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
 
 
 class PayClient:
@@ -69,7 +82,8 @@ class PayClient:
     def prepay(self, *, out_trade_no: str, description: str, amount_fen: int, openid: str, time_expire: datetime,
                attach: str | None = None) -> str:
         status, body = self._call("prepay", lambda: self._pay.pay(
-            description=description, out_trade_no=out_trade_no, amount={"total": amount_fen, "currency": "CNY"},
+            description=fit_utf8(description, DESCRIPTION_BYTES), out_trade_no=out_trade_no,
+            amount={"total": amount_fen, "currency": "CNY"},
             payer={"openid": openid}, time_expire=time_expire.astimezone(CST).isoformat(timespec="seconds"),
             attach=attach))
         if status != 200:
@@ -118,18 +132,38 @@ class PayClient:
             raise self._refused("query_refund", status, body)
         return self._json(body)
 
-    def trade_bill(self, day: date) -> str | None:
-        """The day's trade bill (CSV text), or None when WeChat has none for that day."""
-        status, body = self._call("trade_bill", lambda: self._pay.trade_bill(bill_date=day.isoformat()))
-        if status == 400 and self._json(body).get("code") == "NO_STATEMENT_EXIST":
-            return None
-        if status != 200:
-            raise self._refused("trade_bill", status, body)
-        url = self._json(body)["download_url"]
+    def trade_bill(self, day: date, tries: int = BILL_TRIES) -> str | None:
+        """The day's trade bill (CSV text) as its hash says it is, or None when WeChat has none for that day.
+        A file that does not match is asked for again; BillUnverified after `tries`."""
+        problem = ""
+        for _ in range(max(1, tries)):
+            status, body = self._call("trade_bill", lambda: self._pay.trade_bill(bill_date=day.isoformat()))
+            if status == 400 and self._json(body).get("code") == "NO_STATEMENT_EXIST":
+                return None
+            if status != 200:
+                raise self._refused("trade_bill", status, body)
+            answer = self._json(body)
+            if not isinstance(answer.get("download_url"), str):
+                raise errors.PayUnavailable("trade_bill: no download_url")
+            data = self._download(answer["download_url"])
+            problem = ("the gzip file is damaged" if data is None
+                       else _bill_problem(data, answer.get("hash_type"), answer.get("hash_value")))
+            if data is not None and not problem:
+                return data.decode("utf-8-sig")
+            log.warning("trade bill does not match its hash", extra={"day": day.isoformat(), "problem": problem})
+        raise errors.BillUnverified(f"trade bill for {day}: {problem} (after {max(1, tries)} downloads)")
+
+    def _download(self, url: str) -> bytes | None:
+        """The bill file, decompressed when it is gzip (tar_type GZIP); None when the archive is damaged."""
         status, data = self._call("download_bill", lambda: self._pay.download_bill(url))
         if status != 200 or not isinstance(data, bytes | bytearray):
             raise errors.PayUnavailable(f"download_bill: HTTP {status}")
-        return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else bytes(data)).decode("utf-8-sig")
+        if data[:2] != b"\x1f\x8b":
+            return bytes(data)
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError):  # a truncated or damaged archive: as good as a wrong hash
+            return None
 
     # -- notifies -----------------------------------------------------------------------------------------
     def parse_notify(self, headers, body: bytes) -> dict:
@@ -141,23 +175,41 @@ class PayClient:
             raise errors.NotifyRefused("forged", "unknown signature type")
         if headers.get("Wechatpay-Serial") != self.public_key_id:
             raise errors.NotifyRefused("forged", f"unknown key serial {headers.get('Wechatpay-Serial', '')[:40]!r}")
-        try:
-            signed_at = int(headers.get("Wechatpay-Timestamp", ""))
-        except ValueError:
-            raise errors.NotifyRefused("forged", "no timestamp") from None
+        stamp = headers.get("Wechatpay-Timestamp", "")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 20):
+            raise errors.NotifyRefused("forged", "no timestamp")
+        signed_at = int(stamp)
         if abs(time.time() - signed_at) > self.notify_window_s:
             raise errors.NotifyRefused("stale", f"signed {int(time.time()) - signed_at} s away from now",
                                        signed_at=signed_at)
         try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise errors.NotifyRefused("forged", "unreadable body: not UTF-8") from exc
+        try:
             result = self._pay.callback({k: headers.get(k, "") for k in (
                 "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial",
-                "Wechatpay-Signature-Type")} | {"Wechatpay-Signature-Type": SIGNATURE_TYPE}, body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise errors.NotifyRefused("forged", f"unreadable body: {exc.__class__.__name__}") from exc
-        if not result or not isinstance(result.get("resource"), dict):
-            raise errors.NotifyRefused("forged", "signature or decryption failed")
+                "Wechatpay-Signature-Type")} | {"Wechatpay-Signature-Type": SIGNATURE_TYPE}, text)
+        except Exception as exc:  # noqa: BLE001 - the library raises bare Exception (an unknown algorithm) and
+            # AttributeError / TypeError / ValueError on a body or resource of the wrong shape: signed, unreadable
+            raise errors.NotifyRefused("malformed", f"unreadable notify: {exc.__class__.__name__}",
+                                       signed_at=signed_at) from exc
+        if not isinstance(result, dict):
+            raise errors.NotifyRefused("forged", "signature or decryption failed", signed_at=signed_at)
+        if not isinstance(result.get("resource"), dict):
+            raise errors.NotifyRefused("malformed", "the decrypted resource is not an object", signed_at=signed_at)
         result["_signed_at"] = signed_at
         return result
+
+
+def _bill_problem(data: bytes, hash_type, hash_value) -> str:
+    """Why the decompressed bill is not the one WeChat described ("" when it is)."""
+    algorithm = BILL_HASHES.get(str(hash_type).upper())
+    if algorithm is None or not isinstance(hash_value, str):
+        return f"unknown hash_type {str(hash_type)[:20]!r}"
+    if algorithm(data).hexdigest() != hash_value.strip().lower():
+        return f"{hash_type} differs from hash_value"
+    return ""
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,10 @@ class PayUnavailable(PayError):
     """Transport error, 5xx, 429 or an answer whose signature did not verify: the same call may work later."""
 
 
+class BillUnverified(PayUnavailable):
+    """WeChat's trade bill never matched its hash_value (SHA1 of the decompressed file): not to be read as data."""
+
+
 class PayRefused(PayError):
     """WeChat answered 4xx with its own code (ORDERPAID, NOT_ENOUGH, ORDER_NOT_EXIST …)."""
 
@@ -24,7 +28,7 @@ class PayRefused(PayError):
 
 
 class NotifyRefused(PayError):
-    """A notify that credits nothing: verdict is probe | forged | stale (kept for billing staff)."""
+    """A notify that credits nothing: verdict is probe | forged | stale | malformed (kept for billing staff)."""
 
     def __init__(self, verdict: str, detail: str, *, signed_at: int | None = None):
         super().__init__(f"{verdict}: {detail}")

@@ -58,7 +58,8 @@ def test_a_refund_whose_notify_is_lost_is_settled_by_the_sweep(client, alice, co
     committed.commit()
     clerk_h, head_h = staff_token(clerk), staff_token(head)
     bill_id = client.get("/fees/bills", headers=alice).json[0]["id"]
-    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 120, "reason": "多收"},
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 120, "kind": "overcharge",
+                                                           "reason": "多收"},
                          headers=clerk_h).json
     # WeChat cannot reach us for the refund notify (a dead URL): only the sweep's query can settle it
     init_config(dataclasses.replace(get_config(), WECHATPAY_REFUND_NOTIFY_URL="http://127.0.0.1:9/refund-notify"))

@@ -171,7 +171,8 @@ def test_an_abnormal_refund_changes_no_bill(paying, committed, app, client):
     clerk, head = StaffFactory(roles=("billing_clerk",)), StaffFactory(roles=("billing_head",))
     committed.commit()
     bill_id = client.get("/fees/bills", headers=paying.headers).json[0]["id"]
-    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 500, "reason": "重复缴费"},
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 500, "kind": "cancel",
+                                                           "reason": "重复缴费"},
                          headers=staff_token(clerk)).json
     paying.fault("refund_abnormal")
     client.post(f"/admin/billing/refunds/{refund['id']}/decision", json={"approve": True, "reason": "同意"},
@@ -212,4 +213,84 @@ def test_a_payment_for_an_expired_order_whose_bill_was_paid_again_is_not_credite
     run_worker()  # its automatic refund
     wait_for(lambda: committed.rollback() or committed.scalar(sa.select(Refund.status)) == "succeeded")
     assert _money(committed) == (500, 500, ["paid", "paid_after_close"])
+    _books_balance(app)
+
+
+def test_a_payment_by_another_payer_is_settled_once_and_flagged(paying, committed, app, client):
+    from api.events.models import Event
+
+    paying.fault("payer_differs")
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid")
+    wait_for(lambda: all(d["done"] for d in paying.deliveries()))
+    assert [a["status"] for a in paying.deliveries()[0]["attempts"]] == [204]  # settled: WeChat stops sending
+    committed.rollback()
+    flagged = committed.scalar(sa.select(PayOrder))
+    assert flagged.flag == "payer_differs" and flagged.paid_openid.startswith("o-another-payer-")
+    assert committed.scalar(sa.select(Event.action).where(Event.subject_type == "fee_order",
+                                                          Event.action == "order_flagged")) == "order_flagged"
+    assert _money(committed) == (500, 500, ["paid"])
+    _books_balance(app)
+
+
+def _reconcile(day):
+    from api.db import unit_of_work
+    from api.events.service import Actor
+    from api.fees import reconcile
+
+    with unit_of_work():
+        recon = reconcile.run(day, Actor.system())
+        return recon.id, recon.bill_problem, recon.mismatches, recon.wechat_in_fen
+
+
+def test_a_trade_bill_that_does_not_match_its_hash_is_downloaded_again_never_read(paying, committed, app):
+    from api.fees.models import ReconMismatch
+    from api.timefmt import today
+
+    order, payment = paying.order()
+    pay_sheet(paying.mock, payment)
+    wait_for(lambda: paying.status(order["id"]) == "paid")
+    paying.fault("corrupt_bill", times=2)  # two bad files, then a good one: the third download is read
+    assert _reconcile(today())[1:] == (None, 0, 500)
+    paying.fault("corrupt_bill", times=-1)  # never right: read as data, the corrupt file would be two mismatches
+    run_id, problem, mismatches, _ = _reconcile(today())
+    assert "SHA1" in problem and mismatches == 0
+    committed.rollback()
+    assert committed.scalars(sa.select(ReconMismatch)).all() == []
+    _books_balance(app)
+
+
+def test_a_day_whose_bill_never_matches_is_flagged_and_tried_again_by_the_clock(paying, committed, app, client):
+    from datetime import datetime, time, timedelta
+
+    from api.events.models import Event
+    from api.fees import reconcile
+    from api.notifications.models import StaffNotice
+    from api.timefmt import SHANGHAI, today
+    from tests.factories.identity import StaffFactory
+    from tests.support import staff_token
+
+    head = StaffFactory(roles=("billing_head",))
+    committed.commit()
+    headers = staff_token(head)
+    yesterday = today() - timedelta(days=1)
+    paying.fault("corrupt_bill", times=-1)
+    run_id, problem, _, _ = _reconcile(yesterday)
+    assert problem
+    seen = client.get(f"/admin/billing/reconciliation?date={yesterday.isoformat()}", headers=headers).json
+    assert seen["bill_problem"] == problem and seen["items"] == []
+    committed.rollback()
+    assert committed.scalar(sa.select(Event.action).where(Event.subject_id == run_id,
+                                                          Event.subject_type == "fee_reconciliation")) \
+        == "reconciliation_flagged"
+    assert committed.scalar(sa.select(StaffNotice.user_id).where(
+        StaffNotice.kind == "fee_reconciliation_flagged")) == head.id
+    late_morning = datetime.combine(today(), time(11, 0), SHANGHAI)
+    with unit_of_work():
+        assert reconcile.due_day(late_morning, 10) == yesterday  # flagged: the clock asks again
+    requests.delete(paying.mock + "_mock/pay/faults", timeout=5).raise_for_status()
+    assert _reconcile(yesterday)[:2] == (run_id, None)  # the same run, no longer flagged
+    with unit_of_work():
+        assert reconcile.due_day(late_morning, 10) is None
     _books_balance(app)

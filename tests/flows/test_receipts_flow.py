@@ -64,6 +64,11 @@ def test_a_paid_bill_gets_a_receipt_its_payer_downloads_and_anyone_verifies(clie
     assert verified == {"genuine": True, "code": receipt["doc_code"], "number": receipt["doc_number"],
                         "payer": "张*", "amount_fen": 500, "amount_yuan": "5.00", "status": "valid",
                         "issued_at": verified["issued_at"]}
+    page = requests.get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=5)  # a phone
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8" and "Content-Security-Policy" in page.headers
+    assert all(fact in page.text for fact in ("票据真实", receipt["doc_number"], "张*", "¥5.00", "有效"))
+    assert receipt["download_url"].startswith(get_config().PUBLIC_BASE_URL + "/fees/receipts/")  # absolute
+    assert requests.get(receipt["download_url"], timeout=5).content == pdf.data
     forged = payload[:-1] + ("0" if payload[-1] != "0" else "1")
     assert client.get(f"/receipts/verify?p={forged}").json == {"genuine": False}
     expired = receipt["download_url"].replace("exp=", "exp=1")
@@ -112,7 +117,8 @@ def test_a_partial_refund_reverses_the_receipt_and_reissues_it_for_what_is_left(
     committed.commit()
     clerk_h, head_h = staff_token(clerk), staff_token(head)
     bill_id = client.get("/fees/bills?status=paid", headers=alice).json[0]["id"]
-    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 200, "reason": "多收"},
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 200, "kind": "overcharge",
+                                                           "reason": "多收"},
                          headers=clerk_h).json
     client.post(f"/admin/billing/refunds/{refund['id']}/decision", json={"approve": True, "reason": "同意"},
                 headers=head_h)
@@ -177,3 +183,120 @@ def test_staff_reissue_a_refused_receipt_and_rerender_an_issued_one(client, alic
                            headers=headers)
     assert rendered.json["doc_number"] == issued.doc_number  # the same document, its file made again
     assert get_storage().exists(issued.pdf_key)
+
+
+def _refund_part(client, alice, committed, amount_fen: int, *, reversed_: int = 1) -> None:
+    """Billing staff refund part of alice's paid bill: the receipt is reversed (红冲) and re-issued for the rest."""
+    from tests.factories.identity import StaffFactory
+    from tests.support import staff_token
+
+    clerk, head = StaffFactory(roles=("billing_clerk",)), StaffFactory(roles=("billing_head",))
+    committed.commit()
+    bill_id = client.get("/fees/bills?status=paid", headers=alice).json[0]["id"]
+    refund = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": amount_fen,
+                                                         "kind": "overcharge", "reason": "多收"},
+                         headers=staff_token(clerk)).json
+    client.post(f"/admin/billing/refunds/{refund['id']}/decision", json={"approve": True, "reason": "同意"},
+                headers=staff_token(head))
+    run_worker()
+    if not reversed_:  # the refund settles; its reversal job is left to the caller
+        from api.fees.models import Refund
+
+        wait_for(lambda: committed.rollback() or committed.scalar(sa.select(Refund.status)) == "succeeded")
+        return
+    wait_for(lambda: committed.rollback() or committed.scalar(
+        sa.select(sa.func.count()).select_from(Receipt).where(Receipt.status == "reversed")) == 1)
+    run_worker()
+    wait_for(lambda: committed.rollback() or committed.scalar(
+        sa.select(sa.func.count()).select_from(Receipt).where(Receipt.status == "issued")) == 1)
+
+
+def _held(committed) -> dict[tuple[str, str], str]:
+    committed.rollback()
+    held = {}
+    for r in committed.scalars(sa.select(Receipt).order_by(Receipt.id)):
+        held[(r.doc_code, r.doc_number)] = f"receipt {r.id}"
+        if r.reversal_number:
+            held[(r.reversal_code, r.reversal_number)] = f"reversal of receipt {r.id}"
+    return held
+
+
+def _restart(config, issuer_state):
+    """The simulator restarted (on its var folder, or none: a platform that forgot), then the service: new
+    processes, new connections, the same database."""
+    from miniprogram_mock.server import MockServer
+    from tests.conftest import ISSUER_APP, ISSUER_SECRET, activate
+
+    platform = MockServer({}, issuer_apps={ISSUER_APP: ISSUER_SECRET}, issuer_state=issuer_state).start()
+    activate(dataclasses.replace(config, ISSUER_API_BASE=platform.url))
+    return platform
+
+
+def test_after_the_simulator_and_the_service_restart_no_number_is_issued_again(client, alice, mock_server,
+                                                                                committed, config):
+    from api.fees.receipts import verification_payload
+
+    _pay_one(client, alice, mock_server.url)
+    run_worker()
+    _refund_part(client, alice, committed, 200)
+    before = _held(committed)
+    assert len(before) == 3 and "reversal of receipt 1" in before.values()
+    platform = _restart(config, mock_server.app.extensions["issuer_mock"].path)
+    try:
+        _pay_one(client, alice, mock_server.url)
+        run_worker()
+    finally:
+        platform.stop()
+    committed.rollback()
+    new = committed.scalar(sa.select(Receipt).order_by(Receipt.id.desc()).limit(1))
+    assert new.status == "issued" and new.issue_round == 0  # the platform remembered: nothing to refuse
+    assert (new.doc_code, new.doc_number) not in before and len(_held(committed)) == 4
+    for receipt in committed.scalars(sa.select(Receipt)):  # every document still verifies as itself
+        assert client.get(f"/receipts/verify?p={verification_payload(receipt)}").json["number"] == receipt.doc_number
+        if receipt.reversal_number:
+            red = client.get(f"/receipts/verify?p={verification_payload(receipt, red=True)}").json
+            assert (red["status"], red["number"]) == ("reversal", receipt.reversal_number)
+
+
+def test_a_platform_that_forgot_its_numbering_is_asked_until_a_number_is_free(client, alice, mock_server,
+                                                                              committed, config):
+    from api.events.models import Event
+
+    _pay_one(client, alice, mock_server.url)
+    run_worker()
+    _refund_part(client, alice, committed, 200)
+    before = _held(committed)
+    platform = _restart(config, None)  # numbering from 1 again: receipt 1's, its reversal's, receipt 2's …
+    try:
+        _pay_one(client, alice, mock_server.url)
+        run_worker()
+    finally:
+        platform.stop()
+    committed.rollback()
+    new = committed.scalar(sa.select(Receipt).order_by(Receipt.id.desc()).limit(1))
+    assert new.status == "issued" and new.issue_round == 3 and (new.doc_code, new.doc_number) not in before
+    refused = committed.scalars(sa.select(Event.reason).where(
+        Event.subject_type == "fee_receipt", Event.subject_id == new.id, Event.action == "receipt_number_refused")
+        .order_by(Event.id)).all()
+    assert [r.rsplit("held by ", 1)[1] for r in refused] == ["receipt 1", "reversal of receipt 1", "receipt 2"]
+
+
+def test_a_reversal_numbered_with_a_held_number_is_refused_and_nothing_of_it_kept(client, alice, mock_server,
+                                                                                  committed):
+    from rq.registry import FailedJobRegistry
+
+    from api.extensions import get_redis
+    from api.fees.models import IssuedNumber
+
+    _pay_one(client, alice, mock_server.url)
+    run_worker()
+    requests.post(mock_server.url + "_mock/issuer/faults", json={"fault": "duplicate_number"}, timeout=5)
+    _refund_part(client, alice, committed, 200, reversed_=0)
+    run_worker()  # the reversal job: the platform's red document has the receipt's own number, each time it is tried
+    committed.rollback()
+    receipt = committed.scalar(sa.select(Receipt))
+    assert (receipt.status, receipt.reversal_number, receipt.reversal_pdf_key) == ("issued", None, None)
+    assert committed.execute(sa.select(IssuedNumber.doc_number, IssuedNumber.role)).all() == [
+        (receipt.doc_number, "receipt")]
+    failed = FailedJobRegistry("receipts", connection=get_redis())
+    assert len(failed.get_job_ids()) == 1  # left failed for staff, after its retries

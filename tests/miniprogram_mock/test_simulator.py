@@ -181,3 +181,62 @@ def test_many_login_codes_at_once(base):
                                                                  "js_code": codes[1], "grant_type":
                                                                  "authorization_code"}).json()
     assert session["openid"] == "o-load-1"
+
+
+def _issuer_call(client, path: str, body: dict | None = None):
+    """A call to the simulated issuing platform, signed as api/fees/issuer.py signs it."""
+    import json
+
+    from miniprogram_mock.issuer import signature
+
+    data = json.dumps(body).encode() if body is not None else b""
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-App-Id": "suiyun", "X-Timestamp": ts,
+               "X-Signature": signature("issuer-secret", ts, data)}
+    return (client.post(path, data=data, headers=headers) if body is not None else client.get(path, headers=headers))
+
+
+def _issue_doc(client, request_id: str, total: int = 500):
+    return _issuer_call(client, "/einvoice/v1/documents", {
+        "request_id": request_id, "kind": "fiscal", "payer": "张三", "total_fen": total,
+        "items": [{"item": "disposal", "amount_fen": total}]})
+
+
+def test_the_issuing_platform_keeps_its_numbering_across_a_restart(tmp_path):
+    from miniprogram_mock import create_mock_app
+
+    state = tmp_path / "var" / "issuer-state.jsonl"
+
+    def platform():  # the simulator started (again) on the same var folder
+        return create_mock_app(issuer_apps={"suiyun": "issuer-secret"}, issuer_state=state)
+
+    before = platform()
+    first = _issue_doc(before.test_client(), "receipt-1-0").json
+    red = _issuer_call(before.test_client(), f"/einvoice/v1/documents/{first['code']}/{first['number']}/reversal",
+                       {"request_id": "reversal-1", "reason": "退款"}).json
+    again = _issue_doc(before.test_client(), "receipt-2-0").json
+    assert [d["number"][-1] for d in (first, red, again)] == ["1", "2", "3"]
+
+    after = platform().test_client()  # restarted: nothing given out before is given out again
+    fresh = _issue_doc(after, "receipt-3-0").json
+    assert fresh["number"] == "0000000004" and fresh["code"] == first["code"]
+    assert _issue_doc(after, "receipt-2-0").json == again  # a repeated request: the same document
+    assert _issuer_call(after, f"/einvoice/v1/documents/{first['code']}/{first['number']}").json["status"] == \
+        "reversed"
+    assert _issuer_call(after, f"/einvoice/v1/documents/{red['code']}/{red['number']}").json["reverses"] == \
+        f"{first['code']}-{first['number']}"
+    refused = _issuer_call(after, f"/einvoice/v1/documents/{first['code']}/{first['number']}/reversal",
+                           {"request_id": "reversal-1-again", "reason": "退款"})
+    assert refused.status_code == 409  # reversed once, before the restart
+
+    after.application.extensions["issuer_mock"].reset()  # the tests' reset between tests: a clean platform
+    assert _issue_doc(after, "receipt-9-0").json["number"] == "0000000001"
+    assert _issue_doc(platform().test_client(), "receipt-10-0").json["number"] == "0000000002"
+
+
+def test_the_issuing_platform_without_a_state_file_forgets_at_a_restart():
+    from miniprogram_mock import create_mock_app
+
+    numbers = [_issue_doc(create_mock_app(issuer_apps={"suiyun": "issuer-secret"}).test_client(),
+                          f"receipt-{n}-0").json["number"] for n in range(2)]
+    assert numbers == ["0000000001", "0000000001"]  # as the backend must be ready for (fees/receipts.py refuses it)

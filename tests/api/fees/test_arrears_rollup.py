@@ -68,7 +68,8 @@ def test_the_rollup_equals_a_recount_after_every_kind_of_bill_change(db_session)
     _pay(db_session, _bill(db_session, "A0004", NOVEMBER), _bill(db_session, "A0004", NOVEMBER).amount_fen, 2)
     _agrees()
 
-    refund = Refund(out_refund_no="RFROLLUP1", order_id=order.id, bill_id=a1.id, amount_fen=200, reason="多收",
+    refund = Refund(out_refund_no="RFROLLUP1", order_id=order.id, bill_id=a1.id, amount_fen=200, kind="cancel",
+                    reason="退还",
                     status="processing", decided_at=utcnow())
     db_session.add(refund)
     db_session.flush()

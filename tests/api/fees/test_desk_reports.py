@@ -82,10 +82,11 @@ def test_exports_carry_chinese_headers_and_yuan(client, desk):
                           headers=district)
     sheet = load_workbook(io.BytesIO(workbook.data)).active
     header = [c.value for c in sheet[1]]
-    assert header == ["街道/镇", "所属期", "账单数", "应收（元）", "实收（元）", "收缴率", "减免（元）"]
+    assert header[:7] == ["街道/镇", "所属期", "账单数", "应收（元）", "实收（元）", "收缴率", "减免（元）"]
     first = [c.value for c in sheet[2]]
-    assert first[0] == "三元里街道" and first[3] == 32 and first[4] == 2 and first[5] == "6.25%"
+    assert first[0] == "三元里街道" and first[3] == 32 and first[4] == 2 and first[5] == 0.0625
     assert sheet.cell(row=2, column=4).number_format == "#,##0.00"
+    assert sheet.cell(row=2, column=6).number_format == "0.00%"
 
 
 def test_a_backwards_period_is_refused(client, desk):
@@ -155,6 +156,60 @@ def test_exemption_approvals_export_in_the_callers_street(client, desk, db_sessi
     assert [c.value for c in sheet[1]][:6] == ["户号", "缴费人", "街道/镇", "减免类型", "减免比例（%）", "证明材料"]
     row = [c.value for c in sheet[2]]
     assert row[0] == "A0002" and row[3] == "低保" and row[8] == "已批准" and row[11] == "head-ex"
-    assert sheet.max_row == 2
+    assert sheet.max_row == 3 and sheet.cell(row=3, column=1).value == "合计"  # one row, and the totals row
     refused = client.get("/admin/billing/reports/exemptions?status=maybe", headers=district)
     assert refused.status_code == 400 and refused.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def _sheet(client, headers, url: str) -> list[list]:
+    answer = client.get(url, headers=headers)
+    assert answer.status_code == 200, answer.data[:200]
+    return [[c.value for c in row] for row in load_workbook(io.BytesIO(answer.data)).active.iter_rows()]
+
+
+def test_workbook_money_and_rates_are_numbers_with_a_totals_row_recomputing_the_rates(client, desk):
+    """应收/实收 per street × period, and 合计: the rate is Σ实收 / Σ应收, never a sum or mean of the rates."""
+    district, _ = desk
+    url = "/admin/billing/reports/collection?period_from=2026-09&period_to=2026-10"
+    rows = client.get(url, headers=district).json
+    table = _sheet(client, district, url + "&format=xlsx")
+    header, body, totals = table[0], table[1:-1], table[-1]
+    assert len(body) == len(rows) and totals[0] == "合计"
+    due, paid = sum(r["due_fen"] for r in rows), sum(r["paid_fen"] for r in rows)
+    column = {title: n for n, title in enumerate(header)}
+    assert totals[column["账单数"]] == sum(r["bills"] for r in rows)
+    assert totals[column["应收（元）"]] == pytest.approx(due / 100) and totals[column["实收（元）"]] == pytest.approx(
+        paid / 100)
+    assert totals[column["收缴率"]] == pytest.approx(paid / due)
+    assert totals[column["收缴率"]] != pytest.approx(sum(r[column["收缴率"]] for r in body) / len(body))
+    for line in body:
+        assert isinstance(line[column["应收（元）"]], int | float) and isinstance(line[column["收缴率"]], int | float)
+    sheet = load_workbook(io.BytesIO(client.get(url + "&format=xlsx", headers=district).data)).active
+    last = sheet.max_row
+    assert sheet.cell(row=last, column=column["收缴率"] + 1).number_format == "0.00%"
+    assert sheet.cell(row=last, column=column["应收（元）"] + 1).number_format == "#,##0.00"
+    assert sheet.cell(row=2, column=column["实收（元）"] + 1).number_format == "#,##0.00"
+
+
+def test_workbook_money_is_exact_yuan_and_the_arrears_totals_add_up(client, desk):
+    district, _ = desk
+    url = "/admin/billing/reports/arrears?period_from=2026-09&period_to=2026-10"
+    rows = client.get(url, headers=district).json
+    table = _sheet(client, district, url + "&format=xlsx")
+    column = {title: n for n, title in enumerate(table[0])}
+    totals = table[-1]
+    assert totals[0] == "合计" and totals[column["欠费户数"]] == sum(r["bills"] for r in rows) == 7
+    assert totals[column["欠费金额（元）"]] == pytest.approx(sum(r["outstanding_fen"] for r in rows) / 100)
+    assert totals[column["欠费金额（元）"]] == 67  # 三元里 3000 + 3200 fen, 京溪 500 fen
+    assert totals[column["所属期"]] is None  # nothing to add up in a text column
+
+
+def test_the_csv_download_is_utf8_with_one_charset_and_a_clean_header(client, desk):
+    district, _ = desk
+    answer = client.get("/admin/billing/reports/collection?period_from=2026-09&period_to=2026-10&format=csv",
+                        headers=district)
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"  # it said charset=utf-8 twice
+    table = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert table[0][:7] == ["街道/镇", "所属期", "账单数", "应收（元）", "实收（元）", "收缴率", "减免（元）"]
+    assert all("charset" not in cell for row in table for cell in row)
+    assert ["三元里街道", "2026-09", "3", "32.00", "2.00", "6.25%"] == table[1][:6]  # CSV keeps the rate's text

@@ -231,7 +231,8 @@ def test_a_refund_larger_than_what_was_paid_is_refused(client, world):
     billrun.run(months_ago(1), Actor.system())
     clerk, _ = staff("billing_clerk")
     bill_id = world.scalar(sa.select(Bill.id).limit(1))
-    refused = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 1, "reason": "测试退款"},
+    refused = client.post("/admin/billing/refunds", json={"bill_id": bill_id, "amount_fen": 1, "kind": "cancel",
+                                                             "reason": "测试退款"},
                           headers=clerk)
     assert refused.status_code == 422 and refused.json["error"]["details"]["refundable_fen"] == 0
 

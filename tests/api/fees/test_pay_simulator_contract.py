@@ -197,3 +197,50 @@ def test_notifies_are_signed_and_encrypted_as_wechat_sends_them(wx, mock_server,
     transaction = json.loads(plain)
     assert transaction["out_trade_no"] == "RAW20261201000050" and transaction["amount"]["total"] == 123
     assert transaction["trade_state"] == "SUCCESS" and transaction["mchid"] == MCHID
+
+
+def test_a_description_over_127_utf8_bytes_is_refused_and_makes_no_order(wx):
+    fits = "费" * 42 + "a"  # 127 bytes
+    assert wx.prepay("RAW20261201000060", description=fits).status_code == 200
+    too_long = wx.prepay("RAW20261201000061", description=fits + "a")  # 128 bytes, only 44 characters
+    assert too_long.status_code == 400 and too_long.json()["code"] == "PARAM_ERROR"
+    assert wx.call("GET", f"/v3/pay/transactions/out-trade-no/RAW20261201000061?mchid={MCHID}").status_code == 404
+    assert wx.prepay("RAW20261201000062", description=["x"]).json()["code"] == "PARAM_ERROR"
+
+
+def test_an_order_query_must_name_the_merchant(wx):
+    wx.prepay("RAW20261201000070")
+    for path in ("/v3/pay/transactions/out-trade-no/RAW20261201000070",
+                 "/v3/pay/transactions/out-trade-no/RAW20261201000070?mchid=",
+                 "/v3/pay/transactions/id/4200000000000000000000000000"):
+        missing = wx.call("GET", path)
+        assert missing.status_code == 400 and missing.json()["code"] == "PARAM_ERROR", path
+    other = wx.call("GET", "/v3/pay/transactions/out-trade-no/RAW20261201000070?mchid=1900000001")
+    assert other.status_code == 403 and other.json()["code"] == "NO_AUTH"
+    assert wx.call("GET", f"/v3/pay/transactions/out-trade-no/RAW20261201000070?mchid={MCHID}").status_code == 200
+
+
+def _bill(wx, tar_type: str = "GZIP") -> tuple[dict, bytes]:
+    from miniprogram_mock.paystate import now_cst
+
+    answer = wx.call("GET", f"/v3/bill/tradebill?bill_date={now_cst().date().isoformat()}&bill_type=ALL"
+                            f"&tar_type={tar_type}").json()
+    path = answer["download_url"].split(":", 2)[2].split("/", 1)[1]
+    data = wx.call("GET", "/" + path).content
+    return answer, gzip.decompress(data) if tar_type == "GZIP" else data
+
+
+def test_the_trade_bills_hash_is_the_sha1_of_the_decompressed_bill(wx, mock_server):
+    import hashlib
+
+    wx.pay(wx.prepay("RAW20261201000080", total=700).json()["prepay_id"])
+    answer, bill = _bill(wx)
+    assert answer["hash_type"] == "SHA1" and answer["hash_value"] == hashlib.sha1(bill).hexdigest()
+    plain_answer, plain = _bill(wx, tar_type="")
+    assert plain == bill and plain_answer["hash_value"] == answer["hash_value"]
+    # the corrupt_bill fault: the next file differs from what its hash describes, and still reads as a bill
+    requests.post(mock_server.url + "_mock/pay/faults", json={"fault": "corrupt_bill"}, timeout=5).raise_for_status()
+    corrupt_answer, corrupt = _bill(wx)
+    assert corrupt_answer["hash_value"] == answer["hash_value"] != hashlib.sha1(corrupt).hexdigest()
+    assert corrupt.decode().startswith("交易时间,") and "`RAW20261201000080" not in corrupt.decode()
+    assert _bill(wx)[1] == bill  # once only
