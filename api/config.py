@@ -125,8 +125,15 @@ class Config:
     GAS_CHECKIN_TOLERANCE_M: int = 150  # a check-in further from the premises needs a reason (supervisor told)
     GAS_MAX_MISSES: int = 3  # nobody home this many times: the gas supervisor takes the task over
     GAS_HAZARD_DAYS: list[int] = field(default_factory=lambda: [1, 7, 30])  # rectification days, 一级/二级/三级
-    GAS_HAZARD_CATEGORY: str = "event:04-99"  # the case category of a gas hazard (突发事件·其他)
-    GAS_LEAK_CATEGORY: str = "event:04-03"  # a leak's (燃气管道破裂), an emergency case at once
+    # a hazard's case is filed under its checklist item's 燃气安全 class; these only when that class is missing
+    GAS_HAZARD_CATEGORY: str = "event:04-99"  # (突发事件·其他)
+    GAS_LEAK_CATEGORY: str = "event:04-03"  # a leak's (燃气管道破裂)
+    # A leak: the gas company's 24-hour repair line is alerted by a retried job (POST, signed as 12345 answers);
+    # the contact (name and phone) is printed in the alert and in the staff's notices (to phone when it fails)
+    GAS_REPAIR_CONTACT: str = ""
+    GAS_REPAIR_ALERT_URL: str = ""  # empty: no automatic alert; the notices tell staff to phone the contact
+    GAS_REPAIR_SIGNING_KEY: str = ""  # HMAC-SHA256 over "<timestamp>.<body>", sent as X-Signature
+    GAS_BADGE_VALID_DAYS: int = 365  # an inspector's badge expires this many days after it was issued
     GAS_LOOKAHEAD_DAYS: int = 7  # the day list holds assigned tasks due up to this many days ahead
     GAS_DAY_MAX_TASKS: int = 40
     GAS_BOOKING_DAYS: int = 30  # residents book a visit from tomorrow up to this many days ahead
@@ -175,10 +182,17 @@ class Config:
                 raise ConfigError("WECHATPAY_APIV3_KEY must be 32 bytes (the AES-256-GCM key of notifies)")
         if self.MEDIA_BACKEND not in ("local", "s3"):
             raise ConfigError(f"MEDIA_BACKEND must be local or s3, not {self.MEDIA_BACKEND!r}")
-        if len(self.GAS_HAZARD_DAYS) != 3 or any(d < 0 or d > 366 for d in self.GAS_HAZARD_DAYS):
-            raise ConfigError("GAS_HAZARD_DAYS must be three day counts (一级,二级,三级), each 0–366")
+        self._check_gas()
         if not 1 <= self.MEDIA_DERIVE_THREADS <= 64:
             raise ConfigError("MEDIA_DERIVE_THREADS must be between 1 and 64")
+
+    def _check_gas(self) -> None:
+        if len(self.GAS_HAZARD_DAYS) != 3 or any(d < 0 or d > 366 for d in self.GAS_HAZARD_DAYS):
+            raise ConfigError("GAS_HAZARD_DAYS must be three day counts (一级,二级,三级), each 0–366")
+        if self.GAS_REPAIR_ALERT_URL and not self.GAS_REPAIR_SIGNING_KEY:
+            raise ConfigError("GAS_REPAIR_ALERT_URL needs GAS_REPAIR_SIGNING_KEY: the gas company checks the signature")
+        if not 1 <= self.GAS_BADGE_VALID_DAYS <= 3660:
+            raise ConfigError("GAS_BADGE_VALID_DAYS must be between 1 and 3660")
 
     @property
     def is_sqlite(self) -> bool:

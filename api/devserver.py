@@ -87,7 +87,8 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
     pay_settings, merchant = dev_pay_keys(var, env["WECHAT_APPID"])
     issuer_secret = dev.get("ISSUER_SECRET") or secrets.token_urlsafe(24)
     mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port, pay=merchant,
-                      issuer_apps={"suiyun-dev": issuer_secret}).start()
+                      issuer_apps={"suiyun-dev": issuer_secret},
+                      issuer_state=var / "issuer-state.jsonl").start()  # its numbering outlives a restart
     started.append(mock)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
     env.update(pay_settings)
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     from api.config import Config
     from api.db import unit_of_work
     from api.migrate import upgrade
-    from api.seed import seed_demo, seed_demo_components, seed_demo_devices
+    from api.seed import demo_point, seed_demo, seed_demo_components, seed_demo_devices
 
     config = Config.from_env()
     upgrade(config.DATABASE_URL)
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         _grant_demo_subscriptions(started[-1])
         seed_demo_components()
         _remember_device_secrets(Path(args.var).resolve() / "demo-devices.json", seed_demo_devices())
+        sanyuanli = demo_point()
     children = [] if args.no_worker else [
         subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.worker", "classify", "--simple"], cwd=ROOT),
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
                          cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.schedule"], cwd=ROOT),
     ]
-    _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"], redis)
+    _print_banner(args, started[-1].url, dev["DEMO_PASSWORD"], redis, sanyuanli)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
@@ -176,8 +178,11 @@ def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
         path.chmod(0o600)
 
 
-def _print_banner(args, mock_url: str, password: str, redis: str) -> None:
+def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tuple[float, float]) -> None:
+    from api import geo
+
     api = f"http://{args.host}:{args.port}"
+    here = ",".join(f"{v:.6f}" for v in geo.wgs84_to_gcj02(*sanyuanli))
     lines = [
         "",
         "穗云智慧城管 — development server",
@@ -201,6 +206,9 @@ def _print_banner(args, mock_url: str, password: str, redis: str) -> None:
         f" {mock_url}_mock/pay/confirm (the payment sheet)",
         f"  Gas            log in as gas_inspector: GET {api}/gas/field/tasks (three planned visits); the demo"
         f" citizen holds gas user GU0001 (GET {api}/gas/my/visits)",
+        f"  三元里         the demo grid places streets synthetically: 三元里's demo premises are at {here}"
+        f" (GCJ-02, as wx.getLocation gives it) — report or check in there to reach sanyuanli_clerk and its"
+        f" supervisors",
         "",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

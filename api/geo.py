@@ -1,8 +1,10 @@
-"""Pure coordinate helpers: GCJ-02 ↔ WGS-84 and the district bounding box.
+"""Pure coordinate helpers: GCJ-02 / BD-09 ↔ WGS-84 and the district bounding box.
 
 WeChat's wx.getLocation returns GCJ-02 by default (the obfuscated datum Chinese maps draw); we store
 WGS-84 and hand GCJ-02 back for the mini-program's map. The forward transform is the published
-standard one; the inverse is found by fixed-point iteration (error < 1e-7° after a few steps).
+standard one; the inverse is found by fixed-point iteration (error < 1e-7° after a few steps). BD-09 (Baidu's
+maps, and many GIS exports here) is GCJ-02 shifted once more by Baidu's published formula; its published inverse
+is within a decimetre.
 """
 
 from __future__ import annotations
@@ -59,11 +61,32 @@ def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
     return wlat, wlon
 
 
+_X_PI = math.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    z = math.hypot(lon, lat) + 0.00002 * math.sin(lat * _X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _X_PI)
+    return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
+
+
+def bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    x, y = lon - 0.0065, lat - 0.006
+    z = math.hypot(x, y) - 0.00002 * math.sin(y * _X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
+    return z * math.sin(theta), z * math.cos(theta)
+
+
+COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
 def to_wgs84(lat: float, lon: float, coord_system: str) -> tuple[float, float]:
     if coord_system == "wgs84":
         return lat, lon
     if coord_system == "gcj02":
         return gcj02_to_wgs84(lat, lon)
+    if coord_system == "bd09":
+        return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
     raise ValueError(f"unknown coordinate system {coord_system!r}")
 
 

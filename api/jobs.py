@@ -77,6 +77,8 @@ REVERSE_RECEIPTS = Job("reverse_receipts", RECEIPTS, "workers.billing.reverse_re
 ISSUE_RECEIPT = Job("issue_receipt", RECEIPTS, "workers.billing.issue_receipt", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # the platform away longer: the sweep asks again
 BILL_RUN = Job("bill_run", DEFAULT, "workers.billing.bill_run")  # a period's run, queued by staff (idempotent)
+ALERT_GAS_REPAIR = Job("alert_gas_repair", NOTIFY, "workers.gas.alert_gas_repair", retries=5,
+                       intervals="NOTIFY_RETRY_INTERVALS", on_failure="workers.gas.on_alert_failure")  # a leak
 
 # -- periodic work (enqueued by the clock) ---------------------------------------------------------------
 OUTBOX_SWEEP = Job("outbox_sweep", DEFAULT, "workers.periodic.outbox_sweep")
@@ -116,5 +118,5 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     SEND_NOTIFICATION, MAKE_PHOTO_DERIVATIVES, CLASSIFY_PHOTO, ROUTE_REPORT, DISPATCH_CASE, CHECK_CONTENT,
     ANSWER_HOTLINE, SUBMIT_REFUND, PREPARE_RECEIPTS, ISSUE_RECEIPT, REVERSE_RECEIPTS, BILL_RUN, OUTBOX_SWEEP,
     PURGE_DRAFTS, OVERDUE_SCAN, DEVICE_SILENCE, MONTHLY_BILL_RUN, BILL_REMINDERS, PAY_SWEEP, RECONCILE,
-    GAS_VISIT_NOTICES,
+    GAS_VISIT_NOTICES, ALERT_GAS_REPAIR,
     FOLD_ARREARS)}

@@ -103,11 +103,24 @@ def _seed_demo_citizen() -> None:
             subscription.remaining = DEMO_SUBSCRIPTIONS
 
 
-DEMO_PREMISES = f"""code,kind,address,community,lat,lon,occupants,street_code
-DEMO-MP-0001,household,演示·三元里大道1号101房,三元里社区,23.1625,113.2628,3,{SANYUANLI}
-DEMO-MP-0002,household,演示·三元里大道1号102房,三元里社区,23.1626,113.2629,5,{SANYUANLI}
-DEMO-MP-0003,business,演示·三元里大道3号首层商铺,三元里社区,23.1628,113.2631,0,{SANYUANLI}
+DEMO_PREMISES = """code,kind,address,community,lat,lon,occupants,street_code
+DEMO-MP-0001,household,演示·三元里大道1号101房,三元里社区,{p[0][0]},{p[0][1]},3,{street}
+DEMO-MP-0002,household,演示·三元里大道1号102房,三元里社区,{p[1][0]},{p[1][1]},5,{street}
+DEMO-MP-0003,business,演示·三元里大道3号首层商铺,三元里社区,{p[2][0]},{p[2][1]},0,{street}
 """
+
+
+def demo_point(street_code: str = SANYUANLI, metres_east: float = 0.0) -> tuple[float, float]:
+    """A WGS-84 point inside the street's first unit grid (the demo grid places streets synthetically, so a real
+    address's coordinates would lie in another street's grid — and out of that street's staff's scope)."""
+    from shapely.geometry import shape
+
+    grid = Session.scalar(sa.select(UnitGrid).where(UnitGrid.street_code == street_code).order_by(UnitGrid.code)
+                          .limit(1))
+    if grid is None:
+        raise LookupError(f"no unit grid in street {street_code}")
+    inside = shape(grid.geometry).representative_point()
+    return round(inside.y, 7), round(inside.x + metres_east / 102_000, 7)  # ~102 km a degree of longitude here
 # D0001 is bound to the demo citizen; bind D0002 in the mini-program with the check 李四 (or phone …5678).
 DEMO_ACCOUNTS = """number,premises_code,payer_kind,payer_name,phone,basis,units
 D0001,DEMO-MP-0001,resident,张三,13800001234,household_month,1
@@ -130,7 +143,8 @@ def _seed_demo_fees() -> None:
     standards.seed_reference()
     if Session.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "D0001")) is not None:
         return
-    import_premises(DEMO_PREMISES, Actor.system())
+    points = [demo_point(SANYUANLI, metres) for metres in (0, 12, 40)]  # two doors, and the shop down the road
+    import_premises(DEMO_PREMISES.format(p=points, street=SANYUANLI), Actor.system())
     accounts.import_accounts(DEMO_ACCOUNTS, Actor.system())
     citizen = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
     account = Session.scalar(sa.select(FeeAccount).where(FeeAccount.number == "D0001"))
@@ -149,7 +163,8 @@ class _same_unit:  # noqa: N801 - the seed is one unit of work: the bill run's b
         return False
 
 
-# GU0001 is bound to the demo citizen; GU0003 (a restaurant on LPG) is due every month.
+# GU0001 is bound to the demo citizen and due in a few days (its notice tells of a visit ahead, not one long past);
+# GU0002 and GU0003 (a restaurant on LPG, due every month) were never inspected: due today.
 DEMO_GAS_USERS = """number,meter_no,premises_code,user_type,supply,supplier,contact_name,phone,last_inspected_on,\
 appliances
 GU0001,GM0001,DEMO-MP-0001,residential,pipeline,广州燃气集团,张三,13800001234,{last},stove:2018-06-01:yes;\
@@ -157,6 +172,9 @@ water_heater:2016-03-01:no
 GU0002,GM0002,DEMO-MP-0002,residential,pipeline,广州燃气集团,李四,13900005678,,stove::yes
 GU0003,,DEMO-MP-0003,catering,lpg,白云区液化气供应站,王五,13700009012,,stove::no
 """
+
+
+DEMO_GAS_VISIT_IN_DAYS = 5  # within GAS_LOOKAHEAD_DAYS: on the inspector's day list, and the citizen is told first
 
 
 def _seed_demo_gas() -> None:
@@ -172,7 +190,8 @@ def _seed_demo_gas() -> None:
     if Session.scalar(sa.select(GasUser.id).where(GasUser.number == "GU0001")) is not None:
         return
     today = timefmt.today()
-    users.import_users(DEMO_GAS_USERS.format(last=(today - timedelta(days=400)).isoformat()), Actor.system(), today)
+    last = users.add_months(today + timedelta(days=DEMO_GAS_VISIT_IN_DAYS), -users.cycles()["residential"])
+    users.import_users(DEMO_GAS_USERS.format(last=last.isoformat()), Actor.system(), today)
     citizen = Session.scalar(sa.select(User).where(User.openid == DEMO_CITIZEN_OPENID))
     gas_user = Session.scalar(sa.select(GasUser).where(GasUser.number == "GU0001"))
     Session.add(GasBinding(gas_user_id=gas_user.id, user_id=citizen.id))
@@ -180,9 +199,10 @@ def _seed_demo_gas() -> None:
     planning.assign(Actor.system(), SANYUANLI)
 
 
-# Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices.
+# Demo devices for `make run` (their secrets go to var/demo-devices.json): names say they are demo devices. A point
+# of None: in 三元里's demo grid, by the demo premises (what the camera sees is 三元里's to handle).
 DEMO_DEVICES = (
-    ("DEMO-CAM-1", "camera", "演示摄像头·三元里大道", ["street_vending", "store_front"], 23.1625, 113.2628),
+    ("DEMO-CAM-1", "camera", "演示摄像头·三元里大道", ["street_vending", "store_front"], None, None),
     ("DEMO-CAM-2", "camera", "演示哨兵·余泥渣土车卡口", ["muck_truck", "blind_spot"], 23.2010, 113.2950),
     ("DEMO-PM-1", "sensor", "演示PM2.5传感器·工地旁", ["pm25"], 23.1900, 113.3100),
     ("DEMO-ODOUR-1", "sensor", "演示气味传感器·垃圾压缩站", ["odour"], 23.2300, 113.2700),
@@ -199,6 +219,8 @@ def seed_demo_devices() -> dict[str, str]:
 
     secrets_ = {}
     for code, kind, name, detects, lat, lon in DEMO_DEVICES:
+        if lat is None:
+            lat, lon = demo_point(SANYUANLI, 25)
         if devices_queries.by_code(code) is None:
             _, secret = devices.register({"code": code, "kind": kind, "name": name, "detects": detects, "lat": lat,
                                           "lon": lon, "expected_interval_s": 3600}, None)

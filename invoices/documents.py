@@ -111,6 +111,7 @@ class VisitRecord:
     verify_url: str  # the inspector's badge check
     signature: bytes | None = None  # PNG or JPEG of the resident's signature
     note: str = ""
+    measures: str = ""  # the inspector's on-site measures, e.g. 关阀、通风
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ def render_visit_record(doc: VisitRecord) -> bytes:
         _text(canvas, MARGIN, y, f"隐患（{hazard.level}）：{hazard.title[:40]}，整改期限 {hazard.deadline}", 8.5,
               colour=RED)
         y -= 4.5 * mm
+    if doc.measures:
+        _text(canvas, MARGIN, y, f"现场处置措施：{doc.measures[:60]}", 8.5, colour=RED)
+        y -= 4.5 * mm
     if doc.note:
         _text(canvas, MARGIN, y, f"备注：{doc.note[:80]}", 8.5)
     _text(canvas, MARGIN, 9 * mm, "本次入户安全检查免费，安检员不收取任何费用、不推销任何产品。", 8)

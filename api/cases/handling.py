@@ -5,6 +5,8 @@ Services flush; the route or job around them commits (api.db.unit_of_work).
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from api.calendar import service as calendar
 from api.cases import assignment, followers, queries, sources
 from api.cases.common import actor_of, case_for, for_department, holding_work_order, media_ids, remarked, roles_of, who
@@ -16,7 +18,7 @@ from api.cases.errors import (
     IllegalCaseTransition,
 )
 from api.cases.lifecycle import CaseAction, CaseStatus, entry_for, transition
-from api.cases.models import Case, WorkOrder
+from api.cases.models import Case, CaseMedia, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
@@ -160,3 +162,15 @@ def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
     record("case", case.id, "photo_attached", actor_of(staff), payload={"media_id": item.id, "kind": kind,
                                                                          "round": round_})
     return item
+
+
+def attach_evidence(case: Case, media_ids: list[int], actor: Actor) -> list[int]:
+    """Show photos another domain stored (a gas inspector's photos of a failed item) among the case's evidence, by
+    reference: the media rows and their bytes stay with their owner. Returns the ids newly attached."""
+    known = set(Session.scalars(sa.select(CaseMedia.media_id).where(CaseMedia.case_id == case.id)))
+    added = [m for m in dict.fromkeys(media_ids) if m not in known]
+    for media_id in added:
+        Session.add(CaseMedia(case_id=case.id, media_id=media_id))
+        record("case", case.id, "photo_attached", actor, payload={"media_id": media_id, "reference": True})
+    Session.flush()
+    return added

@@ -123,3 +123,14 @@ class Rating(Base):
     score: Mapped[int] = mapped_column(sa.SmallInteger)
     comment: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseMedia(Base):
+    """A photo another domain stored, shown among the case's evidence by reference (a gas inspector's photo of a
+    failed item): the bytes and the media row stay with their owner; nothing is copied."""
+
+    __tablename__ = "case_media"
+
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    media_id: Mapped[int] = mapped_column(sa.ForeignKey("media.id", ondelete="CASCADE"), primary_key=True)
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from api import geo
 from api.cases import deadlines, queries
-from api.cases.models import Case, CaseReport
+from api.cases.models import Case, CaseMedia, CaseReport
 from api.cases.schemas import CaseSchema
 from api.cases.sources import hotline
 from api.db import Session
@@ -86,8 +86,8 @@ def evidence(rows: list[tuple[Media, int | None]], people: dict, base_url: str) 
 
 
 def _photos(case_ids: set[int]) -> dict[int, list[tuple[Media, int | None]]]:
-    """case id → [(media, report id or None)], oldest first: reports' photos, captures' snapshots, the case's own —
-    one query over the three sources."""
+    """case id → [(media, report id or None)], oldest first: reports' photos, captures' snapshots, the case's own,
+    photos shown by reference (a gas inspector's evidence) — one query over the four sources."""
     if not case_ids:
         return {}
     by_case: dict[int, list] = defaultdict(list)
@@ -108,6 +108,7 @@ def _photos_query() -> sa.Select:
         .join(_captures, sa.and_(Media.owner_type == "capture", Media.owner_id == _captures.c.id))
         .where(_captures.c.case_id.in_(ids)),
         sa.select(Media.id, Media.owner_id, sa.null()).where(Media.owner_type == "case", Media.owner_id.in_(ids)),
+        sa.select(CaseMedia.media_id, CaseMedia.case_id, sa.null()).where(CaseMedia.case_id.in_(ids)),
     ).subquery()
     return (sa.select(Media, sources.c.case_id, sources.c.report_id).join(sources, Media.id == sources.c.media_id)
             .order_by(Media.id))

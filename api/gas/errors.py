@@ -53,7 +53,7 @@ class RangeInvalid(Unprocessable):
 
 
 class BookingDayInvalid(Unprocessable):
-    code, message = "GAS_BOOKING_DAY_INVALID", "A visit can be booked from tomorrow to GAS_BOOKING_DAYS ahead."
+    code, message = "GAS_BOOKING_DAY_INVALID", "A visit can be booked from tomorrow to the last day open for booking."
 
 
 class VisitNotFound(NotFound):
@@ -62,3 +62,7 @@ class VisitNotFound(NotFound):
 
 class AlreadyRated(Conflict):
     code, message = "GAS_VISIT_ALREADY_RATED", "This visit has been rated already."
+
+
+class BadgeHolderNotFound(NotFound):
+    code, message = "GAS_INSPECTOR_NOT_FOUND", "No active gas inspector with this id in your street."

@@ -10,7 +10,11 @@ Batch rules (README "Gas inspection: the field-app protocol"):
   supervisor — nothing is overwritten, nothing is lost; a no-show recorded before the task was completed is kept
   as history (batches may arrive out of order);
 - photos named by a visit must have been uploaded first (`PUT /gas/field/photos/{client_id}`); a visit naming one
-  that is missing is `rejected` with GAS_PHOTO_NOT_UPLOADED and can be sent again once it is there.
+  that is missing is `rejected` with GAS_PHOTO_NOT_UPLOADED and can be sent again once it is there;
+- times follow the API's rule (1970–2199) and the visit's own sense: not in the future (beyond a clock skew), not
+  long before its task existed (GAS_VISIT_BEFORE_TASK) — a phone with a wrong clock cannot count no-shows;
+- the check-in comes in the app's datum (GCJ-02 by default, as wx.getLocation gives it) and is stored, and measured
+  against the gas user's point, in WGS-84.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from datetime import date, timedelta
 import marshmallow as ma
 import sqlalchemy as sa
 
-from api import timefmt
+from api import geo, timefmt
 from api.config import get_config
 from api.db import Session
 from api.errors import DomainError
 from api.events.service import Actor, record
+from api.extensions import check_loaded
 from api.gas import checklist, errors, hazards, tour, users
 from api.gas.models import GasHazard, GasPhoto, GasTask, GasUser, GasVisit, GasVisitItem
 from api.gas.planning import supervisors
@@ -37,6 +42,9 @@ from api.notifications import inbox
 from api.premises.models import Premises
 
 COMPLETING = ("passed", "hazards", "refused")
+# How long before its task was planned a visit may say it happened: a phone whose clock or time zone is off by
+# hours still syncs; a visit dated days (or a century) before its task is a wrong clock or a forgery.
+BEFORE_TASK_ALLOWANCE = timedelta(days=1)
 
 
 class VisitRejected(DomainError):
@@ -57,7 +65,8 @@ def day_list(inspector: User, today: date, start: tuple[float, float] | None) ->
             .order_by(GasTask.due_on, GasTask.id).limit(config.GAS_DAY_MAX_TASKS).subquery())  # the index's rows
     rows = Session.execute(
         sa.select(mine, GasUser.number, GasUser.user_type, GasUser.supply, GasUser.contact_name, GasUser.phone,
-                  Premises.address, Premises.lat, Premises.lon)
+                  Premises.address, sa.func.coalesce(GasUser.lat, Premises.lat).label("lat"),
+                  sa.func.coalesce(GasUser.lon, Premises.lon).label("lon"))
         .join(GasUser, GasUser.id == mine.c.gas_user_id).join(Premises, Premises.id == GasUser.premises_id)
         .order_by(mine.c.due_on, mine.c.id)).all()
     placed = [r for r in rows if r.lat is not None]
@@ -68,6 +77,7 @@ def day_list(inspector: User, today: date, start: tuple[float, float] | None) ->
              "overdue": r.due_on < today, "misses": r.misses, "gas_user_id": r.gas_user_id, "number": r.number,
              "user_type": r.user_type, "supply": r.supply, "contact_name": r.contact_name, "phone": r.phone,
              "address": r.address, "lat": r.lat, "lon": r.lon,
+             "location": geo.both_systems(r.lat, r.lon) if r.lat is not None else None,
              "checklist": items.setdefault((r.user_type, r.supply), [
                  i.code for i in checklist.applicable(checklist.CURRENT, r.user_type, r.supply)])}
             for r in ordered]
@@ -118,7 +128,9 @@ def sync(inspector: User, visits: list[dict]) -> list[dict]:
 def _one(inspector: User, raw: dict) -> dict:
     if not isinstance(raw, dict):
         raise ma.ValidationError({"_schema": ["a visit is an object"]})
+    check_loaded(raw)  # the API's input rules (text, 64-bit integers), for this visit alone
     body = VisitSchema().load(raw)
+    check_loaded(body)
     known = Session.scalar(sa.select(GasVisit).where(GasVisit.client_id == body["client_id"]))
     if known is not None:
         if known.inspector_id != inspector.id:
@@ -127,16 +139,18 @@ def _one(inspector: User, raw: dict) -> dict:
     task = Session.get(GasTask, body["task_id"], with_for_update=True)
     if task is None or (task.inspector_id != inspector.id and not _was_assigned(task, inspector)):
         raise VisitRejected("GAS_TASK_NOT_FOUND", "No such task of yours.")
+    _check_time(task, body)
     user = Session.get(GasUser, task.gas_user_id, with_for_update=True)
-    place = Session.get(Premises, user.premises_id)
-    distance = _check_in(body, place)
+    checkin = geo.to_wgs84(body["checkin"]["lat"], body["checkin"]["lon"], body["checkin"]["coord_system"])
+    distance = _check_in(body, checkin, users.point(user, Session.get(Premises, user.premises_id)))
     photos = _photos(inspector, body)
     results = _checklist(body, task, user)
     visit = GasVisit(client_id=body["client_id"], task_id=task.id, task_version=body["task_version"],
                      inspector_id=inspector.id, gas_user_id=user.id, outcome=body["outcome"], state="applied",
-                     started_at=body["started_at"], finished_at=body["finished_at"], lat=body["checkin"]["lat"],
-                     lon=body["checkin"]["lon"], distance_m=distance, override_reason=body.get("override_reason"),
-                     checklist_version=body["checklist_version"], note=body.get("note"),
+                     started_at=body["started_at"], finished_at=body["finished_at"], lat=round(checkin[0], 7),
+                     lon=round(checkin[1], 7), coord_system_in=body["checkin"]["coord_system"], distance_m=distance,
+                     override_reason=body.get("override_reason"), checklist_version=body["checklist_version"],
+                     note=body.get("note"), measures=body["measures"],
                      signature_media_id=photos.get(body.get("signature_photo_id")))
     conflict = _conflict(task, inspector, body)
     if conflict:
@@ -148,7 +162,7 @@ def _one(inspector: User, raw: dict) -> dict:
     actor = Actor("staff", inspector.id)
     record("gas_visit", visit.id, "gas_visit_received", actor, to_state=visit.state,
            payload={"client_id": visit.client_id, "task_id": task.id, "outcome": visit.outcome,
-                    "conflict": conflict, "distance_m": distance})
+                    "conflict": conflict, "distance_m": distance, "measures": visit.measures})
     if distance is not None and distance > get_config().GAS_CHECKIN_TOLERANCE_M:  # checked in by the override
         inbox.notify(supervisors(user.street_code), "gas_checkin_override", "gas_visit", visit.id,
                      f"安检签到距离{distance:.0f}米，超出范围：{visit.override_reason}", flagged=True)
@@ -163,7 +177,7 @@ def _one(inspector: User, raw: dict) -> dict:
 
 def _answer(visit: GasVisit, status: str) -> dict:
     return {"client_id": visit.client_id, "status": status, "visit_id": visit.id, "state": visit.state,
-            "conflict": visit.conflict}
+            "conflict": visit.conflict, "measures": visit.measures}
 
 
 def _was_assigned(task: GasTask, inspector: User) -> bool:
@@ -176,10 +190,18 @@ def _was_assigned(task: GasTask, inspector: User) -> bool:
         sa.or_(Event.actor_id == inspector.id, Event.payload["from_inspector"].as_integer() == inspector.id))) > 0
 
 
-def _check_in(body: dict, place: Premises) -> float | None:
-    if place.lat is None:
+def _check_time(task: GasTask, body: dict) -> None:
+    if body["started_at"] < task.created_at - BEFORE_TASK_ALLOWANCE:
+        raise VisitRejected("GAS_VISIT_BEFORE_TASK", "The visit is dated long before its task was planned: check the "
+                            "phone's clock and date.", {"started_at": body["started_at"].isoformat(),
+                                                        "task_planned_at": task.created_at.isoformat()})
+
+
+def _check_in(body: dict, checkin: tuple[float, float], point: tuple[float, float] | None) -> float | None:
+    """Metres from the gas user's point, both in WGS-84 (None when the register has no point)."""
+    if point is None:
         return None
-    distance = tour.metres((body["checkin"]["lat"], body["checkin"]["lon"]), (place.lat, place.lon))
+    distance = tour.metres(checkin, point)
     tolerance = get_config().GAS_CHECKIN_TOLERANCE_M
     if distance > tolerance and not body.get("override_reason"):
         raise VisitRejected("GAS_CHECKIN_TOO_FAR", "The check-in is too far from the premises; give a reason to "

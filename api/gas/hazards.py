@@ -2,12 +2,15 @@
 deadline, a case in the engine through the `gas_inspection` source, and a re-inspection task due by the deadline.
 
 - Level (一级 immediate, 二级, 三级) comes from the checklist item; the deadline from GAS_HAZARD_DAYS (days per level).
-- The case is accepted (立案) at once — an inspector's finding needs no intake review — under GAS_HAZARD_CATEGORY
-  (a leak: GAS_LEAK_CATEGORY, priority `emergency`, and the gas supervisors and the command centre are told at
-  once); its 处置 time limit is the hazard's deadline, and it closes only after a passed re-inspection
-  (`before_close`).
+- The case is accepted (立案) at once — an inspector's finding needs no intake review — under the item's 燃气安全
+  class (the checklist's `category`; the 权责清单 sends the classes to 区燃气管理办公室), with the inspector's photos
+  of the failed item as its evidence (by reference, api.cases.handling.attach_evidence); its 处置 time limit is the
+  hazard's deadline, and it closes only after a passed re-inspection (`before_close`).
+- A leak's case is `emergency` and dispatched at once by the system (never left on the dispatch desk); the gas
+  company's 24-hour repair line is alerted with the inspector's on-site measures (api/gas/alerts.py), and the gas
+  supervisors and the command centre are told at once.
 - A re-inspection that passes the item rectifies the hazard; one that fails it keeps the hazard open with a new
-  deadline and a new re-inspection task (the hazard is "reopened" in its history).
+  deadline and a new re-inspection task (the hazard is "reopened" in its history), the new photo added to the case.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from api.calendar.clock import ClockType
-from api.cases import intake
+from api.cases import handling, intake
 from api.cases.common import SYSTEM_ROLES
 from api.cases.errors import CloseConditionUnmet
 from api.cases.lifecycle import CaseAction, transition
@@ -26,14 +29,18 @@ from api.cases.queries import staff_with_role
 from api.cases.sources import Source, register
 from api.config import get_config
 from api.db import Session
+from api.errors import DomainError
 from api.events.service import Actor, record
-from api.gas import checklist
-from api.gas.models import GasHazard, GasTask, GasUser, GasVisit
+from api.gas import alerts, checklist
+from api.gas.models import GasHazard, GasTask, GasUser, GasVisit, GasVisitItem
 from api.gas.planning import supervisors
 from api.notifications import inbox
+from api.organisation.models import Department
 from api.premises.models import Premises
 from api.roles import Role
 from api.taxonomy import service as taxonomy
+from api.taxonomy.errors import CategoryNotFound
+from api.taxonomy.models import Category
 
 
 def deadline(level: int, day: date) -> date:
@@ -42,11 +49,13 @@ def deadline(level: int, day: date) -> date:
 
 def open_hazards(visit: GasVisit, user: GasUser, failed: list[str], version: str, day: date,
                  found_at: datetime) -> list[GasHazard]:
-    """A hazard, its case and its re-inspection task for each failed item not already open at this user."""
+    """A hazard, its case (with the item's photo as evidence) and its re-inspection task for each failed item not
+    already open at this user; a leak's case is also dispatched at once and the repair line alerted."""
     items = checklist.load(version)
     already = set(Session.scalars(sa.select(GasHazard.item_code).where(
         GasHazard.gas_user_id == user.id, GasHazard.status == "open")))
     place = Session.get(Premises, user.premises_id)
+    photos = _failed_photos(visit.id)
     made = []
     for code in failed:
         if code in already:
@@ -56,36 +65,75 @@ def open_hazards(visit: GasVisit, user: GasUser, failed: list[str], version: str
                            status="open", deadline_on=deadline(item.level_on_fail, day), found_at=found_at)
         Session.add(hazard)
         Session.flush()
-        hazard.case_id = _open_case(hazard, item, user, place, visit).id
+        case = _open_case(hazard, item, user, place, visit)
+        hazard.case_id = case.id
+        handling.attach_evidence(case, photos.get(code, []), Actor("staff", visit.inspector_id))
         _reinspection(hazard, user, visit.inspector_id)
         record("gas_hazard", hazard.id, "gas_hazard_found", Actor("staff", visit.inspector_id), to_state="open",
                payload={"gas_user_id": user.id, "item_code": code, "level": hazard.level, "case_id": hazard.case_id,
                         "deadline_on": hazard.deadline_on.isoformat(), "visit_id": visit.id})
+        if code == checklist.LEAK:
+            _emergency(hazard, case, user, place, visit)
         made.append(hazard)
     return made
 
 
-def _open_case(hazard: GasHazard, item: checklist.Item, user: GasUser, place: Premises, visit: GasVisit) -> Case:
+def _failed_photos(visit_id: int) -> dict[str, list[int]]:
+    """item code → the media ids of the visit's photos of that failed item (the evidence its case shows)."""
+    rows = Session.execute(sa.select(GasVisitItem.item_code, GasVisitItem.photo_media_id).where(
+        GasVisitItem.visit_id == visit_id, GasVisitItem.result == "fail", GasVisitItem.photo_media_id.is_not(None)))
+    photos: dict[str, list[int]] = {}
+    for code, media_id in rows:
+        photos.setdefault(code, []).append(media_id)
+    return photos
+
+
+def category_of(item: checklist.Item) -> Category:
+    """The item's 燃气安全 class; GAS_LEAK_CATEGORY / GAS_HAZARD_CATEGORY where it has none or it is not loaded."""
     config = get_config()
+    fallback = config.GAS_LEAK_CATEGORY if item.code == checklist.LEAK else config.GAS_HAZARD_CATEGORY
+    if item.category:
+        try:
+            return taxonomy.current(item.category)
+        except CategoryNotFound:
+            pass
+    return taxonomy.current(fallback)
+
+
+def _open_case(hazard: GasHazard, item: checklist.Item, user: GasUser, place: Premises, visit: GasVisit) -> Case:
     leak = hazard.item_code == checklist.LEAK
     inspector_id = visit.inspector_id
-    # the premises' point; the inspector's check-in where the register has none
-    lat, lon = (place.lat, place.lon) if place.lat is not None else (visit.lat, visit.lon)
+    # the gas company's own point of the user, else the premises', else the inspector's check-in (all WGS-84)
+    lat, lon = next(((a, b) for a, b in ((user.lat, user.lon), (place.lat, place.lon), (visit.lat, visit.lon))
+                     if a is not None), (None, None))
     case = intake.open_case(
         GasInspection.name, Actor("staff", inspector_id),
         description=f"燃气安全隐患（{checklist.LEVEL_NAMES[hazard.level]}）：{item.title}。用户{user.number}，{place.address}",
-        lat=lat, lon=lon, category=taxonomy.current(config.GAS_LEAK_CATEGORY if leak else config.GAS_HAZARD_CATEGORY),
-        address_text=place.address, created_by=inspector_id,
+        lat=lat, lon=lon, category=category_of(item), address_text=place.address, created_by=inspector_id,
         payload={"gas_hazard_id": hazard.id, "level": hazard.level, "item_code": hazard.item_code})
     priority = "emergency" if leak else ("urgent" if hazard.level == 1 else "normal")
     if priority != case.priority:
         case.priority = priority
         record("case", case.id, "priority_set", Actor.system(),
                payload={"priority": priority, "why": f"燃气隐患{checklist.LEVEL_NAMES[hazard.level]}"})
-    if leak:
-        told = supervisors(user.street_code) + staff_with_role(Role.COMMAND_CENTRE)
-        inbox.notify(told, "gas_leak", "case", case.id, f"燃气泄漏！{place.address}，请立即处置", flagged=True)
     return case
+
+
+def _emergency(hazard: GasHazard, case: Case, user: GasUser, place: Premises, visit: GasVisit) -> None:
+    """A leak: dispatched at once by the system to the department the 权责清单 names (never left on the dispatch
+    desk), the gas company's repair line alerted, the street's gas supervisors and the command centre told."""
+    try:
+        with Session.begin_nested():  # a refused dispatch (no owner at all) leaves the case as it was
+            handling.dispatch(None, case.id)
+    except DomainError:
+        pass
+    department = Session.get(Department, case.department_id) if case.department_id else None
+    measures = "、".join(alerts.MEASURE_NAMES[m] for m in alerts.measures_of(visit)) or "无"
+    line = "已通知燃气企业抢修" if alerts.queue(hazard) else f"请立即电话通知{alerts.contact()}"
+    sent = f"已派遣{department.name}" if department else "未能自动派遣，请立即派遣"
+    told = supervisors(user.street_code) + staff_with_role(Role.COMMAND_CENTRE)
+    inbox.notify(told, "gas_leak", "case", case.id,
+                 f"燃气泄漏！{place.address}，{sent}；现场措施：{measures}；{line}", flagged=True)
 
 
 def _reinspection(hazard: GasHazard, user: GasUser, inspector_id: int | None) -> GasTask:
@@ -111,6 +159,9 @@ def reinspected(task: GasTask, visit: GasVisit, results: dict[str, str], day: da
         return hazard
     before = hazard.deadline_on
     hazard.deadline_on = deadline(hazard.level, day)
+    case = Session.get(Case, hazard.case_id) if hazard.case_id else None
+    if case is not None:  # the re-inspection's photo of the item, beside the first
+        handling.attach_evidence(case, _failed_photos(visit.id).get(hazard.item_code, []), actor)
     user = Session.get(GasUser, hazard.gas_user_id)
     _reinspection(hazard, user, visit.inspector_id)
     record("gas_hazard", hazard.id, "gas_hazard_reopened", actor, from_state="open", to_state="open",

@@ -18,6 +18,8 @@ LIVE_TASK = ("open", "assigned", "taken_over")
 OUTCOMES = ("passed", "hazards", "refused", "nobody_home")
 VISIT_STATES = ("applied", "conflict")  # a conflict is kept for the gas supervisor, never applied over newer facts
 RESULTS = ("pass", "fail", "na")
+MEASURE_NAMES = {"shut_valve": "关阀", "ventilate": "通风", "evacuate": "疏散"}  # the inspector's on-site measures
+MEASURES = tuple(MEASURE_NAMES)
 HAZARD_STATUSES = ("open", "rectified")
 
 
@@ -46,6 +48,9 @@ class GasUser(Base):
     supplier: Mapped[str] = mapped_column(sa.String(64))
     contact_name: Mapped[str] = mapped_column(sa.String(64))
     phone: Mapped[str] = mapped_column(sa.String(20))
+    # the gas company's point of the user (its meter), WGS-84, when the import gives one: it wins over the premises'
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_inspected_on: Mapped[date | None] = mapped_column(sa.Date)
     next_due_on: Mapped[date] = mapped_column(sa.Date)
@@ -130,13 +135,15 @@ class GasVisit(Base):
     conflict: Mapped[str | None] = mapped_column(sa.String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lat: Mapped[float] = mapped_column(sa.Float)
+    lat: Mapped[float] = mapped_column(sa.Float)  # the check-in, WGS-84 (converted from what the app sent)
     lon: Mapped[float] = mapped_column(sa.Float)
-    distance_m: Mapped[float | None] = mapped_column(sa.Float)  # from the premises' point
+    coord_system_in: Mapped[str | None] = mapped_column(sa.String(8))  # the app's datum (NULL: before 0023)
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)  # from the gas user's (or premises') point
     override_reason: Mapped[str | None] = mapped_column(sa.String(200))  # checked in beyond the tolerance
     checklist_version: Mapped[str] = mapped_column(sa.String(16))
     signature_media_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     note: Mapped[str | None] = mapped_column(sa.String(500))
+    measures: Mapped[list] = mapped_column(sa.JSON, default=list)  # on-site measures taken: codes of MEASURES
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)  # the resident's 1–5, once
     rating_comment: Mapped[str | None] = mapped_column(sa.String(200))
@@ -174,6 +181,9 @@ class GasHazard(Base):
     found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rectified_visit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # a leak: the alert to the gas company's 24-hour repair line (pending → sent | failed), by a retried job
+    repair_alert: Mapped[str | None] = mapped_column(sa.String(8))
+    repair_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class GasPhoto(Base):
@@ -185,6 +195,19 @@ class GasPhoto(Base):
     inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     media_id: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GasBadge(Base):
+    """An inspector's badge: the day it was issued (its QR carries that day, so it expires GAS_BADGE_VALID_DAYS
+    later and a newer badge replaces it) and the photo the street's gas supervisor uploaded."""
+
+    __tablename__ = "gas_badges"
+
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    issued_on: Mapped[date] = mapped_column(sa.Date)
+    photo_media_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media.id"))
+    photo_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    photo_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class GasBinding(Base):

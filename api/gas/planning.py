@@ -17,25 +17,41 @@ from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.gas import errors
 from api.gas.models import LIVE_TASK, GasTask, GasUser
+from api.identity.errors import OutOfScope
 from api.identity.models import User, UserRole
 from api.notifications import inbox
 from api.roles import Role
 
 
-def plan(today: date, horizon_days: int, actor: Actor) -> int:
-    """A periodic task for every active user due by today + horizon without one live; returns how many."""
+def plan(today: date, horizon_days: int, actor: Actor, street_code: str | None = None) -> int:
+    """A periodic task for every active user (of `street_code`, or of every street) due by today + horizon without
+    one live; returns how many."""
     live = sa.exists().where(GasTask.gas_user_id == GasUser.id, GasTask.kind == "periodic",
                              GasTask.status.in_(LIVE_TASK))
     due = (sa.select(GasUser.id, GasUser.street_code, GasUser.grid_code, sa.literal("periodic"), GasUser.next_due_on,
                      sa.literal("open"), sa.literal(1), sa.literal(0), sa.literal(utcnow(), GasTask.created_at.type))
            .where(GasUser.active, GasUser.next_due_on <= today + timedelta(days=horizon_days), ~live))
+    if street_code is not None:
+        due = due.where(GasUser.street_code == street_code)
     columns = ["gas_user_id", "street_code", "grid_code", "kind", "due_on", "status", "version", "misses",
                "created_at"]
     insert = insert_for(GasTask).from_select(columns, due).on_conflict_do_nothing()  # a concurrent plan: harmless
     created = Session.execute(insert.execution_options(preserve_rowcount=True)).rowcount  # (kept for an INSERT)
     record("gas_plan", 0, "gas_tasks_planned", actor, payload={"tasks": created, "horizon_days": horizon_days,
-                                                               "today": today.isoformat()})
+                                                               "today": today.isoformat(), "street_code": street_code})
     return created
+
+
+def plan_for(supervisor: User, street_code: str | None, today: date, horizon_days: int) -> dict:
+    """A gas supervisor plans and assigns: a street's supervisor their own street only (naming another is
+    OUT_OF_SCOPE), a district-wide one the street named, or every street."""
+    if supervisor.scope_division_code is not None:
+        if street_code not in (None, supervisor.scope_division_code):
+            raise OutOfScope(details={"street_code": street_code})
+        street_code = supervisor.scope_division_code
+    actor = Actor("staff", supervisor.id)
+    planned = plan(today, horizon_days, actor, street_code)
+    return {"planned": planned, "assigned": assign(actor, street_code)}
 
 
 def inspectors(street_code: str) -> list[int]:

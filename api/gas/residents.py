@@ -1,15 +1,9 @@
-"""Residents and businesses: bind a gas user, see upcoming visits, and check an inspector's badge.
-
-The badge's QR carries `<inspector id>.<signature>` (HMAC under a key derived from SECRET_KEY): anyone scanning it
-learns, without a login, whether the badge is genuine and whether its holder is an active gas inspector today,
-with the name and employer; with a citizen's token the answer also says whether a visit by this inspector is
-planned today at premises the citizen has bound — and says plainly when it is not, which is the fake-inspector
-scam's pattern (shared/reference/gas-and-fees.md §E). Periodic inspection is free: the answer says so.
+"""Residents and businesses: bind a gas user, see the visits to it (planned and made), book one, rate one, and be
+told of one coming up. Inspectors' badges and their public check are api/gas/badges.py.
 """
 
 from __future__ import annotations
 
-import hmac
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -18,20 +12,18 @@ from api import timefmt
 from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
-from api.gas import errors
-from api.gas.models import LIVE_TASK, GasBinding, GasTask, GasUser, GasVisit
+from api.gas import checklist, errors
+from api.gas.models import LIVE_TASK, GasBinding, GasHazard, GasTask, GasUser, GasVisit
 from api.identity import ratelimit
-from api.identity.models import User, UserRole
+from api.identity.models import User
 from api.notifications import inbox
 from api.notifications import service as notifications
 from api.notifications.templates import GAS_VISIT_KEYS
 from api.premises.models import Premises
 from api.premises.service import holder_matches
-from api.roles import Role
 
 BIND_WINDOW_S = 3600
-BADGE = "gas-badge"  # the badge signature's purpose (api.config.Config.signature)
-FREE = "入户安检免费，安检员不收取任何费用、不推销产品；如有疑问请拨打燃气企业客服或110。"
+VISITS_SHOWN = 100  # a resident's visits made, newest first (the planned ones all come first)
 
 
 def bind(user: User, number: str, check: str) -> GasUser:
@@ -92,27 +84,72 @@ def book(user: User, task_id: int, day: date, slot: str) -> GasTask:
     return task
 
 
-def rate(user: User, visit_id: int, stars: int, comment: str | None) -> GasVisit:
-    """The resident rates an applied visit at a gas user they bound, once."""
+def visits(user: User, base_url: str) -> list[dict]:
+    """Every visit to the gas users the citizen bound: the planned ones (live tasks, soonest first), then the ones
+    made (newest first, at most VISITS_SHOWN) with their outcome, the visit record's link, the hazards found with
+    their notices' links, the rating and whether it may still be given."""
+    planned = [{**task, "state": "planned", "visit_id": None, "visited_at": None, "outcome": None, "record_url": None,
+                "hazards": [], "rating": None, "may_rate": False} for task in upcoming(user)]
+    rows = Session.execute(
+        sa.select(GasVisit, GasTask.kind, GasUser.number, Premises.address, User.display_name.label("inspector"))
+        .join(GasTask, GasTask.id == GasVisit.task_id).join(GasUser, GasUser.id == GasVisit.gas_user_id)
+        .join(Premises, Premises.id == GasUser.premises_id)
+        .join(GasBinding, sa.and_(GasBinding.gas_user_id == GasUser.id, GasBinding.user_id == user.id))
+        .outerjoin(User, User.id == GasVisit.inspector_id)
+        .where(GasVisit.state == "applied").order_by(GasVisit.finished_at.desc(), GasVisit.id.desc())
+        .limit(VISITS_SHOWN)).all()
+    found = _hazards_of([r.GasVisit.id for r in rows], base_url)
+    base = base_url.rstrip("/")
+    made = [{"state": "visited", "task_id": v.task_id, "visit_id": v.id, "kind": r.kind, "number": r.number,
+             "address": r.address, "inspector": r.inspector or None, "due_on": None, "booked_for": None,
+             "booked_slot": None, "visited_at": v.finished_at, "outcome": v.outcome,
+             "record_url": f"{base}/gas/visits/{v.id}/record", "hazards": found.get(v.id, []), "rating": v.rating,
+             "may_rate": _may_rate(v)} for r in rows for v in (r.GasVisit,)]
+    return planned + made
+
+
+def _hazards_of(visit_ids: list[int], base_url: str) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    if not visit_ids:
+        return out
+    base = base_url.rstrip("/")
+    for hazard, version in Session.execute(
+            sa.select(GasHazard, GasVisit.checklist_version).join(GasVisit, GasVisit.id == GasHazard.visit_id)
+            .where(GasHazard.visit_id.in_(visit_ids)).order_by(GasHazard.id)):
+        item = checklist.load(version).get(hazard.item_code)
+        out.setdefault(hazard.visit_id, []).append({
+            "id": hazard.id, "title": item.title if item else hazard.item_code,
+            "level_name": checklist.LEVEL_NAMES[hazard.level], "deadline_on": hazard.deadline_on,
+            "status": hazard.status, "notice_url": f"{base}/gas/hazards/{hazard.id}/notice"})
+    return out
+
+
+def _may_rate(visit: GasVisit) -> bool:
+    return visit.state == "applied" and visit.outcome != "nobody_home" and visit.rating is None
+
+
+def rate(user: User, visit_id: int, score: int, comment: str | None) -> GasVisit:
+    """The resident rates an applied visit at a gas user they bound (a whole 1–5 `score`, as reports are), once."""
     visit = Session.get(GasVisit, visit_id, with_for_update=True)
     if visit is None or visit.state != "applied" or visit.outcome == "nobody_home" or \
             Session.get(GasBinding, (visit.gas_user_id, user.id)) is None:
         raise errors.VisitNotFound()
     if visit.rating is not None:
         raise errors.AlreadyRated()
-    visit.rating, visit.rating_comment, visit.rated_at = stars, comment, utcnow()
-    record("gas_visit", visit.id, "gas_visit_rated", Actor("citizen", user.id), payload={"rating": stars})
+    visit.rating, visit.rating_comment, visit.rated_at = score, comment, utcnow()
+    record("gas_visit", visit.id, "gas_visit_rated", Actor("citizen", user.id), payload={"score": score})
     Session.flush()
     return visit
 
 
 def notices(today: date, limit: int = 5000) -> int:
     """Tell the bound residents of each visit coming up — a booked one the day before, an unbooked one
-    GAS_NOTICE_DAYS before it is due — once (claimed by an UPDATE … WHERE reminded_at IS NULL); returns how many
-    tasks. A send spends one of the resident's accepted subscriptions, as every subscribe message does."""
+    GAS_NOTICE_DAYS before it is due (not one already overdue: that date has passed) — once (claimed by an
+    UPDATE … WHERE reminded_at IS NULL); returns how many tasks. A send spends one of the resident's accepted
+    subscriptions, as every subscribe message does."""
     config = get_config()
     soon = sa.or_(GasTask.booked_for == today + timedelta(days=1),
-                  sa.and_(GasTask.booked_for.is_(None),
+                  sa.and_(GasTask.booked_for.is_(None), GasTask.due_on >= today,
                           GasTask.due_on <= today + timedelta(days=config.GAS_NOTICE_DAYS)))
     bound = sa.exists().where(GasBinding.gas_user_id == GasTask.gas_user_id)
     ids = list(Session.scalars(sa.select(GasTask.id).where(GasTask.status == "assigned", GasTask.reminded_at.is_(None),
@@ -134,35 +171,3 @@ def notices(today: date, limit: int = 5000) -> int:
         notifications.queue(user_id=user_id, template_id=config.TEMPLATE_GAS_VISIT, subject=("gas_task", task.id),
                             values=values, page=f"pages/gas/visit?task={task.id}")
     return len(claimed)
-
-
-def badge_payload(inspector: User) -> str:
-    return f"{inspector.id}.{get_config().signature(BADGE, str(inspector.id))}"
-
-
-def verify_badge(payload: str, citizen: User | None) -> dict:
-    head, _, signature = payload.partition(".")
-    expected = get_config().signature(BADGE, head) if head.isdigit() else ""
-    if not expected or not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-        return {"genuine": False, "valid": False, "advice": "这不是本系统签发的安检员证件。" + FREE}
-    inspector = Session.get(User, int(head))
-    holds = inspector is not None and inspector.is_active and Session.scalar(
-        sa.select(sa.func.count()).select_from(UserRole).where(UserRole.user_id == inspector.id,
-                                                               UserRole.role == str(Role.GAS_INSPECTOR))) > 0
-    answer = {"genuine": True, "valid": bool(holds), "name": inspector.display_name if inspector else "",
-              "employer": get_config().GAS_EMPLOYER, "photo_url": None}
-    if not holds:
-        answer["advice"] = "该证件已失效，持证人目前不是在岗安检员，请勿开门。" + FREE
-        return answer
-    if citizen is not None:
-        today = timefmt.today()
-        booked = Session.scalar(sa.select(sa.func.count()).select_from(GasTask)
-                                .join(GasBinding, GasBinding.gas_user_id == GasTask.gas_user_id)
-                                .where(GasBinding.user_id == citizen.id, GasTask.inspector_id == inspector.id,
-                                       GasTask.status == "assigned", GasTask.due_on <= today)) > 0
-        answer["visit_booked_today"] = booked
-        answer["advice"] = ("该安检员今天有到您家的安检任务。" if booked else
-                            "该安检员今天没有到您已绑定住址的安检任务，请核实后再开门。") + FREE
-    else:
-        answer["advice"] = "证件有效。登录小程序并绑定燃气户号后扫码，可核对今天是否有到您家的安检任务。" + FREE
-    return answer

@@ -8,12 +8,11 @@ import re
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from api import exports, timefmt
+from api import exports, geo, pages, timefmt
 from api.access import authenticate, current_user, public, requires
-from api.config import get_config
-from api.events.service import Actor
+from api.db import unit_of_work
 from api.extensions import Blueprint
-from api.gas import checklist, documents, errors, field, planning, residents, statistics, users
+from api.gas import badge_page, badges, checklist, documents, errors, field, planning, residents, statistics, users
 from api.gas.schemas import (
     BadgeArgsSchema,
     BadgeSchema,
@@ -35,6 +34,7 @@ from api.gas.schemas import (
     GasUserViewSchema,
     HazardArgsSchema,
     HazardRowSchema,
+    MyVisitSchema,
     OpenHazardSchema,
     PhotoAnswerSchema,
     PlanAnswerSchema,
@@ -43,6 +43,7 @@ from api.gas.schemas import (
     TaskSchema,
     UpcomingSchema,
 )
+from api.identity.errors import OutOfScope
 from api.media import uploads
 from api.media.errors import (
     NotAnImage,
@@ -81,7 +82,8 @@ class DayList(MethodView):
 
         Reads only. Assigned tasks due by today + GAS_LOOKAHEAD_DAYS, at most GAS_DAY_MAX_TASKS (overdue first),
         ordered by a nearest-neighbour tour improved by 2-opt. Keep each task's `version` for its visit."""
-        start = (args["lat"], args["lon"]) if "lat" in args and "lon" in args else None
+        start = geo.to_wgs84(args["lat"], args["lon"], args["coord_system"]) if "lat" in args and "lon" in args \
+            else None
         return field.day_list(current_user(), timefmt.today(), start)
 
 
@@ -115,7 +117,7 @@ class Visits(MethodView):
         `accepted` (applied), `duplicate` (received before: what it became), `conflict` (kept for the gas
         supervisor: the task was reassigned or completed meanwhile), `rejected` (with an error; send it again
         once fixed, e.g. after uploading a missing photo). See the README's field-app protocol."""
-        return {"results": field.sync(current_user(), body["visits"])}
+        return {"results": field.sync(current_user(), [sealed.raw for sealed in body["visits"]])}
 
 
 @blp.route("/field/badge")
@@ -123,12 +125,28 @@ class MyBadge(MethodView):
     @requires(Role.GAS_INSPECTOR)
     @blp.response(200, BadgeSchema)
     def get(self):
-        """My badge's QR payload and the verification link it opens
+        """My badge: its QR payload, the verification link it opens, its validity and photo
 
-        Reads only."""
-        payload = residents.badge_payload(current_user())
-        base = get_config().PUBLIC_BASE_URL.rstrip("/")
-        return {"payload": payload, "verify_url": f"{base}/gas/badges/verify?p={payload}"}
+        Issues the badge on first use and again once it expired (GAS_BADGE_VALID_DAYS; events `gas_badge_issued`,
+        `gas_badge_renewed`): the expired QR then stops working."""
+        with unit_of_work():  # a GET that may issue the badge: its own unit of work
+            return badges.view(badges.current(current_user(), timefmt.today()), request.host_url)
+
+
+@blp.route("/inspectors/<int:inspector_id>/photo")
+class BadgePhoto(MethodView):
+    @requires(SUPERVISOR)
+    @blp.arguments(GasPhotoUploadSchema, location="files")
+    @blp.response(200, BadgeSchema)
+    @blp.errors(PhotoMissing, PhotoTooLarge, NotAnImage, PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt,
+                errors.BadgeHolderNotFound)
+    def put(self, files, inspector_id: int):
+        """Upload an inspector's badge photo (multipart field `photo`): what a badge check shows
+
+        Gas supervisors of the inspector's street (district-wide ones: any). Issues the badge if it was not (event
+        `gas_badge_photo_set`). JPEG, PNG or WebP, at most 10 MB; stored at most 640 px on its longest side."""
+        raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
+        return badges.view(badges.set_photo(current_user(), inspector_id, raw), request.host_url)
 
 
 @blp.route("/badges/verify")
@@ -136,16 +154,22 @@ class BadgeVerification(MethodView):
     @public
     @blp.arguments(BadgeArgsSchema, location="query")
     @blp.response(200, BadgeVerificationSchema)
+    @blp.doc(responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
     def get(self, args):
         """Is this inspector genuine? (what the badge's QR opens; no login needed)
 
-        Reads only. With a citizen's token the answer also says whether a visit by this inspector is planned
-        today at premises you bound, and says plainly when it is not."""
+        Reads only. The status said plainly (valid, expired, revoked, forged) with the name, photo and employer.
+        With a citizen's token the answer also says whether a visit by this inspector is planned today at premises
+        you bound, and says plainly when it is not. `Accept: text/html` (a phone's browser) answers a small
+        Chinese page instead of JSON."""
         citizen = None
         if request.headers.get("Authorization"):
             caller = authenticate()
             citizen = caller if Role.CITIZEN in caller.roles else None
-        return residents.verify_badge(args["p"], citizen)
+        result = badges.check(args["p"], citizen)
+        if pages.wants_html(request.accept_mimetypes):
+            return badge_page.render(result)
+        return badges.answer(result, request.host_url)
 
 
 @blp.route("/visits/<int:visit_id>/record")
@@ -156,8 +180,10 @@ class VisitRecordPdf(MethodView):
     def get(self, visit_id: int):
         """A visit's record (入户安检记录) as a PDF: items, outcome, hazards, the resident's signature
 
-        Reads only. The inspector who made it, the street's gas supervisors, and citizens who bound the user."""
-        name, data = documents.visit_record(current_user(), visit_id)
+        Reads only (its QR opens the inspector's badge check: the badge is issued if it was not). The inspector who
+        made it, the street's gas supervisors, and citizens who bound the user."""
+        with unit_of_work():
+            name, data = documents.visit_record(current_user(), visit_id)
         return _pdf(name, data)
 
 
@@ -169,8 +195,10 @@ class NoticePdf(MethodView):
     def get(self, hazard_id: int):
         """A hazard's rectification notice (隐患整改通知书) as a PDF: level, requirement, deadline
 
-        Reads only; who may see it as for the visit record."""
-        name, data = documents.rectification_notice(current_user(), hazard_id)
+        Reads only (as the visit record, for its QR); who may see it as for the visit record. It prints the
+        hazard's case number (AJ…)."""
+        with unit_of_work():
+            name, data = documents.rectification_notice(current_user(), hazard_id)
         return _pdf(name, data)
 
 
@@ -232,16 +260,14 @@ class Plans(MethodView):
     @requires(SUPERVISOR)
     @blp.arguments(PlanRequestSchema)
     @blp.response(200, PlanAnswerSchema)
+    @blp.errors(OutOfScope)
     def post(self, body):
         """Plan due users into tasks (overdue first) and assign them by grid to the street's inspectors
 
         Creates a periodic task for every active user due by today + `horizon_days` that has none, then hands
-        open tasks out with balanced workloads. Street supervisors plan their street only."""
-        me = current_user()
-        street = me.scope_division_code or body.get("street_code")
-        actor = Actor("staff", me.id)
-        planned = planning.plan(timefmt.today(), body["horizon_days"], actor)
-        return {"planned": planned, "assigned": planning.assign(actor, street)}
+        open tasks out with balanced workloads. Street supervisors plan their street only (naming another street
+        answers 403 OUT_OF_SCOPE); district-wide ones the street named, or every street."""
+        return planning.plan_for(current_user(), body.get("street_code"), timefmt.today(), body["horizon_days"])
 
 
 @blp.route("/tasks/<int:task_id>/reassign")
@@ -328,19 +354,21 @@ class Rating(MethodView):
     @blp.response(201, GasRatedSchema)
     @blp.errors(errors.VisitNotFound, errors.AlreadyRated)
     def post(self, body, visit_id: int):
-        """Rate a visit at a gas user you bound (1–5 stars, once)
+        """Rate a visit at a gas user you bound (`score`, a whole number 1–5, as reports are rated; once)
 
-        Adds the rating (event `gas_visit_rated`)."""
-        return residents.rate(current_user(), visit_id, body["stars"], body.get("comment"))
+        Adds the rating (event `gas_visit_rated`). Visits a nobody-home call made cannot be rated."""
+        return residents.rate(current_user(), visit_id, body["score"], body.get("comment"))
 
 
 @blp.route("/my/visits")
-class Upcoming(MethodView):
+class MyVisits(MethodView):
     @requires(Role.CITIZEN)
-    @blp.response(200, UpcomingSchema(many=True))
+    @blp.response(200, MyVisitSchema(many=True))
     def get(self):
-        """Visits planned at the gas users I bound
+        """The visits to the gas users I bound: planned (soonest first), then made (newest first, at most 100)
 
-        Reads only. Periodic inspection is free; an inspector never takes payment during a visit."""
-        return residents.upcoming(current_user())
+        Reads only. A visit made carries its outcome, its record's link, the hazards found with their notices'
+        links, your score and whether you may rate it. Periodic inspection is free; an inspector never takes
+        payment during a visit."""
+        return residents.visits(current_user(), request.host_url)
 

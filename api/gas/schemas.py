@@ -7,17 +7,28 @@ from datetime import UTC, datetime, timedelta
 import marshmallow as ma
 from marshmallow import validate
 
-from api.gas.models import OUTCOMES, RESULTS, USER_TYPES
+from api.extensions import time_problem
+from api.gas.models import MEASURES, OUTCOMES, RESULTS, USER_TYPES
+from api.reports.schemas import LocationOutSchema
 from api.timefmt import LocalDateTime, Month
 
 CLIENT_ID = validate.Regexp(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
                             error="must be a UUID")
 CLOCK_SKEW = timedelta(minutes=10)
+COORD_SYSTEM = {"load_default": "gcj02", "validate": validate.OneOf(("gcj02", "wgs84")),
+                "metadata": {"description": "the datum of lat/lon: wx.getLocation gives gcj02 by default"}}
+
+
+def _api_time(value: datetime) -> None:
+    problem = time_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
 
 
 class PointSchema(ma.Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    coord_system = ma.fields.String(**COORD_SYSTEM)
     accuracy_m = ma.fields.Float(validate=validate.Range(min=0, max=10_000))
 
 
@@ -35,14 +46,18 @@ class VisitSchema(ma.Schema):
     task_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
     task_version = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     outcome = ma.fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    started_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
-    finished_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    started_at = ma.fields.AwareDateTime(required=True, default_timezone=None, validate=_api_time)
+    finished_at = ma.fields.AwareDateTime(required=True, default_timezone=None, validate=_api_time)
     checkin = ma.fields.Nested(PointSchema, required=True)
     override_reason = ma.fields.String(validate=validate.Length(min=2, max=200))
     checklist_version = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
     items = ma.fields.List(ma.fields.Nested(AnswerSchema), load_default=list, validate=validate.Length(max=40))
     signature_photo_id = ma.fields.String(validate=CLIENT_ID)
     note = ma.fields.String(validate=validate.Length(max=500))
+    measures = ma.fields.List(ma.fields.String(validate=validate.OneOf(MEASURES)), load_default=list,
+                              validate=validate.Length(max=len(MEASURES)),
+                              metadata={"description": "on-site measures taken: shut_valve (关阀), ventilate (通风), "
+                                                       "evacuate (疏散)"})
 
     @ma.validates_schema
     def _times(self, data, **kwargs):
@@ -52,10 +67,28 @@ class VisitSchema(ma.Schema):
             raise ma.ValidationError("finished_at is in the future", "finished_at")
         if data["finished_at"] - data["started_at"] > timedelta(hours=12):
             raise ma.ValidationError("a visit lasts at most 12 hours", "finished_at")
+        if len(set(data["measures"])) != len(data["measures"]):
+            raise ma.ValidationError("a measure is named twice", "measures")
+
+
+class SealedVisit:
+    """A visit of a batch as it came, held away from the request-wide input rules (the parser's walk refuses the
+    whole body): the sync checks each visit against them on its own, so one bad visit never refuses its batch —
+    an offline app resending that batch would otherwise fail forever."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw):
+        self.raw = raw
+
+
+class _SealedVisitField(ma.fields.Raw):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return SealedVisit(value)
 
 
 class BatchSchema(ma.Schema):
-    visits = ma.fields.List(ma.fields.Raw(), required=True, validate=validate.Length(min=1, max=200),
+    visits = ma.fields.List(_SealedVisitField(), required=True, validate=validate.Length(min=1, max=200),
                             metadata={"description": "visits (see VisitSchema), each answered on its own"})
 
 
@@ -65,6 +98,7 @@ class VisitAnswerSchema(ma.Schema):
     visit_id = ma.fields.Integer()
     state = ma.fields.String(metadata={"description": "applied | conflict"})
     conflict = ma.fields.String(allow_none=True)
+    measures = ma.fields.List(ma.fields.String(), metadata={"description": "the on-site measures recorded"})
     error = ma.fields.Dict(metadata={"description": "the error envelope's body, for a rejected visit"})
 
 
@@ -75,6 +109,7 @@ class BatchAnswerSchema(ma.Schema):
 class DayArgsSchema(ma.Schema):
     lat = ma.fields.Float(validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(validate=validate.Range(min=-180, max=180))
+    coord_system = ma.fields.String(**COORD_SYSTEM)
 
 
 class DayTaskSchema(ma.Schema):
@@ -92,8 +127,10 @@ class DayTaskSchema(ma.Schema):
     contact_name = ma.fields.String()
     phone = ma.fields.String()
     address = ma.fields.String()
-    lat = ma.fields.Float(allow_none=True)
-    lon = ma.fields.Float(allow_none=True)
+    lat = ma.fields.Float(allow_none=True, metadata={"description": "WGS-84 (also in location)"})
+    lon = ma.fields.Float(allow_none=True, metadata={"description": "WGS-84 (also in location)"})
+    location = ma.fields.Nested(LocationOutSchema, allow_none=True, metadata={
+        "description": "the gas user's point (else its premises'), WGS-84 and GCJ-02; null when there is none"})
     checklist = ma.fields.List(ma.fields.String(), metadata={"description": "the items that apply"})
 
 
@@ -161,17 +198,29 @@ class CycleArgsSchema(ma.Schema):
 
 
 class BadgeSchema(ma.Schema):
-    payload = ma.fields.String(metadata={"description": "what the badge's QR carries (signed)"})
+    inspector_id = ma.fields.Integer()
+    payload = ma.fields.String(metadata={"description": "what the badge's QR carries (signed, with its issue day)"})
     verify_url = ma.fields.String()
+    issued_on = ma.fields.Date()
+    valid_until = ma.fields.Date(metadata={"description": "the last day it is valid (GAS_BADGE_VALID_DAYS)"})
+    photo_url = ma.fields.String(allow_none=True, metadata={"description": "signed, expiring link"})
 
 
 class BadgeArgsSchema(ma.Schema):
-    p = ma.fields.String(required=True, validate=validate.Length(min=10, max=200))
+    p = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "the payload the badge's QR carries; a damaged or forged one is "
+                                                  "answered forged (a phone gets the page saying so)"})
 
 
 class BadgeVerificationSchema(ma.Schema):
     genuine = ma.fields.Boolean()
-    valid = ma.fields.Boolean(metadata={"description": "the inspector is active and holds the role today"})
+    valid = ma.fields.Boolean(metadata={"description": "status is valid: the badge is current and its holder an "
+                                                       "active gas inspector today"})
+    status = ma.fields.String(validate=validate.OneOf(("valid", "expired", "revoked", "forged")), metadata={
+        "description": "valid | expired (past valid_until) | revoked (the holder is no longer an active inspector, "
+                       "or a newer badge replaced this one) | forged (not signed by us)"})
+    issued_on = ma.fields.Date(allow_none=True)
+    valid_until = ma.fields.Date(allow_none=True)
     name = ma.fields.String()
     employer = ma.fields.String()
     photo_url = ma.fields.String(allow_none=True)
@@ -205,6 +254,30 @@ class UpcomingSchema(ma.Schema):
     number = ma.fields.String()
     address = ma.fields.String()
     inspector = ma.fields.String(allow_none=True, metadata={"description": "the inspector's name, once assigned"})
+
+
+class MyHazardSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    level_name = ma.fields.String(metadata={"description": "一级 | 二级 | 三级"})
+    deadline_on = ma.fields.Date()
+    status = ma.fields.String(metadata={"description": "open | rectified"})
+    notice_url = ma.fields.String(metadata={"description": "the rectification notice (PDF, with your token)"})
+
+
+class MyVisitSchema(UpcomingSchema):
+    state = ma.fields.String(metadata={"description": "planned (a task to come) | visited (a visit made)"})
+    visit_id = ma.fields.Integer(allow_none=True)
+    visited_at = LocalDateTime(allow_none=True)
+    outcome = ma.fields.String(allow_none=True, metadata={"description": "passed | hazards | refused | nobody_home"})
+    record_url = ma.fields.String(allow_none=True, metadata={"description": "the visit record (PDF, with your token)"})
+    hazards = ma.fields.List(ma.fields.Nested(MyHazardSchema))
+    rating = ma.fields.Integer(allow_none=True, metadata={"description": "your score, once given"})
+    may_rate = ma.fields.Boolean()
+
+
+class InspectorArgsSchema(ma.Schema):
+    inspector_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
 FORMATS = ("json", "csv", "xlsx")
@@ -270,12 +343,15 @@ class BookingSchema(ma.Schema):
 
 
 class GasRatingSchema(ma.Schema):
-    stars = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    comment = ma.fields.String(validate=validate.Length(max=200))
+    """As a report is rated (api/citizen/schemas.py RatingSchema): `score`, a whole number 1–5."""
+
+    score = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5),
+                              metadata={"description": "A whole number 1–5 (1.5 is refused, not rounded)"})
+    comment = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
 
 
 class GasRatedSchema(ma.Schema):
     id = ma.fields.Integer()
-    rating = ma.fields.Integer()
-    rating_comment = ma.fields.String(allow_none=True)
+    score = ma.fields.Integer(attribute="rating")
+    comment = ma.fields.String(attribute="rating_comment", allow_none=True)
     rated_at = LocalDateTime()

@@ -130,10 +130,12 @@ GROUP_TITLE = {"street": "街道/镇", "community": "社区", "inspector": "安�
 
 def coverage_columns(group_by: str) -> tuple[Column, ...]:
     group = () if group_by == "street" else (Column("group", GROUP_TITLE[group_by]),)
-    return (Column("street_name", "街道/镇"), *group, Column("due", "应检户数"), Column("inspected", "已检户数"),
-            Column("coverage", "覆盖率"), Column("refused", "拒检户数"), Column("refusal_rate", "拒检率"),
-            Column("no_show", "到访不遇户数"), Column("no_show_rate", "到访不遇率"),
-            Column("taken_over", "主管接管"))
+    return (Column("street_name", "街道/镇"), *group, Column("due", "应检户数", total=True),
+            Column("inspected", "已检户数", total=True), Column("coverage", "覆盖率", ratio=("inspected", "due")),
+            Column("refused", "拒检户数", total=True), Column("refusal_rate", "拒检率", ratio=("refused", "due")),
+            Column("no_show", "到访不遇户数", total=True),
+            Column("no_show_rate", "到访不遇率", ratio=("no_show", "due")),
+            Column("taken_over", "主管接管", total=True))
 
 
 def hazard_columns(group_by: str) -> tuple[Column, ...]:
@@ -143,5 +145,6 @@ def hazard_columns(group_by: str) -> tuple[Column, ...]:
         head = (Column("street_code", "街道/镇代码"),)
     else:
         head = (Column("street_code", "街道/镇代码"), Column("group", GROUP_TITLE[group_by]))
-    return (*head, Column("found", "发现隐患数"), Column("rectified", "已整改"),
-            Column("rectification_rate", "整改率"), Column("mean_days_to_rectify", "平均整改天数"))
+    return (*head, Column("found", "发现隐患数", total=True), Column("rectified", "已整改", total=True),
+            Column("rectification_rate", "整改率", ratio=("rectified", "found")),
+            Column("mean_days_to_rectify", "平均整改天数"))

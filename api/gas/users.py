@@ -13,15 +13,17 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.gas import errors
 from api.gas.models import SUPPLIES, USER_TYPES, GasAppliance, GasCycle, GasUser
 from api.identity.models import User
-from api.premises.service import by_codes, read_csv, validated
+from api.premises.models import Premises
+from api.premises.service import by_codes, read_csv, read_point, validated
 
 COLUMNS = ("number", "meter_no", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone",
-           "last_inspected_on", "appliances")
+           "last_inspected_on", "appliances", "lat", "lon", "coord_system")
 REQUIRED = ("number", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone")
 APPLIANCE_KINDS = ("stove", "water_heater", "wall_boiler", "oven", "other")
 _PHONE = re.compile(r"^\+?[0-9-]{7,20}$")
@@ -61,14 +63,22 @@ def due_on(last: date | None, months: int, today: date) -> date:
     return add_months(last, months) if last else today
 
 
+def point(user: GasUser, place: Premises) -> tuple[float, float] | None:
+    """Where the gas user is (WGS-84): the gas company's point when its import gave one, else the premises'."""
+    if user.lat is not None:
+        return user.lat, user.lon
+    return (place.lat, place.lon) if place.lat is not None else None
+
+
 def import_users(text: str, actor: Actor, today: date) -> int:
     """Create or update gas users by number; their appliances are replaced by the file's. Each row names a
     premises of the register (its street and grid come with it). `appliances`: `kind:YYYY-MM-DD:yes|no` separated
-    by `;` (install date and flame-failure protection may be left empty)."""
+    by `;` (install date and flame-failure protection may be left empty). `lat`,`lon` (optional, in the row's
+    `coord_system`: wgs84 by default, gcj02 or bd09) are the gas company's point of the user, stored in WGS-84."""
     rows = read_csv(text, COLUMNS, REQUIRED)
     places = by_codes({row.get("premises_code", "") for row in rows})
-    months = cycles()
-    checked, problems = validated(rows, "number", lambda row: _row(row, places, months, today))
+    months, config = cycles(), get_config()
+    checked, problems = validated(rows, "number", lambda row: _row(row, places, months, today, config))
     if problems or not checked:
         raise errors.ImportRejected(details={"errors": problems or ["no rows"]})
     out = [values for values, _ in checked]
@@ -76,7 +86,8 @@ def import_users(text: str, actor: Actor, today: date) -> int:
     stmt = insert_for(GasUser)
     Session.execute(stmt.on_conflict_do_update(index_elements=["number"], set_={
         c: stmt.excluded[c] for c in ("meter_no", "premises_id", "street_code", "grid_code", "user_type", "supply",
-                                      "supplier", "contact_name", "phone", "last_inspected_on", "next_due_on")}), out)
+                                      "supplier", "contact_name", "phone", "lat", "lon", "last_inspected_on",
+                                      "next_due_on")}), out)
     ids = dict(Session.execute(sa.select(GasUser.number, GasUser.id).where(GasUser.number.in_(list(appliances)))).all())
     Session.execute(sa.delete(GasAppliance).where(GasAppliance.gas_user_id.in_(list(ids.values()))))
     kit_rows = [{"gas_user_id": ids[number], **item} for number, kit in appliances.items() for item in kit]
@@ -87,7 +98,7 @@ def import_users(text: str, actor: Actor, today: date) -> int:
     return len(out)
 
 
-def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date) -> tuple[str | None, tuple]:
+def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date, config) -> tuple[str | None, tuple]:
     if not row.get("number") or len(row["number"]) > 32:
         return "number is required (at most 32 characters)", ()
     place = places.get(row.get("premises_code", ""))
@@ -113,10 +124,14 @@ def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date)
     problem, kit = _appliances(row.get("appliances", ""))
     if problem:
         return problem, ()
+    problem, where = read_point(row, config)
+    if problem:
+        return problem, ()
+    lat, lon = where or (None, None)
     values = {"number": row["number"], "meter_no": row.get("meter_no") or None, "premises_id": place.id,
               "street_code": place.street_code, "grid_code": place.grid_code, "user_type": row["user_type"],
               "supply": row["supply"], "supplier": row["supplier"], "contact_name": row["contact_name"],
-              "phone": row["phone"], "last_inspected_on": last,
+              "phone": row["phone"], "lat": lat, "lon": lon, "last_inspected_on": last,
               "next_due_on": due_on(last, months[row["user_type"]], today), "active": True, "created_at": utcnow()}
     return None, (values, kit)
 

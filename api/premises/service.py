@@ -18,7 +18,7 @@ from api.organisation.models import Division
 from api.premises.errors import ImportRejected
 from api.premises.models import KINDS, Premises
 
-COLUMNS = ("code", "kind", "address", "community", "lat", "lon", "occupants", "street_code")
+COLUMNS = ("code", "kind", "address", "community", "lat", "lon", "coord_system", "occupants", "street_code")
 REQUIRED = ("code", "kind", "address")
 MAX_ERRORS = 50
 
@@ -80,18 +80,16 @@ def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str |
         return "address is required (at most 200 characters)", {}
     try:
         occupants = int(row.get("occupants") or 0)
-        lat = float(row["lat"]) if row.get("lat") else None
-        lon = float(row["lon"]) if row.get("lon") else None
     except ValueError:
-        return "occupants must be an integer, lat and lon numbers", {}
+        return "occupants must be an integer", {}
     if occupants < 0 or occupants > 10_000:
         return "occupants must be between 0 and 10000", {}
+    problem, point = read_point(row, config)
+    if problem:
+        return problem, {}
     street, grid = row.get("street_code") or None, None
-    if (lat is None) != (lon is None):
-        return "give both lat and lon, or neither", {}
-    if lat is not None:
-        if not geo.in_bbox(lat, lon, config.DISTRICT_BBOX, 0):
-            return "the point is outside Baiyun", {}
+    lat, lon = point or (None, None)
+    if point is not None:
         place = grids.codes_of(lat, lon)
         grid, street = place.grid_code, street or place.street_code
     if street not in streets:
@@ -99,6 +97,26 @@ def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str |
     return None, {"code": row["code"], "kind": row["kind"], "address": row["address"],
                   "community": row.get("community", "")[:64], "lat": lat, "lon": lon, "occupants": occupants,
                   "street_code": street, "grid_code": grid}
+
+
+def read_point(row: dict[str, str], config) -> tuple[str | None, tuple[float, float] | None]:
+    """An import row's optional point (`lat`, `lon` in the row's `coord_system`: wgs84 — the default —, gcj02 or
+    bd09, as GIS exports here come) in WGS-84, 7 decimals; or the problem with it. It must lie in Baiyun."""
+    if not row.get("lat") and not row.get("lon"):
+        return None, None
+    datum = row.get("coord_system") or "wgs84"
+    if datum not in geo.COORD_SYSTEMS:
+        return f"coord_system must be one of {geo.COORD_SYSTEMS}", None
+    try:
+        lat, lon = float(row.get("lat") or "nan"), float(row.get("lon") or "nan")
+    except ValueError:
+        return "lat and lon must be numbers", None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN too: give both, or neither
+        return "give both lat and lon (degrees), or neither", None
+    lat, lon = geo.to_wgs84(lat, lon, datum)
+    if not geo.in_bbox(lat, lon, config.DISTRICT_BBOX, 0):
+        return "the point is outside Baiyun", None
+    return None, (round(lat, 7), round(lon, 7))
 
 
 def holder_matches(check: str, name: str, phone: str) -> bool:

@@ -86,16 +86,20 @@ DEMO_RULES = {
     ("component", "01"): "municipal",  # 公用设施
     ("component", "02"): "municipal",  # 道路交通
     ("component", "04"): "greening",  # 园林绿化
+    ("event", "07"): "gas",  # 燃气安全 (the gas inspection's hazards): 区燃气管理办公室
 }
 DEMO_EXCEPTIONS = {"event:01-01": "law_enforcement", "event:04-03": "gas", "component:01-11": "gas"}
 
 
 def load_demo_rules() -> int:
-    if Session.scalar(sa.select(sa.func.count()).select_from(Responsibility)):
-        return 0
+    """A district-wide demo line for every current 小类 that has none yet (classes added since — the 燃气安全
+    ones — get theirs on the next seed; a line an office set is never touched)."""
     departments = {d.code: d.id for d in Session.scalars(sa.select(Department))}
+    ruled = set(Session.scalars(sa.select(Responsibility.category_code).where(Responsibility.division_code.is_(None))))
     added = 0
     for category in taxonomy.list_current():
+        if category.code in ruled:
+            continue
         dept = DEMO_EXCEPTIONS.get(category.code) or DEMO_RULES.get((category.kind, category.major_code))
         if dept and dept in departments:
             Session.add(Responsibility(category_code=category.code, division_code=None,

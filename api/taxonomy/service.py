@@ -21,12 +21,17 @@ def code_of(kind: str, major: str, minor: str) -> str:
     return f"{kind}:{major}-{minor}"
 
 
+# the national classes, then the office's 扩展 classes that ship with the code (燃气安全: one per checklist item)
+SHIPPED = ("data/gbt30428_categories.csv", "data/gas_safety_categories.csv")
+
+
 def load_national() -> int:
     """Insert the shipped classes that are missing (idempotent; never overwrites an office's edits)."""
-    text = resources.files("api.taxonomy").joinpath("data/gbt30428_categories.csv").read_text("utf-8")
+    files = resources.files("api.taxonomy")
+    rows = [row for name in SHIPPED for row in csv.DictReader(files.joinpath(name).read_text("utf-8").splitlines())]
     existing = set(Session.scalars(sa.select(Category.code)))
     added = 0
-    for row in csv.DictReader(text.splitlines()):
+    for row in rows:
         code = code_of(row["kind"], row["major_code"], row["minor_code"])
         if code in existing:
             continue

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from api import geo
 from api.events.service import Actor
 from api.gas import users
 from api.organisation import grids
@@ -64,10 +65,12 @@ def upload(client, token, client_id=None, color=(200, 40, 40)) -> str:
 
 
 def visit(task: dict, outcome: str, items=(), *, at=HERE, minutes_ago=30, **extra) -> dict:
+    """A visit as the field app sends it: checked in where `at` (WGS-84) is, as wx.getLocation gives it (GCJ-02)."""
     finished = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    glat, glon = geo.wgs84_to_gcj02(*at)
     return {"client_id": new_id(), "task_id": task["task_id"], "task_version": task["version"], "outcome": outcome,
             "started_at": (finished - timedelta(minutes=20)).isoformat(), "finished_at": finished.isoformat(),
-            "checkin": {"lat": at[0], "lon": at[1]}, "checklist_version": "v1", "items": list(items), **extra}
+            "checkin": {"lat": glat, "lon": glon}, "checklist_version": "v1", "items": list(items), **extra}
 
 
 def passing(codes, **fails) -> list[dict]:

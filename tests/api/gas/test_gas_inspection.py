@@ -106,7 +106,7 @@ def test_a_failed_item_becomes_a_hazard_and_a_case_that_closes_only_after_a_pass
     found_day = local(hazard.found_at).date()  # the visit's day in Beijing (not always today: midnight)
     assert hazard.deadline_on == found_day + timedelta(days=7)
     case = db_session.get(Case, hazard.case_id)
-    assert (case.source, case.status, case.category_code) == ("gas_inspection", "awaiting_dispatch", "event:04-99")
+    assert (case.source, case.status, case.category_code) == ("gas_inspection", "awaiting_dispatch", "event:07-04")
     user = db_session.scalar(sa.select(GasUser).where(GasUser.number == "R0001"))
     assert user.last_inspected_on == found_day and user.next_due_on == users.add_months(found_day, 12)
 
@@ -151,7 +151,7 @@ def test_a_leak_opens_an_emergency_case_and_tells_the_supervisors_and_the_comman
                                    at=(HERE[0] + 0.0009, HERE[1])))
     hazard = db_session.scalar(sa.select(GasHazard))
     case = db_session.get(Case, hazard.case_id)
-    assert (hazard.level, case.priority, case.category_code) == (1, "emergency", "event:04-03")
+    assert (hazard.level, case.priority, case.category_code) == (1, "emergency", "event:07-01")
     told = set(db_session.scalars(sa.select(StaffNotice.user_id).where(StaffNotice.kind == "gas_leak",
                                                                        StaffNotice.flagged)))
     assert {g["staff"]["boss"].id, g["staff"]["chief"].id, g["world"]["staff"]["command"].id} <= told
@@ -249,7 +249,8 @@ def test_anyone_checks_a_badge_and_a_citizen_learns_whether_a_visit_is_booked_to
     assert "免费" in anonymous["advice"]
     forged = badge["payload"][:-1] + ("0" if badge["payload"][-1] != "0" else "1")
     assert client.get(f"/gas/badges/verify?p={forged}").json == {
-        "genuine": False, "valid": False, "advice": client.get(f"/gas/badges/verify?p={forged}").json["advice"]}
+        "genuine": False, "valid": False, "status": "forged",
+        "advice": client.get(f"/gas/badges/verify?p={forged}").json["advice"]}
     citizen = citizen_login(client, wechat, "o-gas-chen")
     wrong = client.post("/gas/my/bind", json={"number": "R0001", "check": "王五"}, headers=citizen)
     assert wrong.json["error"]["code"] == "GAS_BINDING_CHECK_FAILED"
@@ -298,7 +299,7 @@ def test_the_visit_record_and_the_rectification_notice_are_pdfs_for_those_who_ma
     notice = client.get(f"/gas/hazards/{hazard.id}/notice", headers=t["boss"])
     notice_text = PdfReader(io.BytesIO(notice.data)).pages[0].extract_text()
     assert "燃气安全隐患整改通知书" in notice_text and hazard.deadline_on.isoformat() in notice_text
-    assert str(hazard.case_id) in notice_text
+    assert db_session.get(Case, hazard.case_id).case_no in notice_text
     stranger = citizen_login(client, wechat, "o-gas-stranger")
     assert client.get(f"/gas/hazards/{hazard.id}/notice", headers=stranger).json["error"]["code"] == \
         "GAS_DOCUMENT_NOT_FOUND"
@@ -368,10 +369,10 @@ def test_a_resident_books_a_slot_is_told_the_day_before_and_rates_the_visit(clie
 
     _sync(client, t["ins1"], visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE)))
     visit_id = db_session.scalar(sa.select(GasVisit.id).where(GasVisit.task_id == task_id))
-    rated = client.post(f"/gas/my/visits/{visit_id}/rating", json={"stars": 5, "comment": "准时、出示证件"},
+    rated = client.post(f"/gas/my/visits/{visit_id}/rating", json={"score": 5, "comment": "准时、出示证件"},
                         headers=citizen)
-    assert rated.status_code == 201 and rated.json["rating"] == 5
-    again = client.post(f"/gas/my/visits/{visit_id}/rating", json={"stars": 1}, headers=citizen)
+    assert rated.status_code == 201 and rated.json["score"] == 5
+    again = client.post(f"/gas/my/visits/{visit_id}/rating", json={"score": 1}, headers=citizen)
     assert again.status_code == 409 and again.json["error"]["code"] == "GAS_VISIT_ALREADY_RATED"
 
 
@@ -384,3 +385,19 @@ def test_a_premises_with_no_point_takes_any_check_in_and_a_needless_reason_flags
     assert db_session.get(GasVisit, answer["visit_id"]).distance_m is None
     assert db_session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
         StaffNotice.kind == "gas_checkin_override")) == 0
+
+
+def test_a_resident_is_told_of_a_visit_coming_up_never_of_a_due_date_already_past(client, g, db_session, wechat):
+    from api.gas import residents
+
+    _all_to(client, g)
+    citizen = citizen_login(client, wechat, "o-gas-overdue")
+    assert client.post("/gas/my/bind", json={"number": "R0001", "check": "陈一"}, headers=citizen).status_code == 201
+    task = db_session.scalar(sa.select(GasTask).join(GasUser, GasUser.id == GasTask.gas_user_id)
+                             .where(GasUser.number == "R0001"))
+    task.due_on, task.booked_for = today() - timedelta(days=30), None  # overdue, not booked
+    db_session.commit()
+    assert residents.notices(today()) == 0
+    task.due_on = today() + timedelta(days=2)
+    db_session.commit()
+    assert residents.notices(today()) == 1

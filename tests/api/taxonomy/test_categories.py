@@ -10,7 +10,7 @@ from tests.support import staff_token
 
 @pytest.fixture
 def seeded(db_session):
-    assert service.load_national() == 139
+    assert service.load_national() == 139 + 13  # the national classes and the shipped 燃气安全 ones
     assert service.load_national() == 0  # idempotent
 
 
@@ -22,7 +22,10 @@ def admin(db_session):
 def test_seed_has_events_and_components_with_limits(seeded, client, admin):
     events = client.get("/admin/categories?kind=event", headers=admin).json
     components = client.get("/admin/categories?kind=component&major_code=01", headers=admin).json
-    assert len(events) == 54 and len(components) == 38
+    assert len(events) == 54 + 13 and len(components) == 38
+    gas = client.get("/admin/categories?kind=event&major_code=07", headers=admin).json
+    assert [c["name"] for c in gas][:2] == ["燃气泄漏", "燃气设施私改"]
+    assert {c["major_name"] for c in gas} == {"燃气安全"} and len(gas) == 13
     garbage = client.get("/admin/categories/event:01-02", headers=admin).json
     assert (garbage["name"], garbage["time_limit"], garbage["clock_type"]) == ("暴露垃圾", 1.0, "working_days")
     manhole = client.get("/admin/categories/component:01-01", headers=admin).json
