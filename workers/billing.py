@@ -11,7 +11,7 @@ from api.db import unit_of_work, utcnow
 from api.events.service import Actor
 from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals, rollup
 from api.wechatpay import errors as pay_errors
-from workers.jobs import job_session, job_unit
+from workers.jobs import job_session, job_unit, on_last_failure
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,10 @@ def prepare_receipts(order_id: int) -> int:
 def reverse_receipts(refund_id: int) -> int:
     with job_unit():
         return reversals.after_refund(refund_id)
+
+
+# the refund is marked and the billing heads told (the money stays refunded; the receipt waits for a person)
+on_reversal_failure = on_last_failure(lambda job, error: reversals.give_up(job.args[0], error))
 
 
 def issue_receipt(receipt_id: int) -> str:

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from api import jobs
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.fees import issuer, receipts
+from api.fees import issuer, orders, receipts
 from api.fees.models import Bill, BillLine, FeeItem, Receipt, Refund
 from api.media.storage import get_storage
+from api.notifications import inbox
 from api.outbox import service as outbox
 
 
@@ -56,6 +57,20 @@ def after_refund(refund_id: int) -> int:
             outbox.add(jobs.ISSUE_RECEIPT(again.id))
     Session.flush()
     return reversed_
+
+
+def give_up(refund_id: int, error: str) -> None:
+    """The reversal job's last try failed (the platform away for its whole retry window, or a platform fault such as
+    a red number another document holds): the refund keeps its money, its receipt is not reversed — recorded on the
+    refund and told to the billing heads of the bill's street, who take it up with the issuing platform."""
+    refund = Session.get(Refund, refund_id)
+    if refund is None:
+        return
+    record("fee_refund", refund.id, "receipt_reversal_failed", Actor.system(), reason=error[:500])
+    bill = Session.get(Bill, refund.bill_id) if refund.bill_id else None
+    inbox.notify(orders.billing_heads([bill.street_code] if bill is not None else None), "fee_reversal_failed",
+                 "fee_refund", refund.id, f"退款{refund.out_refund_no}的票据未能冲红，请与票据平台核查后重试",
+                 flagged=True)
 
 
 def _less(items: list[dict], period: str, shares: dict[str, int]) -> tuple[list[dict], int]:

@@ -17,7 +17,7 @@ from api.config import get_config, init_config
 from api.db import unit_of_work
 from api.events.service import Actor
 from api.fees import billrun
-from api.fees.models import Receipt
+from api.fees.models import Receipt, Refund
 from tests.fees_world import make_world, months_ago, pay_sheet, wait_for
 from tests.support import citizen_login, qr_text, run_worker
 from workers.billing import pay_sweep
@@ -299,4 +299,13 @@ def test_a_reversal_numbered_with_a_held_number_is_refused_and_nothing_of_it_kep
     assert committed.execute(sa.select(IssuedNumber.doc_number, IssuedNumber.role)).all() == [
         (receipt.doc_number, "receipt")]
     failed = FailedJobRegistry("receipts", connection=get_redis())
-    assert len(failed.get_job_ids()) == 1  # left failed for staff, after its retries
+    assert len(failed.get_job_ids()) == 1  # after its retries
+    from api.events.models import Event
+    from api.notifications.models import StaffNotice
+
+    refund = committed.scalar(sa.select(Refund))
+    marked = committed.scalars(sa.select(Event).where(Event.subject_type == "fee_refund", Event.subject_id == refund.id,
+                                                      Event.action == "receipt_reversal_failed")).all()
+    assert len(marked) == 1 and "NumberHeld" in marked[0].reason  # on the refund, with the reason
+    told = committed.scalars(sa.select(StaffNotice).where(StaffNotice.kind == "fee_reversal_failed")).all()
+    assert told and all(n.subject_id == refund.id and n.flagged for n in told)  # the billing heads take it up
