@@ -215,7 +215,7 @@ def register_model_commands(app: Flask) -> None:
 
 def register_billing_commands(app: Flask) -> None:
     def _import(kind: str, csv_file: str) -> None:
-        from api.errors import DomainError
+        from api.errors import DomainError, error_body
         from api.events.service import Actor
         from api.fees.accounts import import_accounts
         from api.premises.service import import_premises
@@ -223,8 +223,9 @@ def register_billing_commands(app: Flask) -> None:
         run = import_premises if kind == "premises" else import_accounts
         try:
             count = run(open(csv_file, encoding="utf-8").read(), Actor.system())
-        except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.details}") from exc
+        except DomainError as exc:  # each row's problem in the operator's language (README "Languages")
+            body = error_body(exc)
+            raise click.ClickException(f"{exc.code}: {body['message']} {body['details']}") from exc
         click.echo(f"{count} {kind} imported")
 
     @app.cli.command("premises-import")
@@ -318,14 +319,15 @@ def register_gas_commands(app: Flask) -> None:
         """Import gas users (CSV: number,premises_code,user_type,supply,supplier,contact_name,phone
         [,meter_no,last_inspected_on,appliances,lat,lon,coord_system]), all or nothing."""
         from api import timefmt
-        from api.errors import DomainError
+        from api.errors import DomainError, error_body
         from api.events.service import Actor
         from api.gas.users import import_users as run
 
         try:
             count = run(open(csv_file, encoding="utf-8").read(), Actor.system(), timefmt.today())
-        except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.details}") from exc
+        except DomainError as exc:  # each row's problem in the operator's language (README "Languages")
+            body = error_body(exc)
+            raise click.ClickException(f"{exc.code}: {body['message']} {body['details']}") from exc
         click.echo(f"{count} gas users imported")
 
     @gas.command("plan")

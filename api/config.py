@@ -77,6 +77,8 @@ class Config:
     # Citizens after a case closes: rate or reopen within CITIZEN_WINDOW_DAYS; reopen each report this often
     CITIZEN_WINDOW_DAYS: int = 7
     REOPENS_PER_REPORT: int = 1
+    # 数字城管 practice: a passed 核查 waits for the 值班长 (role shift_lead) to approve 结案 (off: it closes the case)
+    CLOSE_APPROVAL: bool = False
     OUTBOX_SWEEP_AFTER_S: int = 5
     # The 12345 platform: where a hotline case's answer is POSTed when it ends (empty: shown in the API only)
     HOTLINE_ANSWER_URL: str = ""

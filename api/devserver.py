@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     from api.db import unit_of_work
     from api.migrate import upgrade
     from api.seed import demo_point, seed_demo, seed_demo_components, seed_demo_devices
+    from api.seed_cases import seed_demo_cases
 
     config = Config.from_env()
     upgrade(config.DATABASE_URL)
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         _grant_demo_subscriptions(started[-1])
         seed_demo_components()
         _remember_device_secrets(Path(args.var).resolve() / "demo-devices.json", seed_demo_devices())
+        seed_demo_cases()  # work on every desk; the workers below run their automatic intake
         sanyuanli = demo_point()
     children = [] if args.no_worker else [
         subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
@@ -191,11 +193,13 @@ def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tup
         f"  Health         {api}/health",
         f"  WeChat mock    {mock_url}   (control endpoints under /_mock)",
         f"  Redis          {redis}",
-        f"  Staff logins   admin, clerk, dispatcher, command, sanyuanli_clerk, supervisor, sanyuanli_supervisor,"
-        f" handler, dept_head, billing, sanyuanli_billing, billing_head, gas_inspector, sanyuanli_gas_supervisor,"
-        f" gas_supervisor, and <department code>_head / _handler"
+        f"  Staff logins   admin, clerk, dispatcher, command, shift_lead, sanyuanli_clerk, supervisor,"
+        f" sanyuanli_supervisor, handler, dept_head, billing, sanyuanli_billing, billing_head, gas_inspector,"
+        f" sanyuanli_gas_supervisor, gas_supervisor, and <department code>_head / _handler"
         f" for every department"
         f" (GET {api}/admin/departments) — password {password}",
+        f"  Desks          demo cases in 三元里 put work on every desk from the start (GET {api}/cases?desk=…):"
+        f" {_desks_and_accounts()}",
         f"  Demo devices   secrets in {args.var}/demo-devices.json; send signed data with"
         f" python3 scripts/device_send.py DEMO-PM-1 readings '{{\"readings\": [{{\"kind\": \"pm25\","
         f" \"value\": 130}}]}}'",
@@ -213,6 +217,17 @@ def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tup
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
+
+
+def _desks_and_accounts() -> str:
+    """`intake, triage: clerk, sanyuanli_clerk · dispatch, deferred: dispatcher · …` from the seed's table."""
+    from api.seed_cases import DEMO_DESKS
+
+    by_accounts: dict[tuple[str, ...], list[str]] = {}
+    for desk, accounts in DEMO_DESKS.items():
+        by_accounts.setdefault(accounts, []).append(desk)
+    shown = " · ".join(f"{', '.join(desks)}: {', '.join(accounts)}" for accounts, desks in by_accounts.items())
+    return shown + " (close_approval has work only with CLOSE_APPROVAL=1, where the 值班长 approves 结案)"
 
 
 if __name__ == "__main__":

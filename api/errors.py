@@ -122,6 +122,12 @@ def envelope(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": translate(message), "details": translate_details(details)}}
 
 
+def error_body(error: DomainError) -> dict:
+    """A domain error as the envelope's `error` object, translated like the envelope: for an answer that carries
+    one error per item (a field app's batch: each visit answered on its own) while the answer itself succeeds."""
+    return envelope(error.code, error.message, error.details)["error"]
+
+
 def http_exception_payload(error: HTTPException) -> tuple[dict, int, dict]:
     """Envelope for werkzeug/flask-smorest HTTP errors (validation errors arrive here as 400)."""
     status = error.code or 500

@@ -2,8 +2,9 @@
 with Chinese headers, stored codes written as words, amounts in yuan written from fen exactly (Decimal, never a
 float), periods as YYYY-MM and times in Beijing time. In a workbook amounts are numbers shown with two decimals,
 rates are numbers shown as percentages, and a totals row (合计) sums the amounts and counts and recomputes each rate
-from the summed numerator and denominator. Core: imports no domain (the billing desk and the gas statistics use
-it)."""
+from the summed numerator and denominator. Headers, sheet names and words are `Label`s — the offices' Chinese and its
+English, side by side — written in the request's language (English with Accept-Language: en; README "Languages").
+Core: imports no domain (the billing desk and the gas statistics use it)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,41 @@ from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from api.i18n import current_locale
 from api.timefmt import SHANGHAI, today
 
 # Werkzeug adds "; charset=utf-8" to text/* itself: naming it here too wrote it twice into the Content-Type
 MEDIA = {"csv": "text/csv",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MONEY_FORMAT, RATE_FORMAT = "#,##0.00", "0.00%"
-TOTAL_TITLE = "合计"
+
+
+@dataclass(frozen=True)
+class Label:
+    """Words an export writes — a header, a sheet's name, a stored code as words: the offices' Chinese (the source
+    text, as they name things) and its English. str() gives the current locale's."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en if current_locale() == "en" else self.zh
+
+
+def text(value):
+    """A Label in the current locale; anything else as it is."""
+    return str(value) if isinstance(value, Label) else value
+
+
+TOTAL_TITLE = Label("合计", "Total")
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    title: str  # the header the offices read
+    title: Label | str  # the header the offices read (a Label: in English on request)
     money: bool = False  # a fen amount: written as yuan (summed in a workbook's totals row)
-    labels: dict | None = None  # stored codes → the words written in the export
+    labels: dict | None = None  # stored codes → the words written in the export (Labels)
     total: bool = False  # a count: summed in a workbook's totals row
     ratio: tuple[str, str] | None = None  # a rate: (numerator key, denominator key) of the row
 
@@ -52,13 +73,13 @@ def _cell(column: Column, row: dict):
         return value.strftime("%Y-%m")
     if isinstance(value, datetime):
         return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-    return column.labels.get(value, value) if column.labels else value
+    return text(column.labels.get(value, value)) if column.labels else value
 
 
 def to_csv(columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([c.title for c in columns])
+    writer.writerow([text(c.title) for c in columns])
     for row in rows:
         writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else v for v in (_cell(c, row) for c in columns)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -88,15 +109,15 @@ def _totals(columns: tuple[Column, ...], rows: list[dict]) -> list:
             out.append(summed(column.key))
         else:
             out.append(None)
-    out[0] = TOTAL_TITLE if out[0] is None else out[0]
+    out[0] = text(TOTAL_TITLE) if out[0] is None else out[0]
     return out
 
 
-def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
+def to_xlsx(title: Label | str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([c.title for c in columns])
+    sheet.title = text(title)[:31]
+    sheet.append([text(c.title) for c in columns])
     for row in rows:
         sheet.append([_sheet_cell(c, row) for c in columns])
     sheet.append(_totals(columns, rows))
@@ -104,7 +125,7 @@ def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
         cell.font = Font(bold=True)
     for index, column in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(10, len(column.title) * 2 + 2)
+        sheet.column_dimensions[letter].width = max(10, _width(text(column.title)) + 2)
         number_format = MONEY_FORMAT if column.money else RATE_FORMAT if column.ratio else None
         if number_format:
             for cell in sheet[letter][1:]:
@@ -115,6 +136,10 @@ def to_xlsx(title: str, columns: tuple[Column, ...], rows: list[dict]) -> bytes:
     return out.getvalue()
 
 
+def _width(title: str) -> int:
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in title)  # CJK (and full-width) characters take two
+
+
 def percent(part: int, whole: int) -> str:
     """`part` / `whole` as a percentage with two decimals, exactly (87.50%); "—" when `whole` is nothing."""
     if not whole:
@@ -122,9 +147,9 @@ def percent(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.01'))}%"
 
 
-def answer(fmt: str, name: str, title: str, columns: tuple[Column, ...], rows: list[dict]):
+def answer(fmt: str, name: str, title: Label | str, columns: tuple[Column, ...], rows: list[dict]):
     """A report's answer: its rows for `json` (the endpoint's schema dumps them), else a CSV or Excel download named
-    `<name>-<Beijing date>.<fmt>`."""
+    `<name>-<Beijing date>.<fmt>`, in the request's language (the sheet's name `title`)."""
     if fmt == "json":
         return rows
     data = to_csv(columns, rows) if fmt == "csv" else to_xlsx(title, columns, rows)

@@ -72,8 +72,9 @@ ANSWER_HOTLINE = Job("answer_hotline", NOTIFY, "workers.answer_hotline.answer_ho
 SUBMIT_REFUND = Job("submit_refund", DEFAULT, "workers.billing.submit_refund", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # an approved refund stays approved until WeChat takes it
 PREPARE_RECEIPTS = Job("prepare_receipts", RECEIPTS, "workers.billing.prepare_receipts", retries=3)
+# after a refund: 红冲 and re-issue; the last failure is marked on the refund for the billing heads
 REVERSE_RECEIPTS = Job("reverse_receipts", RECEIPTS, "workers.billing.reverse_receipts", retries=4,
-                       intervals="PAY_RETRY_INTERVALS", on_failure="workers.billing.on_reversal_failure")  # after a refund: 红冲 and re-issue
+                       intervals="PAY_RETRY_INTERVALS", on_failure="workers.billing.on_reversal_failure")
 ISSUE_RECEIPT = Job("issue_receipt", RECEIPTS, "workers.billing.issue_receipt", retries=4,
                     intervals="PAY_RETRY_INTERVALS")  # the platform away longer: the sweep asks again
 BILL_RUN = Job("bill_run", DEFAULT, "workers.billing.bill_run")  # a period's run, queued by staff (idempotent)

@@ -24,8 +24,9 @@ SANYUANLI = "440111002000"
 DEMO_STAFF = {
     "admin": ({Role.ADMIN}, "系统管理员", None, None),
     "clerk": ({Role.INTAKE_CLERK}, "受理员（区）", None, None),
-    "dispatcher": ({Role.DISPATCHER}, "值班长", None, None),
+    "dispatcher": ({Role.DISPATCHER}, "派遣员", None, None),
     "command": ({Role.COMMAND_CENTRE}, "指挥中心", None, None),
+    "shift_lead": ({Role.SHIFT_LEAD}, "值班长", None, None),  # approves 结案 when CLOSE_APPROVAL is on
     "sanyuanli_clerk": ({Role.INTAKE_CLERK}, "三元里街受理员", SANYUANLI, None),
     "supervisor": ({Role.SUPERVISOR}, "监督员（区）", None, None),
     "sanyuanli_supervisor": ({Role.SUPERVISOR}, "监督员（三元里）", SANYUANLI, None),
@@ -110,7 +111,8 @@ DEMO-MP-0003,business,演示·三元里大道3号首层商铺,三元里社区,{p
 """
 
 
-def demo_point(street_code: str = SANYUANLI, metres_east: float = 0.0) -> tuple[float, float]:
+def demo_point(street_code: str = SANYUANLI, metres_east: float = 0.0, metres_north: float = 0.0
+               ) -> tuple[float, float]:
     """A WGS-84 point inside the street's first unit grid (the demo grid places streets synthetically, so a real
     address's coordinates would lie in another street's grid — and out of that street's staff's scope)."""
     from shapely.geometry import shape
@@ -120,7 +122,8 @@ def demo_point(street_code: str = SANYUANLI, metres_east: float = 0.0) -> tuple[
     if grid is None:
         raise LookupError(f"no unit grid in street {street_code}")
     inside = shape(grid.geometry).representative_point()
-    return round(inside.y, 7), round(inside.x + metres_east / 102_000, 7)  # ~102 km a degree of longitude here
+    return (round(inside.y + metres_north / 110_700, 7),  # ~110.7 km a degree of latitude
+            round(inside.x + metres_east / 102_000, 7))  # ~102 km a degree of longitude here
 # D0001 is bound to the demo citizen; bind D0002 in the mini-program with the check 李四 (or phone …5678).
 DEMO_ACCOUNTS = """number,premises_code,payer_kind,payer_name,phone,basis,units
 D0001,DEMO-MP-0001,resident,张三,13800001234,household_month,1

@@ -1,4 +1,5 @@
-"""Who hears of new work: 核实/核查 tasks always land with someone, new cases reach the intake clerks.
+"""Who hears of new work: 核实/核查 tasks always land with someone, new cases reach the intake clerks, cases
+awaiting 结案 approval reach the 值班长.
 
 A field task goes to the nearest on-duty supervisor, else one on duty in the street, else one scoped to the
 street (identity.field.nearest); then to the district-wide supervisors; and when there are none, to the command
@@ -47,3 +48,15 @@ def announce_new_case(case: Case) -> None:
     clerks = queries.staff_in_scope_of(Role.INTAKE_CLERK, case)
     if clerks:
         inbox.notify(clerks, "new_case", "case", case.id, f"新案件待受理：{case.description[:40]}")
+
+
+def announce_awaiting_close(case: Case) -> None:
+    """The 值班长 in scope hear that a case waits for their 结案 approval; with none, the command centre's inbox,
+    flagged (a 值班长 account is missing)."""
+    leads = queries.staff_in_scope_of(Role.SHIFT_LEAD, case)
+    if leads:
+        inbox.notify(leads, "close_approval", "case", case.id, f"待结案审批：{case.description[:40]}")
+        return
+    command = queries.staff_with_role(Role.COMMAND_CENTRE) or queries.staff_with_role(Role.ADMIN)
+    inbox.notify(command, "close_approval", "case", case.id, f"无值班长，待结案审批：{case.description[:40]}",
+                 flagged=True)

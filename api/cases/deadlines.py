@@ -1,6 +1,10 @@
 """Deadlines (时限): defer and resume, extension requests and extensions, the overdue scan and escalation, the
 time left, and deadlines recomputed once a calendar year is imported.
 
+The 处置 clock is the department's: it runs from 派遣 until the result passes its 核查. A case waiting for the
+值班长's 结案 approval (`awaiting_close`) has no time left shown, is not overdue and does not escalate (its status is
+not OPEN); sent back, it is at 待核查 again and its deadline counts as before.
+
 Services flush; the route or job around them commits (api.db.unit_of_work).
 """
 

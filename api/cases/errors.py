@@ -15,6 +15,10 @@ class ActionNotAllowed(Forbidden):
     code, message = "ROLE_NOT_ALLOWED", "Your role may not take this action on a case."
 
 
+class OwnCheck(Forbidden):
+    code, message = "OWN_CHECK", "The 核查 you passed yourself is approved by another 值班长 (four eyes)."
+
+
 class CaseOutOfScope(Forbidden):
     code, message = "OUT_OF_SCOPE", "This case is outside your street or department."
 

@@ -5,6 +5,8 @@ Services flush; the route or job around them commits (api.db.unit_of_work).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from api.calendar import service as calendar
@@ -16,12 +18,13 @@ from api.cases.errors import (
     CaseOutOfScope,
     CategoryRequired,
     IllegalCaseTransition,
+    OwnCheck,
 )
 from api.cases.lifecycle import CaseAction, CaseStatus, entry_for, transition
 from api.cases.models import Case, CaseMedia, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
-from api.events.service import Actor, record
+from api.events.service import Actor, history, record
 from api.identity.models import User
 from api.media import images
 from api.media import service as media
@@ -112,20 +115,21 @@ def submit_result(staff: User, case_id: int, result_text: str) -> Case:
 
 
 def check(staff: User, case_id: int, passed: bool, note: str | None, citizen_remark: str | None = None) -> Case:
-    """核查: pass closes the case (when its source's `before_close` agrees); fail sends it back to the same
-    department (返工, counted). `note` is internal."""
+    """核查: pass closes the case (when its source's `before_close` agrees) — or, where the office has the 值班长
+    approve 结案 (CLOSE_APPROVAL), puts it on the approval desk; fail sends it back to the same department (返工,
+    counted). `note` is internal."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
     payload = remarked({"photos": media_ids(case, MediaKind.VERIFICATION_PHOTO, case.result_round),
                         "round": case.result_round}, citizen_remark if passed else None)
     if passed:
-        source = sources.source_of(case)
-        source.before_close(case)
-        transition(case, A.CHECK_PASS, actor_of(staff), roles_of(staff), reason=note, payload=payload)
-        case.closed_at = utcnow()
-        work_order = queries.open_work_order(case.id)
-        work_order.status, work_order.finished_at = "done", case.closed_at
-        followers.tell(case, citizen_remark or "问题已处置完毕，欢迎评价")
-        source.on_end(case)
+        sources.source_of(case).before_close(case)
+        target = transition(case, A.CHECK_PASS, actor_of(staff), roles_of(staff), reason=note, payload=payload,
+                            close_approval=get_config().CLOSE_APPROVAL)
+        case.checked_at = utcnow()
+        if target == S.CLOSED:
+            _close(case, citizen_remark, case.checked_at)
+        else:
+            assignment.announce_awaiting_close(case)
     else:
         transition(case, A.CHECK_FAIL, actor_of(staff), roles_of(staff), reason=note, payload=payload)
         case.rework_count += 1
@@ -133,6 +137,48 @@ def check(staff: User, case_id: int, passed: bool, note: str | None, citizen_rem
         inbox.notify(recipients + queries.staff_with_role(Role.DEPT_HEAD, department_id=case.department_id),
                      "rework", "case", case.id, f"核查未通过，返工：{(note or '')[:40]}")
     return case
+
+
+def approve_close(staff: User, case_id: int, note: str | None, citizen_remark: str | None = None) -> Case:
+    """结案 by the 值班长: everything a passed 核查 does when no approval is asked for — closed, the work order
+    done, the reporters told (`citizen_remark`, else the one the 核查 wrote, else a default), the source's ending.
+    The source's condition for closing is asked again. `note` is internal."""
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    passes = history("case", case.id, (str(A.CHECK_PASS),))
+    if passes and passes[-1].actor_type == "staff" and passes[-1].actor_id == staff.id:
+        raise OwnCheck(details={"checked_by": staff.id})  # one who holds both roles approves no 核查 of their own
+    remark = citizen_remark or _check_remark(case)
+    transition(case, A.APPROVE_CLOSE, actor_of(staff), roles_of(staff), reason=note,
+               payload=remarked({"round": case.result_round}, remark))
+    sources.source_of(case).before_close(case)  # refused: the unit of work rolls the transition back
+    _close(case, remark, utcnow())
+    return case
+
+
+def reject_close(staff: User, case_id: int, reason: str) -> Case:
+    """Sent back by the 值班长 with a reason: to 待核查, and a 核查 task as after a result (a failed re-check is
+    the 返工, counted as ever; the result round stays)."""
+    case = queries.get_for_staff(staff, case_id, for_update=True)
+    transition(case, A.REJECT_CLOSE, actor_of(staff), roles_of(staff), reason=reason,
+               payload={"round": case.result_round})
+    case.checked_at = None
+    task = assignment.field_task(case, "check_task", "重新核查")
+    record("case", case.id, "check_assigned", Actor.system(), payload={**task.payload(), "reason": reason})
+    return case
+
+
+def _close(case: Case, citizen_remark: str | None, at: datetime) -> None:
+    case.closed_at = at
+    work_order = queries.open_work_order(case.id)
+    work_order.status, work_order.finished_at = "done", case.closed_at
+    followers.tell(case, citizen_remark or "问题已处置完毕，欢迎评价")
+    sources.source_of(case).on_end(case)
+
+
+def _check_remark(case: Case) -> str | None:
+    """What the latest passed 核查 wrote for the citizen (with approval, the reporters are told only at 结案)."""
+    passes = history("case", case.id, (str(A.CHECK_PASS),))
+    return (passes[-1].payload or {}).get("citizen_remark") if passes else None
 
 
 def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):

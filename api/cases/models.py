@@ -69,6 +69,8 @@ class Case(Base):
     suggestions: Mapped[list | None] = mapped_column(sa.JSON)  # the model's top-3 [{code, name, score}]
     component_code: Mapped[str | None] = mapped_column(sa.ForeignKey("components.code"))  # the 部件 concerned
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the latest passed 核查: the department's 处置 ends here (with CLOSE_APPROVAL, before the 值班长 closes it)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)

@@ -28,6 +28,7 @@ DESKS = {
     "department": (S.DISPATCHED, S.IN_PROGRESS),
     "mine": (S.IN_PROGRESS,),
     "verification": (S.AWAITING_CHECK,),
+    "close_approval": (S.AWAITING_CLOSE,),  # 待结案审批: the 值班长's (CLOSE_APPROVAL)
     "deferred": (S.DEFERRED,),
     "overdue": (S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CHECK),
     "closed": (S.CLOSED,),

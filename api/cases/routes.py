@@ -20,6 +20,7 @@ from api.cases.errors import (
     CategoryRequired,
     CloseConditionUnmet,
     IllegalCaseTransition,
+    OwnCheck,
 )
 from api.cases.schemas import (
     AcceptSchema,
@@ -32,6 +33,7 @@ from api.cases.schemas import (
     CaseResultSchema,
     CategorySetSchema,
     CheckSchema,
+    CloseApprovalSchema,
     ComponentSetSchema,
     DeskArgsSchema,
     DispatchSchema,
@@ -79,7 +81,7 @@ def listed_page(cases) -> list[dict]:
 
 
 def detail(case) -> dict:
-    return present.detail(case, request.host_url)
+    return present.detail(case, request.host_url, current_user())
 
 
 @blp.route("")
@@ -91,8 +93,9 @@ class Desks(MethodView):
         """A desk's work list within the caller's scope, newest first (overdue: longest overdue first)
 
         Desks: intake (待受理/待核实), dispatch (待派遣), department (待处置/处置中), mine (my assignments),
-        verification (待核查), deferred, overdue, closed. Filters: street, grid, category, source, priority, dates,
-        and `case_no` — the case's number (AJ…), found on whichever desk it is (an empty page on the others).
+        verification (待核查), close_approval (待结案审批, the 值班长's), deferred, overdue, closed. Filters: street,
+        grid, category, source, priority, dates, and `case_no` — the case's number (AJ…), found on whichever desk it
+        is (an empty page on the others).
         """
         query = queries.desk(current_user(), args["desk"], args, utcnow())
         items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(args["desk"]))
@@ -216,9 +219,22 @@ _action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first
 _action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
         "Pass: 待核查 → 已结案, reporters told (`citizen_remark` or a default), 12345 answer queued — unless the "
         "case's source has a condition of its own (a gas hazard: a passed re-inspection; 409 CLOSE_CONDITION_UNMET). "
-        "Fail: back to 处置中, 返工 counted, the department told. `note` stays internal.",
+        "Where the office has the 值班长 approve 结案 (CLOSE_APPROVAL), a pass leads to 待结案审批 instead and the "
+        "值班长 are told; nobody else is. Fail: back to 处置中, 返工 counted, the department told. `note` stays "
+        "internal.",
         lambda u, c, b: handling.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")),
         (CloseConditionUnmet,))
+_action("approve-close", (Role.SHIFT_LEAD,), CloseApprovalSchema, "结案: the 值班长 approves a passed 核查",
+        "待结案审批 → 已结案 with everything closing does: the work order done, reporters told (`citizen_remark`, "
+        "else the 核查's, else a default), the rating and reopen window opens, 12345 answer queued (the source's "
+        "condition is asked again: 409 CLOSE_CONDITION_UNMET). `note` stays internal. Four eyes: a 核查 passed by "
+        "the caller (one who holds both roles) is approved by another 值班长 (403 OWN_CHECK).",
+        lambda u, c, b: handling.approve_close(u, c, b.get("note"), b.get("citizen_remark")),
+        (CloseConditionUnmet, OwnCheck))
+_action("reject-close", (Role.SHIFT_LEAD,), CaseReasonSchema, "Send a case back from 结案 approval, with a reason",
+        "待结案审批 → 待核查: a supervisor is assigned to check again on site (a failed re-check is the 返工). The "
+        "reason stays internal; the citizen hears nothing.",
+        lambda u, c, b: handling.reject_close(u, c, b["reason"]))
 _action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
         "The case waits as `deferred`; its earlier status is kept for resume.",
         lambda u, c, b: deadlines.defer(u, c, b["reason"]))

@@ -53,6 +53,22 @@ class CaseEventSchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     payload = ma.fields.Dict()
     created_at = LocalDateTime()
+    actor_name = ma.fields.String(allow_none=True, metadata={
+        "description": "Who acted: a staff member's name, 系统 for the system, a citizen's nickname (else their "
+                       "openid masked), a device's registered name"})
+
+
+class ReporterSchema(ma.Schema):
+    report_id = ma.fields.Integer()
+    report_no = ma.fields.String()
+    submitted_at = LocalDateTime(allow_none=True)
+    reporter_id = ma.fields.Integer()
+    reporter_name = ma.fields.String(allow_none=True, metadata={
+        "description": "The nickname the citizen gave (PUT /me/profile), else their openid masked (o6_b****Wx1Q)"})
+    contact_phone = ma.fields.String(allow_none=True, metadata={
+        "description": "The phone the citizen gave on this report, if any: whole for intake clerks, the command "
+                       "centre and supervisors (who call back); masked (138****5678) for every other role"})
+    contact_phone_masked = ma.fields.Boolean()
 
 
 class ComponentSetSchema(ma.Schema):
@@ -103,6 +119,8 @@ class CaseSchema(ma.Schema):
     extension_count = ma.fields.Integer()
     result_text = ma.fields.String(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
+    checked_at = LocalDateTime(allow_none=True, metadata={
+        "description": "When the latest 核查 passed: the 处置 ends here (with 结案 approval, before closed_at)"})
     created_at = LocalDateTime()
     remaining_seconds = ma.fields.Integer(allow_none=True, metadata={"description": "On the category's clock; "
                                                                                     "negative when overdue"})
@@ -137,9 +155,16 @@ class EvidencePhotoSchema(ma.Schema):
     content_check = ma.fields.String()
     urls = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
                           metadata={"description": "Expiring links: original, display, thumb"})
+    capture_location = ma.fields.Nested(LocationOutSchema, allow_none=True, metadata={
+        "description": "Where the photo was taken (its EXIF GPS, read before stripping); null when it had none"})
+    capture_distance_m = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Metres from the case's reported point to the capture place"})
+    capture_place = ma.fields.String(metadata={"description": "For staff to read: 距上报位置约 35 米, or 无拍摄位置"})
 
 
 class CaseDetailSchema(CaseSchema):
+    reporters = ma.fields.List(ma.fields.Nested(ReporterSchema), metadata={
+        "description": "Each report on the case, oldest first: who reported it, when, and how to call them back"})
     photos = ma.fields.List(ma.fields.Nested(EvidencePhotoSchema))
     report_ids = ma.fields.List(ma.fields.Integer())
     flagged_report_ids = ma.fields.List(ma.fields.Integer(), metadata={
@@ -221,6 +246,12 @@ class CheckSchema(ma.Schema):
     note = ma.fields.String(validate=validate.Length(max=500), metadata=NOTE)
     citizen_remark = ma.fields.String(validate=REMARK, metadata={
         "description": "With a pass: what the citizen reads (a fail stays internal)"})
+
+
+class CloseApprovalSchema(ma.Schema):
+    note = ma.fields.String(validate=validate.Length(max=500), metadata=NOTE)
+    citizen_remark = ma.fields.String(validate=REMARK, metadata={
+        "description": "What the citizen reads (default: the 核查's remark, else a plain default)"})
 
 
 class ExtensionSchema(ma.Schema):

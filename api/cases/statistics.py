@@ -3,10 +3,13 @@
 Definitions (the work-order issue; shared/reference/urban-management-practice.md §4.6):
 - a case counts in the period in which its 处置 deadline falls (due cases);
 - 应结案数 = due cases minus those deferred (缓办) at report time;
-- 结案数 = of those, closed by the report time; 按期结案数 = of those, closed by their deadline;
+- 结案数 = of those, closed by the report time (with 结案 approval, CLOSE_APPROVAL: approved by the 值班长 — a case
+  awaiting approval is not 结案); 按期结案数 = of those, handled by their deadline, where a case is handled when
+  its 核查 passed (`checked_at`; the same moment as closing when no approval is asked; the 值班长's queue does not
+  make a department late);
 - 结案率 = 结案数 / 应结案数; 按期结案率 = 按期结案数 / 应结案数; 超期数 = 应结案 cases whose deadline has passed
-  (by the report time) without their being closed by it;
-- 延期率 = 应结案 cases that were extended / 应结案数; 平均处置时长 = mean(closed − dispatched) of 结案 cases;
+  (by the report time) without their being handled by it;
+- 延期率 = 应结案 cases that were extended / 应结案数; 平均处置时长 = mean(handled − dispatched) of 结案 cases;
 - 受理数, 立案数, 派遣数 = opened / accept / dispatch events in the period;
 - 返工率 = failed 核查 / all 核查 in the period; 满意度 = mean rating given in the period (the latest
   rating of each report: after a reopen, the new round's).
@@ -76,15 +79,17 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
             r.checks_failed += count if action == "check_fail" else 0
 
     closed_by_now = sa.and_(Case.closed_at.is_not(None), Case.closed_at <= as_of)
-    on_time = sa.and_(closed_by_now, Case.closed_at <= Case.deadline_at)
+    handled = sa.func.coalesce(Case.checked_at, Case.closed_at)  # rows closed before checked_at existed: closed_at
+    handled_in_time = sa.and_(handled.is_not(None), handled <= as_of, handled <= Case.deadline_at)
+    on_time = sa.and_(closed_by_now, handled <= Case.deadline_at)
     due = sa.select(
         dim, sa.func.count(),
         sa.func.sum(sa.case((Case.status == "deferred", 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(Case.status != "deferred", closed_by_now), 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(Case.status != "deferred", on_time), 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.extension_count > 0), 1), else_=0)),
-        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.deadline_at <= as_of, sa.not_(on_time)), 1),
-                            else_=0)),
+        sa.func.sum(sa.case((sa.and_(Case.status != "deferred", Case.deadline_at <= as_of,
+                                     sa.not_(handled_in_time)), 1), else_=0)),
     ).where(Case.deadline_at >= start, Case.deadline_at < end).group_by(dim)
     for key, total, deferred, closed, closed_on_time, extended, overdue in Session.execute(due):
         r = row(key)
@@ -93,7 +98,7 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
         r.should_close = r.due - r.deferred
         r.overdue = overdue or 0
 
-    for key, hours in _handling_hours(dim, start, end, closed_by_now):
+    for key, hours in _handling_hours(dim, start, end, closed_by_now, handled):
         row(key).mean_handling_hours = hours
 
     # a report rated again after a reopen counts with its latest rating only
@@ -131,12 +136,12 @@ def _name(group_by: str, rows: dict) -> None:
         row.name = names.get(key)
 
 
-def _handling_hours(dim, start, end, closed_by_now) -> list[tuple]:
+def _handling_hours(dim, start, end, closed_by_now, handled) -> list[tuple]:
     totals: dict = {}
-    for key, dispatched, closed in Session.execute(sa.select(dim, Case.dispatched_at, Case.closed_at).where(
+    for key, dispatched, done in Session.execute(sa.select(dim, Case.dispatched_at, handled).where(
             Case.deadline_at >= start, Case.deadline_at < end, Case.status != "deferred", closed_by_now,
             Case.dispatched_at.is_not(None))):
-        totals.setdefault(key, []).append((closed - dispatched).total_seconds() / 3600)
+        totals.setdefault(key, []).append((done - dispatched).total_seconds() / 3600)
     return [(key, round(sum(v) / len(v), 2)) for key, v in totals.items()]
 
 

@@ -6,7 +6,14 @@ citizen's own, or the remark the office wrote for them; never an internal note).
 
 from __future__ import annotations
 
-from api.citizen.status import CASE_TIMELINE, OWN_WORDS, REPORT_TIMELINE, TIMELINE_ACTIONS, citizen_status
+from api.citizen.status import (
+    CASE_TIMELINE,
+    OWN_WORDS,
+    REPORT_TIMELINE,
+    TIMELINE_ACTIONS,
+    citizen_status,
+    on_timeline,
+)
 from api.events.service import history
 from api.media import service as media
 from api.media.models import MediaKind
@@ -31,7 +38,7 @@ def report_view(report: Report, base_url: str, *, case=None, timeline: bool = Fa
 def timeline_of(report: Report, case=None) -> list[dict]:
     events = history("report", report.id, REPORT_TIMELINE)
     if case is not None:
-        events += history("case", case.id, CASE_TIMELINE)
+        events += [e for e in history("case", case.id, CASE_TIMELINE) if on_timeline(e)]
     events.sort(key=lambda e: (e.created_at, e.id))
     return [{"action": e.action, "label": TIMELINE_ACTIONS[e.action], "at": e.created_at,
              "remark": _remark_for(report, e)} for e in events]

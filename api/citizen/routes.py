@@ -84,18 +84,21 @@ class Reports(MethodView):
     @blp.alt_response(200, schema=ReportViewSchema, description="Repeated Idempotency-Key: the original report")
     @blp.errors(UnknownCategory, LocationOutsideDistrict, IdempotencyKeyReused)
     def post(self, headers, body):
-        """Start a report (a draft): description, location, optional category and address
+        """Start a report (a draft): description, location, optional category, address and contact phone
 
         Creates a draft (event `created`) and answers at once: WeChat's content-security check of the text runs
         as a job afterwards (event `content_checked`). Risky text cannot be submitted (422 CONTENT_RISKY at
         submit); review-grade text, or text WeChat could not check, is accepted and flagged for staff. Points
         outside Baiyun get 422 LOCATION_OUTSIDE_DISTRICT. A repeated Idempotency-Key answers 200 with the
-        original; the same key with a different body 422. Attach photos next, then submit.
+        original; the same key with a different body 422. Attach photos next, then submit. `contact_phone`
+        (optional): a mainland mobile or landline (400 VALIDATION_ERROR otherwise), stored normalised
+        (13812345678, 020-12345678); the intake clerks, the command centre and the supervisors see it to call
+        back, other staff see it masked, no other citizen ever sees it.
         """
         location = body["location"]
         new = reports.NewReport(description=body["description"], lat=location["lat"], lon=location["lon"],
                                 coord_system=location["coord_system"], category_hint=body.get("category_hint"),
-                                address_text=body.get("address_text"),
+                                address_text=body.get("address_text"), contact_phone=body.get("contact_phone"),
                                 idempotency_key=headers.get("idempotency_key"))
         report, created = reports.create_draft(current_user(), new)
         case = None if created else case_queries.case_of_report(report.id)  # a repeat may find it submitted
@@ -117,13 +120,14 @@ class ReportById(MethodView):
     @blp.response(200, ReportDetailSchema)
     @blp.errors(ReportNotFound, ReportNotDraft, UnknownCategory, LocationOutsideDistrict)
     def patch(self, body, report_id: int):
-        """Correct a draft: its description, location, category hint or address; its photos stay
+        """Correct a draft: its description, location, category hint, address or contact phone; its photos stay
 
         Only while the report is a draft (409 REPORT_NOT_DRAFT after submit). Changed text is checked again by
         WeChat's content check (a job, as at the start: `content_check` is `pending` until it answers), so a
         draft whose text was refused (CONTENT_RISKY at submit) can be corrected and submitted with the photos
         already uploaded; photos are removed or added through /reports/{id}/photos. Event `draft_edited` with
-        the fields changed; nothing changed is a no-op.
+        the fields changed (a changed phone masked); nothing changed is a no-op. `contact_phone: null` removes
+        the phone.
         """
         report = reports.update_draft(current_user(), report_id, body)
         return _detail(report, None)

@@ -28,6 +28,7 @@ WITHDRAWN = CitizenStatus("withdrawn", "已撤回")
 _BY_CASE_STATUS: dict[CaseStatus, CitizenStatus] = {
     C.PENDING: SUBMITTED, C.VERIFYING: SUBMITTED, C.AWAITING_DISPATCH: ACCEPTED, C.DISPATCHED: HANDLING,
     C.IN_PROGRESS: HANDLING, C.AWAITING_CHECK: HANDLING, C.DEFERRED: HANDLING, C.CLOSED: RESOLVED,
+    C.AWAITING_CLOSE: HANDLING,  # the 值班长 has not approved 结案 yet: not resolved for the citizen
     C.REFUSED: REJECTED, C.WITHDRAWN: WITHDRAWN, C.MERGED: HANDLING,
 }
 
@@ -56,6 +57,7 @@ TIMELINE_ACTIONS = {
     "refuse": "不予立案",
     "dispatch": "已派遣处置",
     "check_pass": "已办结",
+    "approve_close": "已办结",
     "reopen": "已重新处理",
     "rated": "已评价",
 }
@@ -63,4 +65,9 @@ TIMELINE_ACTIONS = {
 # the remark written for the citizen (an action's `reason` is the office's internal note).
 OWN_WORDS = frozenset({"created", "submit", "withdraw", "reopen"})
 REPORT_TIMELINE = ("created", "submit", "withdraw")
-CASE_TIMELINE = ("accept", "refuse", "dispatch", "check_pass", "reopen", "rated")
+CASE_TIMELINE = ("accept", "refuse", "dispatch", "check_pass", "approve_close", "reopen", "rated")
+
+
+def on_timeline(event) -> bool:
+    """A passed 核查 is the citizen's 已办结 only when it closed the case (with 结案 approval, `approve_close` is)."""
+    return event.action != "check_pass" or event.to_state == C.CLOSED

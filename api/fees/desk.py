@@ -155,7 +155,7 @@ class Exemptions(MethodView):
     @desk_blp.arguments(StatusArgsSchema, location="query")
     @desk_blp.response(200, ExemptionSchema(many=True))
     def get(self, args):
-        """Exemption requests in your street (newest first)
+        """Exemption requests in your street (newest first), with who asked and who decided, by name, and when
 
         Reads only; at most 200."""
         return standards.exemptions(current_user(), args.get("status"))
@@ -238,7 +238,7 @@ class Refunds(MethodView):
     @desk_blp.arguments(RefundArgsSchema, location="query")
     @desk_blp.response(200, RefundSchema(many=True))
     def get(self, args):
-        """Refunds in your street (newest first), by status and kind
+        """Refunds in your street (newest first), by status and kind, with who asked and who decided, by name
 
         Reads only; at most 200."""
         return refunds.listing(current_user(), args.get("status"), args.get("kind"))

@@ -61,7 +61,7 @@ def request(actor: User, bill_id: int, amount_fen: int, kind: str, reason: str) 
     Session.flush()
     record("fee_refund", refund.id, "refund_requested", Actor("staff", actor.id), to_state="requested",
            reason=reason, payload={"bill_id": bill.id, "order_id": order_id, "amount_fen": amount_fen, "kind": kind})
-    return refund
+    return named([refund])[0]
 
 
 def _whole_payment(options: list[tuple[int, int]], amount_fen: int) -> int | None:
@@ -94,7 +94,7 @@ def decide(actor: User, refund_id: int, approve: bool, reason: str) -> Refund:
     if approve:
         outbox.add(jobs.SUBMIT_REFUND(refund.id))
     Session.flush()
-    return refund
+    return named([refund])[0]
 
 
 def submit(refund_id: int) -> str:
@@ -203,4 +203,13 @@ def listing(actor: User, status: str | None, kind: str | None = None) -> list[Re
         query = query.where(Refund.status == status)
     if kind:
         query = query.where(Refund.kind == kind)
-    return list(Session.scalars(query.order_by(Refund.id.desc()).limit(200)))
+    return named(list(Session.scalars(query.order_by(Refund.id.desc()).limit(200))))
+
+
+def named(rows: list[Refund]) -> list[Refund]:
+    """The refunds with who asked and who decided by name (`requested_by_name`, `decided_by_name`; None: the
+    system, or nobody yet), looked up in one query."""
+    names = accounts.staff_names([r.requested_by for r in rows] + [r.approved_by for r in rows])
+    for row in rows:
+        row.requested_by_name, row.decided_by_name = names.get(row.requested_by), names.get(row.approved_by)
+    return rows

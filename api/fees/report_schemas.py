@@ -62,6 +62,9 @@ class LedgerRowSchema(ma.Schema):
     out_refund_no = ma.fields.String(allow_none=True)
     refund_kind = ma.fields.String(allow_none=True, metadata={"description": "overcharge | exemption | cancel"})
     reason = ma.fields.String(allow_none=True)
+    requested_by_name = ma.fields.String(allow_none=True, metadata={
+        "description": "a refund: who asked for it (the staff member's name; null: the system's own refund)"})
+    decided_by_name = ma.fields.String(allow_none=True, metadata={"description": "a refund: who approved it"})
 
 
 class MismatchReportArgsSchema(ma.Schema):
@@ -104,8 +107,10 @@ class ExemptionRowSchema(ma.Schema):
     valid_from = ma.fields.Date()
     valid_to = ma.fields.Date()
     status = ma.fields.String()
-    requested_by = ma.fields.String()
+    requested_by = ma.fields.String(metadata={"description": "the requester's login"})
+    requested_by_name = ma.fields.String(metadata={"description": "the requester's name"})
     requested_at = LocalDateTime()
-    decided_by = ma.fields.String(allow_none=True)
+    decided_by = ma.fields.String(allow_none=True, metadata={"description": "the deciding billing head's login"})
+    decided_by_name = ma.fields.String(allow_none=True, metadata={"description": "the deciding billing head's name"})
     decided_at = LocalDateTime(allow_none=True)
     decision_reason = ma.fields.String(allow_none=True)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import aliased
 
 from api import exports
 from api.db import Session
-from api.exports import Column
+from api.exports import Column, Label
 from api.fees import rollup
+from api.fees.accounts import staff_name
 from api.fees.models import (
     Bill,
     Exemption,
@@ -37,6 +38,8 @@ from api.premises.models import Premises
 OPEN = ("unpaid", "partly_paid")
 BUCKETS = (("not_due", "未到期"), ("d1_30", "逾期1-30天"), ("d31_90", "逾期31-90天"), ("d91_180", "逾期91-180天"),
            ("d181", "逾期180天以上"))
+BUCKETS_EN = ("Not yet due", "1–30 days overdue", "31–90 days overdue", "91–180 days overdue",
+              "Over 180 days overdue")
 
 
 def _scope(query, user: User):
@@ -111,13 +114,17 @@ def collection(user: User, *, period_from: date, period_to: date) -> list[dict]:
 
 
 def ledger(user: User, *, day_from: date, day_to: date, limit: int = 5000) -> list[dict]:
-    """Money in and out between two days (Beijing time), oldest first; street staff see the movements of orders
-    that paid a bill of their street."""
+    """Money in and out between two days (Beijing time), oldest first, a refund with who asked for it and who
+    decided; street staff see the movements of orders that paid a bill of their street."""
     start, end = day_bounds(day_from)[0], day_bounds(day_to)[1]
+    asked, decided = aliased(User), aliased(User)
     query = (sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.amount_fen, PayOrder.out_trade_no,
-                       PayOrder.transaction_id, Refund.out_refund_no, Refund.kind.label("refund_kind"), Refund.reason)
+                       PayOrder.transaction_id, Refund.out_refund_no, Refund.kind.label("refund_kind"), Refund.reason,
+                       staff_name(asked).label("requested_by_name"), staff_name(decided).label("decided_by_name"))
              .join(PayOrder, PayOrder.id == LedgerEntry.order_id)
              .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
+             .outerjoin(asked, asked.id == Refund.requested_by)
+             .outerjoin(decided, decided.id == Refund.approved_by)
              .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end))
     if user.scope_division_code is not None:
         query = query.where(sa.exists(sa.select(OrderItem.bill_id).join(Bill, Bill.id == OrderItem.bill_id).where(
@@ -144,14 +151,15 @@ def mismatches(*, day_from: date, day_to: date, state: str | None = None, limit:
 
 def exemption_rows(user: User, *, status: str | None = None, kind: str | None = None,
                    limit: int = 5000) -> list[dict]:
-    """Exemption requests and decisions with the account, the payer and who asked and decided (newest first),
-    in the caller's street."""
+    """Exemption requests and decisions with the account, the payer and who asked and decided — their logins and
+    names — and when (newest first), in the caller's street."""
     asked, decided = aliased(User), aliased(User)
     query = (sa.select(Exemption.id, FeeAccount.number.label("account_number"), FeeAccount.payer_name,
                        Division.name.label("street_name"), Exemption.kind, Exemption.reduction_pct,
                        Exemption.evidence, Exemption.valid_from, Exemption.valid_to, Exemption.status,
-                       asked.username.label("requested_by"), Exemption.requested_at,
-                       decided.username.label("decided_by"), Exemption.decided_at, Exemption.decision_reason)
+                       asked.username.label("requested_by"), staff_name(asked).label("requested_by_name"),
+                       Exemption.requested_at, decided.username.label("decided_by"),
+                       staff_name(decided).label("decided_by_name"), Exemption.decided_at, Exemption.decision_reason)
              .join(FeeAccount, FeeAccount.id == Exemption.account_id)
              .join(Division, Division.code == FeeAccount.street_code)
              .join(asked, asked.id == Exemption.requested_by)
@@ -170,37 +178,71 @@ def _ints(row: dict) -> dict:
 
 
 # -- exports ----------------------------------------------------------------------------------------------------
-ARREARS_COLUMNS = (Column("street_name", "街道/镇"), Column("community", "社区"), Column("period", "所属期"),
-                   Column("bills", "欠费户数", total=True), Column("outstanding_fen", "欠费金额（元）", True),
-                   *(Column(key, f"{title}（元）", True) for key, title in BUCKETS))
-COLLECTION_COLUMNS = (Column("street_name", "街道/镇"), Column("period", "所属期"),
-                      Column("bills", "账单数", total=True),
-                      Column("due_fen", "应收（元）", True), Column("paid_fen", "实收（元）", True),
-                      Column("rate", "收缴率", ratio=("paid_fen", "due_fen")),
-                      Column("exempted_fen", "减免（元）", True),
-                      Column("adjusted_fen", "退费调减（元）", True))
-KIND_TITLES = {"payment": "收款", "refund": "退款"}
-REFUND_KIND_TITLES = {"overcharge": "多收退费", "exemption": "减免退费", "cancel": "撤销缴费"}
-MISMATCH_TITLES = {"missing_ours": "我方无记录", "missing_theirs": "微信无记录", "amount_differs": "金额不符",
-                   "status_differs": "状态不符"}
-STATE_TITLES = {"open": "待处理", "explained": "已说明", "fixed": "已纠正"}
-EXEMPTION_TITLES = {"dibao": "低保", "low_income": "低收入困难家庭", "tekun": "特困供养"}
-DECISION_TITLES = {"requested": "待审批", "approved": "已批准", "rejected": "已驳回"}
-LEDGER_COLUMNS = (Column("occurred_at", "时间"), Column("kind", "类型", labels=KIND_TITLES),
-                  Column("amount_fen", "金额（元）", True),
-                  Column("out_trade_no", "商户订单号"), Column("transaction_id", "微信支付订单号"),
-                  Column("out_refund_no", "退款单号"), Column("refund_kind", "退款类型", labels=REFUND_KIND_TITLES),
-                  Column("reason", "退款原因"))
-MISMATCH_COLUMNS = (Column("bill_date", "对账日期"), Column("key", "单号"),
-                    Column("kind", "差异类型", labels=MISMATCH_TITLES), Column("ours_fen", "我方金额（元）", True),
-                    Column("theirs_fen", "微信金额（元）", True), Column("our_status", "我方状态"),
-                    Column("their_status", "微信状态"), Column("state", "处理状态", labels=STATE_TITLES),
-                    Column("note", "说明"), Column("updated_by", "处理人"), Column("updated_at", "处理时间"))
-EXEMPTION_COLUMNS = (Column("account_number", "户号"), Column("payer_name", "缴费人"), Column("street_name", "街道/镇"),
-                     Column("kind", "减免类型", labels=EXEMPTION_TITLES), Column("reduction_pct", "减免比例（%）"),
-                     Column("evidence", "证明材料"), Column("valid_from", "有效期起"), Column("valid_to", "有效期止"),
-                     Column("status", "审批状态", labels=DECISION_TITLES), Column("requested_by", "申请人"),
-                     Column("requested_at", "申请时间"), Column("decided_by", "审批人"),
-                     Column("decided_at", "审批时间"), Column("decision_reason", "审批意见"))
-
-
+# Headers and words in the offices' Chinese with their English (exports.Label): English with Accept-Language: en.
+STREET, PERIOD = Label("街道/镇", "Street/town"), Label("所属期", "Period")
+ARREARS_COLUMNS = (Column("street_name", STREET), Column("community", Label("社区", "Community")),
+                   Column("period", PERIOD), Column("bills", Label("欠费户数", "Households in arrears"), total=True),
+                   Column("outstanding_fen", Label("欠费金额（元）", "Arrears (yuan)"), True),
+                   *(Column(key, Label(f"{title}（元）", f"{title_en} (yuan)"), True)
+                     for (key, title), title_en in zip(BUCKETS, BUCKETS_EN, strict=True)))
+COLLECTION_COLUMNS = (Column("street_name", STREET), Column("period", PERIOD),
+                      Column("bills", Label("账单数", "Bills"), total=True),
+                      Column("due_fen", Label("应收（元）", "Due (yuan)"), True),
+                      Column("paid_fen", Label("实收（元）", "Collected (yuan)"), True),
+                      Column("rate", Label("收缴率", "Collection rate"), ratio=("paid_fen", "due_fen")),
+                      Column("exempted_fen", Label("减免（元）", "Exempted (yuan)"), True),
+                      Column("adjusted_fen", Label("退费调减（元）", "Lowered by refunds (yuan)"), True))
+KIND_TITLES = {"payment": Label("收款", "Payment"), "refund": Label("退款", "Refund")}
+REFUND_KIND_TITLES = {"overcharge": Label("多收退费", "Overcharge refund"),
+                      "exemption": Label("减免退费", "Exemption refund"),
+                      "cancel": Label("撤销缴费", "Payment cancelled")}
+MISMATCH_TITLES = {"missing_ours": Label("我方无记录", "Not in our records"),
+                   "missing_theirs": Label("微信无记录", "Not in WeChat's bill"),
+                   "amount_differs": Label("金额不符", "Amounts differ"),
+                   "status_differs": Label("状态不符", "Statuses differ")}
+STATE_TITLES = {"open": Label("待处理", "Open"), "explained": Label("已说明", "Explained"),
+                "fixed": Label("已纠正", "Fixed")}
+EXEMPTION_TITLES = {"dibao": Label("低保", "Minimum living allowance (dibao)"),
+                    "low_income": Label("低收入困难家庭", "Low-income household"),
+                    "tekun": Label("特困供养", "Extreme poverty support (tekun)")}
+DECISION_TITLES = {"requested": Label("待审批", "Awaiting decision"), "approved": Label("已批准", "Approved"),
+                   "rejected": Label("已驳回", "Rejected")}
+LEDGER_COLUMNS = (Column("occurred_at", Label("时间", "Time")),
+                  Column("kind", Label("类型", "Type"), labels=KIND_TITLES),
+                  Column("amount_fen", Label("金额（元）", "Amount (yuan)"), True),
+                  Column("out_trade_no", Label("商户订单号", "Merchant order number")),
+                  Column("transaction_id", Label("微信支付订单号", "WeChat Pay transaction number")),
+                  Column("out_refund_no", Label("退款单号", "Refund number")),
+                  Column("refund_kind", Label("退款类型", "Refund kind"), labels=REFUND_KIND_TITLES),
+                  Column("reason", Label("退款原因", "Refund reason")),
+                  Column("requested_by_name", Label("退款申请人", "Refund requested by")),
+                  Column("decided_by_name", Label("退款审批人", "Refund decided by")))
+MISMATCH_COLUMNS = (Column("bill_date", Label("对账日期", "Date reconciled")),
+                    Column("key", Label("单号", "Reference")),
+                    Column("kind", Label("差异类型", "Mismatch"), labels=MISMATCH_TITLES),
+                    Column("ours_fen", Label("我方金额（元）", "Our amount (yuan)"), True),
+                    Column("theirs_fen", Label("微信金额（元）", "WeChat's amount (yuan)"), True),
+                    Column("our_status", Label("我方状态", "Our status")),
+                    Column("their_status", Label("微信状态", "WeChat's status")),
+                    Column("state", Label("处理状态", "State"), labels=STATE_TITLES),
+                    Column("note", Label("说明", "Note")), Column("updated_by", Label("处理人", "Handled by")),
+                    Column("updated_at", Label("处理时间", "Handled at")))
+EXEMPTION_COLUMNS = (Column("account_number", Label("户号", "Account number")),
+                     Column("payer_name", Label("缴费人", "Payer")), Column("street_name", STREET),
+                     Column("kind", Label("减免类型", "Exemption kind"), labels=EXEMPTION_TITLES),
+                     Column("reduction_pct", Label("减免比例（%）", "Reduction (%)")),
+                     Column("evidence", Label("证明材料", "Evidence")),
+                     Column("valid_from", Label("有效期起", "Valid from")),
+                     Column("valid_to", Label("有效期止", "Valid to")),
+                     Column("status", Label("审批状态", "Decision"), labels=DECISION_TITLES),
+                     Column("requested_by_name", Label("申请人", "Requested by")),
+                     Column("requested_at", Label("申请时间", "Requested at")),
+                     Column("decided_by_name", Label("审批人", "Decided by")),
+                     Column("decided_at", Label("审批时间", "Decided at")),
+                     Column("decision_reason", Label("审批意见", "Decision reason")))
+# The sheets' names
+ARREARS_SHEET = Label("欠费账龄", "Arrears by age")
+COLLECTION_SHEET = Label("收缴率", "Collection rate")
+LEDGER_SHEET = Label("收退款流水", "Payments and refunds")
+MISMATCH_SHEET = Label("对账差异", "Reconciliation mismatches")
+EXEMPTION_SHEET = Label("减免审批", "Exemptions")

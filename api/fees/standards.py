@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.fees import errors
-from api.fees.accounts import account_for_staff, scoped
+from api.fees.accounts import account_for_staff, scoped, staff_names
 from api.fees.models import BillRun, Exemption, FeeAccount, FeeItem, FeeStandard
 from api.identity.models import User
 
@@ -123,7 +123,7 @@ def request_exemption(actor: User, account_id: int, *, kind: str, reduction_pct:
     Session.flush()
     record("fee_exemption", row.id, "exemption_requested", Actor("staff", actor.id), to_state="requested",
            payload={"account_id": account.id, "kind": kind, "pct": reduction_pct})
-    return row
+    return named([row])[0]
 
 
 def decide_exemption(actor: User, exemption_id: int, approve: bool, reason: str) -> Exemption:
@@ -140,14 +140,23 @@ def decide_exemption(actor: User, exemption_id: int, approve: bool, reason: str)
     record("fee_exemption", row.id, "exemption_decided", Actor("staff", actor.id), from_state="requested",
            to_state=row.status, reason=reason)
     Session.flush()
-    return row
+    return named([row])[0]
 
 
 def exemptions(actor: User, status: str | None) -> list[Exemption]:
     query = scoped(sa.select(Exemption).join(FeeAccount, FeeAccount.id == Exemption.account_id), actor)
     if status:
         query = query.where(Exemption.status == status)
-    return list(Session.scalars(query.order_by(Exemption.id.desc()).limit(200)))
+    return named(list(Session.scalars(query.order_by(Exemption.id.desc()).limit(200))))
+
+
+def named(rows: list[Exemption]) -> list[Exemption]:
+    """The exemptions with who asked and who decided by name (`requested_by_name`, `decided_by_name`), looked up
+    in one query."""
+    names = staff_names([r.requested_by for r in rows] + [r.decided_by for r in rows])
+    for row in rows:
+        row.requested_by_name, row.decided_by_name = names.get(row.requested_by), names.get(row.decided_by)
+    return rows
 
 
 def reductions_for(account_ids: list[int], first: date, last: date) -> dict[int, list[tuple[date, date, int]]]:

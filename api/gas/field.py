@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from api import geo, timefmt
 from api.config import get_config
 from api.db import Session
-from api.errors import DomainError
+from api.errors import Conflict, DomainError, error_body
 from api.events.service import Actor, record
 from api.extensions import check_loaded
 from api.gas import checklist, errors, hazards, tour, users
@@ -52,6 +52,16 @@ class VisitRejected(DomainError):
 
     def __init__(self, code: str, message: str, details: dict | None = None):
         super().__init__(message, details=details, code=code)
+
+
+class VisitInvalid(DomainError):
+    """A visit its schema refuses (`details.fields`, as a request's VALIDATION_ERROR)."""
+
+    status, code, message = 422, "VALIDATION_ERROR", "The visit is not valid; see details."
+
+
+class VisitRetry(Conflict):
+    code, message = "GAS_VISIT_RETRY", "Another request wrote this visit's task at the same time; send the visit again."
 
 
 def day_list(inspector: User, today: date, start: tuple[float, float] | None) -> list[dict]:
@@ -110,19 +120,18 @@ def sync(inspector: User, visits: list[dict]) -> list[dict]:
             with Session.begin_nested():
                 answers.append(_one(inspector, raw))
         except DomainError as exc:  # VisitRejected, or a domain refusal met while applying it
-            answers.append({"client_id": client_id, "status": "rejected",
-                            "error": {"code": exc.code, "message": exc.message, "details": exc.details}})
+            answers.append(_rejected(client_id, exc))
         except ma.ValidationError as exc:
-            answers.append({"client_id": client_id, "status": "rejected",
-                            "error": {"code": "VALIDATION_ERROR", "message": "The visit is not valid; see details.",
-                                      "details": {"fields": exc.messages}}})
+            answers.append(_rejected(client_id, VisitInvalid(details={"fields": exc.messages})))
         except sa.exc.IntegrityError:  # the same visit sent again meanwhile, by a batch still in flight
             known = Session.scalar(sa.select(GasVisit).where(GasVisit.client_id == client_id))
-            answers.append(_answer(known, "duplicate") if known is not None else {
-                "client_id": client_id, "status": "rejected",
-                "error": {"code": "GAS_VISIT_RETRY", "message": "Another request wrote this visit's task at the same "
-                                                                "time; send the visit again.", "details": {}}})
+            answers.append(_answer(known, "duplicate") if known is not None else _rejected(client_id, VisitRetry()))
     return answers
+
+
+def _rejected(client_id, error: DomainError) -> dict:
+    """A rejected visit's answer: its error as the envelope writes one, in the request's language."""
+    return {"client_id": client_id, "status": "rejected", "error": error_body(error)}
 
 
 def _one(inspector: User, raw: dict) -> dict:

@@ -222,7 +222,7 @@ class CoverageReport(MethodView):
         rows = statistics.coverage(current_user(), month_from=args["month_from"], month_to=args["month_to"],
                                    group_by=args["group_by"])
         columns = statistics.coverage_columns(args["group_by"])
-        return exports.answer(args["format"], "gas-coverage", "安检覆盖率", columns, rows)
+        return exports.answer(args["format"], "gas-coverage", statistics.COVERAGE_SHEET, columns, rows)
 
 
 @blp.route("/reports/hazards")
@@ -241,7 +241,7 @@ class HazardReport(MethodView):
         rows = statistics.hazards(current_user(), day_from=args["day_from"], day_to=args["day_to"],
                                   group_by=args["group_by"])
         columns = statistics.hazard_columns(args["group_by"])
-        return exports.answer(args["format"], "gas-hazards", "隐患统计", columns, rows)
+        return exports.answer(args["format"], "gas-hazards", statistics.HAZARD_SHEET, columns, rows)
 
 
 @blp.route("/hazards")

@@ -25,14 +25,14 @@ def _api_time(value: datetime) -> None:
         raise ma.ValidationError(problem)
 
 
-class PointSchema(ma.Schema):
+class CheckinSchema(ma.Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     coord_system = ma.fields.String(**COORD_SYSTEM)
     accuracy_m = ma.fields.Float(validate=validate.Range(min=0, max=10_000))
 
 
-class AnswerSchema(ma.Schema):
+class ChecklistAnswerSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
     result = ma.fields.String(required=True, validate=validate.OneOf(RESULTS))
     photo_id = ma.fields.String(validate=CLIENT_ID, metadata={"description": "an uploaded photo's client id"})
@@ -48,10 +48,10 @@ class VisitSchema(ma.Schema):
     outcome = ma.fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     started_at = ma.fields.AwareDateTime(required=True, default_timezone=None, validate=_api_time)
     finished_at = ma.fields.AwareDateTime(required=True, default_timezone=None, validate=_api_time)
-    checkin = ma.fields.Nested(PointSchema, required=True)
+    checkin = ma.fields.Nested(CheckinSchema, required=True)
     override_reason = ma.fields.String(validate=validate.Length(min=2, max=200))
     checklist_version = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
-    items = ma.fields.List(ma.fields.Nested(AnswerSchema), load_default=list, validate=validate.Length(max=40))
+    items = ma.fields.List(ma.fields.Nested(ChecklistAnswerSchema), load_default=list, validate=validate.Length(max=40))
     signature_photo_id = ma.fields.String(validate=CLIENT_ID)
     note = ma.fields.String(validate=validate.Length(max=500))
     measures = ma.fields.List(ma.fields.String(validate=validate.OneOf(MEASURES)), load_default=list,
@@ -82,14 +82,19 @@ class SealedVisit:
         self.raw = raw
 
 
-class _SealedVisitField(ma.fields.Raw):
+class _SealedVisitField(ma.fields.Nested):
+    """Documented as the Visit schema (a $ref in the OpenAPI document); loaded sealed, checked by the sync."""
+
+    def __init__(self, **kwargs):
+        super().__init__(VisitSchema, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         return SealedVisit(value)
 
 
 class BatchSchema(ma.Schema):
     visits = ma.fields.List(_SealedVisitField(), required=True, validate=validate.Length(min=1, max=200),
-                            metadata={"description": "visits (see VisitSchema), each answered on its own"})
+                            metadata={"description": "visits (see the Visit schema), each answered on its own"})
 
 
 class VisitAnswerSchema(ma.Schema):

@@ -5,7 +5,8 @@
 - hazards: found in the range by item and level (or by street, community, inspector), how many rectified, the
   rectification rate and the mean days from finding to rectification;
 - open hazards (the gas supervisor's view): each with its deadline and whether it is past.
-Rates are exact percentages with two decimals (Decimal), "—" when nothing is due.
+Rates are exact percentages with two decimals (Decimal), "—" when nothing is due. Exports: Chinese headers and words,
+English with Accept-Language: en (exports.Label).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from api import exports
 from api.db import Session
-from api.exports import Column
+from api.exports import Column, Label
 from api.gas import checklist
 from api.gas.models import GasHazard, GasTask, GasUser, GasVisit
 from api.identity.models import User
@@ -26,6 +27,7 @@ from api.premises.models import Premises
 from api.timefmt import SHANGHAI
 
 GROUPS = ("street", "community", "inspector")
+UNASSIGNED = Label("（未分配）", "(unassigned)")
 
 
 def _keys(group_by: str) -> list:
@@ -42,7 +44,7 @@ def _group_of(item: dict, group_by: str) -> dict:
         item["group"] = item.pop("community")
     elif group_by == "inspector":
         item.pop("id")
-        item["group"] = item.pop("display_name") or "（未分配）"
+        item["group"] = item.pop("display_name") or str(UNASSIGNED)
     else:
         item["group"] = ""
     return item
@@ -125,26 +127,36 @@ def open_hazards(viewer: User, today: date, limit: int = 500) -> list[dict]:
     return [{**row._asdict(), "overdue": row.deadline_on < today} for row in Session.execute(query)]
 
 
-GROUP_TITLE = {"street": "街道/镇", "community": "社区", "inspector": "安检员", "item": "检查项目"}
+STREET = Label("街道/镇", "Street/town")
+GROUP_TITLE = {"street": STREET, "community": Label("社区", "Community"), "inspector": Label("安检员", "Inspector"),
+               "item": Label("检查项目", "Checklist item")}
+LEVEL_TITLES = {1: Label("一级", "Level 1"), 2: Label("二级", "Level 2"), 3: Label("三级", "Level 3")}
+COVERAGE_SHEET, HAZARD_SHEET = Label("安检覆盖率", "Inspection coverage"), Label("隐患统计", "Hazards")
 
 
 def coverage_columns(group_by: str) -> tuple[Column, ...]:
     group = () if group_by == "street" else (Column("group", GROUP_TITLE[group_by]),)
-    return (Column("street_name", "街道/镇"), *group, Column("due", "应检户数", total=True),
-            Column("inspected", "已检户数", total=True), Column("coverage", "覆盖率", ratio=("inspected", "due")),
-            Column("refused", "拒检户数", total=True), Column("refusal_rate", "拒检率", ratio=("refused", "due")),
-            Column("no_show", "到访不遇户数", total=True),
-            Column("no_show_rate", "到访不遇率", ratio=("no_show", "due")),
-            Column("taken_over", "主管接管", total=True))
+    return (Column("street_name", STREET), *group, Column("due", Label("应检户数", "Due"), total=True),
+            Column("inspected", Label("已检户数", "Inspected"), total=True),
+            Column("coverage", Label("覆盖率", "Coverage"), ratio=("inspected", "due")),
+            Column("refused", Label("拒检户数", "Refused"), total=True),
+            Column("refusal_rate", Label("拒检率", "Refusal rate"), ratio=("refused", "due")),
+            Column("no_show", Label("到访不遇户数", "Nobody home"), total=True),
+            Column("no_show_rate", Label("到访不遇率", "Nobody-home rate"), ratio=("no_show", "due")),
+            Column("taken_over", Label("主管接管", "Taken over by a supervisor"), total=True))
 
 
 def hazard_columns(group_by: str) -> tuple[Column, ...]:
+    """The checklist's item titles are its own words (data, Chinese) in either language; the level is a label."""
     if group_by == "item":
-        head: tuple[Column, ...] = (Column("title", "检查项目"), Column("level_name", "隐患等级"))
+        head: tuple[Column, ...] = (Column("title", GROUP_TITLE["item"]),
+                                    Column("level", Label("隐患等级", "Hazard level"), labels=LEVEL_TITLES))
     elif group_by == "street":
-        head = (Column("street_code", "街道/镇代码"),)
+        head = (Column("street_code", Label("街道/镇代码", "Street/town code")),)
     else:
-        head = (Column("street_code", "街道/镇代码"), Column("group", GROUP_TITLE[group_by]))
-    return (*head, Column("found", "发现隐患数", total=True), Column("rectified", "已整改", total=True),
-            Column("rectification_rate", "整改率", ratio=("rectified", "found")),
-            Column("mean_days_to_rectify", "平均整改天数"))
+        head = (Column("street_code", Label("街道/镇代码", "Street/town code")),
+                Column("group", GROUP_TITLE[group_by]))
+    return (*head, Column("found", Label("发现隐患数", "Hazards found"), total=True),
+            Column("rectified", Label("已整改", "Rectified"), total=True),
+            Column("rectification_rate", Label("整改率", "Rectification rate"), ratio=("rectified", "found")),
+            Column("mean_days_to_rectify", Label("平均整改天数", "Mean days to rectify")))

@@ -18,9 +18,10 @@ from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.gas import errors
 from api.gas.models import SUPPLIES, USER_TYPES, GasAppliance, GasCycle, GasUser
+from api.i18n import N_
 from api.identity.models import User
 from api.premises.models import Premises
-from api.premises.service import by_codes, read_csv, read_point, validated
+from api.premises.service import by_codes, one_of, read_csv, read_point, validated
 
 COLUMNS = ("number", "meter_no", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone",
            "last_inspected_on", "appliances", "lat", "lon", "coord_system")
@@ -100,27 +101,27 @@ def import_users(text: str, actor: Actor, today: date) -> int:
 
 def _row(row: dict[str, str], places: dict, months: dict[str, int], today: date, config) -> tuple[str | None, tuple]:
     if not row.get("number") or len(row["number"]) > 32:
-        return "number is required (at most 32 characters)", ()
+        return N_("number is required (at most 32 characters)"), ()
     place = places.get(row.get("premises_code", ""))
     if place is None:
-        return "premises_code names no premises of the register", ()
+        return N_("premises_code names no premises of the register"), ()
     if row.get("user_type") not in USER_TYPES:
-        return f"user_type must be one of {USER_TYPES}", ()
+        return one_of("user_type", USER_TYPES), ()
     if row.get("supply") not in SUPPLIES:
-        return f"supply must be one of {SUPPLIES}", ()
+        return one_of("supply", SUPPLIES), ()
     for name, limit in (("supplier", 64), ("contact_name", 64), ("meter_no", 32)):
         if len(row.get(name) or "") > limit:
-            return f"{name} is longer than {limit} characters", ()
+            return N_("{column} is longer than {limit} characters").format(column=name, limit=limit), ()
     if not row.get("supplier") or not row.get("contact_name"):
-        return "supplier and contact_name are required", ()
+        return N_("supplier and contact_name are required"), ()
     if not _PHONE.match(row.get("phone", "")):
-        return "phone must be 7–20 digits", ()
+        return N_("phone must be 7–20 digits"), ()
     try:
         last = date.fromisoformat(row["last_inspected_on"]) if row.get("last_inspected_on") else None
     except ValueError:
-        return "last_inspected_on must be a date (YYYY-MM-DD)", ()
+        return N_("last_inspected_on must be a date (YYYY-MM-DD)"), ()
     if last and last > today:
-        return "last_inspected_on is in the future", ()
+        return N_("last_inspected_on is in the future"), ()
     problem, kit = _appliances(row.get("appliances", ""))
     if problem:
         return problem, ()
@@ -142,13 +143,13 @@ def _appliances(text: str) -> tuple[str | None, list[dict]]:
         kind, _, rest = part.partition(":")
         installed, _, flame = rest.partition(":")
         if kind not in APPLIANCE_KINDS:
-            return f"appliance kind must be one of {APPLIANCE_KINDS}", []
+            return N_("appliance kind must be one of {choices}").format(choices=", ".join(APPLIANCE_KINDS)), []
         if flame not in ("", "yes", "no"):
-            return "an appliance's flame-failure protection is yes, no or empty", []
+            return N_("an appliance's flame-failure protection is yes, no or empty"), []
         try:
             installed_on = date.fromisoformat(installed) if installed else None
         except ValueError:
-            return "an appliance's install date must be YYYY-MM-DD", []
+            return N_("an appliance's install date must be YYYY-MM-DD"), []
         kit.append({"kind": kind, "installed_on": installed_on,
                     "flame_failure": None if not flame else flame == "yes"})
     return None, kit

@@ -26,6 +26,8 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(256))
     display_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    # a citizen's own nickname (WeChat's 头像昵称填写, sent by PUT /me/profile): how staff see them
+    nickname: Mapped[str | None] = mapped_column(sa.String(32))
     # Staff scope: a street/town (division) or a department; NULL both = district-wide.
     scope_division_code: Mapped[str | None] = mapped_column(sa.ForeignKey("divisions.code"))
     scope_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))

@@ -21,6 +21,7 @@ from api.identity.errors import (
 from api.identity.schemas import (
     PositionOutSchema,
     PositionSchema,
+    ProfileSchema,
     StaffCreateSchema,
     StaffLoginSchema,
     StaffSchema,
@@ -84,6 +85,20 @@ class Me(MethodView):
     def get(self):
         """The caller's account, roles and scope"""
         return current_user()
+
+
+@me_blp.route("/profile")
+class MyProfile(MethodView):
+    @requires(Role.CITIZEN)
+    @me_blp.arguments(ProfileSchema)
+    @me_blp.response(200, UserSchema)
+    def put(self, body):
+        """Set the nickname staff see beside my reports (WeChat's 头像昵称填写 gives it to the mini-program)
+
+        Stores the nickname (1–32 characters; null removes it) on the citizen's account (event `profile_updated`).
+        Staff handling a case see each reporter by this nickname, or by a masked openid when there is none.
+        """
+        return service.set_nickname(current_user(), body["nickname"])
 
 
 @me_blp.route("/position")

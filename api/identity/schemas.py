@@ -21,6 +21,7 @@ class UserSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     display_name = ma.fields.String()
+    nickname = ma.fields.String(allow_none=True, metadata={"description": "A citizen's own (PUT /me/profile)"})
     roles = ma.fields.Function(lambda u: sorted(str(r) for r in u.roles))
     scope_division_code = ma.fields.String(allow_none=True)
     scope_department_id = ma.fields.Integer(allow_none=True)
@@ -31,6 +32,18 @@ class TokenSchema(ma.Schema):
     token_type = ma.fields.Constant("Bearer")
     expires_in = ma.fields.Integer(metadata={"description": "Seconds until the token expires"})
     user = ma.fields.Nested(UserSchema)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("May not be blank.")
+
+
+class ProfileSchema(ma.Schema):
+    nickname = ma.fields.String(required=True, allow_none=True, validate=validate.And(
+        validate.Length(min=1, max=32), _not_blank), metadata={
+        "description": "The nickname WeChat's 头像昵称填写 component gave the mini-program (1–32 characters; "
+                       "null removes it)"})
 
 
 class PositionSchema(ma.Schema):

@@ -126,6 +126,16 @@ def _create_citizen(openid: str, unionid: str | None) -> User:
         return Session.scalar(sa.select(User).where(User.openid == openid))
 
 
+def set_nickname(user: User, nickname: str | None) -> User:
+    """A citizen's nickname as staff will see it beside their reports (event `profile_updated`); None removes it,
+    and the same name again changes nothing."""
+    nickname = nickname.strip() if nickname else None
+    if nickname != user.nickname:
+        user.nickname = nickname
+        record("user", user.id, "profile_updated", Actor("citizen", user.id), payload={"nickname": nickname})
+    return user
+
+
 def _issue(user: User) -> LoginResult:
     config = get_config()
     token, ttl = tokens.issue(user.id, user.kind, config.SECRET_KEY, config.ACCESS_TOKEN_TTL_S)

@@ -1,4 +1,9 @@
-"""Import the premises register from CSV (validated whole, all or nothing) and look premises up."""
+"""Import the premises register from CSV (validated whole, all or nothing) and look premises up.
+
+An import's problems are English templates marked with N_ and filled with their values ("{column} must be one of
+{choices}" → "kind must be one of household, business"): the error envelope (or the CLI) translates them when it
+writes them, with the values kept (api/i18n), so the fees and gas imports that share these helpers do the same.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from api import geo
 from api.config import get_config
 from api.db import Session, insert_for
 from api.events.service import Actor, record
+from api.i18n import N_
 from api.organisation import grids
 from api.organisation.models import Division
 from api.premises.errors import ImportRejected
@@ -27,8 +33,8 @@ def read_csv(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> 
     """Rows of a UTF-8 CSV with a header naming at least `required`; unknown columns refused."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
-    problems = [f"missing column {c!r}" for c in required if c not in header]
-    problems += [f"unknown column {c!r}" for c in header if c not in columns]
+    problems = [N_("missing column {column}").format(column=repr(c)) for c in required if c not in header]
+    problems += [N_("unknown column {column}").format(column=repr(c)) for c in header if c not in columns]
     if problems:
         raise ImportRejected(details={"errors": problems})
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
@@ -42,7 +48,7 @@ def validated(rows: list[dict[str, str]], key: str, check) -> tuple[list, list[d
     for line, row in enumerate(rows, start=2):
         problem, values = check(row)
         if not problem and row[key] in seen:
-            problem = f"duplicate {key} in the file"
+            problem = N_("duplicate {key} in the file").format(key=key)
         if problem:
             problems.append({"line": line, key: row.get(key, ""), "problem": problem})
             if len(problems) >= MAX_ERRORS:
@@ -73,17 +79,17 @@ def import_premises(text: str, actor: Actor) -> int:
 
 def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str | None, dict]:
     if not row.get("code") or len(row["code"]) > 32:
-        return "code is required (at most 32 characters)", {}
+        return N_("code is required (at most 32 characters)"), {}
     if row.get("kind") not in KINDS:
-        return f"kind must be one of {KINDS}", {}
+        return one_of("kind", KINDS), {}
     if not row.get("address") or len(row["address"]) > 200:
-        return "address is required (at most 200 characters)", {}
+        return N_("address is required (at most 200 characters)"), {}
     try:
         occupants = int(row.get("occupants") or 0)
     except ValueError:
-        return "occupants must be an integer", {}
+        return N_("occupants must be an integer"), {}
     if occupants < 0 or occupants > 10_000:
-        return "occupants must be between 0 and 10000", {}
+        return N_("occupants must be between 0 and 10000"), {}
     problem, point = read_point(row, config)
     if problem:
         return problem, {}
@@ -93,10 +99,15 @@ def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str |
         place = grids.codes_of(lat, lon)
         grid, street = place.grid_code, street or place.street_code
     if street not in streets:
-        return "street_code must name a street or town of the district (or give a point inside a grid)", {}
+        return N_("street_code must name a street or town of the district (or give a point inside a grid)"), {}
     return None, {"code": row["code"], "kind": row["kind"], "address": row["address"],
                   "community": row.get("community", "")[:64], "lat": lat, "lon": lon, "occupants": occupants,
                   "street_code": street, "grid_code": grid}
+
+
+def one_of(column: str, choices) -> str:
+    """An import's problem: a column whose value is not one of `choices`."""
+    return N_("{column} must be one of {choices}").format(column=column, choices=", ".join(choices))
 
 
 def read_point(row: dict[str, str], config) -> tuple[str | None, tuple[float, float] | None]:
@@ -106,16 +117,16 @@ def read_point(row: dict[str, str], config) -> tuple[str | None, tuple[float, fl
         return None, None
     datum = row.get("coord_system") or "wgs84"
     if datum not in geo.COORD_SYSTEMS:
-        return f"coord_system must be one of {geo.COORD_SYSTEMS}", None
+        return one_of("coord_system", geo.COORD_SYSTEMS), None
     try:
         lat, lon = float(row.get("lat") or "nan"), float(row.get("lon") or "nan")
     except ValueError:
-        return "lat and lon must be numbers", None
+        return N_("lat and lon must be numbers"), None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN too: give both, or neither
-        return "give both lat and lon (degrees), or neither", None
+        return N_("give both lat and lon (degrees), or neither"), None
     lat, lon = geo.to_wgs84(lat, lon, datum)
     if not geo.in_bbox(lat, lon, config.DISTRICT_BBOX, 0):
-        return "the point is outside Baiyun", None
+        return N_("the point is outside Baiyun"), None
     return None, (round(lat, 7), round(lon, 7))
 
 

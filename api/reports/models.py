@@ -29,6 +29,7 @@ class Report(Base):
     description: Mapped[str] = mapped_column(sa.Text)
     category_hint: Mapped[str | None] = mapped_column(sa.String(32))
     address_text: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(20))  # normalised (api/reports/contact.py); optional
     # Stored in WGS-84; the coordinate system the client sent is kept for audit.
     lat: Mapped[float] = mapped_column(sa.Float)
     lon: Mapped[float] = mapped_column(sa.Float)

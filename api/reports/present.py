@@ -19,7 +19,8 @@ def report_fields(report: Report, base_url: str, *, new: bool = False) -> dict:
     view = {
         "id": report.id, "report_no": report.report_no, "description": report.description,
         "category_hint": report.category_hint, "category_label": category.label if category else None,
-        "address_text": report.address_text, "location": geo.both_systems(report.lat, report.lon),
+        "address_text": report.address_text, "contact_phone": report.contact_phone,
+        "location": geo.both_systems(report.lat, report.lon),
         "text_refused": report.content_check == RISKY,
         "created_at": report.created_at, "submitted_at": report.submitted_at,
         "photos": [] if new else [photo_view(m, base_url) for m in media.list_for("report", report.id)],

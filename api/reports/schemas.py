@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from api.i18n import N_
+from api.reports import contact
 from api.reports.categories import CATEGORIES
 from api.timefmt import LocalDateTime
 
@@ -19,11 +21,31 @@ def not_blank(value: str) -> None:
         raise ma.ValidationError("May not be blank.")
 
 
+class ContactPhone(ma.fields.String):
+    """A mainland mobile or landline number, loaded in its stored form (api/reports/contact.py)."""
+
+    default_error_messages = {"phone": N_("Not a mainland China phone number: give a mobile such as 13812345678 "
+                                          "or a landline such as 020-12345678.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, metadata={
+            "description": "Optional: a mobile or landline the office may call back on (staff who do not call "
+                           "citizens see it masked, 138****5678)", "example": "13812345678"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        phone = contact.normalise(text) if len(text) <= 32 else None
+        if phone is None:
+            raise self.make_error("phone")
+        return phone
+
+
 class CreateReportSchema(ma.Schema):
     description = ma.fields.String(required=True, validate=validate.And(validate.Length(min=2, max=500), not_blank))
     location = ma.fields.Nested(LocationInSchema, required=True)
     category_hint = ma.fields.String(validate=validate.OneOf([c.key for c in CATEGORIES]), allow_none=True)
     address_text = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+    contact_phone = ContactPhone()
 
 
 class UpdateDraftSchema(ma.Schema):
@@ -33,11 +55,13 @@ class UpdateDraftSchema(ma.Schema):
     location = ma.fields.Nested(LocationInSchema)
     category_hint = ma.fields.String(validate=validate.OneOf([c.key for c in CATEGORIES]), allow_none=True)
     address_text = ma.fields.String(validate=validate.Length(max=200), allow_none=True)
+    contact_phone = ContactPhone()
 
     @ma.validates_schema
     def _something(self, data, **_):
         if not data:
-            raise ma.ValidationError("Change at least one of description, location, category_hint, address_text.")
+            raise ma.ValidationError("Change at least one of description, location, category_hint, address_text, "
+                                     "contact_phone.")
 
 
 class IdempotencyHeaderSchema(ma.Schema):
@@ -91,6 +115,7 @@ class ReportSchema(ma.Schema):
     category_hint = ma.fields.String(allow_none=True)
     category_label = ma.fields.String(allow_none=True)
     address_text = ma.fields.String(allow_none=True)
+    contact_phone = ma.fields.String(allow_none=True, metadata={"description": "The phone you gave (yours only)"})
     location = ma.fields.Nested(LocationOutSchema)
     text_refused = ma.fields.Boolean(metadata={"description": "WeChat's content check refused the text: correct it "
                                                               "(PATCH /reports/{id}) before submitting"})

@@ -24,7 +24,7 @@ from api.media.models import MediaKind
 from api.notifications import service as notifications
 from api.organisation import grids
 from api.outbox import service as outbox
-from api.reports import categories, content, queries
+from api.reports import categories, contact, content, queries
 from api.reports.errors import (
     ContentRisky,
     IdempotencyKeyReused,
@@ -49,9 +49,12 @@ class NewReport:
     category_hint: str | None = None
     address_text: str | None = None
     idempotency_key: str | None = None
+    contact_phone: str | None = None  # normalised (api/reports/contact.py)
 
     def fingerprint(self) -> str:
-        fields = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        # no phone given hashes as before the field existed: a retry of an older request is still the same one
+        fields = {k: v for k, v in asdict(self).items()
+                  if k != "idempotency_key" and not (k == "contact_phone" and v is None)}
         return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -74,6 +77,7 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
     place = grids.codes_of(lat, lon)
     report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
                     category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
+                    contact_phone=new.contact_phone,
                     street_code=place.street_code, grid_code=place.grid_code,
                     coord_system_in=new.coord_system, content_check=content.PENDING, needs_review=False,
                     idempotency_key=new.idempotency_key,
@@ -97,9 +101,10 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
 
 
 def update_draft(reporter: User, report_id: int, changes: dict) -> Report:
-    """A citizen corrects a draft — its text, location, category hint or address — keeping its photos. Changed
-    text goes back to `pending` and is checked again (a verdict the check job is still writing for the old text
-    is not applied to the new one: `checks.record_outcomes` compares the text it checked)."""
+    """A citizen corrects a draft — its text, location, category hint, address or contact phone — keeping its
+    photos. Changed text goes back to `pending` and is checked again (a verdict the check job is still writing for
+    the old text is not applied to the new one: `checks.record_outcomes` compares the text it checked). The event
+    keeps a changed phone masked: the log outlives the report's need for it."""
     report = queries.get_own(reporter.id, report_id, for_update=True)
     if report.status != ReportStatus.DRAFT:
         raise ReportNotDraft()
@@ -110,6 +115,9 @@ def update_draft(reporter: User, report_id: int, changes: dict) -> Report:
         report.address_text = changed["address_text"] = changes["address_text"]
     if "category_hint" in changes and changes["category_hint"] != report.category_hint:
         report.category_hint = changed["category_hint"] = changes["category_hint"]
+    if "contact_phone" in changes and changes["contact_phone"] != report.contact_phone:
+        report.contact_phone = changes["contact_phone"]
+        changed["contact_phone"] = contact.masked(report.contact_phone)
     if "location" in changes:
         where = changes["location"]
         lat, lon = grids.check_in_district(where["lat"], where["lon"], where["coord_system"])

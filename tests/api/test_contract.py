@@ -1,5 +1,7 @@
 """Cross-cutting contract: every endpoint declares who may call it and documents its errors."""
 
+import re
+
 from api.access import ACCESS_ATTR
 
 STATIC = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}  # framework-served
@@ -103,3 +105,50 @@ def test_an_undocumented_error_code_is_caught(app, client, db_session):
 def test_every_operation_says_what_it_changes(client):
     bare = [name for name, op in _operations(client) if not op["description"].split("**Who may call:**")[0].strip()]
     assert bare == []
+
+
+
+SCHEMA_NAMED = re.compile(r"\b[A-Z][A-Za-z0-9]*Schema\b")  # "see VisitSchema": a schema named in a description
+SEE_SCHEMA = re.compile(r"\bsee (?:the )?`?([A-Z][A-Za-z0-9]*)`? schema\b")  # "see the Visit schema"
+
+
+def _walk(node, path="#"):
+    """(where, key, value) of every member of the document's objects, depth first."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}/{index}")
+
+
+def _resolves(spec: dict, ref) -> bool:
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return False
+    node = spec
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def test_every_schema_the_document_refers_to_is_in_it(client):
+    """Every $ref resolves, and every schema a description names (`VisitSchema`, "see the Visit schema") is in
+    components.schemas: a client generator, or a person reading /docs, finds what it is sent to."""
+    spec = client.get("/openapi.json").json
+    schemas = set(spec["components"]["schemas"])
+    known = schemas | {f"{name}Schema" for name in schemas}
+    dangling, missing = [], []
+    for path, key, value in _walk(spec):
+        if key == "$ref" and not _resolves(spec, value):
+            dangling.append(f"{path}: {value}")
+        elif key == "description" and isinstance(value, str):
+            named = set(SCHEMA_NAMED.findall(value)) | set(SEE_SCHEMA.findall(value))
+            missing += [f"{path}: {name}" for name in sorted(named - known)]
+    assert len(schemas) > 100 and "ErrorEnvelope" in schemas  # the walk read the real document
+    assert [name for name in schemas if re.search(r"[A-Za-z]\d+$", name)] == []  # two schemas, one name: Point1
+    assert dangling == []
+    assert missing == []

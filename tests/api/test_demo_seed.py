@@ -1,7 +1,13 @@
-"""make run's demo data walks every path: staff for every department, a demo citizen who accepted messages."""
+"""make run's demo data walks every path: staff for every department, a demo citizen who accepted messages, and
+work waiting on every desk."""
 
+import dataclasses
+from collections import Counter
+
+import pytest
 import sqlalchemy as sa
 
+from api.config import init_config
 from api.identity.models import User
 from api.notifications.models import Subscription
 from api.organisation import queries as organisation
@@ -9,6 +15,7 @@ from api.roles import Role
 from api.routing import service as routing
 from api.seed import DEMO_CITIZEN_OPENID, seed_demo
 from api.taxonomy import service as taxonomy
+from tests.support import run_worker, staff_token
 
 
 def test_every_dispatchable_department_has_a_head_and_a_handler(db_session, config):
@@ -83,3 +90,79 @@ def test_the_demo_citizen_is_told_of_a_visit_ahead_not_one_long_past(db_session,
         Notification.user_id == citizen.id, Notification.template_id == config.TEMPLATE_GAS_VISIT)).all()
     day = mine[0].due_on
     assert len(told) == 1 and f"{day.year}年{day.month}月{day.day}日" in str(told[0].data)
+
+
+@pytest.fixture
+def seeded(config, committed):
+    """What `make run` does before its workers start: the demo seeded and committed, with the automatic intake on
+    (the suite's default is off) and the office's settings as given."""
+    from api.db import unit_of_work
+    from api.seed_cases import seed_demo_cases
+
+    def seed(**settings):
+        init_config(dataclasses.replace(config, AUTO_DISPATCH=True, **settings))
+        with unit_of_work():
+            seed_demo("demo-password-1")
+            assert seed_demo_cases() == 15
+        return committed
+    return seed
+
+
+@pytest.mark.parametrize("close_approval", [False, True])
+def test_every_desk_has_demo_work_for_its_accounts_after_the_workers_ran(client, seeded, close_approval):
+    from api.cases.models import Case, CaseReport, Rating
+    from api.cases.queries import DESKS
+    from api.events.models import Event
+    from api.media.models import Media
+    from api.organisation import grids
+    from api.seed import SANYUANLI
+    from api.seed_cases import DEMO_DESKS
+
+    session = seeded(CLOSE_APPROVAL=close_approval)
+    run_worker()  # what the workers do first: the automatic intake, content checks, photo copies, messages
+    session.remove()
+    assert set(DESKS) <= set(DEMO_DESKS), "a new desk needs demo work (api/seed_cases.py) and the accounts that see it"
+    for desk, usernames in DEMO_DESKS.items():
+        for username in usernames:
+            user = session.scalar(sa.select(User).where(User.username == username))
+            page = client.get("/cases", query_string={"desk": desk}, headers=staff_token(user)).json
+            if desk == "close_approval" and not close_approval:  # no approval asked: a passed 核查 closes
+                assert page["total"] == 0
+            else:
+                assert page["total"] > 0, f"{username} finds the {desk} desk empty"
+    clerk = session.scalar(sa.select(User).where(User.username == "sanyuanli_clerk"))
+    triage = client.get("/cases?desk=triage", headers=staff_token(clerk)).json["items"]
+    assert len(triage) == 3 and all(item["triage_reason"].startswith("low_confidence") for item in triage)
+
+    cases = session.scalars(sa.select(Case)).all()
+    ended = {"closed": 2, "awaiting_close": 1} if close_approval else {"closed": 3}
+    assert Counter(c.status for c in cases) == {"pending": 4, "verifying": 1, "awaiting_dispatch": 2, "dispatched": 2,
+                                                "in_progress": 1, "awaiting_check": 1, "deferred": 1, **ended}
+    assert len(session.scalars(sa.select(Rating)).all()) == 2
+    for case in cases:  # in 三元里's grid, each status reached through the event log, a photo unless by phone
+        assert case.street_code == SANYUANLI and grids.codes_of(case.lat, case.lon).street_code == SANYUANLI
+        last = session.scalar(sa.select(Event.to_state).where(
+            Event.subject_type == "case", Event.subject_id == case.id, Event.to_state.is_not(None))
+            .order_by(Event.id.desc()))
+        assert last == case.status
+        reports = sa.select(CaseReport.report_id).where(CaseReport.case_id == case.id)
+        photos = session.scalar(sa.select(sa.func.count()).select_from(Media).where(sa.or_(
+            sa.and_(Media.owner_type == "report", Media.owner_id.in_(reports)),
+            sa.and_(Media.owner_type == "case", Media.owner_id == case.id))))
+        assert photos >= (0 if case.source == "hotline" else 1)
+
+
+def test_seeding_the_demo_again_changes_nothing(seeded):
+    from api.db import Base, unit_of_work
+    from api.seed_cases import seed_demo_cases
+
+    session = seeded()
+
+    def rows() -> dict[str, int]:
+        session.remove()
+        return {t.name: session.scalar(sa.select(sa.func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+    before = rows()
+    with unit_of_work():
+        assert seed_demo("demo-password-1") == [] and seed_demo_cases() == 0
+    assert rows() == before

@@ -2,7 +2,7 @@ import pytest
 
 from api.identity.models import User
 from tests.factories.identity import StaffFactory
-from tests.support import bearer, staff_token
+from tests.support import bearer, citizen_login, staff_token
 
 
 def test_wechat_login_creates_the_citizen_once(client, wechat, db_session):
@@ -149,3 +149,51 @@ def test_behind_a_trusted_proxy_the_limits_see_the_client_address(config, commit
     other = proxied.post("/auth/staff-login", json={"username": "clerk1", "password": "correct horse"},
                          headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert other.status_code == 200
+
+
+def test_a_citizen_sets_the_nickname_staff_will_see(client, wechat, db_session):
+    import sqlalchemy as sa
+
+    from api.events.models import Event
+
+    citizen = citizen_login(client, wechat, "o-nickname")
+    assert client.get("/me", headers=citizen).json["nickname"] is None
+    saved = client.put("/me/profile", json={"nickname": "  街坊阿丽  "}, headers=citizen)
+    assert saved.status_code == 200, saved.json
+    assert saved.json["nickname"] == "街坊阿丽" and client.get("/me", headers=citizen).json["nickname"] == "街坊阿丽"
+    assert client.put("/me/profile", json={"nickname": "街坊阿丽"}, headers=citizen).status_code == 200  # no change
+    cleared = client.put("/me/profile", json={"nickname": None}, headers=citizen)
+    assert cleared.status_code == 200 and cleared.json["nickname"] is None
+    user = db_session.scalar(sa.select(User).where(User.openid == "o-nickname"))
+    assert user.nickname is None
+    changes = db_session.scalars(sa.select(Event.payload).where(
+        Event.subject_type == "user", Event.subject_id == user.id, Event.action == "profile_updated")
+        .order_by(Event.id)).all()
+    assert changes == [{"nickname": "街坊阿丽"}, {"nickname": None}]
+
+
+@pytest.mark.parametrize("body", [{}, {"nickname": ""}, {"nickname": "   "}, {"nickname": "长" * 33},
+                                  {"nickname": 7}])
+def test_a_nickname_is_one_to_thirty_two_characters(client, wechat, db_session, body):
+    citizen = citizen_login(client, wechat, "o-nickname-bad")
+    response = client.put("/me/profile", json=body, headers=citizen)
+    assert response.status_code == 400 and response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert client.put("/me/profile", json={"nickname": "长" * 32}, headers=citizen).status_code == 200
+
+
+def test_staff_names_are_not_set_through_the_citizens_profile(client, db_session):
+    staff = StaffFactory(roles=("intake_clerk",))
+    response = client.put("/me/profile", json={"nickname": "我改名"}, headers=staff_token(staff))
+    assert response.status_code == 403
+
+
+def test_staff_see_a_citizen_by_nickname_else_by_a_masked_openid():
+    from api.identity.names import masked_openid, person_name
+
+    openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"  # 28 characters, as WeChat's are
+    assert masked_openid(openid) == "oUpF****eS6o"
+    assert masked_openid("o-short1") == "o-****t1" and masked_openid("abc") == "****"
+    assert person_name(User(kind="citizen", openid=openid, nickname=None)) == "oUpF****eS6o"
+    assert person_name(User(kind="citizen", openid=openid, nickname="阿丽")) == "阿丽"
+    assert person_name(User(kind="staff", username="clerk", display_name="王受理")) == "王受理"
+    assert person_name(None) is None

@@ -3,6 +3,7 @@ from its summed parts (the gas statistics' columns, the billing desk's), and CSV
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -72,3 +73,57 @@ def test_the_csv_answer_names_its_charset_once():
         answer = exports.answer("csv", "x", "x", (Column("a", "甲"),), [{"a": 1}])
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert answer.data == "\ufeff甲\r\n1\r\n".encode()
+
+
+COLUMNS = (Column("kind", exports.Label("类型", "Type"), labels={"refund": exports.Label("退款", "Refund")}),
+           Column("fen", exports.Label("金额（元）", "Amount (yuan)"), True))
+ROWS = [{"kind": "refund", "fen": -200}, {"kind": "other", "fen": 500}]
+
+
+@pytest.mark.parametrize("header, words", [
+    (None, (["类型", "金额（元）"], "退款", "合计", "减免审批")),
+    ("zh-CN,zh;q=0.9", (["类型", "金额（元）"], "退款", "合计", "减免审批")),
+    ("en-US,en;q=0.9", (["Type", "Amount (yuan)"], "Refund", "Total", "Exemptions")),
+])
+def test_headers_words_and_sheet_names_follow_the_requests_language(header, words):
+    from flask import Flask
+
+    head, refund, total, sheet_name = words
+    with Flask(__name__).test_request_context(headers={"Accept-Language": header} if header else {}):
+        table = list(csv.reader(io.StringIO(exports.to_csv(COLUMNS, ROWS).decode("utf-8-sig"))))
+        book = _sheet(exports.to_xlsx(exports.Label("减免审批", "Exemptions"), COLUMNS, ROWS))
+    assert table == [head, [refund, "-2.00"], ["other", "5.00"]]  # a code without words stays as it is
+    assert book.title == sheet_name and [c.value for c in book[1]] == head
+    assert [[c.value for c in row] for row in book.iter_rows(min_row=2)] == [[refund, -2], ["other", 5],
+                                                                             [total, 3]]
+
+
+def _every_export() -> dict[str, tuple]:
+    from api.fees import reports
+    from api.gas import statistics
+
+    found = {name: value for name, value in vars(reports).items() if name.endswith("_COLUMNS")}
+    for group in statistics.GROUPS:
+        found[f"gas coverage by {group}"] = statistics.coverage_columns(group)
+    for group in (*statistics.GROUPS, "item"):
+        found[f"gas hazards by {group}"] = statistics.hazard_columns(group)
+    return found
+
+
+def test_every_export_header_and_word_is_written_in_chinese_and_in_english():
+    """A header or a stored code's words added as a bare string would stay Chinese in an English export."""
+    from api.fees import reports
+    from api.gas import statistics
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    exported = _every_export()
+    assert len(exported) >= 12
+    labels = [(f"{name}: {column.key}", column.title) for name, columns in exported.items() for column in columns]
+    labels += [(f"{name}: {column.key} = {code}", words) for name, columns in exported.items() for column in columns
+               for code, words in (column.labels or {}).items()]
+    labels += [(name, value) for module in (reports, statistics) for name, value in vars(module).items()
+               if name.endswith("_SHEET")]
+    bare = [where for where, label in labels if not isinstance(label, exports.Label)]
+    assert bare == []
+    wrong = [where for where, label in labels if not cjk.search(label.zh) or cjk.search(label.en) or not label.en]
+    assert wrong == []

@@ -53,7 +53,7 @@ def answer_of(case: Case) -> dict | None:
     if case.source != Hotline.name or case.status not in ENDINGS:
         return None
     last = Session.scalar(sa.select(Event).where(Event.subject_type == "case", Event.subject_id == case.id,
-                                                 Event.action.in_(("check_pass", "refuse", "merge")))
+                                                 Event.action.in_(("check_pass", "approve_close", "refuse", "merge")))
                           .order_by(Event.id.desc()))
     return {"external_ticket_no": case.external_ticket_no, "outcome": case.status,
             "result": case.result_text if case.status == S.CLOSED else (last.reason if last else None),

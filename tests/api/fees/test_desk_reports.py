@@ -89,6 +89,41 @@ def test_exports_carry_chinese_headers_and_yuan(client, desk):
     assert sheet.cell(row=2, column=6).number_format == "0.00%"
 
 
+def test_exports_are_in_english_when_the_request_asks(client, desk, db_session):
+    """Headers, sheet names, the totals row and stored codes written as words follow Accept-Language: Chinese by
+    default, English on request; the numbers and the data (street names) are the same."""
+    district, _ = desk
+    english = {**district, "Accept-Language": "en-US,en;q=0.9"}
+    url = "/admin/billing/reports/arrears?period_from=2026-09&period_to=2026-09&format=csv"
+    table = list(csv.reader(io.StringIO(client.get(url, headers=english).data.decode("utf-8-sig"))))
+    assert table[0] == ["Street/town", "Period", "Households in arrears", "Arrears (yuan)", "Not yet due (yuan)",
+                        "1–30 days overdue (yuan)", "31–90 days overdue (yuan)", "91–180 days overdue (yuan)",
+                        "Over 180 days overdue (yuan)"]
+    assert ["三元里街道", "2026-09", "3", "30.00", "0.00", "0.00", "30.00", "0.00", "0.00"] in table
+    url = "/admin/billing/reports/collection?period_from=2026-09&period_to=2026-10&format=xlsx"
+    chinese_book = load_workbook(io.BytesIO(client.get(url, headers=district).data)).active
+    english_book = load_workbook(io.BytesIO(client.get(url, headers=english).data)).active
+    assert (chinese_book.title, english_book.title) == ("收缴率", "Collection rate")
+    assert [c.value for c in english_book[1]] == ["Street/town", "Period", "Bills", "Due (yuan)", "Collected (yuan)",
+                                                  "Collection rate", "Exempted (yuan)", "Lowered by refunds (yuan)"]
+    assert english_book.cell(row=english_book.max_row, column=1).value == "Total"
+    assert chinese_book.cell(row=chinese_book.max_row, column=1).value == "合计"
+    assert [[c.value for c in row] for row in english_book.iter_rows(min_row=2)][:-1] == \
+        [[c.value for c in row] for row in chinese_book.iter_rows(min_row=2)][:-1]
+    run = ReconRun(bill_date=date(2026, 11, 30), wechat_in_fen=500, rows=1, mismatches=1)
+    db_session.add(run)
+    db_session.flush()
+    db_session.add(ReconMismatch(run_id=run.id, key="pay:SY202611300009", kind="missing_ours", theirs_fen=500,
+                                 their_status="SUCCESS"))
+    db_session.commit()  # (a savepoint: each request's session rolls back what was not committed)
+    url = "/admin/billing/reports/reconciliation?day_from=2026-11-30&day_to=2026-11-30&format=csv"
+    words = list(csv.reader(io.StringIO(client.get(url, headers=english).data.decode("utf-8-sig"))))
+    assert words[0][:3] == ["Date reconciled", "Reference", "Mismatch"]
+    assert (words[1][2], words[1][7]) == ("Not in our records", "Open")
+    chinese = list(csv.reader(io.StringIO(client.get(url, headers=district).data.decode("utf-8-sig"))))
+    assert (chinese[0][2], chinese[1][2], chinese[1][7]) == ("差异类型", "我方无记录", "待处理")
+
+
 def test_a_backwards_period_is_refused(client, desk):
     district, _ = desk
     answer = client.get("/admin/billing/reports/collection?period_from=2026-10&period_to=2026-09", headers=district)

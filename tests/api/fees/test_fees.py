@@ -1,6 +1,8 @@
 """Fee accounts, bill runs, exemptions, standards, prepay, reminders, refunds and the books, through the API."""
 
+import csv
 import dataclasses
+import io
 from datetime import date
 
 import pytest
@@ -82,6 +84,41 @@ def test_the_cli_imports_a_csv(app, world, tmp_path):
     assert refused.exit_code != 0 and "IMPORT_REJECTED" in refused.output
 
 
+
+def test_import_problems_are_told_in_chinese_with_their_values_kept_and_in_english_on_request(app, world, tmp_path):
+    """Each bad row's problem is a catalogue message with its values (the column, the choices, the line): the CLI
+    and the error envelope write it in Chinese by default, in English when asked."""
+    from api import i18n
+    from api.errors import DomainError, error_body
+    from api.fees.accounts import import_accounts
+    from api.premises.service import import_premises
+
+    with pytest.raises(DomainError) as premises_refused:
+        import_premises("code,kind,address,street_code,occupants\nX-1,castle,某路1号,440111002000,2\n"
+                        "X-2,household,某路2号,440111002000,many\n", Actor.system())
+    with pytest.raises(DomainError) as accounts_refused:
+        import_accounts("number,premises_code,payer_kind,payer_name,basis\nB1,P-0001,tourist,甲,household_month\n"
+                        "B2,P-NOPE,resident,乙,household_month\n", Actor.system())
+    with pytest.raises(DomainError) as columns_refused:
+        import_premises("code,kind,colour\nX-1,household,red\n", Actor.system())
+    assert [e["problem"] for e in error_body(premises_refused.value)["details"]["errors"]] == [
+        "kind 须为以下值之一：household, business", "occupants 须为整数"]
+    assert [(e["line"], e["number"], e["problem"]) for e in error_body(accounts_refused.value)["details"]["errors"]] \
+        == [(2, "B1", "payer_kind 须为以下值之一：resident, temporary, individual_business, organisation"),
+            (3, "B2", "premises_code 在门牌登记中不存在（请先导入门牌）")]
+    assert error_body(columns_refused.value)["details"]["errors"] == ["缺少列 'address'", "不支持的列 'colour'"]
+    with i18n.force_locale("en"):
+        assert [e["problem"] for e in error_body(premises_refused.value)["details"]["errors"]] == [
+            "kind must be one of household, business", "occupants must be an integer"]
+        assert error_body(columns_refused.value)["details"]["errors"] == ["missing column 'address'",
+                                                                          "unknown column 'colour'"]
+    path = tmp_path / "premises.csv"
+    path.write_text("code,kind,address,street_code\nCLI-3,household,某路9号,999\n", encoding="utf-8")
+    refused = app.test_cli_runner().invoke(args=["premises-import", str(path)])
+    assert refused.exit_code != 0 and "IMPORT_REJECTED" in refused.output
+    assert "street_code 须为本区的街道或镇（或给出位于网格内的坐标）" in refused.output
+
+
 # -- binding ------------------------------------------------------------------------------------------------
 def test_binding_needs_the_number_and_the_payer_and_is_rate_limited(client, wechat, world):
     bob = citizen_login(client, wechat, "o-bob")
@@ -131,6 +168,33 @@ def test_a_bill_run_bills_every_active_account_once_and_resumes(world):
     assert billrun.run(period, Actor.system()).bills_created == 4
     assert world.scalar(sa.select(sa.func.count()).select_from(Bill)) == 4
     assert world.scalar(sa.select(Bill.due_date).limit(1)) == date(2026, 11, 15)
+
+
+def test_exemption_rows_name_who_asked_and_who_decided_and_when(client, world):
+    clerk_user = StaffFactory(roles=("billing_clerk",), scope_division_code=SANYUANLI, display_name="收费员王芳")
+    head_user = StaffFactory(roles=("billing_head",), display_name="收费负责人李强")
+    clerk, head, clerk_id, head_id = staff_token(clerk_user), staff_token(head_user), clerk_user.id, head_user.id
+    account_id = world.scalar(sa.select(FeeAccount.id).where(FeeAccount.number == "A0001"))
+    asked = client.post("/admin/billing/exemptions", json={
+        "account_id": account_id, "kind": "dibao", "evidence": "低保证 穗白民低字第0002号",
+        "valid_from": "2026-11-21", "valid_to": "2027-11-20"}, headers=clerk)
+    assert asked.status_code == 201
+    assert (asked.json["requested_by"], asked.json["requested_by_name"], asked.json["decided_by_name"]) == (
+        clerk_id, "收费员王芳", None)
+    assert asked.json["requested_at"] and asked.json["decided_at"] is None
+    decided = client.post(f"/admin/billing/exemptions/{asked.json['id']}/decision",
+                          json={"approve": True, "reason": "证件核实"}, headers=head)
+    assert (decided.json["decided_by"], decided.json["decided_by_name"]) == (head_id, "收费负责人李强")
+    listed = client.get("/admin/billing/exemptions", headers=clerk).json
+    assert [(r["requested_by_name"], r["decided_by_name"], bool(r["requested_at"]), bool(r["decided_at"]))
+            for r in listed] == [("收费员王芳", "收费负责人李强", True, True)]
+    report = client.get("/admin/billing/reports/exemptions", headers=head).json
+    assert [(r["requested_by"], r["requested_by_name"], r["decided_by"], r["decided_by_name"]) for r in report] == [
+        (clerk_user.username, "收费员王芳", head_user.username, "收费负责人李强")]
+    exported = client.get("/admin/billing/reports/exemptions?format=csv", headers=head).data.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(exported)))
+    assert (row[header.index("申请人")], row[header.index("审批人")]) == ("收费员王芳", "收费负责人李强")
+    assert row[header.index("申请时间")] and row[header.index("审批时间")]
 
 
 def test_an_exemption_and_a_standard_change_are_prorated_in_the_run(client, world):

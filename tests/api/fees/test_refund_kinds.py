@@ -12,6 +12,7 @@ from api.events.models import Event
 from api.events.service import Actor
 from api.fees import billrun, books, orders, receipts, refunds, reminders, reports, reversals, rollup
 from api.fees.models import Bill, FeeAccount, OrderItem, PayOrder, Receipt, Refund
+from api.identity.models import User
 from api.notifications.models import Notification
 from api.timefmt import SHANGHAI
 from tests.factories.identity import CitizenFactory, StaffFactory
@@ -265,6 +266,69 @@ def test_the_books_check_balances_with_both_kinds_and_finds_an_adjustment_nobody
         {"bill_id": bill_id, "paid_fen": 0, "expected_fen": 0, "amount_fen": found.bill_problems[0]["amount_fen"],
          "adjusted_fen": 100, "expected_adjusted_fen": 0}]
     assert app.test_cli_runner().invoke(args=["billing", "check"]).exit_code == 1
+
+
+
+# -- names: who asked, who decided ---------------------------------------------------------------------------------
+def _named_desk():
+    clerk = StaffFactory(roles=("billing_clerk",), scope_division_code=SANYUANLI, display_name="收费员王芳")
+    head = StaffFactory(roles=("billing_head",), display_name="收费负责人李强")
+    return (staff_token(clerk), staff_token(head)), clerk.id, head.id
+
+
+def _statements(db_session, call) -> int:
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def count(*_args):
+        statements.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_refund_rows_name_who_asked_and_who_decided_and_when(client, world):
+    desk, clerk_id, head_id = _named_desk()
+    _refunded(client, desk, _paid(world, "A0001"), 200, "overcharge")
+    asked = client.post("/admin/billing/refunds", json={"bill_id": _paid(world, "A0002"), "amount_fen": 100,
+                                                        "kind": "overcharge", "reason": "多收"}, headers=desk[0])
+    assert asked.status_code == 201
+    assert (asked.json["requested_by"], asked.json["requested_by_name"], asked.json["decided_by_name"]) == (
+        clerk_id, "收费员王芳", None)
+    assert asked.json["requested_at"] and asked.json["decided_at"] is None
+    rejected = client.post(f"/admin/billing/refunds/{asked.json['id']}/decision",
+                           json={"approve": False, "reason": "不符合退费条件"}, headers=desk[1])
+    assert (rejected.json["status"], rejected.json["decided_by"], rejected.json["decided_by_name"]) == (
+        "rejected", head_id, "收费负责人李强")
+    assert rejected.json["decided_at"] is not None
+    listed = client.get("/admin/billing/refunds", headers=desk[0]).json
+    assert [(r["status"], r["requested_by_name"], r["decided_by_name"]) for r in listed] == [
+        ("rejected", "收费员王芳", "收费负责人李强"), ("succeeded", "收费员王芳", "收费负责人李强")]
+    assert all(r["requested_at"] and r["decided_at"] for r in listed)
+    today = utcnow().astimezone(SHANGHAI).date().isoformat()
+    moved = client.get(f"/admin/billing/reports/ledger?day_from={today}&day_to={today}", headers=desk[1]).json
+    assert [(r["kind"], r["requested_by_name"], r["decided_by_name"]) for r in moved if r["kind"] == "refund"] == [
+        ("refund", "收费员王芳", "收费负责人李强")]
+    exported = client.get(f"/admin/billing/reports/ledger?day_from={today}&day_to={today}&format=csv",
+                          headers=desk[1]).data.decode("utf-8-sig").splitlines()
+    assert exported[0].endswith(",退款申请人,退款审批人")
+    assert [line.split(",")[-2:] for line in exported if ",退款," in line] == [["收费员王芳", "收费负责人李强"]]
+
+
+def test_the_refund_list_looks_names_up_once_however_many_rows(client, world, db_session):
+    desk, _, _ = _named_desk()
+    head = db_session.scalar(sa.select(User).where(User.display_name == "收费负责人李强"))
+    _refunded(client, desk, _paid(world, "A0001"), 100, "overcharge")
+    assert len(refunds.listing(head, None)) == 1  # (and the caller's row loaded again after the commits)
+    one = _statements(db_session, lambda: refunds.listing(head, None))
+    for number in ("A0002", "A0003"):
+        _refunded(client, desk, _paid(world, number), 100, "overcharge")
+    assert len(refunds.listing(head, None)) == 3
+    assert _statements(db_session, lambda: refunds.listing(head, None)) == one == 2  # the refunds, their names
 
 
 # -- receipts ------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from api import geo
 from api.events.service import Actor
-from api.gas import checklist, users
+from api.gas import checklist, errors, users
 from api.gas.models import GasTask, GasUser, GasVisit
 from api.organisation import grids
 from api.organisation import queries as organisation
@@ -108,6 +108,26 @@ def test_imports_take_the_datum_of_their_points_and_store_wgs84(client, gas, db_
         assert problem in refused.value.details["errors"][0]["problem"]
 
 
+def test_the_gas_user_imports_problems_are_translated_with_their_values_kept(app, gas, db_session):
+    from api import i18n
+    from api.errors import error_body
+
+    supplier = "燃" * 65
+    with pytest.raises(errors.ImportRejected) as refused:
+        users.import_users("number,premises_code,user_type,supply,supplier,contact_name,phone,appliances\n"
+                           "R0007,G-0001,residential,coal,广州燃气集团,郑七,13800000007,\n"
+                           f"R0008,G-0001,residential,pipeline,{supplier},郑八,13800000008,\n"
+                           "R0009,G-0001,residential,pipeline,广州燃气集团,郑九,13800000009,fridge::no\n",
+                           Actor.system(), today())
+    assert [(e["line"], e["problem"]) for e in error_body(refused.value)["details"]["errors"]] == [
+        (2, "supply 须为以下值之一：pipeline, lpg"), (3, "supplier 超过 64 个字符"),
+        (4, "燃气具类型须为以下值之一：stove, water_heater, wall_boiler, oven, other")]
+    with i18n.force_locale("en"):
+        assert [e["problem"] for e in error_body(refused.value)["details"]["errors"]] == [
+            "supply must be one of pipeline, lpg", "supplier is longer than 64 characters",
+            "appliance kind must be one of stove, water_heater, wall_boiler, oven, other"]
+
+
 def test_a_street_supervisor_plans_only_their_own_street(client, gas, db_session):
     g = _g(gas, db_session)
     other = next(s.code for s in organisation.streets() if s.code != g["street"])
@@ -185,3 +205,26 @@ def test_the_inspectors_on_site_measures_are_recorded_with_the_visit(client, gas
     for measures in (["turn_off_the_lights"], ["evacuate", "evacuate"]):
         refused = _sync(client, g["t"]["ins1"], visit(day["C0002"], "refused", measures=measures))[0]
         assert refused["status"] == "rejected" and "measures" in refused["error"]["details"]["fields"]
+
+
+def test_a_rejected_visits_error_speaks_the_requests_language_like_every_error(client, gas, db_session):
+    """A batch's per-visit errors go through the error envelope: Chinese by default, English when asked; codes, field
+    names and values as they are."""
+    g = _g(gas, db_session)
+    day = _day(client, g)
+    stranger = visit(day["R0001"], "passed", passing(RESIDENTIAL_PIPELINE))
+    stranger["task_id"] = 2**40  # nobody's task
+    bad = visit(day["N0004"], "nobody_home")
+    bad["task_version"] = "one"
+    chinese = _sync(client, g["t"]["ins1"], stranger, bad)
+    assert [a["error"]["code"] for a in chinese] == ["GAS_TASK_NOT_FOUND", "VALIDATION_ERROR"]
+    assert chinese[0]["error"] == {"code": "GAS_TASK_NOT_FOUND", "message": "未找到您的该项任务。", "details": {}}
+    assert chinese[1]["error"]["message"] == "安检记录有误，请核对后重新提交。"
+    assert chinese[1]["error"]["details"] == {"fields": {"task_version": ["不是有效的整数。"]}}
+    answer = client.post("/gas/field/visits", json={"visits": [stranger, bad]},
+                         headers={**g["t"]["ins1"], "Accept-Language": "en"})
+    english = answer.json["results"]
+    assert answer.headers["Content-Language"] == "en"
+    assert english[0]["error"] == {"code": "GAS_TASK_NOT_FOUND", "message": "No such task of yours.", "details": {}}
+    assert english[1]["error"] == {"code": "VALIDATION_ERROR", "message": "The visit is not valid; see details.",
+                                   "details": {"fields": {"task_version": ["Not a valid integer."]}}}

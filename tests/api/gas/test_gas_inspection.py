@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from api.cases.models import Case
@@ -331,6 +332,14 @@ def test_statistics_count_coverage_refusals_no_shows_and_hazards_and_export_them
     table = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
     assert table[0] == ["检查项目", "隐患等级", "发现隐患数", "已整改", "整改率", "平均整改天数"]
     assert table[1][1:5] == ["二级", "1", "0", "0.00%"]
+    english = client.get(f"/gas/reports/hazards?{days}&format=xlsx", headers={**t["boss"], "Accept-Language": "en"})
+    book = load_workbook(io.BytesIO(english.data)).active
+    assert book.title == "Hazards" and [c.value for c in book[1]] == [
+        "Checklist item", "Hazard level", "Hazards found", "Rectified", "Rectification rate", "Mean days to rectify"]
+    assert [c.value for c in book[2]][1:4] == ["Level 2", 1, 0] and book.cell(row=3, column=1).value == "Total"
+    unassigned = client.get(f"/gas/reports/coverage?month_from={first}&month_to={month}&group_by=inspector&format=csv",
+                            headers={**t["chief"], "Accept-Language": "en"}).data.decode("utf-8-sig").splitlines()
+    assert unassigned[0].startswith("Street/town,Inspector,Due,Inspected,Coverage,")
     opened = client.get("/gas/hazards", headers=t["boss"]).json
     assert [(h["number"], h["level"], h["overdue"]) for h in opened] == [("R0001", 2, False)]
     backwards = client.get(f"/gas/reports/coverage?month_from={month}&month_to={first}", headers=t["boss"])
