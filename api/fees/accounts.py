@@ -30,19 +30,6 @@ def scoped(query, user: User, column=FeeAccount.street_code):
     return query if user.scope_division_code is None else query.where(column == user.scope_division_code)
 
 
-def staff_name(user=User):
-    """The name staff are shown by (SQL, for User or an alias of it): the display name, else the login."""
-    return sa.func.coalesce(sa.func.nullif(user.display_name, ""), user.username)
-
-
-def staff_names(user_ids) -> dict[int, str]:
-    """Staff names by id, in one query (a desk list names who asked and who decided without a query per row)."""
-    wanted = {i for i in user_ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(Session.execute(sa.select(User.id, staff_name()).where(User.id.in_(wanted))).all())
-
-
 def account_for_staff(user: User, account_id: int) -> FeeAccount:
     account = Session.get(FeeAccount, account_id)
     if account is None or not in_scope(user, account.street_code):

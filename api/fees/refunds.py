@@ -19,6 +19,7 @@ from api.events.service import Actor, record
 from api.fees import accounts, errors, orders, reminders
 from api.fees.models import ADJUSTING_REFUNDS, Bill, LedgerEntry, OrderItem, PayOrder, Refund
 from api.identity.models import User
+from api.identity.names import staff_names
 from api.outbox import service as outbox
 from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import get_pay_client
@@ -209,7 +210,7 @@ def listing(actor: User, status: str | None, kind: str | None = None) -> list[Re
 def named(rows: list[Refund]) -> list[Refund]:
     """The refunds with who asked and who decided by name (`requested_by_name`, `decided_by_name`; None: the
     system, or nobody yet), looked up in one query."""
-    names = accounts.staff_names([r.requested_by for r in rows] + [r.approved_by for r in rows])
+    names = staff_names([r.requested_by for r in rows] + [r.approved_by for r in rows])
     for row in rows:
         row.requested_by_name, row.decided_by_name = names.get(row.requested_by), names.get(row.approved_by)
     return rows

@@ -18,7 +18,6 @@ from api import exports
 from api.db import Session
 from api.exports import Column, Label
 from api.fees import rollup
-from api.fees.accounts import staff_name
 from api.fees.models import (
     Bill,
     Exemption,
@@ -32,6 +31,7 @@ from api.fees.models import (
 )
 from api.fees.reconcile import day_bounds
 from api.identity.models import User
+from api.identity.names import staff_name
 from api.organisation.models import Division
 from api.premises.models import Premises
 

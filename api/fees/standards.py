@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.fees import errors
-from api.fees.accounts import account_for_staff, scoped, staff_names
+from api.fees.accounts import account_for_staff, scoped
 from api.fees.models import BillRun, Exemption, FeeAccount, FeeItem, FeeStandard
 from api.identity.models import User
+from api.identity.names import staff_names
 
 DATA = Path(__file__).parent / "data"
 
