@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Languages (README "Languages"): the Chinese catalogue; its .mo is compiled by make (not committed).
+# Languages (docs/architecture.md "Languages"): the Chinese catalogue; its .mo is compiled by make (not committed).
 PYBABEL := $(PY) -m babel.messages.frontend
 LOCALES_DIR := api/translations
 POT := $(LOCALES_DIR)/messages.pot

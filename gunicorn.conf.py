@@ -1,6 +1,6 @@
 """The web tier's gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app` (production, every benchmark).
 
-Chosen by measurement (bench/intake.py, README "Intake at WeChat's real latency"): threaded workers
+Chosen by measurement (bench/intake.py, bench/RESULTS.md "Intake at WeChat's real latency"): threaded workers
 (`gthread`), so a request that must wait on WeChat (a login's jscode2session) or on PostgreSQL holds a thread,
 not a whole process; two processes per core for the CPU-bound part; 8 threads each, within the database pool
 (DB_POOL_SIZE, 10 per process). Content checks never run in a request (they are jobs), so the threads only
@@ -21,3 +21,12 @@ max_requests = 20_000  # recycle workers now and then (memory held by a rare hug
 max_requests_jitter = 2_000
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+
+
+def child_exit(server, worker):
+    """A web worker that exited leaves its metric files behind: marked dead, its live gauges stop counting
+    (prometheus-client's multi-process mode, PROMETHEUS_MULTIPROC_DIR; docs/operations.md "What to watch")."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

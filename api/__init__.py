@@ -18,17 +18,20 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
-    from api import access, apidoc, blueprints, cli, db, extensions, i18n, wiring
+    from api import access, apidoc, blueprints, cli, db, extensions, i18n, observability, wiring
     from api.docs import register_docs_assets
     from api.identity.service import user_for_token
 
     config = init_config(config or Config.from_env())
     wiring.wire()
+    if config.ENV != "test":  # tests keep pytest's log capture
+        observability.init_logging(config.ENV, "web")  # JSON lines in production, readable lines elsewhere
     app = Flask(__name__)
     app.config.update(OPENAPI)
     app.config.update({k: getattr(config, k) for k in config.__dataclass_fields__})
     app.config["MAX_CONTENT_LENGTH"] = config.PHOTO_MAX_BYTES + 64 * 1024
     app.json.ensure_ascii = False
+    observability.init_app(app)  # first hooks: a request id and a latency for every answer; /metrics
     i18n.init_app(app)  # Chinese unless Accept-Language prefers English; Content-Language on every answer
     app.url_map.converters["int"] = extensions.Int64Converter
     if config.TRUSTED_PROXY_COUNT:  # behind N reverse proxies: the client's address is in X-Forwarded-For

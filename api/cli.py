@@ -223,7 +223,7 @@ def register_billing_commands(app: Flask) -> None:
         run = import_premises if kind == "premises" else import_accounts
         try:
             count = run(open(csv_file, encoding="utf-8").read(), Actor.system())
-        except DomainError as exc:  # each row's problem in the operator's language (README "Languages")
+        except DomainError as exc:  # each row's problem in the operator's language (docs/architecture.md "Languages")
             body = error_body(exc)
             raise click.ClickException(f"{exc.code}: {body['message']} {body['details']}") from exc
         click.echo(f"{count} {kind} imported")
@@ -325,7 +325,7 @@ def register_gas_commands(app: Flask) -> None:
 
         try:
             count = run(open(csv_file, encoding="utf-8").read(), Actor.system(), timefmt.today())
-        except DomainError as exc:  # each row's problem in the operator's language (README "Languages")
+        except DomainError as exc:  # each row's problem in the operator's language (docs/architecture.md "Languages")
             body = error_body(exc)
             raise click.ClickException(f"{exc.code}: {body['message']} {body['details']}") from exc
         click.echo(f"{count} gas users imported")

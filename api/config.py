@@ -74,6 +74,12 @@ class Config:
     STAFF_LOGIN_ACCOUNT_WINDOW_S: int = 3600
     STAFF_LOGIN_BACKOFF_MAX_S: int = 60
     TRUSTED_PROXY_COUNT: int = 0  # reverse proxies in front that set X-Forwarded-For (0: use the peer address)
+    # Observability (docs/operations.md "What to watch"): GET /metrics answers only `Authorization: Bearer
+    # <METRICS_TOKEN>` (empty: /metrics is 404 for everyone)
+    METRICS_TOKEN: str = ""
+    # prometheus-client's multi-process folder (it reads the variable itself): set it for gunicorn and the workers
+    # on one host, an empty folder at each start; unset: each process counts alone (set but empty: refused)
+    PROMETHEUS_MULTIPROC_DIR: str = ""
     # Citizens after a case closes: rate or reopen within CITIZEN_WINDOW_DAYS; reopen each report this often
     CITIZEN_WINDOW_DAYS: int = 7
     REOPENS_PER_REPORT: int = 1
@@ -146,6 +152,8 @@ class Config:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
         env = dict(os.environ if environ is None else environ)
+        if env.get("PROMETHEUS_MULTIPROC_DIR") == "":  # prometheus-client would write its files to the working folder
+            raise ConfigError("PROMETHEUS_MULTIPROC_DIR is set but empty: unset it, or name an empty folder")
         values: dict[str, object] = {}
         for f in fields(cls):
             if f.name not in env:

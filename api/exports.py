@@ -3,7 +3,8 @@ with Chinese headers, stored codes written as words, amounts in yuan written fro
 float), periods as YYYY-MM and times in Beijing time. In a workbook amounts are numbers shown with two decimals,
 rates are numbers shown as percentages, and a totals row (合计) sums the amounts and counts and recomputes each rate
 from the summed numerator and denominator. Headers, sheet names and words are `Label`s — the offices' Chinese and its
-English, side by side — written in the request's language (English with Accept-Language: en; README "Languages").
+English, side by side — written in the request's language (English with Accept-Language: en;
+docs/architecture.md "Languages").
 Core: imports no domain (the billing desk and the gas statistics use it)."""
 
 from __future__ import annotations

@@ -175,6 +175,8 @@ def config_env(config) -> dict[str, str]:
         elif isinstance(value, bool):
             value = "1" if value else "0"
         env[f.name] = str(value)
+    if not config.PROMETHEUS_MULTIPROC_DIR:  # set, even empty, it turns prometheus-client's multi-process mode on
+        env.pop("PROMETHEUS_MULTIPROC_DIR")
     return env
 
 

@@ -13,6 +13,7 @@ import time
 
 import redis
 
+from api import observability
 from api.jobs import PERIODIC, Periodic
 from api.outbox import service as outbox
 from workers.boot import boot
@@ -38,8 +39,8 @@ def tick(due: dict[str, float], now: float, table: tuple[Periodic, ...] = PERIOD
 
 
 def main() -> None:
-    boot()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
+    config = boot()
+    observability.init_logging(config.ENV, "clock")  # JSON lines in production
     stopping = False
 
     def _stop(*_):

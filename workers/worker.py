@@ -14,7 +14,7 @@ import logging
 
 from rq import Queue, SimpleWorker, Worker
 
-from api import db
+from api import db, observability
 from api.extensions import get_redis
 from api.jobs import CLASSIFY, JOBS, PERIODIC, QUEUES, RECEIPTS
 from workers.boot import boot
@@ -37,6 +37,15 @@ class QuietJobs:
     """One INFO line per finished job, except a periodic job that found nothing to do (it returned 0 or None)."""
 
     log_result_lifespan = False  # RQ's "result is kept for N seconds", once per job
+
+    def perform_job(self, job, queue, execution):
+        """Every line the job logs carries its id and the id of the request that started it (its RQ meta)."""
+        tokens = (observability.job_id.set(job.id), observability.request_id.set(job.meta.get("request_id")))
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            observability.request_id.reset(tokens[1])
+            observability.job_id.reset(tokens[0])
 
     def _finalize_success(self, job, queue, execution, return_value):
         super()._finalize_success(job, queue, execution, return_value)
@@ -73,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true")
     parser.add_argument("--simple", action="store_true", help="run jobs in this process (no fork)")
     args = parser.parse_args(argv)
-    boot()
+    config = boot()
     preload_jobs()
     if RECEIPTS in args.queues:  # the CJK font registered once, here (before a fork, if this worker forks)
         from invoices import fonts
@@ -84,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         from workers import intake
 
         intake.preload()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    observability.init_logging(config.ENV, "worker")  # JSON lines in production
     quiet_rq_logs()
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in args.queues]

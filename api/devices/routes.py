@@ -38,7 +38,8 @@ from api.roles import STAFF_ROLES, Role
 admin_blp = Blueprint("devices_admin", __name__, url_prefix="/admin",
                       description="Cameras, sensors and drones: registration, secrets, sensor thresholds")
 blp = Blueprint("device_webhooks", __name__, url_prefix="/devices",
-                description="Signed webhooks called by devices (X-Timestamp, X-Nonce, X-Signature: see README)")
+                description="Signed webhooks called by devices (X-Timestamp, X-Nonce, X-Signature: see "
+                            "docs/devices-and-map.md)")
 
 
 @blp.before_request

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from api import metrics
 from api.db import Session, insert_for, unit_of_work, utcnow
 from api.fees import orders, refunds
 from api.fees.models import PayNotification, PayOrder
@@ -109,7 +110,10 @@ def _keep(notice: dict | None, verdict: str, detail: str, headers, body: bytes, 
     if verdict == "accepted":  # two deliveries of one notify racing: the second finds the first's row
         stmt = stmt.on_conflict_do_nothing(index_elements=["notification_id"],
                                            index_where=sa.text("verdict = 'accepted'"))  # the index's own text
-    return Session.execute(stmt.returning(PayNotification.id)).first() is not None
+    recorded = Session.execute(stmt.returning(PayNotification.id)).first() is not None
+    if recorded:
+        metrics.PAY_NOTIFIES.labels(verdict).inc()
+    return recorded
 
 
 def _moment(timestamp: int | None) -> datetime | None:

@@ -1,6 +1,6 @@
 """What one account owes for one fee item in one month: pure, integer fen, prorated by day.
 
-The rule (README, "Sanitation fees"):
+The rule (docs/fees.md, "The proration rule"):
 - each day of the month is charged at the standard in force that day (the row with the latest `effective_from`
   not after it; no row → that day is not charged), times the account's units (households, persons, bins a month);
 - an approved exemption or reduction covering the day takes its percentage off that day (overlapping ones: the

@@ -1,7 +1,7 @@
 """The inspector's field app: the day's list in walking order, photos uploaded ahead of their visits, and batches
 of visits recorded offline, each answered on its own.
 
-Batch rules (README "Gas inspection: the field-app protocol"):
+Batch rules (docs/gas.md "The field app's protocol"):
 - every visit carries the app's own id (`client_id`, a UUID); a visit already received answers `duplicate` with
   what it became, so a batch sent twice, or resent after a cut connection, changes nothing;
 - each visit is applied in its own SAVEPOINT: a bad one is `rejected` with an error code, the rest go on;

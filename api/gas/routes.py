@@ -116,7 +116,7 @@ class Visits(MethodView):
 
         `accepted` (applied), `duplicate` (received before: what it became), `conflict` (kept for the gas
         supervisor: the task was reassigned or completed meanwhile), `rejected` (with an error; send it again
-        once fixed, e.g. after uploading a missing photo). See the README's field-app protocol."""
+        once fixed, e.g. after uploading a missing photo). See docs/gas.md, the field app's protocol."""
         return {"results": field.sync(current_user(), [sealed.raw for sealed in body["visits"]])}
 
 

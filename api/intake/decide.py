@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from api import jobs
+from api import jobs, metrics
 from api.cases import intake as case_intake
 from api.cases import queries as case_queries
 from api.cases.lifecycle import CaseStatus
@@ -53,6 +53,7 @@ def route_report(report_id: int) -> ReportClassification | None:
            payload={"report_id": report.id, "model_version": clf.version, "top3": case.suggestions,
                     "supported": combined.supported})
     _decide(case, row, combined)
+    metrics.INTAKE_DECISIONS.labels(row.decision, row.category_code or "none").inc()
     return row
 
 

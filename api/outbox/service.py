@@ -20,6 +20,7 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from api import observability
 from api.config import get_config
 from api.db import Session, utcnow
 from api.extensions import get_redis
@@ -118,9 +119,11 @@ def _enqueue(row) -> None:
     """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ."""
     retry = Retry(max=row.retries, interval=list(row.retry_intervals or []) or 0) if row.retries else None
     on_failure = Callback(row.on_failure) if row.on_failure else None
+    # the request that recorded the row, when it is handed over after that request's commit (not by a later sweep)
+    meta = {"request_id": observability.current_request_id()} if observability.current_request_id() else None
     Queue(row.queue, connection=get_redis()).enqueue(
         row.func, *row.args, job_id=f"outbox-{row.id}", unique=True, retry=retry, on_failure=on_failure,
-        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
+        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600, meta=meta)
 
 
 def coalesced_run_started(name: str) -> None:

@@ -40,8 +40,10 @@ def test_unknown_routes_and_methods_use_the_envelope(client):
     assert client.put("/reports").json["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_health_reports_dependencies(client, db_session):
-    assert client.get("/health").json == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+def test_health_reports_liveness_and_ready_the_dependencies(client, db_session):
+    assert client.get("/health").json == {"status": "ok"}  # the process answers; /ready checks what it reaches
+    assert client.get("/ready").json == {"status": "ok", "checks": {"database": "ok", "redis": "ok",
+                                                                     "migrations": "ok"}}
 
 
 def _operations(client):

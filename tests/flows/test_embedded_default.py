@@ -44,13 +44,13 @@ def devserver(tmp_path):
 def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
     base, mock, var, redis_port = devserver
     assert (var / "dev.db").exists() and (var / "dev-secrets.env").exists()
-    assert requests.get(base + "/health").json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert requests.get(base + "/ready").json()["checks"] == {"database": "ok", "redis": "ok", "migrations": "ok"}
     assert requests.get(base + "/docs").status_code == 200
 
     password = dict(line.split("=", 1) for line in (var / "dev-secrets.env").read_text().splitlines())["DEMO_PASSWORD"]
     staff = requests.post(base + "/auth/staff-login", json={"username": "clerk", "password": password})
     assert staff.status_code == 200
-    # a second shell runs commands against the running server with var/dev.env, as the README prints
+    # a second shell runs commands against the running server with var/dev.env, as docs/development.md prints
     env = dict(line.split("=", 1) for line in (var / "dev.env").read_text().splitlines())
     assert env["REDIS_URL"] == f"redis://127.0.0.1:{redis_port}/0"  # the fixed port it was given
     unlocked = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "staff-unlock", "clerk"],
@@ -120,7 +120,7 @@ def test_dev_server_seeds_demo_devices_that_can_send_signed_data(devserver):
     known = json.loads((var / "demo-devices.json").read_text())
     assert {"DEMO-CAM-1", "DEMO-PM-1", "DEMO-DRONE-1"} <= set(known)
     body = json.dumps({"readings": [{"kind": "pm25", "value": 42}]})
-    # as the README prints it: python3 from a fresh shell, outside the virtualenv
+    # as docs/development.md prints it: python3 from a fresh shell, outside the virtualenv
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if ".venv" not in p)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")} | {"PATH": path}
     python3 = shutil.which("python3", path=path) or "/usr/bin/python3"

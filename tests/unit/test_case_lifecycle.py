@@ -1,6 +1,6 @@
 """Table-driven: every (status, action, role) either follows the case table or is refused.
 
-The expected outcome of each combination comes from `case_transitions.csv`, written by hand from the README's
+The expected outcome of each combination comes from `case_transitions.csv`, written by hand from docs/cases.md's
 table — not from `lifecycle.TRANSITIONS`, so a wrong entry in the code fails here.
 """
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from api.calendar import service as calendar
 from api.cases import queries as case_queries
@@ -55,6 +56,16 @@ def test_confident_text_and_hint_accept_and_queue_the_dispatch(client, world, db
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.action == "classified")) == 1
     case = dispatch.dispatch_case(case_of(db_session, rid).id)
     assert case.status == "dispatched" and dispatch.dispatch_case(case.id) is None
+
+
+def test_each_decision_is_counted_by_category_once(client, world):
+    with_grid()
+    labels = {"decision": "auto_accepted", "category": "event:01-02"}
+    before = REGISTRY.get_sample_value("intake_decisions_total", labels) or 0
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    decide.route_report(rid)
+    decide.route_report(rid)  # the retry finds the decision made: not counted again
+    assert REGISTRY.get_sample_value("intake_decisions_total", labels) == before + 1
 
 
 def test_a_point_with_no_grid_within_200_m_goes_to_triage(client, world, db_session):
