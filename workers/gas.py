@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from api import timefmt
+from api.db import unit_of_work
 from api.gas import alerts, residents
-from workers.jobs import job_unit, on_last_failure
+from workers.jobs import job_session, job_unit, on_last_failure
 
 
 def visit_notices() -> int:
@@ -14,8 +15,15 @@ def visit_notices() -> int:
 
 
 def alert_gas_repair(hazard_id: int) -> str:
-    with job_unit():
-        return alerts.send(hazard_id)
+    """Three steps, as a subscribe message is sent: read (its own unit of work), POST with nothing held, record."""
+    with job_session():
+        with unit_of_work():
+            prepared = alerts.prepare(hazard_id)
+        if prepared is None:
+            return "gone or already sent"
+        status = alerts.post(*prepared)
+        with unit_of_work():
+            return alerts.mark_sent(hazard_id, status)
 
 
 on_alert_failure = on_last_failure(lambda job, error: alerts.give_up(job.args[0], error))

@@ -112,7 +112,7 @@ def reopen(reporter: User, report_id: int, reason: str) -> Case:
                payload={"report_id": report_id, "round": case.reopen_count + 2})
     report.reopen_count += 1
     case.reopen_count += 1
-    case.closed_at = case.department_id = case.handler_id = case.deadline_at = None
+    case.closed_at = case.checked_at = case.department_id = case.handler_id = case.deadline_at = None
     inbox.notify(queries.staff_with_role(Role.DISPATCHER), "reopened", "case", case.id, f"市民重新反映：{reason[:40]}")
     return case
 

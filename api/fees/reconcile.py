@@ -141,11 +141,13 @@ def _flag(day: date, problem: str, actor: Actor) -> ReconRun:
     stmt = insert_for(ReconRun).values(bill_date=day, ran_at=utcnow())
     Session.execute(stmt.on_conflict_do_nothing(index_elements=["bill_date"]))
     recon = Session.scalar(sa.select(ReconRun).where(ReconRun.bill_date == day).with_for_update())
+    news = recon.bill_problem != problem[:300]  # the clock tries the day again every hour: tell people once
     recon.bill_problem, recon.ran_at = problem[:300], utcnow()
-    record("fee_reconciliation", recon.id, "reconciliation_flagged", actor, reason=problem[:200],
-           payload={"date": day.isoformat()})
-    inbox.notify(orders.billing_heads(), "fee_reconciliation_flagged", "fee_reconciliation", recon.id,
-                 f"{day.isoformat()} 的微信交易账单校验不符（已重试），未予对账，请核查")
+    if news:
+        record("fee_reconciliation", recon.id, "reconciliation_flagged", actor, reason=problem[:200],
+               payload={"date": day.isoformat()})
+        inbox.notify(orders.billing_heads(), "fee_reconciliation_flagged", "fee_reconciliation", recon.id,
+                     f"{day.isoformat()} 的微信交易账单校验不符（已重试），未予对账，请核查")
     Session.flush()
     return recon
 

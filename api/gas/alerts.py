@@ -3,7 +3,9 @@
 
 The body is JSON (the place, the gas user, the case number, the inspector's on-site measures, who to call back);
 `X-Timestamp` and `X-Signature` (hex HMAC-SHA256 of "<timestamp>.<body>" under GAS_REPAIR_SIGNING_KEY) let the
-company check it came from us and is fresh. A 2xx answer records `gas_repair_alerted` (a retry never sends twice);
+company check it came from us and is fresh. Delivery is at least once: a worker that dies after the company's 2xx
+but before its commit sends again, so the body carries `alert_id` (gas-leak-<hazard id>, also in `X-Alert-Id`) for
+the company to drop a repeat; no row lock is held across the POST. A 2xx answer records `gas_repair_alerted` (once);
 when every retry failed, `gas_repair_alert_failed` is recorded and the street's gas supervisors and the command
 centre are told, flagged, to phone GAS_REPAIR_CONTACT. Without GAS_REPAIR_ALERT_URL no alert is sent: the leak's
 notices tell the same people to phone.
@@ -63,8 +65,9 @@ def body_of(hazard: GasHazard) -> dict:
     place, case = Session.get(Premises, user.premises_id), Session.get(Case, hazard.case_id)
     inspector = Session.get(User, visit.inspector_id)
     measures = measures_of(visit)
-    return {"kind": "gas_leak", "hazard_id": hazard.id, "case_no": case.case_no if case else None,
-            "found_at": timefmt.local(hazard.found_at).isoformat(), "address": place.address,
+    return {"kind": "gas_leak", "alert_id": alert_id(hazard.id), "hazard_id": hazard.id,
+            "case_no": case.case_no if case else None, "found_at": timefmt.local(hazard.found_at).isoformat(),
+            "address": place.address,
             "gas_user": user.number, "supplier": user.supplier, "resident": user.contact_name,
             "resident_phone": user.phone, "location": geo.both_systems(case.lat, case.lon) if case else None,
             "inspector": inspector.display_name if inspector else None,
@@ -72,25 +75,41 @@ def body_of(hazard: GasHazard) -> dict:
             "note": visit.note, "call_back": contact()}
 
 
-def send(hazard_id: int) -> str:
-    hazard = Session.get(GasHazard, hazard_id, with_for_update=True)
-    if hazard is None:
-        return "gone"
-    if hazard.repair_alert == "sent":
-        return "already sent"
-    config = get_config()
+def alert_id(hazard_id: int) -> str:
+    return f"gas-leak-{hazard_id}"
+
+
+def prepare(hazard_id: int) -> tuple[bytes, dict] | None:
+    """The signed alert for a leak not yet alerted (None: gone or already sent) — a read, in its own unit of work,
+    so that no transaction or row lock is held while the company's line answers (workers/gas.py)."""
+    hazard = Session.get(GasHazard, hazard_id)
+    if hazard is None or hazard.repair_alert == "sent":
+        return None
     body = json.dumps(body_of(hazard), ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
-    signature = hmac.new(config.GAS_REPAIR_SIGNING_KEY.encode(), timestamp.encode() + b"." + body,
+    signature = hmac.new(get_config().GAS_REPAIR_SIGNING_KEY.encode(), timestamp.encode() + b"." + body,
                          hashlib.sha256).hexdigest()
-    response = requests.post(config.GAS_REPAIR_ALERT_URL, data=body, timeout=10, headers={
-        "Content-Type": "application/json; charset=utf-8", "X-Timestamp": timestamp, "X-Signature": signature})
+    return body, {"Content-Type": "application/json; charset=utf-8", "X-Timestamp": timestamp,
+                  "X-Signature": signature, "X-Alert-Id": alert_id(hazard_id)}
+
+
+def post(body: bytes, headers: dict) -> int:
+    """POST the alert (no database); the HTTP status of a 2xx, RepairLineError otherwise (RQ retries)."""
+    response = requests.post(get_config().GAS_REPAIR_ALERT_URL, data=body, timeout=10, headers=headers)
     if not 200 <= response.status_code < 300:
         raise RepairLineError(f"the gas company's repair line answered HTTP {response.status_code}")
+    return response.status_code
+
+
+def mark_sent(hazard_id: int, http_status: int) -> str:
+    """The company took it: recorded once, whichever run got there first."""
+    hazard = Session.get(GasHazard, hazard_id, with_for_update=True)
+    if hazard is None or hazard.repair_alert == "sent":
+        return "already sent"
     before = hazard.repair_alert
     hazard.repair_alert, hazard.repair_alerted_at = "sent", utcnow()
     record("gas_hazard", hazard.id, "gas_repair_alerted", Actor.system(), from_state=before, to_state="sent",
-           payload={"case_id": hazard.case_id, "http_status": response.status_code})
+           payload={"case_id": hazard.case_id, "http_status": http_status})
     return "sent"
 
 

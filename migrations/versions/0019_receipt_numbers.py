@@ -29,16 +29,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('doc_code', 'doc_number', name=op.f('pk_fee_receipt_numbers')),
     sa.UniqueConstraint('receipt_id', 'role', name='uq_fee_receipt_numbers_receipt_role')
     )
-    # The numbers already held: receipts' own first, then reversals' (a reversal that already shares a receipt's
-    # number — the fault this table ends — keeps its row in fee_receipts; the receipt keeps the number here).
+    # The numbers already held: receipts' own first, then reversals' — once each. A number two documents already
+    # share (the fault this table ends: the old simulator restarted its numbering) is held by the oldest of them;
+    # the others keep their numbers in fee_receipts, and `flask billing check` can list them. GROUP BY, not a
+    # NOT EXISTS over the rows the same statement inserts (PostgreSQL's snapshot would not see them: the key
+    # would be violated and the upgrade abort).
     op.execute("INSERT INTO fee_receipt_numbers (doc_code, doc_number, receipt_id, role, held_at) "
-               "SELECT doc_code, doc_number, id, 'receipt', COALESCE(issued_at, created_at) FROM fee_receipts "
-               "WHERE doc_code IS NOT NULL AND doc_number IS NOT NULL")
+               "SELECT doc_code, doc_number, MIN(id), 'receipt', MIN(COALESCE(issued_at, created_at)) "
+               "FROM fee_receipts WHERE doc_code IS NOT NULL AND doc_number IS NOT NULL "
+               "GROUP BY doc_code, doc_number")
     op.execute("INSERT INTO fee_receipt_numbers (doc_code, doc_number, receipt_id, role, held_at) "
-               "SELECT r.reversal_code, r.reversal_number, r.id, 'reversal', COALESCE(r.reversed_at, r.created_at) "
+               "SELECT r.reversal_code, r.reversal_number, MIN(r.id), 'reversal', "
+               "MIN(COALESCE(r.reversed_at, r.created_at)) "
                "FROM fee_receipts r WHERE r.reversal_code IS NOT NULL AND r.reversal_number IS NOT NULL "
                "AND NOT EXISTS (SELECT 1 FROM fee_receipt_numbers n "
-               "WHERE n.doc_code = r.reversal_code AND n.doc_number = r.reversal_number)")
+               "WHERE n.doc_code = r.reversal_code AND n.doc_number = r.reversal_number) "
+               "GROUP BY r.reversal_code, r.reversal_number")
 
 
 def downgrade() -> None:

@@ -289,6 +289,10 @@ def test_a_day_whose_bill_never_matches_is_flagged_and_tried_again_by_the_clock(
     late_morning = datetime.combine(today(), time(11, 0), SHANGHAI)
     with unit_of_work():
         assert reconcile.due_day(late_morning, 10) == yesterday  # flagged: the clock asks again
+    assert _reconcile(yesterday)[:2] == (run_id, problem)  # an hour later, the same problem: nobody told again
+    committed.rollback()
+    assert committed.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
+        StaffNotice.kind == "fee_reconciliation_flagged")) == 1
     requests.delete(paying.mock + "_mock/pay/faults", timeout=5).raise_for_status()
     assert _reconcile(yesterday)[:2] == (run_id, None)  # the same run, no longer flagged
     with unit_of_work():

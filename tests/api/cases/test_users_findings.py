@@ -110,6 +110,8 @@ def test_reopen_once_per_report_and_each_round_rated_once(client, world, db_sess
     assert client.post(f"/reports/{report_id}/rating", json={"score": 2}, headers=t["alice"]).status_code == 201
     reopened = client.post(f"/reports/{report_id}/reopen", json={"reason": "又堆起来了"}, headers=t["alice"])
     assert reopened.status_code == 200 and reopened.json["progress"]["reopens_left"] == 0
+    db_session.expire_all()  # the first round's 核查 time goes with its closing: statistics measure the new round
+    assert (db_session.get(Case, case_id).checked_at, db_session.get(Case, case_id).closed_at) == (None, None)
     act(client, t["dispatcher"], case_id, "dispatch")
     act(client, t["handler"], case_id, "receive")
     # the first round's photo does not count for the new result

@@ -118,6 +118,12 @@ def test_an_item_without_a_loaded_gas_class_falls_back_to_the_configured_categor
     assert hazards.category_of(dataclasses.replace(leak, category="event:07-99")).code == "event:04-03"
 
 
+def _send(hazard_id: int) -> str:
+    """What workers.gas.alert_gas_repair does, inside the test's transaction: read, POST, record."""
+    prepared = alerts.prepare(hazard_id)
+    return "already sent" if prepared is None else alerts.mark_sent(hazard_id, alerts.post(*prepared))
+
+
 def test_a_leak_is_dispatched_at_once_and_the_repair_line_is_alerted_with_the_measures(client, g, db_session,
                                                                                         repair_line):
     t, day = g["t"], _all_to(client, g)
@@ -140,11 +146,13 @@ def test_a_leak_is_dispatched_at_once_and_the_repair_line_is_alerted_with_the_me
     job = db_session.scalar(sa.select(OutboxJob).where(OutboxJob.func == "workers.gas.alert_gas_repair"))
     assert job.args == [hazard.id] and job.retries == 5 and hazard.repair_alert == "pending"
 
-    assert alerts.send(hazard.id) == "sent" and alerts.send(hazard.id) == "already sent"  # the job, twice
+    assert _send(hazard.id) == "sent" and _send(hazard.id) == "already sent"  # the job, twice
+    assert alerts.mark_sent(hazard.id, 200) == "already sent"  # a run that POSTed too records nothing more
     ((headers, body),) = repair_line.received
     assert headers["X-Signature"] == alerts.hmac.new(KEY.encode(), headers["X-Timestamp"].encode() + b"." + body,
                                                      alerts.hashlib.sha256).hexdigest()
     sent = json.loads(body)
+    assert sent["alert_id"] == headers["X-Alert-Id"] == f"gas-leak-{hazard.id}"  # the company drops a repeat by it
     assert (sent["kind"], sent["case_no"], sent["gas_user"], sent["call_back"]) == (
         "gas_leak", case.case_no, "C0002", "燃气集团抢修 96000")
     assert [m["name"] for m in sent["measures"]] == ["关阀", "疏散"] and sent["note"] == "表前阀门处检出泄漏"
@@ -157,7 +165,7 @@ def test_a_repair_alert_that_never_arrives_ends_failed_and_the_staff_are_told_to
     _hazard_visit(client, g, "C0002", failed=("leak",))
     hazard = db_session.scalar(sa.select(GasHazard))
     with pytest.raises(alerts.RepairLineError):
-        alerts.send(hazard.id)
+        _send(hazard.id)
     alerts.give_up(hazard.id, "RepairLineError: HTTP 503")  # what the job's last failure runs
     assert db_session.get(GasHazard, hazard.id).repair_alert == "failed"
     told = db_session.scalars(sa.select(StaffNotice).where(StaffNotice.kind == "gas_repair_alert_failed")).all()
