@@ -171,15 +171,19 @@ def render(receipt: Receipt, *, red: dict | None = None) -> bytes:
 
 
 def reissue(receipt_id: int, actor: Actor, reason: str, street_code: str | None) -> Receipt:
-    """Staff re-issue: a receipt the platform refused is asked for again under a new request id; an issued one is
-    rendered and stored again with the number it has (a lost or damaged file). Audited with the reason."""
+    """Staff re-issue: a receipt the platform refused (or numbered with a number already held) is asked for again
+    under a new request id; one that is only waiting — the platform was away or timed out, and may have issued
+    meanwhile — is asked again under the same request id, so the platform answers with that document rather than
+    a second one for the same payment. An issued one is rendered and stored again with the number it has (a lost
+    or damaged file). Audited with the reason."""
     receipt = Session.get(Receipt, receipt_id, with_for_update=True)
     account = Session.get(FeeAccount, receipt.account_id) if receipt is not None else None
     if receipt is None or street_code not in (None, account.street_code):
         raise errors.ReceiptNotFound()
     if receipt.status == "awaiting_issue":
-        receipt.issue_round += 1
-        receipt.last_error = None
+        if receipt.last_error:  # the platform answered no to this request id: only a new one can succeed
+            receipt.issue_round += 1
+            receipt.last_error = None
         outbox.add(jobs.ISSUE_RECEIPT(receipt.id))
     elif receipt.status == "issued":
         get_storage().put(receipt.pdf_key, render(receipt), "application/pdf")

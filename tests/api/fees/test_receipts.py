@@ -155,3 +155,18 @@ def test_a_damaged_qr_is_answered_not_genuine_and_a_phone_gets_the_page(client, 
     assert client.get("/receipts/verify", query_string={"p": damaged}).json == {"genuine": False}
     html = _inert(client.get("/receipts/verify", query_string={"p": damaged}, headers=PHONE))
     assert "未通过查验" in html
+
+
+def test_a_reissue_asks_again_under_a_new_request_id_only_after_the_platform_said_no(world):
+    from api.events.service import Actor
+
+    timed_out, refused = _receipt(world, "0000000001"), _receipt(world, "0000000002")
+    for receipt in (timed_out, refused):  # neither numbered yet: waiting for the platform
+        receipt.status, receipt.doc_code, receipt.doc_number, receipt.issued_at = "awaiting_issue", None, None, None
+    refused.last_error = "SIGN_ERROR: 签名错误"
+    world.commit()
+    for receipt in (timed_out, refused):
+        receipts.reissue(receipt.id, Actor("staff", None), "重新开具", None)
+    # the platform may have issued the timed-out request: the same request id gets that document, never a second
+    assert (timed_out.issue_round, refused.issue_round) == (0, 1)
+    assert refused.last_error is None
