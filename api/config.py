@@ -29,6 +29,7 @@ class Config:
     DB_MAX_OVERFLOW: int = 10
     DB_POOL_TIMEOUT_S: int = 10  # then 503 SERVICE_BUSY with Retry-After
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    WORKER_MAINTENANCE_S: int = 60  # how often a worker looks for jobs whose worker died (RQ's default: 600)
     SECRET_KEY: str = ""
     ACCESS_TOKEN_TTL_S: int = 2 * 3600
     # WeChat mini-program (wechatpy). Base URL points at miniprogram_mock in dev/test.

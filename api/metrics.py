@@ -4,8 +4,9 @@ Counters and histograms live here and are incremented where things happen (reque
 Pay notify verdicts by api/fees/notify.py, intake decisions by api/intake/decide.py). Under gunicorn and beside
 the workers they are written to PROMETHEUS_MULTIPROC_DIR (prometheus-client's multi-process mode: every process
 writes its own files there, a scrape adds them up; gunicorn.conf.py marks a dead web worker's files). Gauges of
-state — queue depths, the outbox's lag, backlogs, the bill run — are computed by `StateCollector` at scrape time,
-one bounded query each, from light `sa.table` clauses: this core module imports no domain.
+state — queue depths, the outbox's lag, the periodic jobs' last runs, backlogs, the bill run — are computed by
+`StateCollector` at scrape time, one bounded query each, from light `sa.table` clauses: this core module imports no
+domain.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from rq import Queue
 
+from api import periodic
 from api.db import Session, utcnow
 from api.extensions import get_redis
 
@@ -56,7 +58,8 @@ class StateCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         errors = GaugeMetricFamily("metrics_scrape_errors", "Probes that failed in this scrape", labels=["probe"])
-        for name, probe in (("queues", self._queues), ("outbox", self._outbox), ("content_check", self._checks),
+        for name, probe in (("queues", self._queues), ("outbox", self._outbox), ("periodic", self._periodic),
+                            ("content_check", self._checks),
                             ("receipts", self._receipts), ("bill_run", self._bill_run)):
             try:
                 yield from probe()
@@ -88,6 +91,19 @@ class StateCollector(Collector):
         yield GaugeMetricFamily("outbox_pending", "Outbox rows not yet handed to RQ", value=count)
         yield GaugeMetricFamily("outbox_lag_seconds", "Age of the oldest outbox row not yet handed to RQ",
                                 value=_age(first))
+
+    def _periodic(self):
+        found = periodic.status()
+        age = GaugeMetricFamily("periodic_last_run_age_seconds", "Time since a periodic job's last run began (past "
+                                "its period: the clocks or the job's queue are stuck)", labels=["job"])
+        runs = GaugeMetricFamily("periodic_runs", "Runs of a periodic job (since Redis began)", labels=["job"])
+        doubled = GaugeMetricFamily("periodic_runs_doubled", "Runs that found their period already run (must stay 0)",
+                                    labels=["job"])
+        for name, at in sorted(found["last_run"].items()):
+            age.add_metric([name], max(0.0, time.time() - at))
+            runs.add_metric([name], found["runs"].get(name, 0))
+            doubled.add_metric([name], found["doubled"].get(name, 0))
+        yield from (age, runs, doubled)
 
     def _checks(self):
         pending = sa.select(

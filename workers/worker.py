@@ -4,6 +4,13 @@ Boots config, engine and Redis once, disposes the engine's inherited connections
 job child (SQLAlchemy must not share sockets across fork), and runs the RQ loop with the scheduler so
 retries with backoff fire. A worker that serves the classify queue never forks: it loads the model once and
 runs every job in its own process (a forked child would load the model again for every job).
+
+Redis going away does not end the process: RQ's loop waits out a lost connection while it waits for a job, but
+quits on one anywhere else (its heartbeat, its maintenance, a job's bookkeeping). `serve()` then waits for Redis
+and starts a fresh RQ worker in the same process. A job that was running when its worker died (killed, or cut off
+from Redis) is found by RQ's maintenance once its heartbeat is older than 90 s and retried if it has retries left
+(WORKER_MAINTENANCE_S: how often each worker looks; an idle worker's wait for a job is cut to that too, since RQ
+runs its maintenance only between waits: its default wait, 405 s, would leave such a job there for minutes).
 """
 
 from __future__ import annotations
@@ -11,10 +18,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
+import time
 
+import redis
 from rq import Queue, SimpleWorker, Worker
+from rq.worker.base import StopRequested
 
-from api import db, observability
+from api import db, observability, periodic
 from api.extensions import get_redis
 from api.jobs import CLASSIFY, JOBS, PERIODIC, QUEUES, RECEIPTS
 from workers.boot import boot
@@ -42,6 +53,8 @@ class QuietJobs:
         """Every line the job logs carries its id and the id of the request that started it (its RQ meta)."""
         tokens = (observability.job_id.set(job.id), observability.request_id.set(job.meta.get("request_id")))
         try:
+            if job.id.startswith(periodic.JOB_PREFIX):
+                periodic.started(job.id, job.meta)  # counted as it starts: a run killed midway still ran
             return super().perform_job(job, queue, execution)
         finally:
             observability.request_id.reset(tokens[1])
@@ -95,10 +108,49 @@ def main(argv: list[str] | None = None) -> None:
         intake.preload()
     observability.init_logging(config.ENV, "worker")  # JSON lines in production
     quiet_rq_logs()
-    connection = get_redis()
-    queues = [Queue(name, connection=connection) for name in args.queues]
     worker_class = AppSimpleWorker if args.simple or serves_model else AppWorker
-    worker_class(queues, connection=connection).work(burst=args.burst, with_scheduler=True)
+    serve(worker_class, args.queues, burst=args.burst, maintenance_s=config.WORKER_MAINTENANCE_S)
+
+
+def serve(worker_class: type[Worker], queue_names: list[str], *, burst: bool = False, maintenance_s: int = 60,
+          pause_s: float = 1.0) -> int:
+    """Run RQ workers on these queues until one stops on request (SIGTERM, SIGINT) or a burst is done; a worker
+    that quit for any other reason (Redis away, an error in RQ's own loop) is followed by a fresh one once Redis
+    answers. Returns how many workers it started."""
+    started = 0
+    while True:
+        connection = get_redis()
+        worker = worker_class([Queue(name, connection=connection) for name in queue_names], connection=connection,
+                              maintenance_interval=maintenance_s, worker_ttl=maintenance_s + 15)
+        started += 1
+        try:
+            worker.work(burst=burst, with_scheduler=True)
+            if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
+                return started
+            log.warning("worker loop ended: starting a fresh worker", extra={"queues": queue_names})
+        except StopRequested:
+            return started
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("worker lost Redis: starting a fresh worker once it answers",
+                        extra={"queues": queue_names, "error": str(exc)})
+        _wait_for_redis(pause_s)
+
+
+def _wait_for_redis(pause_s: float) -> None:
+    """Between workers a stop request ends the process at once (the last worker's handlers would ask Redis)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit)
+    while True:
+        time.sleep(pause_s)
+        try:
+            if get_redis().ping():
+                return
+        except (redis.ConnectionError, redis.TimeoutError):
+            continue
+
+
+def _exit(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -135,17 +135,6 @@ def _coalesce(name: str) -> str:
     return f"outbox:coalesce:{name}"
 
 
-def enqueue_periodic(job: Job) -> bool:
-    """The clock's hand-over: one queued run per periodic job at a time (its fixed id is unique while queued or
-    running; the job is deleted when it succeeds). False: the previous run is still waiting or running."""
-    try:
-        Queue(job.queue, connection=get_redis()).enqueue(
-            job.func, job_id=f"periodic-{job.name}", unique=True, result_ttl=0, failure_ttl=60)
-    except DuplicateJobError:
-        return False
-    return True
-
-
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():

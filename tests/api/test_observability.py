@@ -96,7 +96,24 @@ def test_queue_depth_and_oldest_age_outbox_lag_and_bill_run_are_read_at_scrape_t
         assert state[("content_check_backlog", (("what", what),))] == 0
     assert state[("receipts_waiting", (("state", "failed"),))] == 0
     assert all(state[("metrics_scrape_errors", (("probe", p),))] == 0
-               for p in ("queues", "outbox", "content_check", "receipts", "bill_run"))
+               for p in ("queues", "outbox", "periodic", "content_check", "receipts", "bill_run"))
+
+
+def test_each_periodic_job_shows_its_runs_doubled_runs_and_the_age_of_its_last_run(db_session):
+    import time
+
+    from api import periodic
+
+    periodic.started("periodic-outbox_sweep", {"period": 1}, now=time.time() - 30)
+    periodic.started("periodic-outbox_sweep", {"period": 2}, now=time.time() - 3)
+    periodic.started("periodic-overdue_scan", {"period": 5}, now=time.time() - 100)
+    periodic.started("periodic-overdue_scan", {"period": 5}, now=time.time() - 90)  # a second run in period 5
+    state = _state()
+    sweep, scan = (("job", "outbox_sweep"),), (("job", "overdue_scan"),)
+    assert state[("periodic_runs", sweep)] == 2 and state[("periodic_runs_doubled", sweep)] == 0
+    assert 3 <= state[("periodic_last_run_age_seconds", sweep)] < 30
+    assert state[("periodic_runs", scan)] == 2 and state[("periodic_runs_doubled", scan)] == 1
+    assert state[("periodic_last_run_age_seconds", scan)] >= 90
 
 
 def test_a_failing_probe_is_counted_and_the_others_still_answer(db_session, monkeypatch):

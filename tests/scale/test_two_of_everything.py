@@ -22,6 +22,9 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -97,6 +100,7 @@ class Topology:
         for queue in QUEUES:
             for _ in range(2):
                 self.start_worker([queue])
+        self.clocks_from = time.time()
         for _ in range(2):
             self.others.append(self.stack.spawn([sys.executable, "-m", "workers.schedule"],
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -153,7 +157,7 @@ def world(tmp_path):
     own.start()
     try:
         with Stack(workers=2, env={"REDIS_URL": own.url, "AUTO_DISPATCH": "0", "ENV": "development",
-                                 **{name: "1,2,4" for name in RETRY_SETTINGS}}) as stack:
+                                 "WORKER_MAINTENANCE_S": "5", **{name: "1,2,4" for name in RETRY_SETTINGS}}) as stack:
             stack.redis_server, stack.logs = own, tmp_path
             stack.seed()
             _fee_world(stack)
@@ -192,9 +196,14 @@ def call(method: str, url: str, **kwargs) -> requests.Response:
 
 def test_two_apis_two_workers_per_queue_two_clocks(world):
     stack, topology = world
+    clocks_from = topology.clocks_from
     mock = stack.mock.url
     apis = itertools.cycle(topology.apis)
     started = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def mark(phase: str) -> None:
+        phases[phase] = round(time.monotonic() - started, 1)
 
     stop_killer = threading.Event()
     killed: list[str | None] = []
@@ -216,6 +225,7 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
                     headers=headers).status_code == 200
         citizens.append(headers)
 
+    mark("citizens")
     reports = []
     for n, headers in enumerate(citizens):
         location = {"lat": 23.1625 + 0.004 * n, "lon": 113.2628 + 0.003 * n, "coord_system": "gcj02"}
@@ -230,9 +240,11 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         submitted = call("POST", next(apis) + f"/reports/{report_id}/submit", headers=headers)
         assert submitted.status_code == 200, submitted.text
         reports.append(report_id)
-        if n == CITIZENS // 2:
-            restart_redis(stack)  # halfway: the queues' Redis goes away and comes back with what it held
+        if n == 1:  # early, while jobs run: the queues' Redis goes away and comes back with what it held (a job cut
+            restart_redis(stack)  # off then is retried once its heartbeat is 90 s old, while the test goes on)
+            mark("redis restarted")
 
+    mark("reports")
     orders = []
     for (number, name), headers in zip(PAYERS.items(), citizens, strict=False):
         bound = call("POST", next(apis) + "/fees/accounts/bind", json={"number": number, "check": name},
@@ -253,6 +265,7 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         found = call("GET", next(apis) + "/cases?desk=intake&page_size=100", headers=clerk).json()
         return found["items"] if found["total"] == len(reports) else None
 
+    mark("payments")
     cases = wait_for(intake_desk, timeout=60, interval=0.5)
     for case in cases:
         accepted = call("POST", next(apis) + f"/cases/{case['id']}/accept", json={"note": "立案"}, headers=clerk)
@@ -260,10 +273,14 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         dispatched = call("POST", next(apis) + f"/cases/{case['id']}/dispatch", json={}, headers=dispatcher)
         assert dispatched.status_code == 200, dispatched.text
 
+    mark("staff")
+    visits = gas_batch(stack, topology.apis)
+    mark("gas")
     for order_id, headers in orders:
         wait_for(lambda o=order_id, h=headers: call("GET", next(apis) + f"/fees/orders/{o}", headers=h)
                  .json()["status"] == "paid", timeout=60, interval=0.2)
 
+    mark("paid")
     stop_killer.set()
     killer.join(timeout=30)
     supervisor.join(timeout=30)
@@ -278,12 +295,15 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         ours = "FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.openid LIKE 'o-scale-%'"
         wait_for(lambda: one("SELECT count(*) FROM fee_receipts WHERE status = 'issued'") == len(orders),
                  timeout=60, interval=0.5)
+        # a job killed with its worker is retried once RQ's maintenance sees its heartbeat 90 s old
         try:
-            wait_for(lambda: one(f"SELECT count(*) {ours} AND n.status <> 'sent'") == 0, timeout=30, interval=0.5)
-            stuck = []
+            wait_for(lambda: one(f"SELECT count(*) {ours} AND n.status <> 'sent'") == 0, timeout=150, interval=0.5)
         except AssertionError:
-            stuck = conn.execute(f"SELECT n.id, n.status, n.attempts {ours} AND n.status <> 'sent'").fetchall()
-        statuses = conn.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()
+            raise AssertionError(conn.execute(f"SELECT n.id, n.status, n.attempts {ours} AND n.status <> 'sent'")
+                                 .fetchall()) from None
+        mark("settled")
+        statuses = conn.execute("SELECT status, count(*) FROM cases WHERE id NOT IN (SELECT case_id FROM gas_hazards "
+                                "WHERE case_id IS NOT NULL) GROUP BY status").fetchall()
         assert statuses == [("dispatched", len(reports))], statuses
         assert one("SELECT count(*) FROM reports WHERE status = 'draft'") == 0
         assert one("SELECT count(*) FROM fee_orders WHERE status = 'paid'") == len(orders)
@@ -299,20 +319,40 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
                    "GROUP BY order_id, account_id, kind HAVING count(*) > 1) d") == 0
         assert one("SELECT count(*) FROM (SELECT user_id, template_id, subject_type, subject_id, data::text "
                    "FROM notifications GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d") == 0
+        # the offline batch sent to both APIs at once: each visit once, each task done once, each hazard one case
+        assert one("SELECT count(*) FROM gas_visits") == len(visits)
+        assert one("SELECT count(*) FROM gas_tasks WHERE status = 'done'") == len(visits)
+        assert one("SELECT count(*) FROM gas_hazards") == 1
+        assert one("SELECT count(*) FROM gas_hazards WHERE case_id IS NOT NULL") == 1
         sent = one("SELECT count(*) FROM notifications WHERE status = 'sent'")
         assert one(f"SELECT count(*) {ours} AND n.status = 'failed'") == 0
+        killed_func = conn.execute("SELECT func FROM outbox_jobs WHERE 'outbox-' || id = %s",
+                                   (killed[0].partition(": ")[2],)).fetchone()
     messages = requests.get(mock + "_mock/messages", timeout=10).json()
     delivered = {(m["touser"], m["template_id"], repr(sorted(m["data"].items()))) for m in messages}
-    assert len(messages) == sent == len(delivered), (len(messages), sent, len(delivered))  # none sent twice
-    assert sent >= len(reports)  # at least 待受理 for every report
+    assert sent == len(delivered) and sent >= len(reports)  # each notification reached WeChat (待受理 for each report)
+    # at least once: only a message whose job was killed after WeChat took it and before that was recorded is sent
+    # again (docs/operations.md); nothing else is ever doubled
+    doubled = len(messages) - len(delivered)
+    assert doubled == 0 or (doubled == 1 and killed_func and killed_func[0].endswith("send_notification")), doubled
+
+    # every periodic job ran once per period: the runs the workers counted (api/periodic.py) never found their
+    # period already run, and the 5-s outbox sweep ran about once per period for as long as the clocks ran
+    ran = periodic_status(stack)
+    ticked = time.time() - clocks_from
+    assert ran["doubled"] == {}, ran["doubled"]
+    assert ran["runs"]["outbox_sweep"] <= ticked / 5 + 2, (ran["runs"], ticked)
+    if "periodic-outbox_sweep" not in killed[0]:  # a killed run holds its job id until RQ retires it (90 s)
+        assert ran["runs"]["outbox_sweep"] >= ticked / 5 / 2, (ran["runs"], ticked)
+    assert set(ran["runs"]) >= {"outbox_sweep", "overdue_scan", "device_silence"}, ran["runs"]
 
     checked = stack._app.test_cli_runner().invoke(args=["billing", "check"])
     assert checked.exit_code == 0, checked.output
+    # the workers rode out the Redis restart: none exited but the one the test killed
+    assert topology.restarts == [killed[0].partition(":")[0] + " (SIGKILL by the test)"], topology.restarts
     print(f"\ntwo of everything: {len(reports)} reports, {len(orders)} payments, {sent} messages, "  # noqa: T201
-          f"killed {killed[0]}, restarts {topology.restarts}, {time.monotonic() - started:.1f} s")
-    if stuck:  # known (the report of issue 23 §3): a message whose job died with its worker when Redis restarted
-        pytest.xfail(f"messages left pending/sending after the Redis restart killed their workers: {stuck}; "
-                     f"worker restarts {topology.restarts}")
+          f"killed {killed[0]}, restarts {topology.restarts}, {time.monotonic() - started:.1f} s; phases {phases}")
+
 
 
 def restart_redis(stack: Stack) -> None:
@@ -321,3 +361,45 @@ def restart_redis(stack: Stack) -> None:
     time.sleep(0.5)
     own.start()
 
+
+
+def gas_batch(stack: Stack, apis: list[str]) -> list[dict]:
+    """The demo inspector's day (the seeded tasks), one visit with a failed item and its photo: the field app sends
+    the same offline batch to both APIs at once (a retry on another connection while the first is in flight)."""
+    from api.gas import checklist
+
+    inspector = bearer(stack.token_for("gas_inspector"))
+    tasks = call("GET", apis[0] + "/gas/field/tasks", headers=inspector).json()
+    assert tasks, "the demo seeds the inspector's day"
+    photo = str(uuid.uuid4())
+    put = call("PUT", apis[1] + f"/gas/field/photos/{photo}", headers=inspector,
+               files={"photo": ("p.jpg", io.BytesIO(jpeg(color=(200, 40, 40))), "image/jpeg")})
+    assert put.status_code == 201, put.text
+    finished = datetime.now(UTC) - timedelta(minutes=10)
+    visits = []
+    for n, task in enumerate(tasks):
+        items = [{"code": i.code, "result": "pass"} for i in checklist.applicable("v1", task["user_type"],
+                                                                                  task["supply"])]
+        if n == 0:
+            items[0] = {"code": items[0]["code"], "result": "fail", "photo_id": photo}
+        visits.append({"client_id": str(uuid.uuid4()), "task_id": task["task_id"], "task_version": task["version"],
+                       "outcome": "hazards" if n == 0 else "passed",
+                       "started_at": (finished - timedelta(minutes=15)).isoformat(),
+                       "finished_at": finished.isoformat(), "checklist_version": "v1", "items": items,
+                       "checkin": {"lat": task["lat"], "lon": task["lon"],
+                                   "coord_system": "wgs84"}})
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda url: call("POST", url + "/gas/field/visits", json={"visits": visits},
+                                                 headers=inspector), apis))
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+    statuses = sorted(r["status"] for answer in answers for r in answer.json()["results"])
+    assert statuses.count("rejected") == 0, [answer.json() for answer in answers]
+    return visits
+
+
+def periodic_status(stack: Stack) -> dict:
+    from api import periodic
+
+    with stack.app_context():
+        return periodic.status()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from rq import Queue, SimpleWorker
 
-from api import jobs
+from api import jobs, periodic
 from api.extensions import get_redis
 from api.outbox import service as outbox
 from api.outbox.models import OutboxJob
 from workers import schedule
+from workers.worker import AppSimpleWorker
 
 
 def _queued(queue: str) -> list[str]:
@@ -39,15 +40,44 @@ def test_a_periodic_run_that_finished_can_be_queued_again(committed):
 
 
 def test_the_clock_survives_redis_being_away(app, monkeypatch):
-    def refuse(job):
+    def refuse(entry, now):
         import redis
 
         raise redis.ConnectionError("down")
 
-    monkeypatch.setattr(outbox, "enqueue_periodic", refuse)
+    monkeypatch.setattr(periodic, "enqueue", refuse)
     due: dict[str, float] = {}
     assert schedule.tick(due, 0.0) == []
     assert all(at == 1.0 for at in due.values())  # tried again a second later
+
+
+def test_two_clocks_queue_each_period_once(committed):
+    """Each clock keeps its own timetable; the period's claim in Redis lets only one of them queue the run."""
+    table = (jobs.Periodic(jobs.OUTBOX_SWEEP, 5),)
+    first, second = {}, {}
+    queue = Queue(jobs.DEFAULT, connection=get_redis())
+    handed = []
+    for now in (100.0, 100.4, 101.0, 104.9, 105.0, 105.2, 109.0, 110.3, 110.5):
+        handed += [("first", now, name) for name in schedule.tick(first, now, table)]
+        handed += [("second", now + 0.1, name) for name in schedule.tick(second, now + 0.1, table)]
+        AppSimpleWorker([queue], connection=get_redis()).work(burst=True)  # each run finishes before the next tick
+    # whichever clock reaches a period first queues it (the second one's tick at 104.9 + 0.1 is the first in 21)
+    assert [(clock, now) for clock, now, _ in handed] == [("first", 100.0), ("second", 105.0), ("first", 110.3)]
+    assert first == second == {"outbox_sweep": 115.0}  # both looked at every period
+    found = periodic.status()
+    assert found["runs"] == {"outbox_sweep": 3.0} and found["doubled"] == {}
+    assert found["last_run"]["outbox_sweep"] > 0
+
+
+def test_a_second_run_in_one_period_is_counted_as_doubled(app, caplog):
+    periodic.started("periodic-overdue_scan", {"period": 7}, now=420.0)
+    periodic.started("periodic-overdue_scan", {"period": 8}, now=480.0)
+    assert periodic.status()["doubled"] == {}
+    periodic.started("periodic-overdue_scan", {"period": 8}, now=481.0)
+    found = periodic.status()
+    assert found == {"runs": {"overdue_scan": 3.0}, "last_run": {"overdue_scan": 481.0},
+                     "doubled": {"overdue_scan": 1.0}}
+    assert "periodic job ran twice in one period" in caplog.text
 
 
 def test_an_outbox_row_keeps_the_declared_retry_intervals(db_session, config):
