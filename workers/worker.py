@@ -115,15 +115,16 @@ def main(argv: list[str] | None = None) -> None:
 def serve(worker_class: type[Worker], queue_names: list[str], *, burst: bool = False, maintenance_s: int = 60,
           pause_s: float = 1.0) -> int:
     """Run RQ workers on these queues until one stops on request (SIGTERM, SIGINT) or a burst is done; a worker
-    that quit for any other reason (Redis away, an error in RQ's own loop) is followed by a fresh one once Redis
-    answers. Returns how many workers it started."""
+    that quit for any other reason (Redis away, an error in RQ's own loop), or could not start because Redis was
+    away, is followed by a fresh one once Redis answers. Returns how many workers it started."""
     started = 0
     while True:
         connection = get_redis()
-        worker = worker_class([Queue(name, connection=connection) for name in queue_names], connection=connection,
-                              maintenance_interval=maintenance_s, worker_ttl=maintenance_s + 15)
-        started += 1
         try:
+            worker = worker_class([Queue(name, connection=connection) for name in queue_names],
+                                  connection=connection, maintenance_interval=maintenance_s,
+                                  worker_ttl=maintenance_s + 15)  # RQ's constructor already asks Redis
+            started += 1
             worker.work(burst=burst, with_scheduler=True)
             if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
                 return started

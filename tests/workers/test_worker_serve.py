@@ -16,6 +16,9 @@ class Scripted:
     started: list[tuple[list[str], int]] = []
 
     def __init__(self, queues, connection, maintenance_interval, worker_ttl):
+        if Scripted.script[0] == "redis away at start":  # RQ's constructor names its connection in Redis
+            Scripted.script.pop(0)
+            raise redis.ConnectionError("Connection refused")
         self._stop_requested, self._shutdown_requested_date = False, None
         Scripted.started.append(([q.name for q in queues], maintenance_interval, worker_ttl))
 
@@ -31,7 +34,7 @@ class Scripted:
 
 def test_a_worker_that_lost_redis_is_followed_by_a_fresh_one_until_asked_to_stop(app, monkeypatch):
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's own handlers alone
-    Scripted.script, Scripted.started = ["redis gone", "loop ended", "stopped"], []
+    Scripted.script, Scripted.started = ["redis away at start", "redis gone", "loop ended", "stopped"], []
     assert worker_main.serve(Scripted, ["notify", "default"], maintenance_s=7, pause_s=0) == 3
     assert Scripted.started == [(["notify", "default"], 7, 22)] * 3  # an idle worker waits 7 s, then maintains
     assert Scripted.script == []
