@@ -11,7 +11,7 @@ POT := $(LOCALES_DIR)/messages.pot
 PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-scale lint fuzz services fonts i18n bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
+.PHONY: run test test-fast test-scale lint fuzz services fonts i18n bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
 	bench-billing bench-gas clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -52,6 +52,11 @@ fonts:
 
 test: $(STAMP) services lint fonts $(MO)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The fast loop: the tests that need no PostgreSQL, Redis or simulator (marked `pure` at collection), no services
+# started. `make test` runs them too.
+test-fast: $(STAMP) $(MO)
+	$(PY) -m pytest -q -m "pure and not scale" $(PYTEST_ARGS)
 
 # Two of everything (docs/operations.md "Two of everything"): two APIs, two workers per queue, two clocks, one
 # PostgreSQL and a redis-server of its own; a worker killed mid-job and Redis restarted. Not part of `make test`.

@@ -4,7 +4,8 @@ Time is cut into periods of each job's interval, counted from the Unix epoch, so
 begins. A clock that finds a job due claims that period in Redis (`SET NX` on `periodic:claim:{name}:{period}`):
 only the clock that wins queues the run, so two clocks (one per machine, for availability) queue each period's run
 once. The run goes in under the job's fixed id (`periodic-{name}`, unique while it is queued or running): a period
-whose previous run is still waiting or running adds nothing, so a slow run never piles up behind itself.
+whose previous run is still waiting or running adds nothing, so a slow run never piles up behind itself; a
+previous run that failed (RQ keeps it a minute) is deleted to make way.
 
 The worker calls `started()` as a run begins. It keeps, per job, the number of runs and the time of the last one
 (`/metrics`: a dead clock or a stuck queue shows as the age of the last run growing past the period), and marks the
@@ -23,6 +24,7 @@ import time
 
 from rq import Queue
 from rq.exceptions import DuplicateJobError
+from rq.job import JobStatus
 
 from api.extensions import get_redis
 from api.jobs import PERIODIC, Periodic
@@ -52,12 +54,26 @@ def enqueue(entry: Periodic, now: float) -> bool:
     redis = get_redis()
     if not redis.set(f"periodic:claim:{job.name}:{period}", 1, nx=True, ex=_keep(entry.every_s)):
         return False
-    try:
-        Queue(job.queue, connection=redis).enqueue(
-            job.func, job_id=JOB_PREFIX + job.name, unique=True, result_ttl=0, failure_ttl=60,
-            meta={"period": period})
-    except DuplicateJobError:
-        return False
+    queue = Queue(job.queue, connection=redis)
+    for _ in range(2):
+        try:
+            queue.enqueue(job.func, job_id=JOB_PREFIX + job.name, unique=True, result_ttl=0, failure_ttl=60,
+                          meta={"period": period})
+            return True
+        except DuplicateJobError:
+            if not _clear_ended(queue, JOB_PREFIX + job.name):
+                return False
+    return False
+
+
+def _clear_ended(queue: Queue, job_id: str) -> bool:
+    """A failed (or stopped) earlier run keeps its id for its failure TTL; it must not hold up this period's run.
+    True when such a run was deleted (it stays in the worker's log and the failure counts)."""
+    found = queue.fetch_job(job_id)
+    if found is None or found.get_status(refresh=False) not in (JobStatus.FAILED, JobStatus.STOPPED,
+                                                                 JobStatus.CANCELED, JobStatus.FINISHED):
+        return found is None
+    found.delete()
     return True
 
 

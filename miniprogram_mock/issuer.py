@@ -6,7 +6,7 @@ an app id + HMAC-SHA256 signature over "timestamp\\nbody" (±5 minutes), idempot
 6-character check codes, reversal (红冲) of a valid document once, and a query by code and number. Faults
 (/_mock/issuer/faults): `timeout` (answers after ISSUER_TIMEOUT_DELAY_S), `duplicate_number` (hands out the
 previous number again, as a platform bug would), `down` (503 for `seconds`, multiplied by the `time_scale` of
-/_mock/issuer/config so an hour-long outage passes in a test).
+/_mock/issuer/config so an hour-long outage passes in a test) and `up` (the platform is back: a `down` ends now).
 
 Like the real platform it keeps its numbering across restarts when given a state file (`make run`: var/; tests: a
 temporary one): every document it hands out is appended to it as a JSON line and replayed at start (counters,
@@ -203,10 +203,12 @@ def faults():
     with st.lock:
         if body.get("fault") == "down":
             st.down_until = time.time() + float(body.get("seconds", 3600)) * st.time_scale
+        elif body.get("fault") == "up":
+            st.down_until = 0.0
         elif body.get("fault") in ("timeout", "duplicate_number"):
             st.faults[body["fault"]] = int(body.get("times", 1))
         else:
-            return _fail(400, "PARAM_ERROR", "fault is timeout, duplicate_number or down")
+            return _fail(400, "PARAM_ERROR", "fault is timeout, duplicate_number, down or up")
     return jsonify({"ok": True})
 
 

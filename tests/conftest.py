@@ -132,8 +132,33 @@ def activate(config: Config) -> None:
     case_views.forget()  # names of departments, divisions, categories by id
 
 
+# A test whose fixtures reach none of these, and which is not in a folder whose tests start services of their own
+# (flows, migrations, scale), is pure: it runs without PostgreSQL, Redis or the simulator, and `make test-fast`
+# runs only those (marked `pure` at collection).
+SERVICES = frozenset({"app", "config", "mock_server", "pg_url"})
+OWN_SERVICES = tuple(Path(__file__).parent / folder for folder in ("flows", "migrations", "scale"))
+
+
+def needs_services(fixturenames) -> bool:
+    return not SERVICES.isdisjoint(fixturenames)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if not needs_services(item.fixturenames) \
+                and not any(Path(item.path).is_relative_to(folder) for folder in OWN_SERVICES):
+            item.add_marker(pytest.mark.pure)
+
+
 @pytest.fixture(autouse=True)
-def _fresh_services(request, app, config, mock_server):
+def _fresh_services(request):
+    """Each test that uses the services finds them fresh: configuration and clients re-pointed, Redis and the
+    simulator emptied, the OpenAPI check of error codes armed. A pure test is left alone."""
+    if not needs_services(request.fixturenames):
+        yield
+        return
+    config, mock_server = request.getfixturevalue("config"), request.getfixturevalue("mock_server")
+    request.getfixturevalue("app")
     activate(config)
     extensions.get_redis().flushdb()
     mock_server.app.extensions["wechat_mock"].reset()

@@ -7,10 +7,11 @@ runs every job in its own process (a forked child would load the model again for
 
 Redis going away does not end the process: RQ's loop waits out a lost connection while it waits for a job, but
 quits on one anywhere else (its heartbeat, its maintenance, a job's bookkeeping). `serve()` then waits for Redis
-and starts a fresh RQ worker in the same process. A job that was running when its worker died (killed, or cut off
-from Redis) is found by RQ's maintenance once its heartbeat is older than 90 s and retried if it has retries left
-(WORKER_MAINTENANCE_S: how often each worker looks; an idle worker's wait for a job is cut to that too, since RQ
-runs its maintenance only between waits: its default wait, 405 s, would leave such a job there for minutes).
+and starts a fresh RQ worker in the same process. The run it had in hand is handed to RQ's
+clean-up of abandoned runs at once (retried if it has retries left, else failed). A job whose worker was killed
+is found by RQ's maintenance once its heartbeat is older than 90 s, and handled the same way (WORKER_MAINTENANCE_S:
+how often each worker looks; an idle worker's wait for a job is cut to that too, since RQ runs its maintenance
+only between waits: its default wait, 405 s, would leave such a job there for minutes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import time
 
@@ -59,6 +61,17 @@ class QuietJobs:
         finally:
             observability.request_id.reset(tokens[1])
             observability.job_id.reset(tokens[0])
+
+    def prepare_execution(self, job):
+        """Remember the run in hand (its started-registry entry) until it ends: if this worker loses Redis
+        meanwhile, `serve()` hands it to RQ's clean-up at once instead of after its heartbeat's 90 s."""
+        execution = super().prepare_execution(job)
+        self.in_flight = (job.started_job_registry, execution.composite_key)
+        return execution
+
+    def execute_job(self, job, queue):
+        super().execute_job(job, queue)
+        self.in_flight = None  # only reached when RQ finished the run's bookkeeping
 
     def _finalize_success(self, job, queue, execution, return_value):
         super()._finalize_success(job, queue, execution, return_value)
@@ -119,7 +132,7 @@ def serve(worker_class: type[Worker], queue_names: list[str], *, burst: bool = F
     away, is followed by a fresh one once Redis answers. Returns how many workers it started."""
     started = 0
     while True:
-        connection = get_redis()
+        connection, worker = get_redis(), None
         try:
             worker = worker_class([Queue(name, connection=connection) for name in queue_names],
                                   connection=connection, maintenance_interval=maintenance_s,
@@ -135,6 +148,28 @@ def serve(worker_class: type[Worker], queue_names: list[str], *, burst: bool = F
             log.warning("worker lost Redis: starting a fresh worker once it answers",
                         extra={"queues": queue_names, "error": str(exc)})
         _wait_for_redis(pause_s)
+        _retire(worker)
+
+
+def _retire(worker: Worker | None) -> None:
+    """The run a worker had in hand when it quit is retried (or failed, with no retries left) now, by RQ's own
+    clean-up of abandoned runs: its forked child is waited for first, and a run that did finish is left alone."""
+    in_flight = getattr(worker, "in_flight", None)
+    if in_flight is None:
+        return
+    pid = getattr(worker, "_horse_pid", 0)
+    if pid:
+        try:
+            os.waitpid(pid, 0)  # the child may still be running the job: let it end, never run it twice at once
+        except ChildProcessError:
+            pass
+    registry, entry = in_flight
+    try:
+        if registry.connection.zadd(registry.key, {entry: 0}, xx=True, ch=True):  # still listed: expire it now
+            registry.cleanup(timestamp=1)  # only entries expiring by 1970: this one
+            log.warning("a run cut off with its worker handed to RQ's clean-up", extra={"entry": entry})
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass  # Redis went away again: RQ's maintenance finds it once its heartbeat is old
 
 
 def _wait_for_redis(pause_s: float) -> None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from api.timefmt import SHANGHAI
+
 DEFAULT_HOURS: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(14), time(18)))
 MAX_DAYS_SCANNED = 3660
 

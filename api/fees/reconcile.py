@@ -15,7 +15,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -25,10 +24,9 @@ from api.fees import errors, orders
 from api.fees.models import LedgerEntry, PayOrder, ReconMismatch, ReconRun, Refund
 from api.identity.models import User
 from api.notifications import inbox
+from api.timefmt import SHANGHAI
 from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import get_pay_client
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,18 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from struct import error as struct_error
-from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from api.media import errors
 from api.media.strip import STRIPPERS
+from api.timefmt import SHANGHAI
 
 # MPO: the multi-picture JPEG many phones write; its first picture is kept, as a JPEG.
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "MPO": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
            "WEBP": ("image/webp", "webp")}
 # EXIF capture times outside these years are a wrong clock or a probe: the photo is kept, the time ignored.
 PLAUSIBLE_YEARS = range(1990, 2200)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXIF_ORIENTATION = 0x0112
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825

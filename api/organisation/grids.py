@@ -122,8 +122,14 @@ def import_geojson(collection: dict, *, demo: bool = False, actor: Actor | None 
     codes = [r.code for r in rows]
     if len(set(codes)) != len(codes):
         raise GridImportError("duplicate grid codes in the file")
-    for row in rows:
-        Session.merge(row)
+    existing = {grid.code: grid for grid in Session.scalars(sa.select(UnitGrid).where(UnitGrid.code.in_(codes)))}
+    for row in rows:  # one read, then inserts batched by SQLAlchemy (a merge per row read each one back)
+        if (grid := existing.get(row.code)) is None:
+            Session.add(row)
+        else:
+            for column in ("name", "community_code", "street_code", "geometry", "min_lon", "min_lat", "max_lon",
+                           "max_lat", "is_demo"):
+                setattr(grid, column, getattr(row, column))
     record("unit_grids", 0, "grids_imported", actor or Actor.system(), payload={"count": len(rows),
                                                                                 "demo": demo})
     invalidate()

@@ -20,19 +20,19 @@ import json
 import logging
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from api.config import get_config
+from api.timefmt import SHANGHAI
 from api.wechatpay import errors
 
 log = logging.getLogger(__name__)
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 PROBE_PREFIX = "WECHATPAY/SIGNTEST/"
-CST = timezone(timedelta(hours=8))  # time_expire is written in Beijing time, as WeChat's examples are
 DESCRIPTION_BYTES = 127  # WeChat's `description` is string(127), counted in UTF-8 bytes
 BILL_TRIES = 3  # a trade bill whose file does not match its hash is asked for (and downloaded) this often
 BILL_HASHES = {"SHA1": hashlib.sha1}
@@ -84,8 +84,8 @@ class PayClient:
         status, body = self._call("prepay", lambda: self._pay.pay(
             description=fit_utf8(description, DESCRIPTION_BYTES), out_trade_no=out_trade_no,
             amount={"total": amount_fen, "currency": "CNY"},
-            payer={"openid": openid}, time_expire=time_expire.astimezone(CST).isoformat(timespec="seconds"),
-            attach=attach))
+            payer={"openid": openid},  # time_expire in Beijing time (+08:00), as WeChat's examples are
+            time_expire=time_expire.astimezone(SHANGHAI).isoformat(timespec="seconds"), attach=attach))
         if status != 200:
             raise self._refused("prepay", status, body)
         return self._json(body)["prepay_id"]

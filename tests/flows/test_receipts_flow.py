@@ -5,7 +5,6 @@ every receipt exactly once; a duplicate number from the platform is refused and 
 import dataclasses
 import io
 import re
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -77,15 +76,14 @@ def test_a_paid_bill_gets_a_receipt_its_payer_downloads_and_anyone_verifies(clie
 
 def test_an_outage_of_the_platform_delays_receipts_and_delivers_each_once(client, alice, mock_server, committed):
     control = mock_server.url + "_mock/issuer/"
-    requests.post(control + "config", json={"time_scale": 0.001}, timeout=5)
-    requests.post(control + "faults", json={"fault": "down", "seconds": 3600}, timeout=5)  # an hour, in 3.6 s
+    requests.post(control + "faults", json={"fault": "down", "seconds": 3600}, timeout=5)  # an hour's outage
     _pay_one(client, alice, mock_server.url)
     run_worker()  # the job tries and retries while the platform is down: the receipt waits
     committed.rollback()
     assert committed.scalar(sa.select(Receipt.status)) == "awaiting_issue"
     init_config(dataclasses.replace(get_config(), PAY_QUERY_AFTER_S=0))
     assert pay_sweep() == {"unavailable": 1}  # still down
-    time.sleep(3.7)
+    requests.post(control + "faults", json={"fault": "up"}, timeout=5).raise_for_status()  # the hour is over
     assert pay_sweep() == {"receipt issued": 1}
     assert pay_sweep() == {}
     documents = requests.get(control + "documents", timeout=5).json()

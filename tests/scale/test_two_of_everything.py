@@ -241,7 +241,7 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         assert submitted.status_code == 200, submitted.text
         reports.append(report_id)
         if n == 1:  # early, while jobs run: the queues' Redis goes away and comes back with what it held (a job cut
-            restart_redis(stack)  # off then is retried once its heartbeat is 90 s old, while the test goes on)
+            restart_redis(stack)  # off then is retried as Redis comes back)
             mark("redis restarted")
 
     mark("reports")
@@ -295,7 +295,7 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
         ours = "FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.openid LIKE 'o-scale-%'"
         wait_for(lambda: one("SELECT count(*) FROM fee_receipts WHERE status = 'issued'") == len(orders),
                  timeout=60, interval=0.5)
-        # a job killed with its worker is retried once RQ's maintenance sees its heartbeat 90 s old
+        # a run cut off by the restart is retried as Redis comes back; a killed one once its heartbeat is 90 s old
         try:
             wait_for(lambda: one(f"SELECT count(*) {ours} AND n.status <> 'sent'") == 0, timeout=150, interval=0.5)
         except AssertionError:
@@ -341,9 +341,11 @@ def test_two_apis_two_workers_per_queue_two_clocks(world):
     ran = periodic_status(stack)
     ticked = time.time() - clocks_from
     assert ran["doubled"] == {}, ran["doubled"]
-    assert ran["runs"]["outbox_sweep"] <= ticked / 5 + 2, (ran["runs"], ticked)
-    if "periodic-outbox_sweep" not in killed[0]:  # a killed run holds its job id until RQ retires it (90 s)
-        assert ran["runs"]["outbox_sweep"] >= ticked / 5 / 2, (ran["runs"], ticked)
+    for name in ("outbox_sweep", "check_content"):  # the 5-s jobs: a run cut off by the Redis restart is retired at
+        # once; a killed one holds its job id until RQ retires it (90 s), so that job skips periods meanwhile
+        assert ran["runs"][name] <= ticked / 5 + 2, (name, ran["runs"], ticked)
+        if f"periodic-{name}" not in killed[0]:
+            assert ran["runs"][name] >= ticked / 5 - 6, (name, ran["runs"], ticked)
     assert set(ran["runs"]) >= {"outbox_sweep", "overdue_scan", "device_silence"}, ran["runs"]
 
     checked = stack._app.test_cli_runner().invoke(args=["billing", "check"])

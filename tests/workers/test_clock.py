@@ -108,3 +108,19 @@ def test_jobs_added_in_a_savepoint_wait_for_the_outer_commit_and_die_with_its_ro
             pass
     assert [job.args for job in queue.get_jobs()] == [(1,)]
     assert committed.scalar(sa.select(sa.func.count()).select_from(OutboxJob)) == 1
+
+
+def test_a_failed_run_does_not_hold_up_the_next_period(app):
+    """RQ keeps a failed job (and its id) for its failure TTL: the next period's run replaces it."""
+    from rq.job import JobStatus
+
+    entry = jobs.Periodic(jobs.OUTBOX_SWEEP, 5)
+    assert periodic.enqueue(entry, 100.0)
+    queue = Queue(jobs.DEFAULT, connection=get_redis())
+    job = queue.fetch_job("periodic-outbox_sweep")
+    assert not periodic.enqueue(entry, 105.0)  # still queued: the period adds nothing
+    job.set_status(JobStatus.FAILED)
+    queue.remove(job)
+    assert periodic.enqueue(entry, 110.0)
+    assert queue.get_job_ids() == ["periodic-outbox_sweep"]
+    assert queue.fetch_job("periodic-outbox_sweep").meta == {"period": 22}

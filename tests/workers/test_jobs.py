@@ -16,7 +16,7 @@ from workers.make_photo_derivatives import make_photo_derivatives
 from workers.send_notification import send_notification
 
 
-def test_every_declared_job_resolves():
+def test_every_declared_job_resolves(config):  # intervals are read from the configuration
     """Each declaration's function and failure hook import (a rename fails CI, not production), each sits on a
     served queue, and each periodic entry names a declared job."""
     for job in jobs.JOBS.values():
@@ -26,6 +26,8 @@ def test_every_declared_job_resolves():
             assert callable(getattr(import_module(module), name)), path
         assert all(isinstance(s, int) and s >= 0 for s in job.retry_intervals())
     assert {p.job.name for p in jobs.PERIODIC} <= set(jobs.JOBS)
+    declared = [value for value in vars(jobs).values() if isinstance(value, jobs.Job)]
+    assert len(declared) == len(jobs.JOBS) == 23  # no two declarations share a name
 
 
 def test_jobs_for_missing_rows_do_nothing(committed):

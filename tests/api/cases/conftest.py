@@ -67,3 +67,18 @@ def after_photo(client, token, case_id, kind="after_photo"):
                        "a.jpg")}, headers=token, content_type="multipart/form-data")
 
 
+def to_check(client, t, hint="exposed_garbage"):
+    """A case carried to 待核查 by the sanitation department's handler, with one after-photo."""
+    report_id, case_id = new_case(client, t, hint)
+    act(client, t["clerk"], case_id, "accept")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    act(client, t["handler"], case_id, "receive")
+    assert after_photo(client, t["handler"], case_id).status_code == 201
+    assert act(client, t["handler"], case_id, "result", {"result_text": "已清运"}).json["status"] == "awaiting_check"
+    return report_id, case_id
+
+
+def closed_case(client, t):
+    report_id, case_id = to_check(client, t)
+    assert act(client, t["supervisor"], case_id, "check", {"passed": True}).json["status"] == "closed"
+    return report_id, case_id

@@ -3,7 +3,7 @@
 The `world` fixture and the helpers are in conftest.py."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -91,14 +91,18 @@ def test_defer_resume_extend(client, world):
     assert extended["deadline_at"][:16] == local(datetime.fromisoformat(until)).isoformat()[:16]
 
 
-def test_deadline_follows_the_category_clock(client, world, db_session):
+def test_deadline_follows_the_category_clock(client, world, db_session, monkeypatch):
+    """暴露垃圾 has one working day (8 working hours, 08:00–12:00 and 14:00–18:00): dispatched on Friday
+    2026-12-04 at 16:30 Beijing time, 1.5 h are left that day and 6.5 h on Monday: due Monday 16:30."""
+    from api.cases import handling
+
     t = world["t"]
     _, case_id = new_case(client, t)
     act(client, t["clerk"], case_id, "accept")
+    monkeypatch.setattr(handling, "utcnow", lambda: datetime(2026, 12, 4, 8, 30, tzinfo=UTC))  # 16:30 in Shanghai
     act(client, t["dispatcher"], case_id, "dispatch")
     case = db_session.get(Case, case_id)
-    expected = calendar.working_calendar().deadline(case.dispatched_at, 1, "working_days").at
-    assert case.deadline_at == expected and case.deadline_provisional is False
+    assert case.deadline_at == datetime(2026, 12, 7, 8, 30, tzinfo=UTC) and case.deadline_provisional is False
 
 
 def test_overdue_cases_escalate_to_the_head_then_the_command_centre(client, world, db_session):

@@ -117,7 +117,7 @@ def test_a_new_source_brings_its_own_rules_without_an_engine_edit(client, world,
     assert act(client, t["supervisor"], case.id, "check", {"passed": True}).json["status"] == "closed"
 
 
-def test_every_case_source_is_registered_with_hooks():
+def test_every_case_source_is_registered_with_hooks(app):  # as the app wires them (api/wiring.py)
     from api.cases.models import SOURCES
 
     registered = sources.registered()
