@@ -306,7 +306,7 @@ def test_a_capture_whose_snapshot_is_refused_stores_nothing(client, world):
     camera = register(client, world, "camera", ["street_vending"])
     broken = base64.b64encode(jpeg()[:500]).decode()
     refused = signed(client, camera, "captures", capture("ev-bad-1", snapshot=broken))
-    assert refused.status_code == 422 and count(Capture) == 0 and count(Case) == 0
+    assert refused.status_code == 415 and count(Capture) == 0 and count(Case) == 0
     good = base64.b64encode(jpeg()).decode()
     resent = signed(client, camera, "captures", capture("ev-bad-1", snapshot=good))
     assert resent.status_code == 201 and resent.json["case_id"] and resent.json["media_id"]

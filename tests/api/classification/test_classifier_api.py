@@ -89,7 +89,7 @@ def test_case_predictions_are_for_staff_in_scope(client, people, db_session):
     assert client.get("/classifier/cases/999999", headers=people["intake_clerk"]).status_code == 404
     street_clerk = StaffFactory(roles=("intake_clerk",), scope_division_code="440111004000")
     db_session.commit()
-    assert client.get(f"/classifier/cases/{case_id}", headers=staff_token(street_clerk)).status_code == 404
+    assert client.get(f"/classifier/cases/{case_id}", headers=staff_token(street_clerk)).status_code == 403
 
 
 def test_the_web_process_never_imports_the_model_libraries():

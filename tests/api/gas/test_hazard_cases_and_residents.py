@@ -241,7 +241,7 @@ def test_the_streets_gas_supervisor_uploads_the_badge_photo_that_the_check_shows
     refused = _photo(client, other_street, ins1)
     assert refused.status_code == 404 and refused.json["error"]["code"] == "GAS_INSPECTOR_NOT_FOUND"
     assert _photo(client, t["boss"], boss).status_code == 404  # not an inspector
-    assert _photo(client, t["boss"], ins1, b"not an image").status_code == 422
+    assert _photo(client, t["boss"], ins1, b"not an image").status_code == 415
     assert _photo(client, t["ins1"], ins1).status_code == 403
     uploaded = _photo(client, t["boss"], ins1)
     assert uploaded.status_code == 200 and uploaded.json["photo_url"]

@@ -1,0 +1,71 @@
+"""The intake classifier's commands (`flask --app wsgi model train | evaluate | promote | list`)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from api.commandline import refused
+from api.errors import DomainError
+from api.events.service import Actor
+
+model = AppGroup("model", help="The intake classifier: train, evaluate, promote, list versions.")
+
+
+@model.command("train")
+@click.option("--promote", is_flag=True, help="make the new version the one workers use")
+def model_train(promote: bool):
+    """Fit the image head and text model on staff-confirmed cases; write a versioned bundle."""
+    from api.classification import training
+
+    try:
+        version = training.train(promote=promote)
+    except DomainError as exc:
+        raise refused(exc) from exc
+    click.echo(f"version {version.name} ({version.status})")
+    click.echo(training.report(version.metrics))
+
+
+@model.command("evaluate")
+@click.argument("name", required=False)
+def model_evaluate(name: str | None):
+    """Per-category precision, recall and the confusion matrix on the held-out cases (default: promoted)."""
+    from api.classification import training, versions
+
+    try:
+        if name is None:
+            current = versions.promoted()
+            if current is None:
+                raise click.ClickException("no promoted version: name one (flask model list)")
+            name = current.name
+        click.echo(f"version {name}")
+        click.echo(training.report(training.evaluate_version(name)))
+    except DomainError as exc:
+        raise refused(exc) from exc
+
+
+@model.command("promote")
+@click.argument("name")
+def model_promote(name: str):
+    """Make NAME the version workers use (they pick it up before their next job)."""
+    from api.classification import versions
+
+    try:
+        versions.promote(name, Actor.system())
+    except DomainError as exc:
+        raise refused(exc) from exc
+    click.echo(f"version {name} promoted")
+
+
+@model.command("list")
+def model_list():
+    """Versions, newest first, with their held-out accuracy."""
+    from api.classification import versions
+
+    for v in versions.list_versions():
+        summary = v.metrics.get("summary", {})
+        click.echo(f"{v.name}\t{v.status}\tcombined={summary.get('combined_accuracy')}\t"
+                   f"image={summary.get('image_accuracy')}\ttext={summary.get('text_accuracy')}")
+
+
+COMMANDS = (model,)
