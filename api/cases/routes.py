@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 
+from api import exports
 from api.access import current_user, requires
 from api.assets.errors import ComponentNotFound
 from api.cases import deadlines, handling, intake, present, queries, statistics
@@ -283,6 +284,7 @@ class Statistics(MethodView):
     @stats_blp.arguments(StatisticsArgsSchema, location="query")
     @stats_blp.response(200, StatisticsSchema)
     @stats_blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @stats_blp.alt_response(200, content_type=exports.MEDIA["xlsx"], description="format=xlsx")
     @stats_blp.errors(BadPeriod)
     def get(self, args):
         """受理数, 立案数, 派遣数, 结案数, 结案率, 按期结案率, 返工率, 延期率, 超期数, handling time, satisfaction
@@ -297,9 +299,8 @@ class Statistics(MethodView):
         user = current_user()
         if Role.DEPT_HEAD in user.roles and not user.roles & {Role.COMMAND_CENTRE, Role.ADMIN}:
             rows = [r for r in rows if args["group_by"] == "department" and r.key == str(user.scope_department_id)]
-        if args["format"] == "csv":
-            name = f"statistics-{args['group_by']}-{args['start']}-{args['end']}.csv"
-            return Response("\ufeff" + statistics.to_csv(rows), mimetype="text/csv",
-                            headers={"Content-Disposition": f"attachment; filename={name}"})
+        if args["format"] != "json":  # Chinese headers, exact rates, a totals row in Excel (api/exports.py)
+            return exports.answer(args["format"], f"statistics-{args['group_by']}", statistics.SHEET,
+                                  statistics.columns(args["group_by"]), statistics.as_dicts(rows))
         return {"group_by": args["group_by"], "start": args["start"], "end": args["end"], "as_of": utcnow(),
                 "rows": rows}

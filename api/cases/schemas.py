@@ -301,7 +301,8 @@ class StatisticsArgsSchema(ma.Schema):
     group_by = ma.fields.String(required=True, validate=validate.OneOf(("street", "department", "person")))
     start = ma.fields.Date(required=True, data_key="from", metadata={"description": "First day (Asia/Shanghai)"})
     end = ma.fields.Date(required=True, data_key="to", metadata={"description": "Day after the last (exclusive)"})
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")), metadata={
+        "description": "csv or xlsx: a download with Chinese headers (English with Accept-Language: en)"})
 
 
 class StatisticsRowSchema(ma.Schema):

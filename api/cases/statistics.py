@@ -17,8 +17,6 @@ Definitions (the work-order issue; shared/reference/urban-management-practice.md
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -27,6 +25,7 @@ import sqlalchemy as sa
 from api.cases.models import Case, Rating
 from api.db import Session
 from api.events.models import Event
+from api.exports import Column, Label
 
 GROUPS = {"street": Case.street_code, "department": Case.department_id, "person": Case.handler_id}
 
@@ -149,11 +148,39 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def to_csv(rows: list[Row]) -> str:
-    out = io.StringIO()
-    fields = list(Row.__dataclass_fields__)
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
-    for r in rows:
-        writer.writerow(asdict(r))
-    return out.getvalue()
+SHEET = Label("综合评价", "Evaluation")
+_KEY = {"street": Label("街道/镇代码", "Street/town code"), "department": Label("部门编号", "Department id"),
+        "person": Label("人员编号", "Staff id")}
+_NAME = {"street": Label("街道/镇", "Street/town"), "department": Label("部门", "Department"),
+         "person": Label("处置人员", "Handler")}
+
+
+def columns(group_by: str) -> tuple[Column, ...]:
+    """The export's columns (api/exports.py): counts summed in a workbook's totals row, each rate written exactly
+    from its counts (and recomputed in the totals row, never summed), the means as computed."""
+    return (
+        Column("key", _KEY[group_by]), Column("name", _NAME[group_by]),
+        Column("received", Label("受理数", "Received"), total=True),
+        Column("accepted", Label("立案数", "Accepted"), total=True),
+        Column("dispatched", Label("派遣数", "Dispatched"), total=True),
+        Column("due", Label("到期案件数", "Due"), total=True),
+        Column("deferred", Label("缓办数", "Deferred"), total=True),
+        Column("should_close", Label("应结案数", "Should close"), total=True),
+        Column("closed", Label("结案数", "Closed"), total=True),
+        Column("closed_on_time", Label("按期结案数", "Closed on time"), total=True),
+        Column("overdue", Label("超期数", "Overdue"), total=True),
+        Column("extended", Label("延期数", "Extended"), total=True),
+        Column("close_rate", Label("结案率", "Close rate"), ratio=("closed", "should_close")),
+        Column("on_time_rate", Label("按期结案率", "On-time rate"), ratio=("closed_on_time", "should_close")),
+        Column("extension_rate", Label("延期率", "Extension rate"), ratio=("extended", "should_close")),
+        Column("checks", Label("核查数", "Checks"), total=True),
+        Column("checks_failed", Label("核查未通过数", "Checks failed"), total=True),
+        Column("rework_rate", Label("返工率", "Rework rate"), ratio=("checks_failed", "checks")),
+        Column("mean_handling_hours", Label("平均处置时长（小时）", "Mean handling time (hours)")),
+        Column("ratings", Label("评价数", "Ratings"), total=True),
+        Column("satisfaction", Label("满意度（平均分）", "Satisfaction (mean score)")),
+    )
+
+
+def as_dicts(rows: list[Row]) -> list[dict]:
+    return [asdict(r) for r in rows]

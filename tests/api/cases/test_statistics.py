@@ -1,8 +1,11 @@
 """Statistics checked against hand-computed cases (definitions in api/cases/statistics.py)."""
 
+import io
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from api.cases import statistics
 from api.cases.models import Case, Rating
@@ -82,7 +85,22 @@ def test_statistics_endpoint_json_and_csv(client, cases, db_session):
     assert {r["key"] for r in body["rows"]} >= {A, B}
     csv = client.get("/statistics?group_by=street&from=2026-11-01&to=2026-12-01&format=csv", headers=command)
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
-    assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("key,received,accepted")
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert header[:5] == ["街道/镇代码", "街道/镇", "受理数", "立案数", "派遣数"]
+    row_a = dict(zip(header, next(line for line in lines if line.startswith(A)).split(","), strict=True))
+    # A: 3 should close, 2 closed, 1 on time — written exactly, as the offices read them
+    assert (row_a["应结案数"], row_a["结案数"], row_a["结案率"], row_a["按期结案率"]) == ("3", "2", "66.67%", "33.33%")
+    english = client.get("/statistics?group_by=street&from=2026-11-01&to=2026-12-01&format=csv",
+                         headers={**command, "Accept-Language": "en"})
+    assert english.data.decode("utf-8-sig").startswith("Street/town code,Street/town,Received,Accepted")
+    workbook = client.get("/statistics?group_by=street&from=2026-11-01&to=2026-12-01&format=xlsx", headers=command)
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    titles = [c.value for c in sheet[1]]
+    totals = {title: cell.value for title, cell in zip(titles, sheet[sheet.max_row], strict=True)}
+    should, closed = (sum(r[k] for r in body["rows"]) for k in ("should_close", "closed"))
+    assert sheet.title == "综合评价" and totals["街道/镇代码"] == "合计" and totals["结案数"] == closed
+    assert totals["结案率"] == Decimal(closed) / Decimal(should)  # recomputed from the sums, never summed
     bad = client.get("/statistics?group_by=street&from=2026-12-01&to=2026-11-01", headers=command)
     assert bad.status_code == 400 and bad.json["error"]["code"] == "BAD_PERIOD"
     handler = staff_token(StaffFactory(roles=("dept_handler",)))
