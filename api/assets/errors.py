@@ -1,10 +1,7 @@
 """Asset errors, named as facts."""
 
-from api.errors import BadRequest, NotFound
-
-
-class ImportRejected(BadRequest):
-    code, message = "IMPORT_REJECTED", "The file was not imported: nothing was written. See details.errors."
+from api.errors import NotFound
+from api.imports import ImportRejected  # noqa: F401 - one error for every register import
 
 
 class ComponentNotFound(NotFound):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 
 import sqlalchemy as sa
@@ -14,12 +13,13 @@ from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.geo import in_bbox
+from api.i18n import N_
+from api.imports import one_of, read_csv, validated
 from api.organisation import grids
 from api.organisation.models import Department
 from api.taxonomy.models import Category
 
 CODE = re.compile(r"^440111(\d{2})(\d{2})(\d{6})$")  # Baiyun's 6-digit code + 大类 + 小类 + sequence
-MAX_ERRORS = 20
 
 
 def _upsert(model, rows: list[dict], keys: list[str]) -> None:
@@ -35,42 +35,38 @@ def import_components(collection: dict, actor: Actor) -> int:
     """GeoJSON FeatureCollection of Points with properties code, name, state (optional), owner (department code)."""
     features = collection.get("features") if isinstance(collection, dict) else None
     if collection.get("type") != "FeatureCollection" or not isinstance(features, list):
-        raise ImportRejected(details={"errors": ["not a GeoJSON FeatureCollection"]})
+        raise ImportRejected(details={"errors": [N_("not a GeoJSON FeatureCollection")]})
     classes = set(Session.scalars(sa.select(Category.code).where(Category.is_current, Category.kind == "component")))
     departments = dict(Session.execute(sa.select(Department.code, Department.id)).all())
     bbox, now = get_config().DISTRICT_BBOX, utcnow()
-    rows, errors, seen = [], [], set()
-    for n, feature in enumerate(features):
-        props, geometry = feature.get("properties") or {}, feature.get("geometry") or {}
-        code = str(props.get("code", ""))
+
+    def check(item: dict) -> tuple[str | None, dict]:
+        props, geometry, code = item["properties"], item["geometry"], item["code"]
         match = CODE.match(code)
-        problem = None
         if not match:
-            problem = "code must be 16 digits: 440111 + 大类 + 小类 + sequence"
-        elif f"component:{match[1]}-{match[2]}" not in classes:
-            problem = f"no 部件 小类 component:{match[1]}-{match[2]}"
-        elif code in seen:
-            problem = "duplicate code in the file"
-        elif geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
-            problem = "geometry must be a Point [lon, lat] (WGS-84)"
-        elif not in_bbox(geometry["coordinates"][1], geometry["coordinates"][0], bbox, 0.01):
-            problem = "outside Baiyun"
-        elif props.get("state", "normal") not in COMPONENT_STATES:
-            problem = f"state must be one of {COMPONENT_STATES}"
-        elif props.get("owner") and props["owner"] not in departments:
-            problem = f"unknown owner department {props['owner']!r}"
-        if problem:
-            errors.append({"feature": n, "code": code, "problem": problem})
-            if len(errors) >= MAX_ERRORS:
-                break
-            continue
-        seen.add(code)
-        lon, lat = float(geometry["coordinates"][0]), float(geometry["coordinates"][1])
+            return N_("code must be 16 digits: 440111 + 大类 + 小类 + sequence"), {}
+        category = f"component:{match[1]}-{match[2]}"
+        if category not in classes:
+            return N_("no 部件 小类 {category}").format(category=category), {}
+        if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
+            return N_("geometry must be a Point [lon, lat] (WGS-84)"), {}
+        lon, lat = (_number(v) for v in geometry["coordinates"][:2])
+        if lat is None or lon is None or not in_bbox(lat, lon, bbox, 0.01):
+            return N_("outside Baiyun"), {}
+        if props.get("state", "normal") not in COMPONENT_STATES:
+            return one_of("state", COMPONENT_STATES), {}
+        if props.get("owner") and props["owner"] not in departments:
+            return N_("unknown owner department {owner}").format(owner=repr(props["owner"])), {}
         place = grids.codes_of(lat, lon)
-        rows.append({"code": code, "category_code": f"component:{match[1]}-{match[2]}",
-                     "name": str(props.get("name") or "")[:100], "state": props.get("state", "normal"),
-                     "owner_department_id": departments.get(props.get("owner")), "lat": lat, "lon": lon,
-                     "grid_code": place.grid_code, "street_code": place.street_code, "updated_at": now})
+        return None, {"code": code, "category_code": category, "name": str(props.get("name") or "")[:100],
+                      "state": props.get("state", "normal"), "owner_department_id": departments.get(props.get("owner")),
+                      "lat": lat, "lon": lon, "grid_code": place.grid_code, "street_code": place.street_code,
+                      "updated_at": now}
+
+    items = ({"code": str((f.get("properties") or {}).get("code", "")) if isinstance(f, dict) else "",
+              "properties": (f.get("properties") or {}) if isinstance(f, dict) else {},
+              "geometry": (f.get("geometry") or {}) if isinstance(f, dict) else {}} for f in features)
+    rows, errors = validated(items, "code", check, first=0, position="feature")
     if errors:
         raise ImportRejected(details={"errors": errors})
     _upsert(Component, rows, ["code"])
@@ -83,21 +79,10 @@ MATERIAL_COLUMNS = ("depot_code", "depot_name", "lat", "lon", "material_code", "
 
 def import_materials(text: str, actor: Actor) -> int:
     """CSV with MATERIAL_COLUMNS: one row per depot and material; the quantity replaces the stock."""
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != MATERIAL_COLUMNS:
-        raise ImportRejected(details={"errors": [f"columns must be {','.join(MATERIAL_COLUMNS)}"]})
-    rows, errors = [], []
-    for n, row in enumerate(reader, start=2):
-        try:
-            quantity, lat, lon = int(row["quantity"]), float(row["lat"]), float(row["lon"])
-            if quantity < 0 or not row["depot_code"] or not row["material_code"]:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors.append({"line": n, "problem": "quantity (≥ 0), lat, lon, depot_code and material_code needed"})
-            continue
-        rows.append({**row, "quantity": quantity, "lat": lat, "lon": lon})
-    if errors:
-        raise ImportRejected(details={"errors": errors[:MAX_ERRORS]})
+    rows, errors = validated(read_csv(text, MATERIAL_COLUMNS, MATERIAL_COLUMNS), ("depot_code", "material_code"),
+                             _material_row)
+    if errors or not rows:
+        raise ImportRejected(details={"errors": errors or [N_("no rows")]})
     depots = {r["depot_code"]: r for r in rows}
     _upsert(Depot, [{"code": c, "name": r["depot_name"], "lat": r["lat"], "lon": r["lon"],
                      "street_code": grids.codes_of(r["lat"], r["lon"]).street_code} for c, r in depots.items()],
@@ -110,6 +95,29 @@ def import_materials(text: str, actor: Actor) -> int:
                      "quantity": r["quantity"], "updated_at": utcnow()} for r in rows], ["depot_id", "material_id"])
     record("material_import", 0, "imported", actor, payload={"rows": len(rows)})
     return len(rows)
+
+
+def _material_row(row: dict[str, str]) -> tuple[str | None, dict]:
+    quantity, lat, lon = _whole(row["quantity"]), _number(row["lat"]), _number(row["lon"])
+    if quantity is None or quantity < 0 or lat is None or lon is None or not row["depot_code"] \
+            or not row["material_code"]:
+        return N_("quantity (≥ 0), lat, lon, depot_code and material_code needed"), {}
+    return None, {**row, "quantity": quantity, "lat": lat, "lon": lon}
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def stock(material_code: str | None = None) -> list:

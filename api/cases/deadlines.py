@@ -20,8 +20,7 @@ from api.cases.common import actor_of, for_department, roles_of
 from api.cases.lifecycle import OPEN, CaseAction, transition
 from api.cases.models import Case
 from api.db import Session, utcnow
-from api.events.models import Event
-from api.events.service import Actor, record
+from api.events.service import Actor, Happened, record, record_many
 from api.identity.models import User
 from api.notifications import inbox
 from api.notifications.models import StaffNotice
@@ -83,10 +82,9 @@ def scan_overdue(now: datetime | None = None) -> int:
         if ids:
             Session.execute(sa.update(cases).where(cases.c.id.in_(ids))
                             .values(escalation_level=level, version=cases.c.version + 1))
-    Session.execute(sa.insert(Event.__table__), [
-        {"subject_type": "case", "subject_id": row.id, "action": "escalated", "actor_type": "system",
-         "actor_id": None, "from_state": None, "to_state": None, "reason": None, "created_at": now,
-         "payload": {"level": level, "deadline_at": row.deadline_at.isoformat()}} for row, level in targets])
+    record_many([Happened("case", row.id, "escalated", payload={"level": level,
+                                                                 "deadline_at": row.deadline_at.isoformat()})
+                 for row, level in targets], Actor.system(), now)
     heads = queries.heads_by_department({row.department_id for row, level in targets if level == 1})
     command = queries.staff_with_role(Role.COMMAND_CENTRE)
     notices = []

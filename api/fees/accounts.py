@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from api import imports
 from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
@@ -12,8 +13,8 @@ from api.fees.models import BASES, PAYER_KINDS, AccountBinding, FeeAccount
 from api.i18n import N_
 from api.identity import ratelimit
 from api.identity.models import User
+from api.imports import ImportRejected
 from api.premises import service as premises
-from api.premises.errors import ImportRejected
 from api.premises.models import Premises
 
 COLUMNS = ("number", "premises_code", "payer_kind", "payer_name", "phone", "basis", "units", "status")
@@ -39,9 +40,9 @@ def account_for_staff(user: User, account_id: int) -> FeeAccount:
 
 def import_accounts(text: str, actor: Actor) -> int:
     """Create or update accounts by number; each names a premises of the register (all or nothing)."""
-    rows = premises.read_csv(text, COLUMNS, REQUIRED)
+    rows = imports.read_csv(text, COLUMNS, REQUIRED)
     known = premises.by_codes({row.get("premises_code", "") for row in rows})
-    out, problems = premises.validated(rows, "number", lambda row: _account_row(row, known))
+    out, problems = imports.validated(rows, "number", lambda row: _account_row(row, known))
     if problems or not out:
         raise ImportRejected(details={"errors": problems or ["no rows"]})
     stmt = insert_for(FeeAccount)
@@ -62,9 +63,9 @@ def _account_row(row: dict[str, str], known: dict) -> tuple[str | None, dict]:
     if place is None:
         return N_("premises_code names no premises of the register (import premises first)"), {}
     if row.get("payer_kind") not in PAYER_KINDS:
-        return premises.one_of("payer_kind", PAYER_KINDS), {}
+        return imports.one_of("payer_kind", PAYER_KINDS), {}
     if row.get("basis") not in BASES:
-        return premises.one_of("basis", BASES), {}
+        return imports.one_of("basis", BASES), {}
     if not row.get("payer_name") or len(row["payer_name"]) > 64:
         return N_("payer_name is required (at most 64 characters)"), {}
     phone = row.get("phone", "")

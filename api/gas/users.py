@@ -20,8 +20,9 @@ from api.gas import errors
 from api.gas.models import SUPPLIES, USER_TYPES, GasAppliance, GasCycle, GasUser
 from api.i18n import N_
 from api.identity.models import User
+from api.imports import one_of, read_csv, validated
 from api.premises.models import Premises
-from api.premises.service import by_codes, one_of, read_csv, read_point, validated
+from api.premises.service import by_codes, read_point
 
 COLUMNS = ("number", "meter_no", "premises_code", "user_type", "supply", "supplier", "contact_name", "phone",
            "last_inspected_on", "appliances", "lat", "lon", "coord_system")

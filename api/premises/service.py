@@ -1,15 +1,11 @@
 """Import the premises register from CSV (validated whole, all or nothing) and look premises up.
 
-An import's problems are English templates marked with N_ and filled with their values ("{column} must be one of
-{choices}" → "kind must be one of household, business"): the error envelope (or the CLI) translates them when it
-writes them, with the values kept (api/i18n), so the fees and gas imports that share these helpers do the same.
+The row checks every import shares (read_csv, validated, one_of) are in api/imports.py.
 """
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import unicodedata
 
 import sqlalchemy as sa
@@ -19,46 +15,13 @@ from api.config import get_config
 from api.db import Session, insert_for
 from api.events.service import Actor, record
 from api.i18n import N_
+from api.imports import ImportRejected, one_of, read_csv, validated
 from api.organisation import grids
 from api.organisation.models import Division
-from api.premises.errors import ImportRejected
 from api.premises.models import KINDS, Premises
 
 COLUMNS = ("code", "kind", "address", "community", "lat", "lon", "coord_system", "occupants", "street_code")
 REQUIRED = ("code", "kind", "address")
-MAX_ERRORS = 50
-
-
-def read_csv(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV with a header naming at least `required`; unknown columns refused."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = reader.fieldnames or []
-    problems = [N_("missing column {column}").format(column=repr(c)) for c in required if c not in header]
-    problems += [N_("unknown column {column}").format(column=repr(c)) for c in header if c not in columns]
-    if problems:
-        raise ImportRejected(details={"errors": problems})
-    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
-
-
-def validated(rows: list[dict[str, str]], key: str, check) -> tuple[list, list[dict]]:
-    """Check every row of an import with `check(row) -> (problem, values)` and refuse a `key` given twice; returns
-    the rows' values and the problems (line, key, problem — at most MAX_ERRORS). Callers write nothing when there
-    is any problem: imports are all or nothing."""
-    out, problems, seen = [], [], set()
-    for line, row in enumerate(rows, start=2):
-        problem, values = check(row)
-        if not problem and row[key] in seen:
-            problem = N_("duplicate {key} in the file").format(key=key)
-        if problem:
-            problems.append({"line": line, key: row.get(key, ""), "problem": problem})
-            if len(problems) >= MAX_ERRORS:
-                break
-            continue
-        seen.add(row[key])
-        out.append(values)
-    return out, problems
-
-
 def import_premises(text: str, actor: Actor) -> int:
     """Create or update premises by code. Street and grid come from the point when one is given (the grid
     index), else `street_code` must name a street or town of the district."""
@@ -103,11 +66,6 @@ def _premises_row(row: dict[str, str], streets: set[str], config) -> tuple[str |
     return None, {"code": row["code"], "kind": row["kind"], "address": row["address"],
                   "community": row.get("community", "")[:64], "lat": lat, "lon": lon, "occupants": occupants,
                   "street_code": street, "grid_code": grid}
-
-
-def one_of(column: str, choices) -> str:
-    """An import's problem: a column whose value is not one of `choices`."""
-    return N_("{column} must be one of {choices}").format(column=column, choices=", ".join(choices))
 
 
 def read_point(row: dict[str, str], config) -> tuple[str | None, tuple[float, float] | None]:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from api.config import get_config
 from api.db import Session
-from api.events.models import Event
+from api.events.service import Actor, Happened, record_many
 from api.identity.models import User
 from api.media import images
 from api.media.models import Media, MediaKind
@@ -149,12 +149,9 @@ def record_outcomes(outcomes: list[Outcome], now: datetime) -> list[tuple[Report
     if flagged:
         Session.execute(sa.update(Report.__table__).where(Report.__table__.c.id.in_(flagged)).values(needs_review=True))
     if written:
-        Session.execute(sa.insert(Event.__table__), [
-            {"subject_type": "report", "subject_id": o.item.report_id, "action": "content_checked",
-             "actor_type": "system", "actor_id": None, "from_state": None, "to_state": None, "reason": o.error,
-             "created_at": now, "payload": {"what": o.item.kind, "media_id": o.item.id if o.item.kind == "photo"
-                                            else None, "verdict": o.verdict, "label": o.label,
-                                            "attempts": o.item.attempts}} for o in written])
+        record_many([Happened("report", o.item.report_id, "content_checked", reason=o.error, payload={
+            "what": o.item.kind, "media_id": o.item.id if o.item.kind == "photo" else None, "verdict": o.verdict,
+            "label": o.label, "attempts": o.item.attempts}) for o in written], Actor.system(), now)
     for o in written:
         report = reports[o.item.report_id]
         if o.verdict in FLAGGED and report.status == ReportStatus.SUBMITTED:
