@@ -2,8 +2,10 @@
 
 fakeredis's TCP handler drops the connection after any command error; real Redis answers the error and
 keeps the connection. redis-py relies on that (EVALSHA → NOSCRIPT → SCRIPT LOAD on the same connection,
-which RQ's scheduler does), so this handler answers the error and carries on. Development only: tests
-and production use a real Redis.
+which RQ's scheduler does), so this handler answers the error and carries on. It also writes a connection's
+addresses as real Redis does in CLIENT INFO (`addr=127.0.0.1:5`, not a Python tuple with a space that redis-py
+cannot split; RQ's worker asks at start), so the application's Redis client is plain `redis.Redis` and nothing
+of this stand-in shapes it. Development only: tests and production use a real Redis.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ _POLL_S = 0.1
 
 
 class _TolerantHandler(TCPFakeRequestHandler):
+    def setup(self) -> None:
+        super().setup()
+        info = self.current_client.get_socket()._client_info
+        for key in ("addr", "laddr"):
+            if isinstance(info.get(key), tuple):
+                info[key] = "{}:{}".format(*info[key][:2])
+
     def handle(self) -> None:
         while not self.server._shutdown_event.is_set():
             try:

@@ -191,28 +191,12 @@ class Blueprint(_Blueprint):
         return decorator
 
 
-_CLIENT_INFO_FIELD = re.compile(r"([\w-]+)=(\([^)]*\)|\S*)")
-
-
-class AppRedis(redis.Redis):
-    """redis.Redis whose CLIENT INFO parsing tolerates the embedded dev server.
-
-    fakeredis's TcpFakeServer (the Redis stand-in of `make run`) answers `addr=('127.0.0.1', 5)`, with a
-    space, which redis-py's parser cannot split; RQ's Worker calls client_info() at start-up.
-    """
-
-    def client_info(self, **kwargs):
-        raw = self.execute_command("CLIENT", "INFO", **kwargs)
-        text = raw.decode() if isinstance(raw, bytes) else str(raw)
-        return {key: value for key, value in _CLIENT_INFO_FIELD.findall(text)}
-
-
 _redis: redis.Redis | None = None
 
 
 def init_redis(url: str) -> redis.Redis:
     global _redis
-    _redis = AppRedis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+    _redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
     return _redis
 
 
