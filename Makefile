@@ -11,7 +11,7 @@ POT := $(LOCALES_DIR)/messages.pot
 PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-fast test-scale lint fuzz services fonts i18n bench-intake bench-intake-pipeline bench-work-orders bench-devices-map \
+.PHONY: run test test-fast test-scale lint fuzz services fonts i18n bench-report-upload bench-intake-pipeline bench-work-orders bench-devices-map \
 	bench-billing bench-gas clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -70,9 +70,9 @@ lint: $(STAMP)
 fuzz: $(STAMP) services
 	$(PY) scripts/fuzz.py
 
-bench-intake: $(STAMP) services
+bench-report-upload: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) bench/intake.py
+	$(PY) bench/report_upload.py
 
 bench-intake-pipeline: $(STAMP) services
 	$(PY) bench/intake_pipeline.py

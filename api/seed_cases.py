@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from api.calendar import service as calendar
-from api.cases import deadlines, handling, intake, sources
+from api.cases import acceptance, deadlines, handling, sources
 from api.cases import queries as case_queries
 from api.cases.models import Case
 from api.citizen import service as citizen
@@ -126,7 +126,7 @@ def _carry_demo_case(n: int, case_id: int, item: DemoReport, staff: dict[str, Us
     reached = DEMO_STAGES.index({"deferred": "accepted", "overdue": "dispatched"}.get(item.stage, item.stage))
     handler = staff["handler"]
     if reached >= DEMO_STAGES.index("accepted"):
-        intake.accept(staff["sanyuanli_clerk"], case_id, item.category, note="演示：受理员核对后立案")
+        acceptance.accept(staff["sanyuanli_clerk"], case_id, item.category, note="演示：受理员核对后立案")
     if reached >= DEMO_STAGES.index("dispatched"):
         handling.dispatch(staff["dispatcher"], case_id)  # to the department the 权责清单 names: 区环卫所
     if reached >= DEMO_STAGES.index("received"):
@@ -170,7 +170,7 @@ def _seed_demo_patrol(supervisor: User) -> int:
                                                Case.description == text)) is not None:
         return 0
     lat, lon = demo_point(SANYUANLI, *at)
-    case = intake.open_by_staff(supervisor, "patrol", {"description": text, "lat": lat, "lon": lon,
+    case = acceptance.open_by_staff(supervisor, "patrol", {"description": text, "lat": lat, "lon": lon,
                                                        "coord_system": "wgs84", "category_code": category})
     handling.add_photo(supervisor, case.id, demo_photo(50, gps=(lat, lon)), MediaKind.REPORT_PHOTO)
     return 1
@@ -182,7 +182,7 @@ def _seed_demo_hotline(clerk: User) -> int:
     if Session.scalar(sa.select(Case.id).where(Case.external_ticket_no == ticket)) is not None:
         return 0
     lat, lon = demo_point(SANYUANLI, *at)
-    intake.open_by_staff(clerk, "hotline", {"description": text, "lat": lat, "lon": lon, "coord_system": "wgs84",
+    acceptance.open_by_staff(clerk, "hotline", {"description": text, "lat": lat, "lon": lon, "coord_system": "wgs84",
                                             "external_ticket_no": ticket})
     return 1
 

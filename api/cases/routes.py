@@ -11,7 +11,7 @@ from flask.views import MethodView
 from api import exports
 from api.access import current_user, requires
 from api.assets.errors import ComponentNotFound
-from api.cases import deadlines, handling, intake, present, queries, statistics
+from api.cases import acceptance, deadlines, handling, present, queries, statistics
 from api.cases.errors import (
     ActionNotAllowed,
     AfterPhotoRequired,
@@ -115,7 +115,7 @@ class PatrolCases(MethodView):
 
         Opens a case (source `patrol`) already at the dispatch desk (events `opened`, `accept`).
         """
-        return detail(intake.open_by_staff(current_user(), "patrol", body))
+        return detail(acceptance.open_by_staff(current_user(), "patrol", body))
 
 
 @blp.route("/hotline")
@@ -130,7 +130,7 @@ class HotlineCases(MethodView):
         Opens a case (source `hotline`) at the intake desk; the intake clerks in scope are told. When it ends its
         answer is POSTed to the 12345 platform.
         """
-        return detail(intake.open_by_staff(current_user(), "hotline", body))
+        return detail(acceptance.open_by_staff(current_user(), "hotline", body))
 
 
 @blp.route("/<int:case_id>")
@@ -171,36 +171,36 @@ class EmptySchema(ma.Schema):
 _action("accept", (Role.INTAKE_CLERK,), AcceptSchema, "立案: accept a pending case (setting its 小类 if needed)",
         "待受理 → 待派遣 (event `accept`); the reporters are told (`citizen_remark`, or a default). `note` stays "
         "internal.",
-        lambda u, c, b: intake.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")),
+        lambda u, c, b: acceptance.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")),
         (CategoryRequired, CategoryNotFound))
 _action("refuse", (Role.INTAKE_CLERK,), RefuseSchema, "不予立案: refuse a pending case with a reason",
         "Ends the case (`refused`); the reporters read `citizen_remark` (or a plain default), never `reason`; a "
         "12345 case's answer is queued.",
-        lambda u, c, b: intake.refuse(u, c, b["reason"], b.get("citizen_remark")))
+        lambda u, c, b: acceptance.refuse(u, c, b["reason"], b.get("citizen_remark")))
 _action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
         "The case ends `merged`; its reports move to the target, whose supporters rise (3 → urgent).",
-        lambda u, c, b: intake.merge(u, c, b["into_case_id"]), (CannotMergeIntoItself,))
+        lambda u, c, b: acceptance.merge(u, c, b["into_case_id"]), (CannotMergeIntoItself,))
 _action("unmerge", (Role.INTAKE_CLERK,), CaseReasonSchema,
         "Undo a merge (by a person or the automatic duplicate check): the case's reports come back to it",
         "The case is pending again at the intake desk; the target's supporters fall back.",
-        lambda u, c, b: intake.unmerge(u, c, b["reason"]))
+        lambda u, c, b: acceptance.unmerge(u, c, b["reason"]))
 _action("request-verification", (Role.INTAKE_CLERK,), EmptySchema,
         "Ask the nearest on-duty 监督员 to verify on site before 立案",
         "待受理 → 待核实; the task goes to the nearest on-duty supervisor, else the street's, else a district one, "
         "else the command centre's inbox (flagged); the event says who and why.",
-        lambda u, c, b: intake.request_verification(u, c))
+        lambda u, c, b: acceptance.request_verification(u, c))
 _action("verification", (Role.SUPERVISOR,), VerificationSchema, "Record the on-site 核实 (photos first)",
         "待核实 → 待受理 with the finding; the verification photos of round 0 are recorded with it.",
-        lambda u, c, b: intake.record_verification(u, c, b["confirmed"], b.get("note")))
+        lambda u, c, b: acceptance.record_verification(u, c, b["confirmed"], b.get("note")))
 _action("category", (Role.INTAKE_CLERK, Role.DISPATCHER), CategorySetSchema, "Set or correct the 小类",
         "Files the case under the current version of the 小类 (event `category_set`); a safety 小类 makes it urgent.",
-        lambda u, c, b: intake.set_category(u, c, b["category_code"]), (CategoryNotFound,))
+        lambda u, c, b: acceptance.set_category(u, c, b["category_code"]), (CategoryNotFound,))
 _action("component", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR), ComponentSetSchema,
         "Link the 部件 the case concerns (16-digit component code)", "Event `component_set`.",
-        lambda u, c, b: intake.set_component(u, c, b["component_code"]), (ComponentNotFound,))
+        lambda u, c, b: acceptance.set_component(u, c, b["component_code"]), (ComponentNotFound,))
 _action("priority", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE), PrioritySchema,
         "Set the priority with a reason", "Event `priority_set` with the old and new priority.",
-        lambda u, c, b: intake.set_priority(u, c, b["priority"], b["reason"]))
+        lambda u, c, b: acceptance.set_priority(u, c, b["priority"], b["reason"]))
 _action("dispatch", (Role.DISPATCHER,), DispatchSchema,
         "派遣: to the department the 权责清单 names, or the one given; starts the 处置 clock",
         "待派遣 → 待处置: a work order for the department, a deadline on the 小类's clock, notices to its head and "

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from api import jobs
-from api.cases import intake, queries
+from api.cases import acceptance, queries
 from api.cases.common import actor_of
 from api.cases.errors import (
     AlreadyRated,
@@ -48,13 +48,13 @@ def submit_report(reporter: User, report_id: int) -> tuple[Report, Case]:
     """Submit a draft and open its case (one unit of work); the reporter is told it was received and the
     automatic intake starts after the commit."""
     report = reports.mark_submitted(reporter, report_id)
-    case = intake.open_case("citizen", Actor("citizen", reporter.id), description=report.description,
+    case = acceptance.open_case("citizen", Actor("citizen", reporter.id), description=report.description,
                             lat=report.lat, lon=report.lon, category=_category_from_hint(report.category_hint),
                             report_id=report.id, address_text=report.address_text, created_by=reporter.id)
     reports.notify_reporter(report, "您的反映已收到，我们会尽快处理", citizen_status(report, case.status).label,
                             _category_name(case))
     if case.category_id and Session.get(Category, case.category_id).needs_verification:
-        intake.request_verification(None, case.id)
+        acceptance.request_verification(None, case.id)
     _start_automatic_intake(report)
     return report, case
 

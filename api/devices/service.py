@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from api.cases import intake as case_intake
+from api.cases import acceptance
 from api.cases.lifecycle import OPEN
 from api.cases.models import Case
 from api.config import get_config
@@ -162,7 +162,7 @@ def _case_for_capture(device: Device, capture: Capture) -> Case:
         return open_case
     code, text = DETECTIONS[capture.detection]
     description = f"{text}（{device.name}，置信度{capture.confidence:.2f}）"
-    case = case_intake.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+    case = acceptance.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
     record("case", case.id, "capture_added", device_actor(device), payload={"capture_id": capture.id})
     return case
 
@@ -180,7 +180,7 @@ def _tally_vehicle(device: Device, capture: Capture) -> int | None:
     if tally.case_id is None and tally.count >= BLIND_SPOT_CASE_AFTER:
         code, text = DETECTIONS["blind_spot"]
         description = f"{text}：车牌{plate}，{day:%Y-%m-%d}已{tally.count}次"
-        case = case_intake.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
+        case = acceptance.open_from_device("camera", code, device.lat, device.lon, description, device_actor(device))
         tally.case_id = case.id
     return tally.case_id
 
@@ -242,7 +242,7 @@ def _move_alerts(device: Device, readings: list[dict]) -> tuple[int, int]:
             if spec is None:
                 continue
             if not state.alerting and r["value"] > spec.alert_above:
-                case = case_intake.open_from_device(
+                case = acceptance.open_from_device(
                     "sensor", spec.category_code, device.lat, device.lon,
                     f"传感器超标：{device.name} {kind} {r['value']:g}{spec.unit}（阈值{spec.alert_above:g}）",
                     device_actor(device))
@@ -289,7 +289,7 @@ def record_drone_batch(device: Device, photos: list[tuple[dict, bytes]]) -> list
                                               preview=False)) for meta, raw in photos]
     cases = []
     for meta, photo in processed:  # all photos are valid before anything is written
-        case = case_intake.open_from_device(
+        case = acceptance.open_from_device(
             "drone", DRONE_CATEGORY, meta["lat"], meta["lon"],
             f"无人机巡查疑似违法建设（{device.name}，{local(meta['captured_at']):%Y-%m-%d %H:%M}）",
             device_actor(device), triage_reason="drone_candidate: 无人机疑似违法建设，待核实")
@@ -308,7 +308,7 @@ def scan_silent_devices(now: datetime | None = None) -> int:
         last = device.last_seen_at or device.created_at
         if now - last <= timedelta(seconds=(1 + SILENCE_GRACE) * device.expected_interval_s):
             continue
-        case = case_intake.open_from_device(
+        case = acceptance.open_from_device(
             device.kind, MAINTENANCE[device.kind], device.lat, device.lon,
             f"设备离线：{device.name}（{device.code}）自{local(last):%Y-%m-%d %H:%M}起无数据", Actor.system())
         device.silent_case_id = case.id

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from api.calendar.clock import ClockType
-from api.cases import handling, intake
+from api.cases import acceptance, handling
 from api.cases.common import SYSTEM_ROLES
 from api.cases.errors import CloseConditionUnmet
 from api.cases.lifecycle import CaseAction, transition
@@ -106,7 +106,7 @@ def _open_case(hazard: GasHazard, item: checklist.Item, user: GasUser, place: Pr
     # the gas company's own point of the user, else the premises', else the inspector's check-in (all WGS-84)
     lat, lon = next(((a, b) for a, b in ((user.lat, user.lon), (place.lat, place.lon), (visit.lat, visit.lon))
                      if a is not None), (None, None))
-    case = intake.open_case(
+    case = acceptance.open_case(
         GasInspection.name, Actor("staff", inspector_id),
         description=f"燃气安全隐患（{checklist.LEVEL_NAMES[hazard.level]}）：{item.title}。用户{user.number}，{place.address}",
         lat=lat, lon=lon, category=category_of(item), address_text=place.address, created_by=inspector_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from api import jobs, metrics
-from api.cases import intake as case_intake
+from api.cases import acceptance
 from api.cases import queries as case_queries
 from api.cases.lifecycle import CaseStatus
 from api.cases.models import Case
@@ -93,16 +93,16 @@ def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) ->
     master = case_queries.find_duplicate(case, code)
     if master is not None:
         row.decision, row.reason = "merged", f"duplicate of case {master.id}"
-        case_intake.merge(None, case.id, master.id, reason="自动判重：同类问题、相近位置、时间窗口内")
+        acceptance.merge(None, case.id, master.id, reason="自动判重：同类问题、相近位置、时间窗口内")
         return
     category = taxonomy.current(code)
     if category.needs_verification:
         row.decision, row.reason = "verification", "the 小类 needs an on-site 核实 before 立案"
-        case_intake.request_verification(None, case.id, category_code=code)  # one unit of work with this row
+        acceptance.request_verification(None, case.id, category_code=code)  # one unit of work with this row
         return
     row.decision, row.reason = "auto_accepted", f"confidence {confidence:.2f} ≥ {threshold:.2f}"
     outbox.add(jobs.DISPATCH_CASE(case.id))
-    case_intake.accept(None, case.id, code, note="已自动立案，将派遣处置")
+    acceptance.accept(None, case.id, code, note="已自动立案，将派遣处置")
 
 
 def _triage(case: Case, row: ReportClassification, reason: str) -> None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from api import apidoc
 from api.cases import followers, handling, sources
-from api.cases.intake import open_case
+from api.cases.acceptance import open_case
 from api.cases.models import Case, WorkOrder
 from api.errors import Conflict
 from api.events.models import Event

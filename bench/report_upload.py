@@ -1,6 +1,6 @@
-"""Intake benchmark at WeChat's real latency: creations, logins, uploads, photo copies, the content-check backlog.
+"""Report-upload benchmark at WeChat's real latency: creations, logins, uploads, photo copies, the check backlog.
 
-Run with `make bench-intake` (needs wrk; the Make target installs it from Debian's packages). Everything runs on
+Run with `make bench-report-upload` (needs wrk; the Make target installs it from Debian's packages). Everything runs on
 this machine through the harness: gunicorn with gunicorn.conf.py, PostgreSQL, Redis, the WeChat simulator as its
 own process answering msgSecCheck, imgSecCheck, subscribe send and jscode2session after a latency, and one
 content-check worker alongside. Prints one table:

@@ -1,4 +1,4 @@
-"""Intake (受理 / 立案): open a case from any source, accept, refuse, merge, 核实, file its 小类 and priority.
+"""Acceptance (受理 / 立案): open a case from any source, accept, refuse, merge, 核实, file its 小类 and priority.
 
 Services flush; the route or job around them commits (api.db.unit_of_work).
 """
