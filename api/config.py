@@ -7,6 +7,9 @@ import hmac
 import os
 from dataclasses import dataclass, field, fields
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 ENVIRONMENTS = ("development", "test", "production")
 
 # Secrets that production refuses to start without (make run generates dev values into var/).
@@ -209,11 +212,26 @@ class Config:
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
 
+    def derived_key(self, purpose: str) -> bytes:
+        """The 32-byte key for one `purpose`, derived from SECRET_KEY by HKDF-SHA256 (RFC 5869, `cryptography`'s):
+        the one derivation every key made from SECRET_KEY uses — signatures, the device secrets' Fernet key."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=f"suiyun-city:{purpose}".encode()).derive(self.SECRET_KEY.encode())
+
     def signature(self, purpose: str, text: str) -> str:
-        """HMAC-SHA256 of `text` under a key derived from SECRET_KEY for one `purpose` (a receipt's link, its QR,
-        an inspector's badge: a signature for one never passes for another), 32 hex characters."""
-        key = hashlib.sha256(f"{self.SECRET_KEY}:{purpose}".encode()).digest()
-        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+        """HMAC-SHA256 of `text` under the key for one `purpose` (a receipt's link, its QR, an inspector's badge: a
+        signature for one never passes for another), 32 hex characters."""
+        return hmac.new(self.derived_key(purpose), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def signature_holds(self, purpose: str, text: str, signature: str) -> bool:
+        """Whether `signature` is this purpose's signature of `text` — or the one made before keys were derived by
+        HKDF (a plain SHA-256 of SECRET_KEY and the purpose), so receipts, QR codes and badges already printed
+        keep verifying. Constant-time."""
+        given = signature.encode("utf-8", "replace")
+        legacy_key = hashlib.sha256(f"{self.SECRET_KEY}:{purpose}".encode()).digest()
+        legacy = hmac.new(legacy_key, text.encode(), hashlib.sha256).hexdigest()[:32]
+        return any([hmac.compare_digest(self.signature(purpose, text).encode(), given),
+                    hmac.compare_digest(legacy.encode(), given)])
 
 
 def _coerce(name: str, raw: str, kind: str) -> object:

@@ -34,8 +34,9 @@ def new_secret() -> str:
 
 
 def _fernet() -> Fernet:
-    key = hashlib.sha256(b"device-secrets:" + get_config().SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    """Fernet under the key derived for device secrets (HKDF, api/config.py; migration 0026 re-sealed the ones
+    stored under the earlier derivation)."""
+    return Fernet(base64.urlsafe_b64encode(get_config().derived_key("device-secrets")))
 
 
 def seal(secret: str) -> str:

@@ -13,7 +13,6 @@ free: every answer says so. Scanned by a phone (Accept: text/html) the check is 
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -115,8 +114,7 @@ def _parse(text: str) -> tuple[int, date | None] | None:
         return None
     head, day, signature = match.groups()
     signed = f"{head}.{day}" if day else head
-    expected = get_config().signature(PURPOSE if day else LEGACY, signed)
-    if not hmac.compare_digest(expected, signature):
+    if not get_config().signature_holds(PURPOSE if day else LEGACY, signed, signature):
         return None
     if day is None:
         return int(head), None

@@ -27,3 +27,23 @@ def test_bad_numbers_and_unknown_environments_fail_clearly():
         Config.from_env({**SECRETS, "PHOTO_MAX_BYTES": "ten"})
     with pytest.raises(ConfigError, match="ENV"):
         Config.from_env({**SECRETS, "ENV": "staging"})
+
+
+def test_keys_are_derived_by_hkdf_and_signatures_made_before_still_hold():
+    """RFC 5869 by hand (extract with a zero salt, one expand block) must give the key the config derives."""
+    import hashlib
+    import hmac
+
+    config = Config(SECRET_KEY="k" * 40)
+    prk = hmac.new(b"\0" * 32, config.SECRET_KEY.encode(), hashlib.sha256).digest()
+    okm = hmac.new(prk, b"suiyun-city:receipt-verify" + b"\x01", hashlib.sha256).digest()
+    assert config.derived_key("receipt-verify") == okm
+    signed = config.signature("receipt-verify", "body")
+    assert signed == hmac.new(okm, b"body", hashlib.sha256).hexdigest()[:32]
+    old_key = hashlib.sha256(f"{config.SECRET_KEY}:receipt-verify".encode()).digest()
+    printed_before = hmac.new(old_key, b"body", hashlib.sha256).hexdigest()[:32]  # on receipts already issued
+    assert config.signature_holds("receipt-verify", "body", signed)
+    assert config.signature_holds("receipt-verify", "body", printed_before)
+    assert not config.signature_holds("receipt-download", "body", signed)  # another purpose's key
+    assert not config.signature_holds("receipt-verify", "body2", signed)
+    assert not config.signature_holds("receipt-verify", "body", "签名")
