@@ -8,6 +8,9 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.classification import routes as classification
     from api.devices import routes as devices
     from api.fees import routes as fees
+    from api.fees.desk import routes as fees_desk
+    from api.fees.figures import routes as fees_figures
+    from api.fees.receipts import routes as receipt_checks
     from api.gas import routes as gas
     from api.identity import routes as identity
     from api.intake import routes as intake
@@ -22,5 +25,5 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     return (identity.blp, identity.me_blp, citizen.blp, reports.blp, cases.blp, cases.stats_blp, intake.blp,
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
-            routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees.desk_blp, fees.reports_blp,
-            fees.verify_blp, gas.blp)
+            routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees_desk.desk_blp,
+            fees_figures.reports_blp, receipt_checks.verify_blp, gas.blp)

@@ -139,7 +139,7 @@ def _seed_demo_fees() -> None:
 
     from api import timefmt
     from api.events.service import Actor
-    from api.fees import accounts, billrun, standards
+    from api.fees.billing import accounts, billrun, standards
     from api.fees.models import AccountBinding, FeeAccount
     from api.premises.service import import_premises
 

@@ -230,7 +230,7 @@ def issue_receipts(stack: Stack, expected: int) -> dict:
 def issuing(stack: Stack, count: int = 2000, threads: int = 8) -> dict:
     """The issuing platform alone: `count` numbering calls (api/fees/issuer.py, HMAC-signed, keep-alive) from
     `threads` threads of this process against the simulated platform — documents numbered per second."""
-    from api.fees import issuer
+    from api.fees.receipts import issuer
 
     timings: list[float] = []
 
@@ -272,7 +272,7 @@ def add_older_months(stack: Stack) -> float:
 def arrears(stack: Stack, head_token: str) -> tuple[dict, float, int]:
     """The report by street × period over every month (wrk, 4 connections), after the clock's fold; and the same
     report counted from the bills once (seconds), and how many bills it covers."""
-    from api.fees import reports
+    from api.fees.figures import service as reports
     from api.identity.models import User
     from api.timefmt import today
     from workers.billing import fold_arrears

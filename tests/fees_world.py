@@ -26,7 +26,7 @@ A0004,P-0004,resident,赵六,13600003456,household_month,1
 
 def make_world() -> None:
     """Call inside a unit of work (or a test's transaction)."""
-    from api.fees import accounts, standards
+    from api.fees.billing import accounts, standards
     from api.organisation.service import load_divisions
     from api.premises.service import import_premises
 

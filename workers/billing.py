@@ -9,7 +9,10 @@ from api import timefmt
 from api.config import get_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
-from api.fees import billrun, issuer, orders, receipts, reconcile, refunds, reminders, reversals, rollup
+from api.fees.billing import billrun, reminders, rollup
+from api.fees.payments import orders, reconcile, refunds
+from api.fees.receipts import issuer, reversals
+from api.fees.receipts import service as receipts
 from api.wechatpay import errors as pay_errors
 from workers.jobs import job_session, job_unit, on_last_failure
 

@@ -19,7 +19,7 @@ from api.events.service import Actor
 def fee_accounts_import(csv_file: str):
     """Import fee accounts (CSV: number,premises_code,payer_kind,payer_name,basis[,phone,units,status]),
     all or nothing."""
-    from api.fees.accounts import import_accounts
+    from api.fees.billing.accounts import import_accounts
 
     try:
         count = import_accounts(read_text(csv_file), Actor.system())
@@ -35,7 +35,7 @@ billing = AppGroup("billing", help="Sanitation fees: bill runs, reminders, recon
 @click.option("--period", required=True, help="the month to bill, YYYY-MM")
 def bill_run(period: str):
     """Bill every active account for a month (idempotent; resumes a run that was cut off)."""
-    from api.fees.billrun import run
+    from api.fees.billing.billrun import run
 
     try:
         first = date.fromisoformat(f"{period}-01")
@@ -50,7 +50,7 @@ def bill_run(period: str):
 @click.option("--street", default=None, help="only this street's bills")
 def remind(stage: str, street: str | None):
     """Queue the stage's reminders now (at most one per bill per stage)."""
-    from api.fees.reminders import remind as run
+    from api.fees.billing.reminders import remind as run
 
     click.echo(f"{run(stage, timefmt.today(), street_code=street)} bills reminded")
 
@@ -59,7 +59,7 @@ def remind(stage: str, street: str | None):
 @click.option("--date", "day", required=True, help="the day (Beijing time), YYYY-MM-DD")
 def reconcile(day: str):
     """Compare WeChat's trade bill for a day with the ledger (a re-run replaces the day's results)."""
-    from api.fees.reconcile import run
+    from api.fees.payments.reconcile import run
 
     recon = run(date.fromisoformat(day), Actor.system())
     flagged = f"; FLAGGED, WeChat's bill not read: {recon.bill_problem}" if recon.bill_problem else ""
@@ -70,7 +70,7 @@ def reconcile(day: str):
 @billing.command("check")
 def check():
     """Prove the books balance: every bill's paid amount, and the ledger against WeChat (exit 1 if not)."""
-    from api.fees.books import check as run
+    from api.fees.payments.books import check as run
 
     books = run()
     click.echo(f"bills checked: {books.bills_checked}; problems: {len(books.bill_problems)}")

@@ -1,4 +1,5 @@
-"""Citizens' fee endpoints (/fees), WeChat Pay's notifies, and the billing desk (/admin/billing, in desk.py)."""
+"""Citizens' fee endpoints (/fees) and WeChat Pay's notifies. The billing desk's are in desk/routes.py and
+figures/routes.py, the receipt check anyone opens from a QR in receipts/routes.py."""
 
 from __future__ import annotations
 
@@ -6,17 +7,17 @@ import marshmallow as ma
 from flask import Response, request
 from flask.views import MethodView
 
-from api import apidoc, pages
+from api import apidoc
 from api.access import current_user, public, requires
-from api.config import get_config
 from api.db import Session
 from api.errors import DomainError
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.fees import accounts, errors, notify, orders, receipts, verify_page
-from api.fees.desk import desk_blp  # noqa: F401 - the billing desk's blueprints, registered with this one
-from api.fees.desk_reports import reports_blp  # noqa: F401
+from api.fees import errors
+from api.fees.billing import accounts
 from api.fees.models import Receipt
+from api.fees.payments import notify, orders
+from api.fees.receipts import service as receipts
 from api.fees.schemas import (
     AccountSchema,
     BillArgsSchema,
@@ -28,13 +29,9 @@ from api.fees.schemas import (
     PrepayAnswerSchema,
     PrepaySchema,
     ReceiptSchema,
-    ReceiptVerificationSchema,
-    VerifyArgsSchema,
-    masked,
 )
 from api.media.storage import get_storage
 from api.roles import Role
-from invoices.money import yuan
 
 blp = Blueprint("fees", __name__, url_prefix="/fees", description="Sanitation fees: accounts, bills, WeChat Pay")
 
@@ -216,42 +213,6 @@ class ReversalPdf(MethodView):
                 receipt_id, args["exp"], args["sig"], red=True):
             raise errors.ReceiptLinkInvalid()
         return _pdf(get_storage().get(receipt.reversal_pdf_key), f"reversal-{receipt.reversal_number}")
-
-
-verify_blp = Blueprint("receipt_verification", __name__, url_prefix="/receipts",
-                       description="Anyone verifies a receipt from its QR")
-
-
-@verify_blp.route("/verify")
-class VerifyReceipt(MethodView):
-    @public
-    @verify_blp.arguments(VerifyArgsSchema, location="query")
-    @verify_blp.response(200, ReceiptVerificationSchema)
-    @verify_blp.doc(responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
-    def get(self, args):
-        """Is this receipt genuine? (what its QR opens; no login)
-
-        Reads only. From the HMAC-signed payload: genuine or not, and for a genuine one its number, the payer
-        (masked), the amount and its status: valid, reversed (红冲 after a refund), or reversal (the red document
-        itself, with a negative amount). A phone's browser (`Accept: text/html`) gets the same as a small Chinese
-        page with the issuer's name — no script, nothing loaded from elsewhere; API callers get JSON."""
-        verdict = _verdict(args["p"])
-        if pages.wants_html(request.accept_mimetypes):
-            return verify_page.response(verdict, get_config().PAYEE_NAME)
-        return verdict, 200, {"Vary": "Accept"}  # one URL, two representations: a cache keeps them apart
-
-
-def _verdict(payload: str) -> dict:
-    found = receipts.verify(payload)
-    if found is None:
-        return {"genuine": False}
-    receipt, red = found
-    amount = -receipt.amount_fen if red else receipt.amount_fen
-    return {"genuine": True, "code": receipt.reversal_code if red else receipt.doc_code,
-            "number": receipt.reversal_number if red else receipt.doc_number,
-            "payer": masked(receipt.payer_name), "amount_fen": amount, "amount_yuan": yuan(amount),
-            "status": "reversal" if red else receipts.status_of(receipt),
-            "issued_at": receipt.reversed_at if red else receipt.issued_at}
 
 
 def _notify(kind: str) -> Response:

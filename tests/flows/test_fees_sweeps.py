@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from api.config import get_config, init_config
 from api.db import unit_of_work, utcnow
 from api.events.service import Actor
-from api.fees import billrun, reconcile
+from api.fees.billing import billrun
 from api.fees.models import Bill, LedgerEntry, PayOrder, ReconMismatch, Refund
+from api.fees.payments import reconcile
 from api.timefmt import SHANGHAI
 from tests.factories.identity import StaffFactory
 from tests.fees_world import make_world, months_ago, pay_sheet, wait_for

@@ -27,7 +27,7 @@ def paying(app, client, wechat, api_server, committed, mock_server):
     assert client.post("/fees/accounts/bind", json={"number": "A0001", "check": "1234"}, headers=alice).status_code \
         == 201
     from api.events.service import Actor
-    from api.fees.billrun import run
+    from api.fees.billing.billrun import run
 
     run(months_ago(1), Actor.system())
     control = mock_server.url + "_mock/pay/"
@@ -237,7 +237,7 @@ def test_a_payment_by_another_payer_is_settled_once_and_flagged(paying, committe
 def _reconcile(day):
     from api.db import unit_of_work
     from api.events.service import Actor
-    from api.fees import reconcile
+    from api.fees.payments import reconcile
 
     with unit_of_work():
         recon = reconcile.run(day, Actor.system())
@@ -265,7 +265,7 @@ def test_a_day_whose_bill_never_matches_is_flagged_and_tried_again_by_the_clock(
     from datetime import datetime, time, timedelta
 
     from api.events.models import Event
-    from api.fees import reconcile
+    from api.fees.payments import reconcile
     from api.notifications.models import StaffNotice
     from api.timefmt import SHANGHAI, today
     from tests.factories.identity import StaffFactory

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from api.config import get_config, init_config
 from api.db import unit_of_work
 from api.events.service import Actor
-from api.fees import billrun
+from api.fees.billing import billrun
 from api.fees.models import Receipt, Refund
 from tests.fees_world import make_world, months_ago, pay_sheet, wait_for
 from tests.support import citizen_login, qr_text, run_worker
@@ -129,7 +129,7 @@ def test_a_partial_refund_reverses_the_receipt_and_reissues_it_for_what_is_left(
     mine = {r["status"]: r for r in client.get("/fees/receipts", headers=alice).json}
     assert mine["issued"]["amount_fen"] == 300 and mine["reversed"]["amount_fen"] == 500
     old = committed.scalar(sa.select(Receipt).where(Receipt.status == "reversed"))
-    from api.fees.receipts import verification_payload
+    from api.fees.receipts.service import verification_payload
     from api.media.storage import get_storage
 
     red_pdf = client.get(mine["reversed"]["reversal_download_url"])  # the payer downloads the 红字 document too
@@ -232,7 +232,7 @@ def _restart(config, issuer_state):
 
 def test_after_the_simulator_and_the_service_restart_no_number_is_issued_again(client, alice, mock_server,
                                                                                 committed, config):
-    from api.fees.receipts import verification_payload
+    from api.fees.receipts.service import verification_payload
 
     _pay_one(client, alice, mock_server.url)
     run_worker()

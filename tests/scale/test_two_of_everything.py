@@ -174,7 +174,7 @@ def world(tmp_path):
 def _fee_world(stack: Stack) -> None:
     from api.db import unit_of_work
     from api.events.service import Actor
-    from api.fees import accounts, standards
+    from api.fees.billing import accounts, standards
     from api.premises.service import import_premises
 
     with stack.app_context(), unit_of_work():

@@ -99,7 +99,7 @@ def test_headers_words_and_sheet_names_follow_the_requests_language(header, word
 
 
 def _every_export() -> dict[str, tuple]:
-    from api.fees import reports
+    from api.fees.figures import service as reports
     from api.gas import statistics
 
     found = {name: value for name, value in vars(reports).items() if name.endswith("_COLUMNS")}
@@ -112,7 +112,7 @@ def _every_export() -> dict[str, tuple]:
 
 def test_every_export_header_and_word_is_written_in_chinese_and_in_english():
     """A header or a stored code's words added as a bare string would stay Chinese in an English export."""
-    from api.fees import reports
+    from api.fees.figures import service as reports
     from api.gas import statistics
 
     cjk = re.compile(r"[\u3400-\u9fff]")

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from api.fees.payments.reconcile import BillFormatError, fen, parse_bill
 from api.fees.pricing import price, segments
-from api.fees.receipts import split
-from api.fees.reconcile import BillFormatError, fen, parse_bill
+from api.fees.receipts.service import split
 
 Y2017 = [(date(2017, 8, 28), 500)]
 

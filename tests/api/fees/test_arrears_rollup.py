@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from api.db import utcnow
 from api.events.service import Actor
-from api.fees import billrun, books, orders, refunds, reports, rollup
+from api.fees.billing import billrun, rollup
+from api.fees.figures import service as reports
 from api.fees.models import ArrearsDelta, ArrearsRollup, Bill, Exemption, FeeAccount, OrderItem, PayOrder, Refund
+from api.fees.payments import books, orders, refunds
 from api.timefmt import SHANGHAI
 from tests.factories.identity import CitizenFactory, StaffFactory
 from tests.fees_world import make_world

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from api.db import utcnow
 from api.events.service import Actor
-from api.fees import billrun
+from api.fees.billing import billrun
 from api.fees.models import Bill, Exemption, FeeAccount, ReconMismatch, ReconRun
 from api.timefmt import SHANGHAI
 from tests.factories.identity import StaffFactory

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from api.config import get_config, init_config
 from api.events.service import Actor
-from api.fees import billrun, books
+from api.fees.billing import billrun
 from api.fees.models import Bill, BillLine, BillRun, FeeAccount, PayOrder
+from api.fees.payments import books
 from api.notifications.models import Notification
 from api.premises.models import Premises
 from api.wechatpay.client import reset_pay_client
@@ -54,7 +55,7 @@ def _bills(session, period: date) -> dict[str, tuple[int, list]]:
 # -- the register -------------------------------------------------------------------------------------------
 def test_imports_are_all_or_nothing(app, world):
     from api.errors import DomainError
-    from api.fees.accounts import import_accounts
+    from api.fees.billing.accounts import import_accounts
     from api.premises.service import import_premises
 
     before = world.scalar(sa.select(sa.func.count()).select_from(Premises))
@@ -90,7 +91,7 @@ def test_import_problems_are_told_in_chinese_with_their_values_kept_and_in_engli
     and the error envelope write it in Chinese by default, in English when asked."""
     from api import i18n
     from api.errors import DomainError, error_body
-    from api.fees.accounts import import_accounts
+    from api.fees.billing.accounts import import_accounts
     from api.premises.service import import_premises
 
     with pytest.raises(DomainError) as premises_refused:
@@ -314,8 +315,8 @@ def test_accepted_notifies_are_recorded_past_the_drivers_prepare_threshold(world
     """psycopg prepares a statement server-side from its 6th execution on a connection, and PostgreSQL plans it
     generically a few executions later: a partial-index ON CONFLICT must then still find its index (its predicate
     written as the index's own text, not a bound parameter). Seen in bench/billing.py: 702 of 4,000 notifies."""
-    from api.fees import notify
     from api.fees.models import PayNotification
+    from api.fees.payments import notify
 
     for n in range(30):
         notify._keep({"id": f"EV-{n}", "event_type": "TRANSACTION.SUCCESS", "resource": {}}, "accepted", "", {},

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from api.events.models import Event
 from api.events.service import Actor
-from api.fees import billrun
+from api.fees.billing import billrun
 from api.fees.models import Bill, LedgerEntry, PayNotification, PayOrder
 from api.notifications.models import StaffNotice
 from api.wechatpay.client import fit_utf8, get_pay_client
@@ -145,7 +145,7 @@ def test_a_refund_notify_whose_amount_is_not_an_object_is_answered_fail(client, 
 
 def test_our_own_failure_is_answered_in_wechats_format_and_writes_nothing(client, world, order, wechat_pay,
                                                                           monkeypatch):
-    from api.fees import orders
+    from api.fees.payments import orders
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from api.config import get_config
 from api.db import utcnow
-from api.fees import receipts
 from api.fees.models import FeeAccount, IssuedNumber, PayOrder, Receipt
+from api.fees.receipts import service as receipts
 from tests.factories.identity import CitizenFactory
 from tests.fees_world import make_world
 

@@ -10,8 +10,12 @@ import sqlalchemy as sa
 from api.db import Session, utcnow
 from api.events.models import Event
 from api.events.service import Actor
-from api.fees import billrun, books, orders, receipts, refunds, reminders, reports, reversals, rollup
+from api.fees.billing import billrun, reminders, rollup
+from api.fees.figures import service as reports
 from api.fees.models import Bill, FeeAccount, OrderItem, PayOrder, Receipt, Refund
+from api.fees.payments import books, orders, refunds
+from api.fees.receipts import reversals
+from api.fees.receipts import service as receipts
 from api.identity.models import User
 from api.notifications.models import Notification
 from api.timefmt import SHANGHAI

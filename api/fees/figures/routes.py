@@ -9,8 +9,9 @@ from flask.views import MethodView
 from api import exports, timefmt
 from api.access import current_user, requires
 from api.extensions import Blueprint
-from api.fees import errors, reports
-from api.fees.report_schemas import (
+from api.fees import errors
+from api.fees.figures import service as reports
+from api.fees.figures.schemas import (
     ArrearsRowSchema,
     CollectionRowSchema,
     ExemptionReportArgsSchema,

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from api import metrics
 from api.db import Session, insert_for, unit_of_work, utcnow
-from api.fees import orders, refunds
 from api.fees.models import PayNotification, PayOrder
-from api.fees.notice_schemas import RefundNoticeSchema
+from api.fees.payments import orders, refunds
+from api.fees.payments.notice_schemas import RefundNoticeSchema
 from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import get_pay_client
 

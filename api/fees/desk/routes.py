@@ -13,8 +13,11 @@ from api.db import Session
 from api.errors import Forbidden
 from api.events.service import Actor
 from api.extensions import Blueprint
-from api.fees import accounts, billrun, errors, notify, orders, receipts, reconcile, refunds, reminders, standards
+from api.fees import errors
+from api.fees.billing import accounts, billrun, reminders, standards
 from api.fees.models import Bill, BillRun
+from api.fees.payments import notify, orders, reconcile, refunds
+from api.fees.receipts import service as receipts
 from api.fees.schemas import (
     AccountSearchSchema,
     BillRunRequestSchema,

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from api.config import get_config
 from api.db import Session, insert_for, unit_of_work, utcnow
 from api.events.service import Actor, record
-from api.fees import pricing, standards
+from api.fees import pricing
+from api.fees.billing import standards
 from api.fees.models import Bill, BillLine, BillRun, FeeAccount
 
 log = logging.getLogger(__name__)

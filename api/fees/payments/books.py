@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from api.db import Session
-from api.fees import rollup
+from api.fees.billing import rollup
 from api.fees.models import (
     ADJUSTING_REFUNDS,
     Bill,
@@ -120,7 +120,7 @@ def _ledger_matches_orders(books: Books, limit: int) -> None:
 
 
 def _ledger_matches_wechat(books: Books) -> None:
-    from api.fees.reconcile import day_bounds
+    from api.fees.payments.reconcile import day_bounds
 
     for recon in Session.scalars(sa.select(ReconRun).where(ReconRun.bill_problem.is_(None))  # flagged: no bill read
                                  .order_by(ReconRun.bill_date)):

@@ -21,8 +21,9 @@ from api import jobs
 from api.config import get_config
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
-from api.fees import errors, issuer
+from api.fees import errors
 from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, IssuedNumber, OrderItem, PayOrder, Receipt
+from api.fees.receipts import issuer
 from api.media.storage import get_storage
 from api.outbox import service as outbox
 from invoices import fonts

@@ -21,13 +21,13 @@ from api import jobs
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.fees import accounts, errors
+from api.fees import errors, staff
+from api.fees.billing import accounts
 from api.fees.models import Bill, BillLine, FeeAccount, FeeItem, LedgerEntry, OrderItem, PayOrder, Refund
-from api.fees.notice_schemas import TransactionNoticeSchema
-from api.identity.models import User, UserRole
+from api.fees.payments.notice_schemas import TransactionNoticeSchema
+from api.identity.models import User
 from api.notifications import inbox
 from api.outbox import service as outbox
-from api.roles import Role
 from api.wechatpay import errors as pay_errors
 from api.wechatpay.client import DESCRIPTION_BYTES, fit_utf8, get_pay_client
 
@@ -210,18 +210,9 @@ def _note_payer(order: PayOrder, transaction: dict, source: str) -> None:
                     "payer_openid": order.paid_openid})
     streets = sa.select(Bill.street_code).join(OrderItem, OrderItem.bill_id == Bill.id).where(
         OrderItem.order_id == order.id)
-    inbox.notify(billing_heads(streets), "fee_order_flagged", "fee_order", order.id,
+    inbox.notify(staff.billing_heads(streets), "fee_order_flagged", "fee_order", order.id,
                  f"缴费订单{order.out_trade_no}的付款人与下单人不一致（已入账），请核查")
     log.warning("payment by another payer than the order's", extra={"order_id": order.id, "source": source})
-
-
-def billing_heads(streets=None) -> list[int]:
-    """Active billing heads: district-wide ones, and those of `streets` (codes, or a query of them)."""
-    scope = User.scope_division_code.is_(None)
-    if streets is not None:
-        scope = sa.or_(scope, User.scope_division_code.in_(streets))
-    return list(Session.scalars(sa.select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == str(Role.BILLING_HEAD), User.is_active, scope)))
 
 
 def flagged(user: User, limit: int = 200) -> list[PayOrder]:

@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from api import jobs
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.fees import issuer, orders, receipts
+from api.fees import staff
 from api.fees.models import Bill, BillLine, FeeItem, Receipt, Refund
+from api.fees.receipts import issuer
+from api.fees.receipts import service as receipts
 from api.media.storage import get_storage
 from api.notifications import inbox
 from api.outbox import service as outbox
@@ -68,7 +70,7 @@ def give_up(refund_id: int, error: str) -> None:
         return
     record("fee_refund", refund.id, "receipt_reversal_failed", Actor.system(), reason=error[:500])
     bill = Session.get(Bill, refund.bill_id) if refund.bill_id else None
-    inbox.notify(orders.billing_heads([bill.street_code] if bill is not None else None), "fee_reversal_failed",
+    inbox.notify(staff.billing_heads([bill.street_code] if bill is not None else None), "fee_reversal_failed",
                  "fee_refund", refund.id, f"退款{refund.out_refund_no}的票据未能冲红，请与票据平台核查后重试",
                  flagged=True)
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
-from api.fees import errors, orders
+from api.fees import errors, staff
 from api.fees.models import LedgerEntry, PayOrder, ReconMismatch, ReconRun, Refund
 from api.identity.models import User
 from api.notifications import inbox
@@ -144,7 +144,7 @@ def _flag(day: date, problem: str, actor: Actor) -> ReconRun:
     if news:
         record("fee_reconciliation", recon.id, "reconciliation_flagged", actor, reason=problem[:200],
                payload={"date": day.isoformat()})
-        inbox.notify(orders.billing_heads(), "fee_reconciliation_flagged", "fee_reconciliation", recon.id,
+        inbox.notify(staff.billing_heads(), "fee_reconciliation_flagged", "fee_reconciliation", recon.id,
                      f"{day.isoformat()} 的微信交易账单校验不符（已重试），未予对账，请核查")
     Session.flush()
     return recon

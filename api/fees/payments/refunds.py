@@ -16,8 +16,10 @@ from api import jobs
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.fees import accounts, errors, orders, reminders
+from api.fees import errors
+from api.fees.billing import accounts, reminders
 from api.fees.models import ADJUSTING_REFUNDS, Bill, LedgerEntry, OrderItem, PayOrder, Refund
+from api.fees.payments import orders
 from api.identity.models import User
 from api.identity.names import staff_names
 from api.outbox import service as outbox

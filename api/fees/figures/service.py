@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from api import exports
 from api.db import Session
 from api.exports import Column, Label
-from api.fees import rollup
+from api.fees.billing import rollup
 from api.fees.models import (
     Bill,
     Exemption,
@@ -29,7 +29,7 @@ from api.fees.models import (
     ReconRun,
     Refund,
 )
-from api.fees.reconcile import day_bounds
+from api.fees.payments.reconcile import day_bounds
 from api.identity.models import User
 from api.identity.names import staff_name
 from api.organisation.models import Division

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.fees import errors
-from api.fees.accounts import account_for_staff, scoped
+from api.fees.billing.accounts import account_for_staff, scoped
 from api.fees.models import BillRun, Exemption, FeeAccount, FeeItem, FeeStandard
 from api.identity.models import User
 from api.identity.names import staff_names

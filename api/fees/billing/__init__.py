@@ -1,0 +1,1 @@
+"""Billing: the fee standards, accounts, the monthly bill run, reminders, the arrears rollup."""

@@ -1,0 +1,1 @@
+"""The billing desk's routes (收费: /admin/billing)."""
