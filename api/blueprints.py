@@ -18,11 +18,10 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.media import routes as media
     from api.notifications import routes as notifications
     from api.organisation import routes as organisation
-    from api.reports import routes as reports
     from api.routing import routes as routing
     from api.taxonomy import routes as taxonomy
 
-    return (identity.blp, identity.me_blp, citizen.blp, reports.blp, cases.blp, cases.stats_blp, intake.blp,
+    return (identity.blp, identity.me_blp, citizen.blp, cases.blp, cases.stats_blp, intake.blp,
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
             routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees_desk.desk_blp,

@@ -1,15 +1,14 @@
-"""The citizen's /reports endpoints that need the case: start, list, track, submit, withdraw, reopen, rate.
-
-Drafts' photos and the category list are the reports domain's own endpoints (api/reports/routes.py), on the
-same /reports paths.
+"""The citizen's /reports, one blueprint: the category list, start a report and attach its photos, list, track,
+submit, withdraw, reopen, rate. The photo and draft rules are the reports domain's (api/reports/service.py); what
+needs the case is the citizen view's (api/citizen/service.py).
 """
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
-from api.access import current_user, requires
+from api.access import current_user, public, requires
 from api.cases import queries as case_queries
 from api.cases.errors import (
     AlreadyRated,
@@ -32,24 +31,44 @@ from api.citizen.schemas import (
     RequiredReasonSchema,
 )
 from api.extensions import Blueprint
-from api.media.errors import PhotoContentRisky
+from api.media import uploads
+from api.media.errors import (
+    NotAnImage,
+    PhotoContentRisky,
+    PhotoCorrupt,
+    PhotoFormatUnsupported,
+    PhotoMissing,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+)
 from api.organisation.errors import LocationOutsideDistrict
-from api.reports import queries
+from api.reports import categories, queries
 from api.reports import service as reports
 from api.reports.errors import (
     ContentRisky,
     IdempotencyKeyReused,
     IllegalReportTransition,
+    PhotoNotFound,
     PhotoRequired,
     ReportNotDraft,
     ReportNotFound,
+    TooManyPhotos,
     UnknownCategory,
 )
-from api.reports.schemas import CreateReportSchema, IdempotencyHeaderSchema, UpdateDraftSchema
+from api.reports.present import photo_view
+from api.reports.schemas import (
+    CitizenCategorySchema,
+    CreateReportSchema,
+    IdempotencyHeaderSchema,
+    PhotoSchema,
+    PhotoUploadSchema,
+    UpdateDraftSchema,
+)
 from api.roles import Role
 
 blp = Blueprint("citizen_reports", __name__, url_prefix="/reports",
-                description="A citizen's reports and their cases")
+                description="Citizen snap-and-report: a citizen's reports, their photos and their cases")
+blp.before_request(uploads.refuse_oversized_photo)
 
 
 def _base_url() -> str:
@@ -198,3 +217,45 @@ class ReportRating(MethodView):
         be rated again; statistics use the latest. Within CITIZEN_WINDOW_DAYS (7) of closing.
         """
         return service.rate(current_user(), report_id, body["score"], body.get("comment"))
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @public
+    @blp.response(200, CitizenCategorySchema(many=True))
+    def get(self):
+        """The category list the mini-program offers"""
+        return list(categories.CATEGORIES)
+
+
+@blp.route("/<int:report_id>/photos")
+class ReportPhotos(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.arguments(PhotoUploadSchema, location="files")
+    @blp.response(201, PhotoSchema)
+    @blp.errors(PhotoMissing, ReportNotFound, ReportNotDraft, TooManyPhotos, PhotoTooLarge, NotAnImage,
+                PhotoFormatUnsupported, PhotoTooManyPixels, PhotoCorrupt)
+    def post(self, files, report_id: int):
+        """Attach one photo (multipart field `photo`) to a draft; 1–9 per report
+
+        Stores the photo on the draft (event `photo_attached`) and answers its signed links. JPEG, PNG or WebP
+        (MPO: its first picture), at most 10 MB, checked by content; only the image is kept (EXIF, XMP, thumbnails
+        and anything appended are dropped; capture time and GPS are kept as fields); auto-oriented. WeChat's
+        image check runs as a job afterwards: a photo judged risky blocks the submit until it is removed.
+        """
+        raw = uploads.read_photo(files, current_app.config["PHOTO_MAX_BYTES"])
+        item = reports.attach_photo(current_user(), report_id, raw)
+        return photo_view(item, _base_url())
+
+
+@blp.route("/<int:report_id>/photos/<int:media_id>")
+class ReportPhotoById(MethodView):
+    @requires(Role.CITIZEN)
+    @blp.response(204)
+    @blp.errors(ReportNotFound, PhotoNotFound, ReportNotDraft)
+    def delete(self, report_id: int, media_id: int):
+        """Remove a photo from a draft
+
+        Deletes the photo and its files (event `photo_removed`); only while the report is a draft.
+        """
+        reports.remove_photo(current_user(), report_id, media_id)
