@@ -7,7 +7,7 @@ import pytest
 
 from api.classification.text import TextModel, keywords, seed_texts
 
-CSV = Path(__file__).resolve().parents[2] / "api/taxonomy/data/gbt30428_categories.csv"
+CSV = Path(__file__).resolve().parents[3] / "api/taxonomy/data/gbt30428_categories.csv"
 
 
 @pytest.fixture(scope="module")
