@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from importlib import resources
 
+import sqlalchemy as sa
+
 from api.db import Session
 from api.errors import Conflict
 from api.events.service import Actor, record
@@ -22,16 +24,18 @@ DEMO_DEPARTMENTS = (
 
 
 def load_divisions() -> int:
-    """Upsert the district and its 24 streets/towns from the shipped CSV; returns rows written."""
+    """Upsert the district and its 24 streets/towns from the shipped CSV; returns rows written. One read of what
+    exists, then writes batched in one flush (a merge and a flush per row cost ~75 round trips)."""
     text = resources.files("api.organisation").joinpath("data/baiyun_divisions.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
+    _upsert_divisions([Division(code=row["code"], name=row["name"], kind=row["kind"],
+                                parent_code=row["parent_code"] if row["kind"] != "district" else None,
+                                is_demo=False, source=DIVISIONS_SOURCE) for row in rows])
+    offices = set(Session.scalars(sa.select(Department.code).where(Department.kind == "street_office")))
     for row in rows:
-        parent = row["parent_code"] if row["kind"] != "district" else None
-        Session.merge(Division(code=row["code"], name=row["name"], kind=row["kind"], parent_code=parent,
-                               is_demo=False, source=DIVISIONS_SOURCE))
-        Session.flush()
-        if row["kind"] in ("street", "town"):
-            _ensure_street_office(row["code"], row["name"])
+        if row["kind"] in ("street", "town") and street_office_code(row["code"]) not in offices:
+            _add_street_office(row["code"], row["name"])
+    Session.flush()
     return len(rows)
 
 
@@ -39,24 +43,35 @@ def street_office_code(street_code: str) -> str:
     return f"street-{street_code[6:9]}"
 
 
-def _ensure_street_office(street_code: str, street_name: str) -> None:
+def _add_street_office(street_code: str, street_name: str) -> None:
     """Every street/town has its office: the owner of last resort for its territory (属地兜底)."""
-    code = street_office_code(street_code)
-    if not Session.query(Department).filter_by(code=code).first():
-        suffix = "办事处" if street_name.endswith("街道") else "人民政府"
-        Session.add(Department(code=code, name=f"{street_name}{suffix}", kind="street_office",
-                               division_code=street_code))
+    suffix = "办事处" if street_name.endswith("街道") else "人民政府"
+    Session.add(Department(code=street_office_code(street_code), name=f"{street_name}{suffix}",
+                           kind="street_office", division_code=street_code))
+
+
+def _upsert_divisions(divisions: list[Division]) -> None:
+    """Parents before children, as given; existing rows updated in place."""
+    existing = {d.code: d for d in Session.scalars(sa.select(Division).where(
+        Division.code.in_([d.code for d in divisions])))}
+    for division in divisions:
+        if (found := existing.get(division.code)) is None:
+            Session.add(division)
+        else:
+            found.name, found.kind, found.parent_code = division.name, division.kind, division.parent_code
+            found.is_demo, found.source = division.is_demo, division.source
+    Session.flush()
 
 
 def load_demo_organisation(communities_per_street: int = 2) -> None:
     """Demo communities (synthetic codes, flagged) and district departments."""
-    for street in Session.query(Division).filter(Division.kind.in_(("street", "town"))).all():
-        for seq in range(1, communities_per_street + 1):
-            code = f"{street.code[:9]}9{seq:02d}"
-            Session.merge(Division(code=code, name=f"{street.name}演示社区{seq}", kind="community",
-                                   parent_code=street.code, is_demo=True, source="synthetic demo data"))
+    streets = Session.scalars(sa.select(Division).where(Division.kind.in_(("street", "town")))).all()
+    _upsert_divisions([Division(code=f"{street.code[:9]}9{seq:02d}", name=f"{street.name}演示社区{seq}",
+                                kind="community", parent_code=street.code, is_demo=True, source="synthetic demo data")
+                       for street in streets for seq in range(1, communities_per_street + 1)])
+    departments = set(Session.scalars(sa.select(Department.code)))
     for code, name in DEMO_DEPARTMENTS:
-        if not Session.query(Department).filter_by(code=code).first():
+        if code not in departments:
             Session.add(Department(code=code, name=name))
     Session.flush()
 
