@@ -1,9 +1,9 @@
 """The web tier's gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app` (production, every benchmark).
 
-Chosen by measurement (bench/intake.py, bench/RESULTS.md "Intake at WeChat's real latency"): threaded workers
-(`gthread`), so a request that must wait on WeChat (a login's jscode2session) or on PostgreSQL holds a thread,
-not a whole process; two processes per core for the CPU-bound part; 8 threads each, within the database pool
-(DB_POOL_SIZE, 10 per process). Content checks never run in a request (they are jobs), so the threads only
+Chosen by measurement (bench/report_upload.py, bench/RESULTS.md "Report uploads at WeChat's real latency"):
+threaded workers (`gthread`), so a request that must wait on WeChat (a login's jscode2session) or on PostgreSQL
+holds a thread, not a whole process; two processes per core for the CPU-bound part; 8 threads each, within the
+database pool (DB_POOL_SIZE, 10 per process). Content checks never run in a request (they are jobs), so the threads only
 cover logins and I/O waits. Every value can be overridden from the environment.
 """
 

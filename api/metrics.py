@@ -1,7 +1,7 @@
 """Prometheus metrics: what the processes count, and what a scrape reads from PostgreSQL and Redis.
 
 Counters and histograms live here and are incremented where things happen (requests by api/observability.py,
-Pay notify verdicts by api/fees/notify.py, intake decisions by api/intake/decide.py). Under gunicorn and beside
+Pay notify verdicts by api/fees/payments/notify.py, intake decisions by api/intake/decide.py). Under gunicorn and beside
 the workers they are written to PROMETHEUS_MULTIPROC_DIR (prometheus-client's multi-process mode: every process
 writes its own files there, a scrape adds them up; gunicorn.conf.py marks a dead web worker's files). Gauges of
 state — queue depths, the outbox's lag, the periodic jobs' last runs, backlogs, the bill run — are computed by

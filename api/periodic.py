@@ -36,6 +36,7 @@ _RUNS = "periodic:runs"  # hash: job name -> runs since Redis began
 _LAST_RUN = "periodic:last-run"  # hash: job name -> Unix time of the last run's start
 _DOUBLED = "periodic:doubled"  # hash: job name -> runs that found their period already run
 _EVERY = {entry.job.name: entry.every_s for entry in PERIODIC}
+CLOCK_SKEW_S = 3600  # the most two clocks may disagree and still never queue one period twice
 
 
 def period_of(every_s: int, now: float) -> int:
@@ -105,4 +106,6 @@ def status() -> dict[str, dict[str, float]]:
 
 
 def _keep(every_s: int) -> int:
-    return max(2 * every_s, 60)
+    """How long a period's claim and its ran-mark are kept: a clock up to an hour behind the others still finds the
+    period claimed (it never queues it again), and a second run is still seen as doubled."""
+    return max(2 * every_s, CLOCK_SKEW_S)

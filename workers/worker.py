@@ -34,6 +34,7 @@ from workers.boot import boot
 
 log = logging.getLogger("workers.worker")
 PERIODIC_FUNCS = frozenset(entry.job.func for entry in PERIODIC)
+CHILD_HEARTBEAT_S = 30  # how often a cut-off run's forked child, waited for, has its entry kept alive
 RQ_PER_JOB_LINES = frozenset({"Worker %s: %s: %s (%s)", "Worker %s: %s: %s"})  # rq.worker's dequeued / Job OK
 
 
@@ -141,48 +142,95 @@ def serve(worker_class: type[Worker], queue_names: list[str], *, burst: bool = F
             worker.work(burst=burst, with_scheduler=True)
             if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
                 return started
+            _between_workers()
             log.warning("worker loop ended: starting a fresh worker", extra={"queues": queue_names})
         except StopRequested:
             return started
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            _between_workers()
             log.warning("worker lost Redis: starting a fresh worker once it answers",
                         extra={"queues": queue_names, "error": str(exc)})
+        _let_go(worker)
         _wait_for_redis(pause_s)
         _retire(worker)
 
 
+def _between_workers() -> None:
+    """From here until the next worker starts, a stop request ends the process at once (the last worker's
+    handlers would ask Redis, which may be away)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit)
+
+
+def _let_go(worker: Worker | None) -> None:
+    """What RQ's teardown leaves behind when Redis is away: the worker's command channel (a thread and a
+    connection). Best effort: it is going anyway."""
+    for close in (getattr(getattr(worker, "pubsub_thread", None), "stop", None),
+                  getattr(getattr(worker, "pubsub", None), "close", None)):
+        if close is not None:
+            try:
+                close()
+            except (redis.RedisError, OSError, RuntimeError):
+                pass
+
+
 def _retire(worker: Worker | None) -> None:
-    """The run a worker had in hand when it quit is retried (or failed, with no retries left) now, by RQ's own
-    clean-up of abandoned runs: its forked child is waited for first, and a run that did finish is left alone."""
+    """The run a worker had in hand when it quit is handed to RQ's own clean-up of abandoned runs (retried if it has
+    retries left, else failed), under RQ's per-queue maintenance lock as RQ's maintenance takes it. A forked child
+    still running it is waited for first, its run's entry kept alive meanwhile, so it never runs twice at once; a
+    run that finished is left alone. (A child that ran through an outage longer than RQ's 90 s may be retried by
+    another worker's maintenance meanwhile, as with RQ itself.)"""
     in_flight = getattr(worker, "in_flight", None)
     if in_flight is None:
         return
-    pid = getattr(worker, "_horse_pid", 0)
-    if pid:
-        try:
-            os.waitpid(pid, 0)  # the child may still be running the job: let it end, never run it twice at once
-        except ChildProcessError:
-            pass
     registry, entry = in_flight
+    _wait_for_child(getattr(worker, "_horse_pid", 0), registry, entry)
+    queue = Queue(registry.name, connection=registry.connection)
     try:
-        if registry.connection.zadd(registry.key, {entry: 0}, xx=True, ch=True):  # still listed: expire it now
+        if registry.connection.zscore(registry.key, entry) is None:
+            return  # not listed: the run finished (or RQ already handed it on)
+        registry.connection.zadd(registry.key, {entry: 0}, xx=True)  # expired now
+        if not queue.acquire_maintenance_lock():
+            return  # a maintenance is running: its next round finds the entry expired
+        try:
             registry.cleanup(timestamp=1)  # only entries expiring by 1970: this one
             log.warning("a run cut off with its worker handed to RQ's clean-up", extra={"entry": entry})
+        finally:
+            queue.release_maintenance_lock()
     except (redis.ConnectionError, redis.TimeoutError):
         pass  # Redis went away again: RQ's maintenance finds it once its heartbeat is old
 
 
+def _wait_for_child(pid: int, registry, entry: str) -> None:
+    last = 0.0
+    while pid:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        if time.monotonic() - last >= CHILD_HEARTBEAT_S:  # the run is still being worked: keep its entry alive
+            try:
+                registry.connection.zadd(registry.key, {entry: time.time() + CHILD_HEARTBEAT_S + 60}, xx=True)
+                last = time.monotonic()
+            except (redis.ConnectionError, redis.TimeoutError):
+                pass
+        time.sleep(0.2)
+
+
 def _wait_for_redis(pause_s: float) -> None:
-    """Between workers a stop request ends the process at once (the last worker's handlers would ask Redis)."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _exit)
+    waited, said = 0.0, 0.0
     while True:
         time.sleep(pause_s)
+        waited += pause_s
         try:
             if get_redis().ping():
                 return
-        except (redis.ConnectionError, redis.TimeoutError):
-            continue
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # AuthenticationError is one: say it
+            if waited - said >= 30:
+                log.error("still waiting for Redis", extra={"waited_s": round(waited), "error": str(exc)})
+                said = waited
 
 
 def _exit(signum, frame) -> None:

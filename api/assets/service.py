@@ -34,7 +34,7 @@ def _upsert(model, rows: list[dict], keys: list[str]) -> None:
 def import_components(collection: dict, actor: Actor) -> int:
     """GeoJSON FeatureCollection of Points with properties code, name, state (optional), owner (department code)."""
     features = collection.get("features") if isinstance(collection, dict) else None
-    if collection.get("type") != "FeatureCollection" or not isinstance(features, list):
+    if not isinstance(features, list) or collection.get("type") != "FeatureCollection":
         raise ImportRejected(details={"errors": [N_("not a GeoJSON FeatureCollection")]})
     classes = set(Session.scalars(sa.select(Category.code).where(Category.is_current, Category.kind == "component")))
     departments = dict(Session.execute(sa.select(Department.code, Department.id)).all())
@@ -63,15 +63,21 @@ def import_components(collection: dict, actor: Actor) -> int:
                       "lat": lat, "lon": lon, "grid_code": place.grid_code, "street_code": place.street_code,
                       "updated_at": now}
 
-    items = ({"code": str((f.get("properties") or {}).get("code", "")) if isinstance(f, dict) else "",
-              "properties": (f.get("properties") or {}) if isinstance(f, dict) else {},
-              "geometry": (f.get("geometry") or {}) if isinstance(f, dict) else {}} for f in features)
+    items = (_feature(f) for f in features)
     rows, errors = validated(items, "code", check, first=0, position="feature")
     if errors:
         raise ImportRejected(details={"errors": errors})
     _upsert(Component, rows, ["code"])
     record("component_import", 0, "imported", actor, payload={"count": len(rows)})
     return len(rows)
+
+
+def _feature(feature) -> dict:
+    """A feature's parts, whatever the file holds (a property or geometry that is not an object counts as none)."""
+    feature = feature if isinstance(feature, dict) else {}
+    props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+    geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+    return {"code": str(props.get("code", "")), "properties": props, "geometry": geometry}
 
 
 MATERIAL_COLUMNS = ("depot_code", "depot_name", "lat", "lon", "material_code", "material_name", "unit", "quantity")

@@ -33,7 +33,8 @@ def test_every_bad_feature_is_named_and_nothing_is_written(registers, db_session
     features = [_point("4401110103000001", owner="municipal"), _point("44011101030001"),
                 _point("4401119999000001"), _point("4401110103000002", lon=100.0),
                 _point("4401110103000003", state="stolen"), _point("4401110103000001"),
-                _point("4401110103000004", owner="nobody"), {"type": "Feature", "geometry": None, "properties": None}]
+                _point("4401110103000004", owner="nobody"), {"type": "Feature", "geometry": None, "properties": None},
+                {"type": "Feature", "geometry": "POINT(1 2)", "properties": ["x"]}, "not a feature"]
     with pytest.raises(ImportRejected) as refused:
         import_components({"type": "FeatureCollection", "features": features}, Actor.system())
     assert [(e["feature"], e["problem"]) for e in refused.value.details["errors"]] == [
@@ -44,10 +45,19 @@ def test_every_bad_feature_is_named_and_nothing_is_written(registers, db_session
         (5, "duplicate code in the file"),
         (6, "unknown owner department 'nobody'"),
         (7, "code must be 16 digits: 440111 + 大类 + 小类 + sequence"),
+        (8, "code must be 16 digits: 440111 + 大类 + 小类 + sequence"),
+        (9, "code must be 16 digits: 440111 + 大类 + 小类 + sequence"),
     ]
     with force_locale("zh"):
         assert translate_details(refused.value.details)["errors"][2]["problem"] == "不在白云区范围内"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Component)) == 0
+
+
+def test_a_file_that_is_not_a_feature_collection_is_refused_as_such(registers):
+    for collection in ([], {"type": "FeatureCollection"}, {"type": "Other", "features": []}, "text"):
+        with pytest.raises(ImportRejected) as refused:
+            import_components(collection, Actor.system())
+        assert refused.value.details == {"errors": ["not a GeoJSON FeatureCollection"]}
 
 
 def test_stock_is_keyed_by_depot_and_material_and_replaced_on_reimport(registers, db_session):

@@ -184,7 +184,7 @@ def test_many_login_codes_at_once(base):
 
 
 def _issuer_call(client, path: str, body: dict | None = None):
-    """A call to the simulated issuing platform, signed as api/fees/issuer.py signs it."""
+    """A call to the simulated issuing platform, signed as api/fees/receipts/issuer.py signs it."""
     import json
 
     from miniprogram_mock.issuer import signature
@@ -239,4 +239,4 @@ def test_the_issuing_platform_without_a_state_file_forgets_at_a_restart():
 
     numbers = [_issue_doc(create_mock_app(issuer_apps={"suiyun": "issuer-secret"}).test_client(),
                           f"receipt-{n}-0").json["number"] for n in range(2)]
-    assert numbers == ["0000000001", "0000000001"]  # as the backend must be ready for (fees/receipts.py refuses it)
+    assert numbers == ["0000000001", "0000000001"]  # the backend refuses it (fees/receipts/service.py)

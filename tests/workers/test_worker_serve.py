@@ -67,3 +67,44 @@ def test_the_run_a_worker_had_in_hand_when_it_lost_redis_is_retried_at_once(app)
     assert Queue("default", connection=get_redis()).fetch_job("outbox-7").retries_left == 1
     worker_main._retire(worker)  # handed over once: a second look finds nothing listed
     assert queue.get_job_ids() == ["outbox-7"]
+
+
+def _started_run(job_id: str):
+    """A run as a worker leaves it when Redis went away under it: listed as started, status started."""
+    from rq import Queue, Retry
+
+    from api.extensions import get_redis
+
+    queue = Queue("default", connection=get_redis())
+    queue.enqueue("workers.periodic.outbox_sweep", job_id=job_id, retry=Retry(max=1))
+    worker = worker_main.AppSimpleWorker([queue], connection=get_redis())
+    job = Queue.dequeue_any([queue], None, connection=get_redis())[0]
+    worker.prepare_execution(job)
+    worker.prepare_job_execution(job)
+    return queue, worker, job
+
+
+def test_a_cut_off_run_waits_while_a_maintenance_holds_the_queue(app):
+    """RQ's maintenance lock is taken as RQ's own clean-up takes it: while another worker maintains the queue, the
+    run is only marked expired (its next round hands it on), never retried twice by two clean-ups."""
+    queue, worker, job = _started_run("outbox-9")
+    assert queue.acquire_maintenance_lock()
+    worker_main._retire(worker)
+    registry, entry = worker.in_flight
+    assert registry.connection.zscore(registry.key, entry) == 0 and job.get_status(refresh=True) == "started"
+    queue.release_maintenance_lock()
+    worker_main._retire(worker)
+    assert queue.get_job_ids() == ["outbox-9"]
+
+
+def test_a_child_still_working_a_cut_off_run_keeps_its_entry_alive_until_it_ends(app):
+    import subprocess
+    import time
+
+    _, worker, _ = _started_run("outbox-10")
+    registry, entry = worker.in_flight
+    registry.connection.zadd(registry.key, {entry: 0}, xx=True)  # as if its heartbeat had lapsed in the outage
+    child = subprocess.Popen(["sleep", "0.5"])
+    worker_main._wait_for_child(child.pid, registry, entry)
+    assert child.poll() is not None or child.wait(timeout=1) is not None  # waited for: it ended
+    assert registry.connection.zscore(registry.key, entry) > time.time() + 60  # kept alive meanwhile

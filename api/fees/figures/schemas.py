@@ -1,4 +1,4 @@
-"""The billing desk's report arguments and rows (api/fees/desk_reports.py)."""
+"""The billing desk's report arguments and rows (api/fees/figures/routes.py)."""
 
 from __future__ import annotations
 
