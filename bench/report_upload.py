@@ -156,7 +156,7 @@ def main() -> None:
         stack.start_workers("check", simple=True)  # the content checks run alongside every load
         tokens = [stack.citizen_token(f"bench-{n}") for n in range(USERS)]
         (stack.work / "tokens.txt").write_text("\n".join(tokens) + "\n")
-        table = Table(f"intake benchmark — {DURATION}s per load, {CONNECTIONS} connections, gunicorn {WORKERS} "
+        table = Table(f"report-upload benchmark — {DURATION}s per load, {CONNECTIONS} connections, gunicorn {WORKERS} "
                       f"gthread workers (gunicorn.conf.py), one content-check worker alongside")
         create = CREATE_LUA % {"tokens": stack.work / "tokens.txt"}
         table.add("report creations, WeChat at 0 ms", **wrk(stack, create, duration=DURATION,
