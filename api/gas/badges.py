@@ -25,6 +25,7 @@ from api.db import Session, utcnow
 from api.events.service import Actor, record
 from api.gas import errors
 from api.gas.models import GasBadge, GasBinding, GasTask
+from api.i18n import current_locale, gettext
 from api.identity.models import User
 from api.media import images
 from api.media import service as media
@@ -36,7 +37,12 @@ LEGACY = "gas-badge"  # the first badges' QR (`<inspector id>.<signature>`, no i
 PHOTO_SIDE = 640  # a badge photo is stored no larger than this on its longest side
 # ASCII digits only (str.isdigit() also takes '²'); 18 digits stay below 2**63, the ids' range
 _PAYLOAD = re.compile(r"([0-9]{1,18})(?:\.([0-9]{8}))?\.([0-9a-f]{32})")
-FREE = "入户安检免费，安检员不收取任何费用、不推销产品；如有疑问请拨打燃气企业客服或110。"
+def _advice(text: str) -> str:
+    """What the person at the door is told, in the request's language (Chinese unless asked otherwise), always
+    ending with the fake-inspector scam's tell: periodic inspection is free."""
+    free = gettext("Periodic inspection is free: inspectors charge nothing and sell nothing. If in doubt, call the "
+                   "gas company's service line or 110.")
+    return text + ("" if current_locale() == "zh" else " ") + free  # Chinese sentences run on without a space
 
 
 @dataclass(frozen=True)
@@ -126,12 +132,16 @@ def _parse(text: str) -> tuple[int, date | None] | None:
 
 def _status(inspector: User | None, badge: GasBadge | None, issued: date | None, today: date) -> tuple[str, str]:
     if not is_inspector(inspector):
-        return "revoked", "该证件已注销：持证人目前不是在岗安检员，请勿开门。"
+        return "revoked", gettext("This badge has been withdrawn: its holder is no longer an active gas inspector. "
+                                  "Do not open the door.")
     if issued is not None and today > valid_until(issued):
         end = valid_until(issued)
-        return "expired", f"该证件已于{end.year}年{end.month}月{end.day}日过期，请勿开门；请安检员出示有效证件。"
+        on = gettext("%(year)d-%(month)02d-%(day)02d", year=end.year, month=end.month, day=end.day)
+        return "expired", gettext("This badge expired on %(date)s: do not open the door; ask the inspector for a "
+                                  "valid badge.", date=on)
     if issued is None or badge is None or badge.issued_on != issued:
-        return "revoked", "该证件已作废（已换发新证），请安检员出示小程序中的最新证件，核对无误前请勿开门。"
+        return "revoked", gettext("This badge has been replaced by a newer one: ask the inspector for the latest "
+                                  "badge in the mini-program, and do not open the door until it checks out.")
     return "valid", ""
 
 
@@ -139,7 +149,8 @@ def check(text: str, citizen: User | None) -> Check:
     parsed = _parse(text)
     if parsed is None:
         return Check({"genuine": False, "valid": False, "status": "forged",
-                      "advice": "这不是本系统签发的安检员证件，请勿开门。" + FREE})
+                      "advice": _advice(gettext("This is not an inspector's badge issued by this system: do "
+                                                "not open the door."))})
     inspector_id, issued = parsed
     inspector, badge = Session.get(User, inspector_id), Session.get(GasBadge, inspector_id)
     today = timefmt.today()
@@ -149,17 +160,20 @@ def check(text: str, citizen: User | None) -> Check:
               "name": inspector.display_name if inspector else "", "employer": get_config().GAS_EMPLOYER,
               "issued_on": issued, "valid_until": valid_until(issued) if issued else None}
     if status != "valid":
-        answer["advice"] = advice + FREE
+        answer["advice"] = _advice(advice)
     elif citizen is not None:
         booked = Session.scalar(sa.select(sa.func.count()).select_from(GasTask)
                                 .join(GasBinding, GasBinding.gas_user_id == GasTask.gas_user_id)
                                 .where(GasBinding.user_id == citizen.id, GasTask.inspector_id == inspector.id,
                                        GasTask.status == "assigned", GasTask.due_on <= today)) > 0
         answer["visit_booked_today"] = booked
-        answer["advice"] = ("该安检员今天有到您家的安检任务。" if booked else
-                            "该安检员今天没有到您已绑定住址的安检任务，请核实后再开门。") + FREE
+        answer["advice"] = _advice(gettext("This inspector has an inspection at your home today.") if booked else
+                                   gettext("This inspector has no inspection at the addresses you have bound "
+                                           "today: check before opening the door."))
     else:
-        answer["advice"] = "证件有效。登录小程序并绑定燃气户号后扫码，可核对今天是否有到您家的安检任务。" + FREE
+        answer["advice"] = _advice(gettext("The badge is valid. Log in to the mini-program and bind your gas "
+                                           "account, then scan again to see whether this inspector is visiting "
+                                           "your home today."))
     return Check(answer, photo)
 
 

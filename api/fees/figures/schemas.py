@@ -86,7 +86,7 @@ class MismatchRowSchema(ma.Schema):
     their_status = ma.fields.String(allow_none=True)
     state = ma.fields.String(metadata={"description": "open | explained | fixed"})
     note = ma.fields.String(allow_none=True)
-    updated_by = ma.fields.String(allow_none=True, metadata={"description": "who set the state"})
+    updated_by = ma.fields.String(allow_none=True, metadata={"description": "who set the state (their name)"})
     updated_at = LocalDateTime(allow_none=True)
 
 

@@ -139,7 +139,7 @@ def mismatches(*, day_from: date, day_to: date, state: str | None = None, limit:
     query = (sa.select(ReconRun.bill_date, ReconMismatch.id, ReconMismatch.key, ReconMismatch.kind,
                        ReconMismatch.ours_fen, ReconMismatch.theirs_fen, ReconMismatch.our_status,
                        ReconMismatch.their_status, ReconMismatch.state, ReconMismatch.note,
-                       User.username.label("updated_by"), ReconMismatch.updated_at)
+                       staff_name().label("updated_by"), ReconMismatch.updated_at)
              .join(ReconRun, ReconRun.id == ReconMismatch.run_id)
              .outerjoin(User, User.id == ReconMismatch.updated_by)
              .where(ReconRun.bill_date >= day_from, ReconRun.bill_date <= day_to))

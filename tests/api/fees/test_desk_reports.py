@@ -132,7 +132,7 @@ def test_a_backwards_period_is_refused(client, desk):
 
 def test_reconciliation_mismatches_export_with_their_state_and_who_set_it(client, desk, db_session):
     district, street = desk
-    head = StaffFactory(roles=("billing_head",), username="head-recon")
+    head = StaffFactory(roles=("billing_head",), username="head-recon", display_name="收费主管陈")
     day = date(2026, 11, 30)
     run = ReconRun(bill_date=day, wechat_in_fen=1500, ours_in_fen=1000, rows=3, mismatches=2)
     db_session.add(run)
@@ -150,7 +150,7 @@ def test_reconciliation_mismatches_export_with_their_state_and_who_set_it(client
                       headers=street).json
     assert [(r["key"], r["kind"], r["state"], r["updated_by"]) for r in rows] == [
         ("pay:SY202611300001", "missing_ours", "open", None),
-        ("pay:SY202611300002", "amount_differs", "explained", "head-recon")]
+        ("pay:SY202611300002", "amount_differs", "explained", "收费主管陈")]  # the name staff know, not the login
     open_only = client.get("/admin/billing/reports/reconciliation?day_from=2026-11-30&day_to=2026-11-30&state=open",
                            headers=district).json
     assert [r["key"] for r in open_only] == ["pay:SY202611300001"]

@@ -247,7 +247,12 @@ def test_anyone_checks_a_badge_and_a_citizen_learns_whether_a_visit_is_booked_to
     badge = client.get("/gas/field/badge", headers=t["ins1"]).json
     anonymous = client.get(f"/gas/badges/verify?p={badge['payload']}").json
     assert anonymous["genuine"] and anonymous["valid"] and anonymous["name"] == "安检员甲"
-    assert "免费" in anonymous["advice"]
+    assert anonymous["advice"] == ("证件有效。登录小程序并绑定燃气户号后扫码，可核对今天是否有到您家的安检任务。"
+                                   "入户安检免费，安检员不收取任何费用、不推销产品；如有疑问请拨打燃气企业客服或110。")
+    english = client.get(f"/gas/badges/verify?p={badge['payload']}", headers={"Accept-Language": "en"}).json
+    assert english["advice"].startswith("The badge is valid.") and english["advice"].endswith(
+        "Periodic inspection is free: inspectors charge nothing and sell nothing. If in doubt, call the gas "
+        "company's service line or 110.")
     forged = badge["payload"][:-1] + ("0" if badge["payload"][-1] != "0" else "1")
     assert client.get(f"/gas/badges/verify?p={forged}").json == {
         "genuine": False, "valid": False, "status": "forged",

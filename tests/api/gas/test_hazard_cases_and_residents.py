@@ -281,7 +281,10 @@ def test_an_expired_or_revoked_badge_says_so_plainly(client, g, db_session):
     old = badges.payload(db_session.get(GasBadge, ins1))
     expired = client.get(f"/gas/badges/verify?p={old}").json
     assert (expired["genuine"], expired["valid"], expired["status"]) == (True, False, "expired")
-    assert "已于" in expired["advice"] and "过期" in expired["advice"]
+    end = badges.valid_until(today() - timedelta(days=valid_days))
+    assert expired["advice"].startswith(f"该证件已于{end.year}年{end.month}月{end.day}日过期，请勿开门")
+    in_english = client.get(f"/gas/badges/verify?p={old}", headers={"Accept-Language": "en"}).json["advice"]
+    assert in_english.startswith(f"This badge expired on {end.isoformat()}: do not open the door")
     renewed = client.get("/gas/field/badge", headers=t["ins1"]).json  # the app gets a new one
     assert renewed["issued_on"] == today().isoformat() and renewed["payload"] != old
     assert client.get(f"/gas/badges/verify?p={renewed['payload']}").json["status"] == "valid"
