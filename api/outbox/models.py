@@ -25,6 +25,7 @@ class OutboxJob(Base):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))  # the request that recorded it (logs follow it)
 
     @property
     def job_id(self) -> str:

@@ -39,7 +39,8 @@ def add(call: JobCall) -> OutboxJob:
     if declared.coalesce:
         raise ValueError(f"{declared.name} is a coalesced job: use nudge()")
     job = OutboxJob(queue=declared.queue, func=declared.func, args=list(call.args), retries=declared.retries,
-                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals())
+                    on_failure=declared.on_failure, retry_intervals=declared.retry_intervals(),
+                    request_id=observability.current_request_id())
     session = Session()
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job)
@@ -119,8 +120,9 @@ def _enqueue(row) -> None:
     """Hand one row to RQ. `unique=True` on the row's job id: a second hand-over is refused by RQ."""
     retry = Retry(max=row.retries, interval=list(row.retry_intervals or []) or 0) if row.retries else None
     on_failure = Callback(row.on_failure) if row.on_failure else None
-    # the request that recorded the row, when it is handed over after that request's commit (not by a later sweep)
-    meta = {"request_id": observability.current_request_id()} if observability.current_request_id() else None
+    # the request that recorded the row, whether it is handed over after that request's commit or by a later sweep
+    request_id = getattr(row, "request_id", None) or observability.current_request_id()
+    meta = {"request_id": request_id} if request_id else None
     Queue(row.queue, connection=get_redis()).enqueue(
         row.func, *row.args, job_id=f"outbox-{row.id}", unique=True, retry=retry, on_failure=on_failure,
         result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600, meta=meta)

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue
@@ -186,7 +187,16 @@ def test_the_request_id_travels_with_the_jobs_a_request_starts(db_session):
     finally:
         observability.request_id.reset(token)
     assert Job.fetch(row.job_id, connection=get_redis()).meta == {"request_id": "req-0123456789ab"}
-    later = outbox.add(jobs.BILL_RUN("2026-12-01"))  # a sweep outside any request: no id to carry
+    token = observability.request_id.set("req-cafe0123456789")
+    try:
+        missed = outbox.add(jobs.BILL_RUN("2026-10-01"))  # Redis away at commit: the clock's sweep hands it over
+        db_session.flush()
+    finally:
+        observability.request_id.reset(token)
+    swept = db_session.execute(sa.select(OutboxJob.__table__).where(OutboxJob.id == missed.id)).all()
+    assert outbox.hand_over(swept) == 1  # as the sweep hands rows over: selected, outside any request, later
+    assert Job.fetch(missed.job_id, connection=get_redis()).meta == {"request_id": "req-cafe0123456789"}
+    later = outbox.add(jobs.BILL_RUN("2026-12-01"))  # recorded outside any request (a command): no id to carry
     db_session.flush()
     outbox.hand_over([later])
     assert "request_id" not in Job.fetch(later.job_id, connection=get_redis()).meta
