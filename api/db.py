@@ -78,6 +78,18 @@ def insert_for(model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+def upsert(model, rows: list[dict], keys: list[str]) -> None:
+    """Insert `rows` (dicts of one model's columns, all with the same keys) or update those whose `keys` exist, in
+    statements of 5,000 rows: one round trip per batch, not a read and a write per row. Rows go in as given
+    (parents before children where a table refers to itself)."""
+    if not rows:
+        return
+    insert = insert_for(model)
+    updates = {c: insert.excluded[c] for c in rows[0] if c not in keys}
+    for start in range(0, len(rows), 5000):
+        Session.execute(insert.on_conflict_do_update(index_elements=keys, set_=updates), rows[start:start + 5000])
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below), so savepoints work too
     cur = dbapi_conn.cursor()

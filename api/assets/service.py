@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from api.assets.errors import ImportRejected
 from api.assets.models import COMPONENT_STATES, Component, Depot, Material, Stock
 from api.config import get_config
-from api.db import Session, insert_for, utcnow
+from api.db import Session, upsert, utcnow
 from api.events.service import Actor, record
 from api.geo import in_bbox
 from api.i18n import N_
@@ -20,15 +20,6 @@ from api.organisation.models import Department
 from api.taxonomy.models import Category
 
 CODE = re.compile(r"^440111(\d{2})(\d{2})(\d{6})$")  # Baiyun's 6-digit code + 大类 + 小类 + sequence
-
-
-def _upsert(model, rows: list[dict], keys: list[str]) -> None:
-    if not rows:
-        return
-    insert = insert_for(model)
-    updates = {c: insert.excluded[c] for c in rows[0] if c not in keys}
-    for start in range(0, len(rows), 5000):
-        Session.execute(insert.on_conflict_do_update(index_elements=keys, set_=updates), rows[start:start + 5000])
 
 
 def import_components(collection: dict, actor: Actor) -> int:
@@ -67,7 +58,7 @@ def import_components(collection: dict, actor: Actor) -> int:
     rows, errors = validated(items, "code", check, first=0, position="feature")
     if errors:
         raise ImportRejected(details={"errors": errors})
-    _upsert(Component, rows, ["code"])
+    upsert(Component, rows, ["code"])
     record("component_import", 0, "imported", actor, payload={"count": len(rows)})
     return len(rows)
 
@@ -90,14 +81,14 @@ def import_materials(text: str, actor: Actor) -> int:
     if errors or not rows:
         raise ImportRejected(details={"errors": errors or [N_("no rows")]})
     depots = {r["depot_code"]: r for r in rows}
-    _upsert(Depot, [{"code": c, "name": r["depot_name"], "lat": r["lat"], "lon": r["lon"],
+    upsert(Depot, [{"code": c, "name": r["depot_name"], "lat": r["lat"], "lon": r["lon"],
                      "street_code": grids.codes_of(r["lat"], r["lon"]).street_code} for c, r in depots.items()],
             ["code"])
-    _upsert(Material, [{"code": r["material_code"], "name": r["material_name"], "unit": r["unit"]}
+    upsert(Material, [{"code": r["material_code"], "name": r["material_name"], "unit": r["unit"]}
                        for r in {r["material_code"]: r for r in rows}.values()], ["code"])
     depot_ids = dict(Session.execute(sa.select(Depot.code, Depot.id)).all())
     material_ids = dict(Session.execute(sa.select(Material.code, Material.id)).all())
-    _upsert(Stock, [{"depot_id": depot_ids[r["depot_code"]], "material_id": material_ids[r["material_code"]],
+    upsert(Stock, [{"depot_id": depot_ids[r["depot_code"]], "material_id": material_ids[r["material_code"]],
                      "quantity": r["quantity"], "updated_at": utcnow()} for r in rows], ["depot_id", "material_id"])
     record("material_import", 0, "imported", actor, payload={"rows": len(rows)})
     return len(rows)

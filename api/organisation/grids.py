@@ -15,7 +15,7 @@ from shapely.strtree import STRtree
 
 from api import geo
 from api.config import get_config
-from api.db import Session
+from api.db import Session, upsert
 from api.events.service import Actor, record
 from api.organisation.errors import LocationOutsideDistrict
 from api.organisation.models import Division, UnitGrid
@@ -119,24 +119,17 @@ def import_geojson(collection: dict, *, demo: bool = False, actor: Actor | None 
         raise GridImportError("expected a non-empty GeoJSON FeatureCollection")
     communities = set(Session.scalars(sa.select(Division.code).where(Division.kind == "community")))
     rows = [_grid_from_feature(n, f, communities, demo) for n, f in enumerate(features, start=1)]
-    codes = [r.code for r in rows]
+    codes = [r["code"] for r in rows]
     if len(set(codes)) != len(codes):
         raise GridImportError("duplicate grid codes in the file")
-    existing = {grid.code: grid for grid in Session.scalars(sa.select(UnitGrid).where(UnitGrid.code.in_(codes)))}
-    for row in rows:  # one read, then inserts batched by SQLAlchemy (a merge per row read each one back)
-        if (grid := existing.get(row.code)) is None:
-            Session.add(row)
-        else:
-            for column in ("name", "community_code", "street_code", "geometry", "min_lon", "min_lat", "max_lon",
-                           "max_lat", "is_demo"):
-                setattr(grid, column, getattr(row, column))
+    upsert(UnitGrid, rows, ["code"])
     record("unit_grids", 0, "grids_imported", actor or Actor.system(), payload={"count": len(rows),
                                                                                 "demo": demo})
     invalidate()
     return len(rows)
 
 
-def _grid_from_feature(n: int, feature: dict, communities: set[str], demo: bool) -> UnitGrid:
+def _grid_from_feature(n: int, feature: dict, communities: set[str], demo: bool) -> dict:
     props = feature.get("properties") or {}
     code = str(props.get("code", ""))
     if not GRID_CODE.match(code):
@@ -150,9 +143,9 @@ def _grid_from_feature(n: int, feature: dict, communities: set[str], demo: bool)
     if polygon.geom_type not in ("Polygon", "MultiPolygon") or not polygon.is_valid or polygon.is_empty:
         raise GridImportError(f"feature {n}: geometry must be a valid Polygon or MultiPolygon")
     min_lon, min_lat, max_lon, max_lat = polygon.bounds
-    return UnitGrid(code=code, name=str(props.get("name", "")), community_code=code[:12],
-                    street_code=code[:9] + "000", geometry=mapping(polygon), min_lon=min_lon,
-                    min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, is_demo=demo)
+    return {"code": code, "name": str(props.get("name", "")), "community_code": code[:12],
+            "street_code": code[:9] + "000", "geometry": mapping(polygon), "min_lon": min_lon, "min_lat": min_lat,
+            "max_lon": max_lon, "max_lat": max_lat, "is_demo": demo}
 
 
 def demo_grid(bbox: tuple[float, float, float, float], streets: list[str], communities_per_street: int = 2,

@@ -7,7 +7,7 @@ from importlib import resources
 
 import sqlalchemy as sa
 
-from api.db import Session
+from api.db import Session, upsert
 from api.errors import Conflict
 from api.events.service import Actor, record
 from api.organisation.models import Department, Division
@@ -24,13 +24,13 @@ DEMO_DEPARTMENTS = (
 
 
 def load_divisions() -> int:
-    """Upsert the district and its 24 streets/towns from the shipped CSV; returns rows written. One read of what
-    exists, then writes batched in one flush (a merge and a flush per row cost ~75 round trips)."""
+    """Upsert the district and its 24 streets/towns from the shipped CSV; returns rows written. One statement (a merge
+    and a flush per row cost ~75 round trips)."""
     text = resources.files("api.organisation").joinpath("data/baiyun_divisions.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
-    _upsert_divisions([Division(code=row["code"], name=row["name"], kind=row["kind"],
-                                parent_code=row["parent_code"] if row["kind"] != "district" else None,
-                                is_demo=False, source=DIVISIONS_SOURCE) for row in rows])
+    upsert(Division, [{"code": row["code"], "name": row["name"], "kind": row["kind"], "is_demo": False,
+                       "parent_code": row["parent_code"] if row["kind"] != "district" else None,
+                       "source": DIVISIONS_SOURCE} for row in rows], ["code"])  # the district first, as the file
     offices = set(Session.scalars(sa.select(Department.code).where(Department.kind == "street_office")))
     for row in rows:
         if row["kind"] in ("street", "town") and street_office_code(row["code"]) not in offices:
@@ -50,25 +50,13 @@ def _add_street_office(street_code: str, street_name: str) -> None:
                            kind="street_office", division_code=street_code))
 
 
-def _upsert_divisions(divisions: list[Division]) -> None:
-    """Parents before children, as given; existing rows updated in place."""
-    existing = {d.code: d for d in Session.scalars(sa.select(Division).where(
-        Division.code.in_([d.code for d in divisions])))}
-    for division in divisions:
-        if (found := existing.get(division.code)) is None:
-            Session.add(division)
-        else:
-            found.name, found.kind, found.parent_code = division.name, division.kind, division.parent_code
-            found.is_demo, found.source = division.is_demo, division.source
-    Session.flush()
-
-
 def load_demo_organisation(communities_per_street: int = 2) -> None:
     """Demo communities (synthetic codes, flagged) and district departments."""
     streets = Session.scalars(sa.select(Division).where(Division.kind.in_(("street", "town")))).all()
-    _upsert_divisions([Division(code=f"{street.code[:9]}9{seq:02d}", name=f"{street.name}演示社区{seq}",
-                                kind="community", parent_code=street.code, is_demo=True, source="synthetic demo data")
-                       for street in streets for seq in range(1, communities_per_street + 1)])
+    upsert(Division, [{"code": f"{street.code[:9]}9{seq:02d}", "name": f"{street.name}演示社区{seq}",
+                       "kind": "community", "parent_code": street.code, "is_demo": True,
+                       "source": "synthetic demo data"}
+                      for street in streets for seq in range(1, communities_per_street + 1)], ["code"])
     departments = set(Session.scalars(sa.select(Department.code)))
     for code, name in DEMO_DEPARTMENTS:
         if code not in departments:
