@@ -3,35 +3,20 @@ registered before the upgrade still signs in after it; running the upgrade again
 
 import base64
 import hashlib
-import uuid
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from api.devices import auth
 from api.migrate import alembic_config, upgrade
-from tests.conftest import PG_ADMIN, PG_URL_BASE
 
 ROW = ("INSERT INTO devices (id, code, kind, name, detects, lat, lon, secret_encrypted, expected_interval_s, active, "
        "created_at) VALUES (:id, :code, 'camera', '测试摄像头', '[]', 23.16, 113.26, :sealed, 600, true, now())")
 
 
-@pytest.fixture
-def database():
-    name = f"suiyun_mig_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    engine = sa.create_engine(PG_URL_BASE + name)
-    yield PG_URL_BASE + name, engine
-    engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_secrets_sealed_under_the_old_key_open_under_the_new_one(config, database):
-    url, engine = database
+def test_secrets_sealed_under_the_old_key_open_under_the_new_one(config, empty_database):
+    url, engine = empty_database
     old = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"device-secrets:" + config.SECRET_KEY.encode()).digest()))
     upgrade(url, "0025_close_approval")
     with engine.begin() as conn:
@@ -56,8 +41,8 @@ def test_secrets_sealed_under_the_old_key_open_under_the_new_one(config, databas
     assert {i: auth.unseal(s) for i, s in stored().items()} == {1: "s3cret-one", 2: "s3cret-two"}
 
 
-def test_a_secret_written_under_another_secret_key_stops_the_upgrade(config, database):
-    url, engine = database
+def test_a_secret_written_under_another_secret_key_stops_the_upgrade(config, empty_database):
+    url, engine = empty_database
     upgrade(url, "0025_close_approval")
     stranger = Fernet(Fernet.generate_key())
     with engine.begin() as conn:

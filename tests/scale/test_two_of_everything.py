@@ -24,7 +24,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -34,6 +33,7 @@ import requests
 from api.jobs import CLASSIFY, QUEUES
 from bench.harness import Stack, free_port
 from bench.harness import wait_for as wait_for_url
+from tests.api.gas.conftest import passing, visit
 from tests.fees_world import ACCOUNTS, PREMISES, months_ago
 from tests.support import jpeg, stop_group, wait_for
 
@@ -368,8 +368,6 @@ def restart_redis(stack: Stack) -> None:
 def gas_batch(stack: Stack, apis: list[str]) -> list[dict]:
     """The demo inspector's day (the seeded tasks), one visit with a failed item and its photo: the field app sends
     the same offline batch to both APIs at once (a retry on another connection while the first is in flight)."""
-    from api.gas import checklist
-
     inspector = bearer(stack.token_for("gas_inspector"))
     tasks = call("GET", apis[0] + "/gas/field/tasks", headers=inspector).json()
     assert tasks, "the demo seeds the inspector's day"
@@ -377,19 +375,10 @@ def gas_batch(stack: Stack, apis: list[str]) -> list[dict]:
     put = call("PUT", apis[1] + f"/gas/field/photos/{photo}", headers=inspector,
                files={"photo": ("p.jpg", io.BytesIO(jpeg(color=(200, 40, 40))), "image/jpeg")})
     assert put.status_code == 201, put.text
-    finished = datetime.now(UTC) - timedelta(minutes=10)
-    visits = []
-    for n, task in enumerate(tasks):
-        items = [{"code": i.code, "result": "pass"} for i in checklist.applicable("v1", task["user_type"],
-                                                                                  task["supply"])]
-        if n == 0:
-            items[0] = {"code": items[0]["code"], "result": "fail", "photo_id": photo}
-        visits.append({"client_id": str(uuid.uuid4()), "task_id": task["task_id"], "task_version": task["version"],
-                       "outcome": "hazards" if n == 0 else "passed",
-                       "started_at": (finished - timedelta(minutes=15)).isoformat(),
-                       "finished_at": finished.isoformat(), "checklist_version": "v1", "items": items,
-                       "checkin": {"lat": task["lat"], "lon": task["lon"],
-                                   "coord_system": "wgs84"}})
+    first = tasks[0]["checklist"][0]  # the first visit finds a hazard there, with its photo
+    visits = [visit(task, "hazards" if n == 0 else "passed",
+                    passing(task["checklist"], **({first: photo} if n == 0 else {})),
+                    at=(task["lat"], task["lon"]), minutes_ago=10) for n, task in enumerate(tasks)]
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda url: call("POST", url + "/gas/field/visits", json={"visits": visits},
                                                  headers=inspector), apis))

@@ -47,7 +47,7 @@ def test_a_burst_ends_after_one_worker(app):
 
 def test_the_run_a_worker_had_in_hand_when_it_lost_redis_is_retried_at_once(app):
     """Without this a run cut off by a Redis restart waits in RQ's started registry for its heartbeat's 90 s."""
-    from rq import Queue, Retry
+    from rq import Queue
 
     from api.extensions import get_redis
 
@@ -57,14 +57,11 @@ def test_the_run_a_worker_had_in_hand_when_it_lost_redis_is_retried_at_once(app)
     worker.execute_job(Queue.dequeue_any([queue], None, connection=get_redis())[0], queue)
     assert worker.in_flight is None and finished.get_status(refresh=True) == "finished"  # ran to the end
 
-    cut_off = queue.enqueue("workers.periodic.outbox_sweep", job_id="outbox-7", retry=Retry(max=2))
-    job = Queue.dequeue_any([queue], None, connection=get_redis())[0]
-    worker.prepare_execution(job)  # the worker's side of starting a run ...
-    worker.prepare_job_execution(job)  # ... and the side that runs it; then Redis went away
+    queue, worker, cut_off = _started_run("outbox-7")  # then Redis went away
     assert cut_off.get_status(refresh=True) == "started" and queue.get_job_ids() == []
     worker_main._retire(worker)
     assert cut_off.get_status(refresh=True) == "queued" and queue.get_job_ids() == ["outbox-7"]
-    assert Queue("default", connection=get_redis()).fetch_job("outbox-7").retries_left == 1
+    assert queue.fetch_job("outbox-7").retries_left == 0  # its one retry spent
     worker_main._retire(worker)  # handed over once: a second look finds nothing listed
     assert queue.get_job_ids() == ["outbox-7"]
 
