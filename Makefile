@@ -11,8 +11,8 @@ POT := $(LOCALES_DIR)/messages.pot
 PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-fast test-scale lint fuzz services fonts i18n bench-report-upload bench-intake-pipeline bench-work-orders bench-devices-map \
-	bench-billing bench-gas clean
+.PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-work-orders bench-devices-map \
+	bench-billing bench-gas vendor clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ i18n: $(STAMP)
 	$(PYBABEL) update -i $(POT) -d $(LOCALES_DIR) -D messages -l zh --no-wrap --no-fuzzy-matching
 	$(PYBABEL) compile -d $(LOCALES_DIR) -D messages --statistics
 
+# The staff console's front-end libraries (docs/console/vendor.md): `npm pack` each package pinned in
+# console/static/vendor/manifest.json, check and copy its files. Verify offline: `python3 scripts/vendor.py --check`.
+vendor:
+	$(PYTHON) scripts/vendor.py
+
 # A CJK TrueType font for receipts (fonts-noto-cjk cannot be embedded by reportlab); without it they use the CID font.
 fonts:
 	@fc-list 2>/dev/null | grep -q wqy-zenhei || ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1 || \
@@ -63,8 +68,12 @@ test-fast: $(STAMP) $(MO)
 test-scale: $(STAMP) services fonts $(MO)
 	$(PY) -m pytest -q -m scale -s tests/scale $(PYTEST_ARGS)
 
+# Each console screen at 1440×900 into docs/console/ (the browser journey, saving what it checks); not a test.
+screenshots: $(STAMP) services fonts $(MO)
+	SCREENSHOTS_DIR=docs/console $(PY) -m pytest -q tests/console/test_browser.py
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check api workers miniprogram_mock invoices tests bench scripts
+	$(VENV)/bin/ruff check api workers miniprogram_mock invoices console tests bench scripts
 	$(VENV)/bin/lint-imports --no-cache
 
 fuzz: $(STAMP) services

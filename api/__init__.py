@@ -18,6 +18,7 @@ OPENAPI = {
 
 
 def create_app(config: Config | None = None) -> Flask:
+    import console
     from api import access, apidoc, blueprints, cli, db, extensions, i18n, observability, wiring
     from api.docs import register_docs_assets
     from api.identity.service import user_for_token
@@ -48,6 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in blueprints.BLUEPRINTS():
         api.register_blueprint(blueprint)
     register_docs_assets(app)
+    console.init_app(app)  # the staff console (/console): pages on the same services as the API
     apidoc.complete(app, api)
     if config.ENV == "test":
         apidoc.watch(app)

@@ -77,6 +77,7 @@ class Config:
     STAFF_LOGIN_ACCOUNT_FREE_FAILURES: int = 20  # per window, before the global back-off starts
     STAFF_LOGIN_ACCOUNT_WINDOW_S: int = 3600
     STAFF_LOGIN_BACKOFF_MAX_S: int = 60
+    CONSOLE_IDLE_S: int = 1800  # the staff console signs a session out after this long without a request
     TRUSTED_PROXY_COUNT: int = 0  # reverse proxies in front that set X-Forwarded-For (0: use the peer address)
     # Observability (docs/operations.md "What to watch"): GET /metrics answers only `Authorization: Bearer
     # <METRICS_TOKEN>` (empty: /metrics is 404 for everyone)

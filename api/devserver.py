@@ -188,6 +188,8 @@ def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tup
     lines = [
         "",
         "穗云智慧城管 — development server",
+        f"  Staff console  {api}/console/   (sign in as clerk, dispatcher, handler, supervisor — password"
+        f" {password} — and carry a citizen's report from 受理 to 结案 in the browser)",
         f"  API            {api}/",
         f"  OpenAPI docs   {api}/docs   (spec: {api}/openapi.json)",
         f"  Health         {api}/health",

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL and Redis answer on 127.0.0.1 (the test suite's real backing services).
+# Make sure PostgreSQL and Redis answer on 127.0.0.1 (the test suite's real backing services), and that Debian's
+# Chromium is there for the console's browser tests.
 # Starts them when they are installed but down; installs them from Debian's packages when missing.
 set -euo pipefail
 
 need_apt=()
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# the console's browser tests drive Debian's Chromium (Playwright's own browser download does not work here)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} from Debian's packages"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

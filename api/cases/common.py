@@ -39,19 +39,30 @@ def case_for(staff: User | None, case_id: int) -> Case:
     return case
 
 
-def for_department(staff: User, case_id: int) -> Case:
+def holds_work_order(staff: User, case: Case) -> bool:
     """Work-order actions belong to the department that holds the case's work order, nobody else."""
+    return case.department_id is not None and staff.scope_department_id == case.department_id
+
+
+def may_handle(staff: User, case: Case) -> bool:
+    """Results and after-photos: the holding department; once a handler is assigned, that handler (or a head
+    of the department)."""
+    return holds_work_order(staff, case) and (
+        not case.handler_id or staff.id == case.handler_id or Role.DEPT_HEAD in staff.roles)
+
+
+def for_department(staff: User, case_id: int) -> Case:
+    """The case locked, if the caller's department holds its work order (holds_work_order)."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
-    if case.department_id is None or staff.scope_department_id != case.department_id:
+    if not holds_work_order(staff, case):
         raise CaseOutOfScope(details={"reason": "not the department holding the work order"})
     return case
 
 
 def holding_work_order(staff: User, case_id: int) -> Case:
-    """Results and after-photos: the holding department; once a handler is assigned, that handler (or a head
-    of the department)."""
+    """The case locked, if the caller may give its result or after-photos (may_handle)."""
     case = for_department(staff, case_id)
-    if case.handler_id and staff.id != case.handler_id and Role.DEPT_HEAD not in staff.roles:
+    if not may_handle(staff, case):
         raise CaseOutOfScope(details={"reason": "assigned to another handler", "handler_id": case.handler_id})
     return case
 

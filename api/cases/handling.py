@@ -37,12 +37,32 @@ from api.routing.errors import UnknownDepartment
 from api.taxonomy.models import Category
 
 A, S = CaseAction, CaseStatus
+AFTER_PHOTO_STATUSES = frozenset({S.DISPATCHED, S.IN_PROGRESS})  # for the result being prepared
+VERIFICATION_PHOTO_STATUSES = frozenset({S.VERIFYING, S.AWAITING_CHECK})  # at a 核实 (round 0) or a 核查
 
 
 def dispatch(staff: User | None, case_id: int, department_code: str | None = None) -> Case:
     """Dispatch to the given department, or to the one the 权责清单 names (staff None: the system). The
     deadline runs on the working calendar from now, by the time limit the case's source gives."""
     case = case_for(staff, case_id)
+    now = utcnow()
+    department, basis, deadline = dispatch_plan(case, department_code, now)
+    actor, roles = who(staff)
+    transition(case, A.DISPATCH, actor, roles, payload={"department_id": department.id, "basis": basis})
+    Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
+    case.department_id, case.handler_id, case.dispatched_at = department.id, None, now
+    case.deadline_at, case.deadline_provisional, case.escalation_level = deadline.at, deadline.provisional, 0
+    heads = queries.staff_with_role(Role.DEPT_HEAD, department_id=department.id)
+    handlers = queries.staff_with_role(Role.DEPT_HANDLER, department_id=department.id)
+    inbox.notify(heads + handlers, "new_work", "case", case.id, f"新工单：{case.description[:40]}")
+    followers.tell(case, f"已派遣至{department.name}处置")
+    return case
+
+
+def dispatch_plan(case: Case, department_code: str | None, now: datetime):
+    """Where a dispatch now would send the case and by when: (department, basis, calendar deadline). The
+    department given, or the one the 权责清单 names (basis street_rule / district_rule / territorial); the deadline
+    on the working calendar by the time limit the case's source gives. What the dispatch desk shows before."""
     if case.category_code is None:
         raise CategoryRequired()
     if department_code:
@@ -53,19 +73,8 @@ def dispatch(staff: User | None, case_id: int, department_code: str | None = Non
     else:
         owner = routing.responsible(case.category_code, case.street_code)
         department, basis = owner.department, owner.basis
-    actor, roles = who(staff)
-    transition(case, A.DISPATCH, actor, roles, payload={"department_id": department.id, "basis": basis})
-    Session.add(WorkOrder(case_id=case.id, department_id=department.id, routing_basis=basis))
-    now = utcnow()
     limit, clock = sources.source_of(case).time_limit(case)
-    deadline = calendar.working_calendar().deadline(now, limit, clock)
-    case.department_id, case.handler_id, case.dispatched_at = department.id, None, now
-    case.deadline_at, case.deadline_provisional, case.escalation_level = deadline.at, deadline.provisional, 0
-    heads = queries.staff_with_role(Role.DEPT_HEAD, department_id=department.id)
-    handlers = queries.staff_with_role(Role.DEPT_HANDLER, department_id=department.id)
-    inbox.notify(heads + handlers, "new_work", "case", case.id, f"新工单：{case.description[:40]}")
-    followers.tell(case, f"已派遣至{department.name}处置")
-    return case
+    return department, basis, calendar.working_calendar().deadline(now, limit, clock)
 
 
 def receive(staff: User, case_id: int, handler_id: int | None = None) -> Case:
@@ -144,8 +153,7 @@ def approve_close(staff: User, case_id: int, note: str | None, citizen_remark: s
     done, the reporters told (`citizen_remark`, else the one the 核查 wrote, else a default), the source's ending.
     The source's condition for closing is asked again. `note` is internal."""
     case = queries.get_for_staff(staff, case_id, for_update=True)
-    passes = history("case", case.id, (str(A.CHECK_PASS),))
-    if passes and passes[-1].actor_type == "staff" and passes[-1].actor_id == staff.id:
+    if passed_own_check(staff, case):
         raise OwnCheck(details={"checked_by": staff.id})  # one who holds both roles approves no 核查 of their own
     remark = citizen_remark or _check_remark(case)
     transition(case, A.APPROVE_CLOSE, actor_of(staff), roles_of(staff), reason=note,
@@ -153,6 +161,12 @@ def approve_close(staff: User, case_id: int, note: str | None, citizen_remark: s
     sources.source_of(case).before_close(case)  # refused: the unit of work rolls the transition back
     _close(case, remark, utcnow())
     return case
+
+
+def passed_own_check(staff: User, case: Case) -> bool:
+    """Whether the latest passed 核查 of the case is the caller's own (four eyes: they approve no 结案 of it)."""
+    passes = history("case", case.id, (str(A.CHECK_PASS),))
+    return bool(passes) and passes[-1].actor_type == "staff" and passes[-1].actor_id == staff.id
 
 
 def reject_close(staff: User, case_id: int, reason: str) -> Case:
@@ -191,14 +205,14 @@ def add_photo(staff: User, case_id: int, raw: bytes, kind: MediaKind):
         round_ = 0
     elif kind == MediaKind.AFTER_PHOTO:  # for the result being prepared
         case = holding_work_order(staff, case_id)
-        if case.status not in (S.DISPATCHED, S.IN_PROGRESS):
+        if case.status not in AFTER_PHOTO_STATUSES:
             raise IllegalCaseTransition(details={"status": case.status, "action": "after_photo"})
         round_ = case.result_round + 1
     else:  # the supervisor doing the 核实 (before 立案, round 0) or the 核查 of the latest result
         case = queries.get_for_staff(staff, case_id, for_update=True)
         if Role.SUPERVISOR not in staff.roles:
             raise ActionNotAllowed(details={"kind": kind, "allowed_roles": [str(Role.SUPERVISOR)]})
-        if case.status not in (S.VERIFYING, S.AWAITING_CHECK):
+        if case.status not in VERIFICATION_PHOTO_STATUSES:
             raise IllegalCaseTransition(details={"status": case.status, "action": "verification_photo"})
         round_ = 0 if case.status == S.VERIFYING else case.result_round
     config = get_config()

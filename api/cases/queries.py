@@ -14,6 +14,7 @@ from api.cases.lifecycle import OPEN, CaseStatus
 from api.cases.models import Case, CaseReport, WorkOrder
 from api.config import get_config
 from api.db import Session, utcnow
+from api.events.models import Event
 from api.identity.models import User, UserRole
 from api.media.models import Media
 from api.reports.models import Report
@@ -23,6 +24,7 @@ from api.timefmt import SHANGHAI
 S = CaseStatus
 DESKS = {
     "intake": (S.PENDING, S.VERIFYING),
+    "verifying": (S.VERIFYING,),  # 待核实: the 监督员's on-site checks before 立案
     "triage": (S.PENDING, S.AWAITING_DISPATCH),  # the automatic intake could not decide (triage_reason set)
     "dispatch": (S.AWAITING_DISPATCH,),
     "department": (S.DISPATCHED, S.IN_PROGRESS),
@@ -140,6 +142,29 @@ def desk(staff: User, name: str, filters: dict, now: datetime) -> sa.Select:
     return query
 
 
+def extension_requests(staff: User) -> list[tuple[Case, Event]]:
+    """Cases in the caller's scope whose department asked for a later deadline that nobody has granted yet (the
+    latest of their `extension_requested` / `extend` events is a request), oldest request first."""
+    latest = (sa.select(Event.subject_id, sa.func.max(Event.id).label("event_id"))
+              .where(Event.subject_type == "case", Event.action.in_(("extension_requested", "extend")))
+              .group_by(Event.subject_id).subquery())
+    rows = Session.execute(sa.select(Case, Event).join(latest, latest.c.subject_id == Case.id)
+                           .join(Event, Event.id == latest.c.event_id)
+                           .where(Event.action == "extension_requested", Case.status.in_([str(s) for s in OPEN]),
+                                  scope(staff)).order_by(Event.id))
+    return [(case, event) for case, event in rows]
+
+
+def returned_orders(case_ids: set[int]) -> dict[int, WorkOrder]:
+    """case id → its latest work order where that one was returned (回退): why the case is back at dispatch."""
+    if not case_ids:
+        return {}
+    latest = (sa.select(sa.func.max(WorkOrder.id)).where(WorkOrder.case_id.in_(case_ids))
+              .group_by(WorkOrder.case_id))
+    orders = Session.scalars(sa.select(WorkOrder).where(WorkOrder.id.in_(latest), WorkOrder.status == "returned"))
+    return {order.case_id: order for order in orders}
+
+
 def parse_case_no(number: str) -> tuple[int, date] | None:
     """(id, Beijing date of creation) of a number shaped like `Case.case_no` (AJ 20261206 0001234), else None."""
     match = re.fullmatch(r"AJ(\d{4})(\d{2})(\d{2})(\d{7,12})", number.strip().upper())
@@ -210,15 +235,19 @@ EARTH_M_PER_DEG = 111_320.0
 def find_duplicate(case: Case, code: str) -> Case | None:
     """The oldest open case of the same 小类 within the radius, opened within the window before this one."""
     config = get_config()
-    radius = config.DUPLICATE_RADIUS_M
-    dlat = radius / EARTH_M_PER_DEG
-    dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(case.lat)), 0.1))
     since = (case.created_at or utcnow()) - timedelta(hours=config.DUPLICATE_WINDOW_H)
+    found = open_near(case, config.DUPLICATE_RADIUS_M, Case.category_code == code, Case.created_at >= since)
+    return found[0][0] if found else None
+
+
+def open_near(case: Case, radius_m: float, *conditions, limit: int | None = None) -> list[tuple[Case, float]]:
+    """Other open cases within `radius_m` of this one (and `conditions`), oldest first, with their distance in
+    metres: a box on the indexed coordinates, then the exact distance."""
+    dlat = radius_m / EARTH_M_PER_DEG
+    dlon = radius_m / (EARTH_M_PER_DEG * max(math.cos(math.radians(case.lat)), 0.1))
     candidates = Session.scalars(sa.select(Case).where(
-        Case.id != case.id, Case.category_code == code, Case.status.in_([str(s) for s in OPEN]),
-        Case.created_at >= since, Case.lat.between(case.lat - dlat, case.lat + dlat),
+        Case.id != case.id, Case.status.in_([str(s) for s in OPEN]), *conditions,
+        Case.lat.between(case.lat - dlat, case.lat + dlat),
         Case.lon.between(case.lon - dlon, case.lon + dlon)).order_by(Case.id))
-    for other in candidates:
-        if geo.distance_m(case.lat, case.lon, other.lat, other.lon) <= radius:
-            return other
-    return None
+    near = [(other, geo.distance_m(case.lat, case.lon, other.lat, other.lon)) for other in candidates]
+    return [pair for pair in near if pair[1] <= radius_m][:limit]

@@ -4,51 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 
 from api import exports
 from api.access import current_user, requires
-from api.assets.errors import ComponentNotFound
-from api.cases import acceptance, deadlines, handling, present, queries, statistics
+from api.cases import acceptance, actions, handling, present, queries, statistics
 from api.cases.errors import (
     ActionNotAllowed,
-    AfterPhotoRequired,
-    CannotMergeIntoItself,
     CaseNotFound,
     CaseOutOfScope,
-    CategoryRequired,
-    CloseConditionUnmet,
     IllegalCaseTransition,
-    OwnCheck,
 )
 from api.cases.schemas import (
-    AcceptSchema,
     CaseDetailSchema,
     CasePageSchema,
     CasePhotoArgsSchema,
     CasePhotoSchema,
     CasePhotoUploadSchema,
-    CaseReasonSchema,
-    CaseResultSchema,
-    CategorySetSchema,
-    CheckSchema,
-    CloseApprovalSchema,
-    ComponentSetSchema,
     DeskArgsSchema,
-    DispatchSchema,
-    ExtensionSchema,
     HotlineCaseSchema,
-    MergeSchema,
     PatrolCaseSchema,
-    PrioritySchema,
-    ReceiveSchema,
-    RefuseSchema,
-    ReturnSchema,
     StatisticsArgsSchema,
     StatisticsSchema,
-    VerificationSchema,
 )
 from api.db import utcnow
 from api.errors import BadRequest, ConcurrentUpdate
@@ -66,7 +44,6 @@ from api.media.errors import (
 from api.media.models import MediaKind
 from api.organisation.errors import LocationOutsideDistrict
 from api.roles import STAFF_ROLES, Role
-from api.routing.errors import NoOwner, UnknownDepartment
 from api.taxonomy.errors import CategoryNotFound
 from api.timefmt import SHANGHAI
 
@@ -150,103 +127,21 @@ class CaseById(MethodView):
 CASE_ERRORS = (CaseNotFound, CaseOutOfScope, IllegalCaseTransition, ActionNotAllowed, ConcurrentUpdate)
 
 
-def _action(rule: str, roles: tuple, schema, summary: str, changes: str, call, errors=()):
-    """Register POST /cases/<id>/<rule> as one thin action endpoint (documented: who, what changes, errors)."""
+def _action(action: actions.Action):
+    """Register POST /cases/<id>/<name> as one thin action endpoint (documented: who, what changes, errors)."""
 
     def post(self, body, case_id: int):
-        return detail(call(current_user(), case_id, body))
+        return detail(action.call(current_user(), case_id, body))
 
-    post.__doc__ = f"{summary}\n\n{changes}"
-    view = type(f"Case{rule.title().replace('-', '')}", (MethodView,), {"post": post})
-    decorated = requires(*roles)(blp.arguments(schema)(blp.response(200, CaseDetailSchema)(
-        blp.errors(*CASE_ERRORS, *errors)(post))))
-    view.post = decorated
-    blp.route(f"/<int:case_id>/{rule}")(view)
-
-
-class EmptySchema(ma.Schema):
-    pass
+    post.__doc__ = f"{action.summary}\n\n{action.changes}"
+    view = type(f"Case{action.name.title().replace('-', '')}", (MethodView,), {"post": post})
+    view.post = requires(*action.roles)(blp.arguments(action.schema)(blp.response(200, CaseDetailSchema)(
+        blp.errors(*CASE_ERRORS, *action.errors)(post))))
+    blp.route(f"/<int:case_id>/{action.name}")(view)
 
 
-_action("accept", (Role.INTAKE_CLERK,), AcceptSchema, "立案: accept a pending case (setting its 小类 if needed)",
-        "待受理 → 待派遣 (event `accept`); the reporters are told (`citizen_remark`, or a default). `note` stays "
-        "internal.",
-        lambda u, c, b: acceptance.accept(u, c, b.get("category_code"), b.get("note"), b.get("citizen_remark")),
-        (CategoryRequired, CategoryNotFound))
-_action("refuse", (Role.INTAKE_CLERK,), RefuseSchema, "不予立案: refuse a pending case with a reason",
-        "Ends the case (`refused`); the reporters read `citizen_remark` (or a plain default), never `reason`; a "
-        "12345 case's answer is queued.",
-        lambda u, c, b: acceptance.refuse(u, c, b["reason"], b.get("citizen_remark")))
-_action("merge", (Role.INTAKE_CLERK,), MergeSchema, "Merge a duplicate into an open case; its reporters follow",
-        "The case ends `merged`; its reports move to the target, whose supporters rise (3 → urgent).",
-        lambda u, c, b: acceptance.merge(u, c, b["into_case_id"]), (CannotMergeIntoItself,))
-_action("unmerge", (Role.INTAKE_CLERK,), CaseReasonSchema,
-        "Undo a merge (by a person or the automatic duplicate check): the case's reports come back to it",
-        "The case is pending again at the intake desk; the target's supporters fall back.",
-        lambda u, c, b: acceptance.unmerge(u, c, b["reason"]))
-_action("request-verification", (Role.INTAKE_CLERK,), EmptySchema,
-        "Ask the nearest on-duty 监督员 to verify on site before 立案",
-        "待受理 → 待核实; the task goes to the nearest on-duty supervisor, else the street's, else a district one, "
-        "else the command centre's inbox (flagged); the event says who and why.",
-        lambda u, c, b: acceptance.request_verification(u, c))
-_action("verification", (Role.SUPERVISOR,), VerificationSchema, "Record the on-site 核实 (photos first)",
-        "待核实 → 待受理 with the finding; the verification photos of round 0 are recorded with it.",
-        lambda u, c, b: acceptance.record_verification(u, c, b["confirmed"], b.get("note")))
-_action("category", (Role.INTAKE_CLERK, Role.DISPATCHER), CategorySetSchema, "Set or correct the 小类",
-        "Files the case under the current version of the 小类 (event `category_set`); a safety 小类 makes it urgent.",
-        lambda u, c, b: acceptance.set_category(u, c, b["category_code"]), (CategoryNotFound,))
-_action("component", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR), ComponentSetSchema,
-        "Link the 部件 the case concerns (16-digit component code)", "Event `component_set`.",
-        lambda u, c, b: acceptance.set_component(u, c, b["component_code"]), (ComponentNotFound,))
-_action("priority", (Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE), PrioritySchema,
-        "Set the priority with a reason", "Event `priority_set` with the old and new priority.",
-        lambda u, c, b: acceptance.set_priority(u, c, b["priority"], b["reason"]))
-_action("dispatch", (Role.DISPATCHER,), DispatchSchema,
-        "派遣: to the department the 权责清单 names, or the one given; starts the 处置 clock",
-        "待派遣 → 待处置: a work order for the department, a deadline on the 小类's clock, notices to its head and "
-        "handlers, a progress message to the reporters.",
-        lambda u, c, b: handling.dispatch(u, c, b.get("department_code")),
-        (CategoryRequired, UnknownDepartment, NoOwner))
-_action("receive", DEPT, ReceiveSchema, "Receive the work order and assign a handler (yourself by default)",
-        "待处置 → 处置中; only the department holding the work order.",
-        lambda u, c, b: handling.receive(u, c, b.get("handler_id")))
-_action("return", DEPT, ReturnSchema, "回退 to the dispatch desk with a reason code",
-        "Back to 待派遣; the work order ends `returned`; the dispatchers are told.",
-        lambda u, c, b: handling.return_case(u, c, b["reason_code"], b["reason"]))
-_action("result", DEPT, CaseResultSchema, "Submit the result (after-photos first when the 结案条件 needs them)",
-        "处置中 → 待核查; only the holding department (once assigned, its handler or head). Each result round needs "
-        "after-photos of its own; the 核查 task is assigned like a 核实.",
-        lambda u, c, b: handling.submit_result(u, c, b["result_text"]), (AfterPhotoRequired,))
-_action("check", (Role.SUPERVISOR,), CheckSchema, "核查: pass closes the case, fail sends it back (返工)",
-        "Pass: 待核查 → 已结案, reporters told (`citizen_remark` or a default), 12345 answer queued — unless the "
-        "case's source has a condition of its own (a gas hazard: a passed re-inspection; 409 CLOSE_CONDITION_UNMET). "
-        "Where the office has the 值班长 approve 结案 (CLOSE_APPROVAL), a pass leads to 待结案审批 instead and the "
-        "值班长 are told; nobody else is. Fail: back to 处置中, 返工 counted, the department told. `note` stays "
-        "internal.",
-        lambda u, c, b: handling.check(u, c, b["passed"], b.get("note"), b.get("citizen_remark")),
-        (CloseConditionUnmet,))
-_action("approve-close", (Role.SHIFT_LEAD,), CloseApprovalSchema, "结案: the 值班长 approves a passed 核查",
-        "待结案审批 → 已结案 with everything closing does: the work order done, reporters told (`citizen_remark`, "
-        "else the 核查's, else a default), the rating and reopen window opens, 12345 answer queued (the source's "
-        "condition is asked again: 409 CLOSE_CONDITION_UNMET). `note` stays internal. Four eyes: a 核查 passed by "
-        "the caller (one who holds both roles) is approved by another 值班长 (403 OWN_CHECK).",
-        lambda u, c, b: handling.approve_close(u, c, b.get("note"), b.get("citizen_remark")),
-        (CloseConditionUnmet, OwnCheck))
-_action("reject-close", (Role.SHIFT_LEAD,), CaseReasonSchema, "Send a case back from 结案 approval, with a reason",
-        "待结案审批 → 待核查: a supervisor is assigned to check again on site (a failed re-check is the 返工). The "
-        "reason stays internal; the citizen hears nothing.",
-        lambda u, c, b: handling.reject_close(u, c, b["reason"]))
-_action("defer", (Role.DISPATCHER,), CaseReasonSchema, "缓办: pause the case with a reason",
-        "The case waits as `deferred`; its earlier status is kept for resume.",
-        lambda u, c, b: deadlines.defer(u, c, b["reason"]))
-_action("resume", (Role.DISPATCHER,), EmptySchema, "Resume a deferred case where it was",
-        "Back to the status before the deferral.", lambda u, c, b: deadlines.resume(u, c))
-_action("extension-request", DEPT, ExtensionSchema, "Ask the dispatch desk for a later deadline",
-        "Event `extension_requested`; the dispatchers are told. The deadline does not change yet.",
-        lambda u, c, b: deadlines.request_extension(u, c, b["until"], b["reason"]))
-_action("extend", (Role.DISPATCHER,), ExtensionSchema, "延期: approve a new deadline",
-        "The deadline moves (event `extend`), the escalation level resets, the extension is counted.",
-        lambda u, c, b: deadlines.extend(u, c, b["until"], b["reason"]))
+for _each in actions.ACTIONS:  # the table (api/cases/actions.py) is shared with the staff console
+    _action(_each)
 
 
 @blp.route("/<int:case_id>/photos")

@@ -53,7 +53,13 @@ def wechat_login(code: str, client_ip: str) -> LoginResult:
 
 
 def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
-    """Password login. Wrong passwords lock the account for *that source address* (STAFF_LOGIN_MAX_FAILURES in
+    """Password login (signed_in_staff), answered with an access token."""
+    return _issue(signed_in_staff(username, password, client_ip))
+
+
+def signed_in_staff(username: str, password: str, client_ip: str) -> User:
+    """The staff member whose password this is, by the rules every sign-in shares (the API's token and the
+    console's session). Wrong passwords lock the account for *that source address* (STAFF_LOGIN_MAX_FAILURES in
     STAFF_LOGIN_LOCK_S); failures from everywhere together only slow the account down (a doubling wait after
     STAFF_LOGIN_ACCOUNT_FREE_FAILURES in the window, capped at STAFF_LOGIN_BACKOFF_MAX_S), so nobody can lock
     someone else out at will."""
@@ -76,7 +82,7 @@ def staff_login(username: str, password: str, client_ip: str) -> LoginResult:
         raise AccountDisabled()
     ratelimit.reset(pair_key)
     user.last_login_at = utcnow()
-    return _issue(user)
+    return user
 
 
 def check_ip_rate(client_ip: str) -> None:

@@ -19,6 +19,11 @@ from tests.support import citizen_login, jpeg, staff_token, submit_new_report
 
 @pytest.fixture
 def world(db_session, client, wechat):
+    return build_world(db_session, client, wechat)
+
+
+def build_world(session, client, wechat) -> dict:
+    """The district, its staff (one per desk, and a handler of another department) and a citizen, committed."""
     load_divisions()
     load_demo_organisation()
     load_national()
@@ -37,7 +42,7 @@ def world(db_session, client, wechat):
         "other_handler": StaffFactory(roles=("dept_handler",),
                                       scope_department_id=organisation.get_department_by_code("greening").id),
     }
-    db_session.commit()
+    session.commit()
     tokens = {name: staff_token(user) for name, user in staff.items()}
     tokens["alice"] = citizen_login(client, wechat, "o-engine")
     return {"staff": staff, "t": tokens}

@@ -1,0 +1,144 @@
+"""Signing in and out of the console.
+
+The same accounts, password rules and lock-outs as POST /auth/staff-login (identity's `signed_in_staff`). The
+cookie carries a random session id only; Redis maps it to the staff member for CONSOLE_IDLE_S, refreshed by each
+request — so a session ends after that long idle, at sign-out (the key is deleted, whatever copy of the cookie is
+left), and as soon as the account is disabled (the loader reads the user afresh on every request).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+from urllib.parse import urlsplit
+
+import marshmallow as ma
+from flask import Flask, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+
+from api.config import get_config
+from api.db import unit_of_work
+from api.errors import DomainError
+from api.extensions import get_redis
+from api.i18n import gettext as _
+from api.i18n import translate
+from api.identity import service as identity
+from api.identity.models import User
+from api.identity.schemas import StaffLoginSchema
+from console import bp
+
+SESSION_KEY = "console:session:{}"
+login_manager = LoginManager()
+
+
+class Staff(UserMixin):
+    """The signed-in staff member as Flask-Login sees them: the session id is what the cookie carries."""
+
+    def __init__(self, sid: str, user: User):
+        self.sid, self.user = sid, user
+
+    def get_id(self) -> str:
+        return self.sid
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"  # another address or browser: the session is dropped
+    login_manager.login_view = "console.sign_in"
+    login_manager.login_message = "Please sign in to use the console."
+    login_manager.localize_callback = _
+
+
+@login_manager.user_loader
+def _load(sid: str) -> Staff | None:
+    key = SESSION_KEY.format(sid)
+    user_id = get_redis().get(key)
+    user = identity.get_active_user(int(user_id)) if user_id else None
+    if user is None or user.kind != "staff":
+        get_redis().delete(key)
+        return None
+    get_redis().expire(key, get_config().CONSOLE_IDLE_S)
+    return Staff(sid, user)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if request.headers.get("HX-Request"):  # an htmx swap: send the whole page to the sign-in form
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("console.sign_in")
+        return response
+    flash(_("Please sign in to use the console."), "info")
+    return redirect(url_for("console.sign_in", next=request.full_path if request.method == "GET" else None))
+
+
+def staff() -> User:
+    """The signed-in staff member (inside a view wrapped by `signed_in`)."""
+    return current_user.user
+
+
+def signed_in(view):
+    """A console page: signed in, and the session still alive."""
+    return login_required(view)
+
+
+def roles_required(*roles):
+    """A console page for these roles only (403 page otherwise), signed in first."""
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not staff().roles & allowed:
+                from console.pages import Refused
+
+                raise Refused()
+            return view(*args, **kwargs)
+
+        return login_required(wrapper)
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path inside the console (no other host, no scheme-relative URL) is followed after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/console/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("console.home"))
+    error, status, username = None, 200, ""
+    if request.method == "POST":
+        username = request.form.get("username", "")[:64]
+        try:
+            body = StaffLoginSchema().load({"username": request.form.get("username", ""),
+                                            "password": request.form.get("password", "")})
+            with unit_of_work():
+                user = identity.signed_in_staff(body["username"], body["password"], request.remote_addr or "unknown")
+        except ma.ValidationError:
+            error, status = _("Enter your user name and password."), 400
+        except DomainError as refused:
+            error, status = translate(refused.message), refused.status
+        else:
+            sid = secrets.token_urlsafe(32)
+            get_redis().set(SESSION_KEY.format(sid), user.id, ex=get_config().CONSOLE_IDLE_S)
+            session.clear()  # no state carried over from before the sign-in (session fixation)
+            login_user(Staff(sid, user))
+            return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))
+    return render_template("console/sign_in.html", error=error, username=username), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    get_redis().delete(SESSION_KEY.format(current_user.sid))
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("console.sign_in"))

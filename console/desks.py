@@ -1,0 +1,97 @@
+"""The desks: each role lands on its own work lists, scoped to its street or department by the same query as
+GET /cases?desk=… (api.cases.queries.desk), filtered and paged by the API's own argument schema."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import abort, redirect, render_template, request, url_for
+
+from api.cases import present, queries
+from api.cases.schemas import DeskArgsSchema
+from api.db import utcnow
+from api.i18n import N_, current_locale, translate
+from api.i18n import gettext as _
+from api.organisation import queries as organisation
+from api.roles import LABELS_ZH, Role
+from api.taxonomy import service as taxonomy
+from console import bp
+from console.auth import signed_in, staff
+
+DESK_LABELS = {
+    "intake": N_("Intake"), "triage": N_("Left by the automatic intake"), "verifying": N_("On-site verification"),
+    "dispatch": N_("Dispatch"), "deferred": N_("Deferred"), "department": N_("Department work orders"),
+    "mine": N_("Assigned to me"), "verification": N_("Checks"), "close_approval": N_("Closing approval"),
+    "overdue": N_("Overdue"), "closed": N_("Closed"),
+}
+# Each role's desks, the first one its landing page (order of roles: a person holding several lands on the first).
+ROLE_DESKS: dict[Role, tuple[str, ...]] = {
+    Role.INTAKE_CLERK: ("intake", "triage"),
+    Role.DISPATCHER: ("dispatch", "deferred", "overdue"),
+    Role.DEPT_HANDLER: ("mine", "department", "overdue"),
+    Role.DEPT_HEAD: ("department", "overdue"),
+    Role.SUPERVISOR: ("verification", "verifying"),
+    Role.SHIFT_LEAD: ("close_approval", "overdue"),
+    Role.COMMAND_CENTRE: ("overdue", "dispatch", "closed"),
+    Role.ADMIN: ("intake", "dispatch", "department", "verification", "closed"),
+}
+ROLE_ORDER = tuple(ROLE_DESKS)
+
+
+def desks_of(user) -> list[str]:
+    seen: dict[str, None] = {}
+    for role in ROLE_ORDER:
+        if role in user.roles:
+            seen.update(dict.fromkeys(ROLE_DESKS[role]))
+    return list(seen)
+
+
+@bp.app_context_processor
+def _navigation() -> dict:
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return {}
+    user = current_user.user
+    return {"nav_desks": [(d, _(DESK_LABELS[d])) for d in desks_of(user)], "me": user,
+            "my_roles": "、".join(LABELS_ZH[r] if current_locale() == "zh" else str(r) for r in sorted(user.roles))}
+
+
+@bp.route("/")
+@signed_in
+def home():
+    desks = desks_of(staff())
+    if not desks:  # billing, gas and administration screens come with later parts of the console
+        return render_template("console/no_desk.html")
+    return redirect(url_for("console.desk", name=desks[0]))
+
+
+FILTERS = ("street_code", "category_code", "priority", "source", "case_no", "page")
+
+
+@bp.route("/desks/<name>")
+@signed_in
+def desk(name: str):
+    user = staff()
+    if name not in desks_of(user):
+        abort(404)
+    raw = {k: v for k, v in request.args.items() if k in FILTERS and v.strip()}
+    error = None
+    try:
+        args = DeskArgsSchema().load({**raw, "desk": name})
+    except ma.ValidationError as invalid:
+        error = "；".join(f"{field}: {translate(' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs)}"
+                         for field, msgs in invalid.messages.items())
+        args = DeskArgsSchema().load({"desk": name})
+    query = queries.desk(user, name, args, utcnow())
+    items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(name))
+    rows = present.listed(items, request.host_url)
+    returned = queries.returned_orders({c.id for c in items}) if name == "dispatch" else {}
+    context = {"name": name, "title": _(DESK_LABELS[name]), "rows": rows, "total": total, "more": more,
+               "args": args, "filters": raw, "paging": {k: v for k, v in raw.items() if k != "page"},
+               "error": error, "returned": returned,
+               "extension_requests": queries.extension_requests(user) if name == "dispatch" else [],
+               "streets": organisation.streets() if user.is_district_wide else [],
+               "categories": taxonomy.list_current()}
+    if request.headers.get("HX-Request"):  # the filter form and the refresh swap the list only
+        return render_template("console/_desk_rows.html", **context), 400 if error else 200
+    return render_template("console/desk.html", **context), 400 if error else 200
