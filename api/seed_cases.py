@@ -36,6 +36,7 @@ DEMO_DESKS = {
     "department": ("dept_head", "handler"),
     "mine": ("handler",),
     "verification": ("supervisor", "sanyuanli_supervisor"),
+    "verifying": ("supervisor", "sanyuanli_supervisor"),  # demo-case-04's 核实, once the automatic intake asked
     "deferred": ("dispatcher",),
     "overdue": ("command", "dispatcher"),
     "closed": ("command", "dispatcher"),

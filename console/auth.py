@@ -9,22 +9,23 @@ left), and as soon as the account is disabled (the loader reads the user afresh 
 from __future__ import annotations
 
 import secrets
-from functools import wraps
 from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Flask, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
+from api.access import ACCESS_ATTR, public
 from api.config import get_config
 from api.db import unit_of_work
 from api.errors import DomainError
-from api.extensions import get_redis
+from api.extensions import UNIT_OF_WORK_ATTR, get_redis
 from api.i18n import gettext as _
 from api.i18n import translate
 from api.identity import service as identity
 from api.identity.models import User
 from api.identity.schemas import StaffLoginSchema
+from api.roles import STAFF_ROLES
 from console import bp
 
 SESSION_KEY = "console:session:{}"
@@ -77,26 +78,19 @@ def staff() -> User:
 
 
 def signed_in(view):
-    """A console page: signed in, and the session still alive."""
-    return login_required(view)
+    """A console page for staff: signed in, and the session still alive (what each role sees is the page's own
+    rule: its desks, the cases in its scope, the actions api/cases/actions.py allows). Declared like the API's
+    endpoints (api.access), so that the check that every endpoint says who may use it covers the pages too."""
+    wrapped = login_required(view)
+    setattr(wrapped, ACCESS_ATTR, STAFF_ROLES)
+    return wrapped
 
 
-def roles_required(*roles):
-    """A console page for these roles only (403 page otherwise), signed in first."""
-    allowed = frozenset(roles)
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not staff().roles & allowed:
-                from console.pages import Refused
-
-                raise Refused()
-            return view(*args, **kwargs)
-
-        return login_required(wrapper)
-
-    return decorator
+def own_unit_of_work(view):
+    """A console POST that runs its change inside one `with unit_of_work()` of its own — committed, or rolled back
+    and the page shown again with why (the API's Blueprint wraps the whole method instead)."""
+    setattr(view, UNIT_OF_WORK_ATTR, True)
+    return view
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -110,6 +104,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@own_unit_of_work
+@public
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("console.home"))
@@ -135,6 +131,7 @@ def sign_in():
 
 
 @bp.route("/sign-out", methods=["POST"])
+@own_unit_of_work  # nothing in the database: the session's key in Redis is deleted
 @signed_in
 def sign_out():
     get_redis().delete(SESSION_KEY.format(current_user.sid))

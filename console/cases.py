@@ -23,7 +23,7 @@ from api.organisation import queries as organisation
 from api.roles import Role
 from api.taxonomy import service as taxonomy
 from console import bp
-from console.auth import signed_in, staff
+from console.auth import own_unit_of_work, signed_in, staff
 
 NEARBY_M = 200  # open cases this close are offered as the case a duplicate merges into
 MAX_PHOTOS = 6  # after-photos sent at once
@@ -120,6 +120,7 @@ def _invalid(error: ma.ValidationError) -> str:
 
 
 @bp.route("/cases/<int:case_id>/<name>", methods=["POST"])
+@own_unit_of_work
 @signed_in
 def take_action(case_id: int, name: str):
     action = actions.BY_NAME.get(name)
@@ -128,7 +129,7 @@ def take_action(case_id: int, name: str):
     try:
         body = action.schema().load(_form_body(action))
         with unit_of_work():
-            action.call(staff(), case_id, body)
+            actions.take(staff(), case_id, action, body)
     except ma.ValidationError as invalid:
         return _page(case_id, error=_invalid(invalid), status=400, form=request.form)
     except DomainError as refused:
@@ -140,6 +141,7 @@ def take_action(case_id: int, name: str):
 
 
 @bp.route("/cases/<int:case_id>/photos", methods=["POST"])
+@own_unit_of_work
 @signed_in
 def add_photos(case_id: int):
     limit = current_app.config["PHOTO_MAX_BYTES"]

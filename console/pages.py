@@ -13,17 +13,13 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from api.errors import DomainError, Forbidden
+from api.errors import DomainError
 from api.i18n import N_, current_locale, translate
 from api.i18n import gettext as _
 from api.timefmt import local
 from console import bp
 
 log = logging.getLogger(__name__)
-
-
-class Refused(Forbidden):
-    code, message = "ROLE_NOT_ALLOWED", N_("Your role may not use this page.")
 
 
 STATUS_LABELS = {

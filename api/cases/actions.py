@@ -16,12 +16,15 @@ from dataclasses import dataclass
 import marshmallow as ma
 
 from api.assets.errors import ComponentNotFound
-from api.cases import acceptance, common, deadlines, handling
+from api.cases import acceptance, common, deadlines, handling, queries
 from api.cases.errors import (
+    ActionNotAllowed,
     AfterPhotoRequired,
     CannotMergeIntoItself,
+    CaseOutOfScope,
     CategoryRequired,
     CloseConditionUnmet,
+    IllegalCaseTransition,
     OwnCheck,
 )
 from api.cases.lifecycle import OPEN, TRANSITIONS, CaseAction, CaseStatus
@@ -43,6 +46,7 @@ from api.cases.schemas import (
     ReturnSchema,
     VerificationSchema,
 )
+from api.errors import DomainError
 from api.identity.models import User
 from api.roles import Role
 from api.routing.errors import NoOwner, UnknownDepartment
@@ -159,28 +163,49 @@ ACTIONS: tuple[Action, ...] = (
            lambda u, c, b: deadlines.extend(u, c, b["until"], b["reason"]), step=A.EXTEND),
 )
 BY_NAME = {action.name: action for action in ACTIONS}
-SCOPES: dict[str, Callable[[User, Case], bool]] = {
-    "case": lambda user, case: True,  # the case was read within the caller's scope (queries.get_for_staff)
-    "department": common.holds_work_order,
-    "handler": common.may_handle,
+NOT_HOLDING = (common.holds_work_order, "not the department holding the work order")
+# scope → the checks it makes, in order, each with the reason a refusal gives (as api.cases.common's do)
+SCOPES: dict[str, tuple[tuple[Callable[[User, Case], bool], str], ...]] = {
+    "case": (),  # the case was read within the caller's scope (queries.get_for_staff)
+    "department": (NOT_HOLDING,),
+    "handler": (NOT_HOLDING, (common.may_handle, "assigned to another handler")),
 }
 
 
-def allowed(user: User, case: Case, action: Action) -> bool:
-    """Whether `user` may take `action` on `case` now (a case they may read): the endpoint's roles, the state
-    table's row from the case's status and its roles, and the action's scope."""
+def refusal(user: User, case: Case, action: Action) -> DomainError | None:
+    """Why `user` may not take `action` on `case` now (a case they may read), or None: the endpoint's roles, the
+    action's scope (the holding department; once assigned, its handler or a head), the state table's row from the
+    case's status and its roles — in the order the services check them, so the API answers as it always did."""
     roles = common.roles_of(user)
     if not roles & {str(r) for r in action.roles}:
-        return False
+        return ActionNotAllowed(details={"action": action.name, "allowed_roles": sorted(map(str, action.roles))})
+    for holds, reason in SCOPES[action.scope]:
+        if not holds(user, case):
+            return CaseOutOfScope(details={"reason": reason})
     if action.step is not None:
         entry = TRANSITIONS.get((CaseStatus(case.status), action.step))
-        if entry is None or not roles & entry[1]:
-            return False
+        if entry is None:
+            return IllegalCaseTransition(details={"status": CaseStatus(case.status), "action": action.step})
+        if not roles & entry[1]:
+            return ActionNotAllowed(details={"action": action.step, "allowed_roles": sorted(entry[1])})
     elif CaseStatus(case.status) not in action.statuses:
-        return False
+        return IllegalCaseTransition(details={"status": CaseStatus(case.status), "action": action.name})
     if action.name == "approve-close" and handling.passed_own_check(user, case):
-        return False
-    return SCOPES[action.scope](user, case)
+        return OwnCheck(details={"checked_by": user.id})
+    return None
+
+
+def allowed(user: User, case: Case, action: Action) -> bool:
+    return refusal(user, case, action) is None
+
+
+def take(user: User, case_id: int, action: Action, body: dict) -> Case:
+    """The action, refused by the same rule that hides its button (the services check again as they act)."""
+    case = queries.get_for_staff(user, case_id)
+    refused = refusal(user, case, action)
+    if refused is not None:
+        raise refused
+    return action.call(user, case_id, body)
 
 
 def available(user: User, case: Case) -> list[Action]:

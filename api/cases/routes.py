@@ -131,7 +131,7 @@ def _action(action: actions.Action):
     """Register POST /cases/<id>/<name> as one thin action endpoint (documented: who, what changes, errors)."""
 
     def post(self, body, case_id: int):
-        return detail(action.call(current_user(), case_id, body))
+        return detail(actions.take(current_user(), case_id, action, body))
 
     post.__doc__ = f"{action.summary}\n\n{action.changes}"
     view = type(f"Case{action.name.title().replace('-', '')}", (MethodView,), {"post": post})

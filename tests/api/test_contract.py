@@ -4,7 +4,7 @@ import re
 
 from api.access import ACCESS_ATTR
 
-STATIC = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}  # framework-served
+STATIC = {"static", "console.static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}  # framework-served
 
 
 def test_every_endpoint_declares_who_may_call_it(app):

@@ -202,3 +202,33 @@ def test_one_bad_photo_keeps_the_others_out(client, world, consoles):
     assert answer.status_code in (400, 415, 422) and "bad.jpg" in text(answer)
     assert queries.get_for_staff(world["staff"]["handler"], case_id).result_round == 0
     assert "good.jpg" not in text(answer)
+
+
+# a valid body for each action (validation answers before any rule: these reach the rule)
+BODIES = {"refuse": {"reason": "不属实情况"}, "merge": {"into_case_id": 1}, "unmerge": {"reason": "误合并了"},
+          "verification": {"confirmed": True}, "category": {"category_code": "event:01-01"},
+          "component": {"component_code": "4401110000000001"}, "priority": {"priority": "urgent", "reason": "情况紧急"},
+          "return": {"reason_code": "other", "reason": "不属本部门"}, "result": {"result_text": "已处理完毕"},
+          "check": {"passed": True}, "reject-close": {"reason": "再核查一次"}, "defer": {"reason": "暂缓处理"},
+          "extension-request": {"until": "2027-01-04T10:00:00+08:00", "reason": "需要更多时间"},
+          "extend": {"until": "2027-01-04T10:00:00+08:00", "reason": "同意延期"}}
+
+
+@pytest.mark.parametrize("who", ["clerk", "dispatcher", "handler", "head", "supervisor", "command"])
+def test_an_action_whose_button_is_hidden_is_refused_by_the_api(client, world, who):
+    """The other half of one rule: every action the page would not show, the API refuses and changes nothing."""
+    _, pending = new_case(client, world["t"])
+    _, checking = to_check(client, world["t"])
+    user = world["staff"][who]
+    for case_id in (pending, checking):
+        case = Session.get(Case, case_id)
+        status = case.status
+        shown = set() if case.department_id != user.scope_department_id and user.scope_department_id \
+            else {a.name for a in actions.available(user, case)}
+        for action in actions.ACTIONS:
+            if action.name in shown:
+                continue
+            answer = client.post(f"/cases/{case_id}/{action.name}", json=BODIES.get(action.name, {}),
+                                 headers=world["t"][who])
+            assert answer.status_code in (403, 409), (who, action.name, answer.json)
+            assert Session.get(Case, case_id).status == status
