@@ -2,13 +2,15 @@
 
 The same accounts, password rules and lock-outs as POST /auth/staff-login (identity's `signed_in_staff`). The
 cookie carries a random session id only; Redis maps it to the staff member for CONSOLE_IDLE_S, refreshed by each
-request — so a session ends after that long idle, at sign-out (the key is deleted, whatever copy of the cookie is
+request the person makes (not the desks' automatic refresh) — so a session ends after that long idle, after
+SESSION_MAX_S in any case, at sign-out (the key is deleted, whatever copy of the cookie is
 left), and as soon as the account is disabled (the loader reads the user afresh on every request).
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlsplit
 
 import marshmallow as ma
@@ -29,6 +31,8 @@ from api.roles import STAFF_ROLES
 from console import bp
 
 SESSION_KEY = "console:session:{}"
+SESSION_MAX_S = 12 * 3600  # a working day and more: then sign in again, however busy the session
+POLL_HEADER = "X-Console-Poll"  # the desks' automatic refresh: it does not count as the person being there
 login_manager = LoginManager()
 
 
@@ -53,12 +57,15 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def _load(sid: str) -> Staff | None:
     key = SESSION_KEY.format(sid)
-    user_id = get_redis().get(key)
-    user = identity.get_active_user(int(user_id)) if user_id else None
+    value = get_redis().get(key)
+    user_id, _, started = (value or b"").decode().partition(":")
+    fresh = started.isdigit() and time.time() - int(started) < SESSION_MAX_S
+    user = identity.get_active_user(int(user_id)) if fresh and user_id.isdigit() else None
     if user is None or user.kind != "staff":
         get_redis().delete(key)
         return None
-    get_redis().expire(key, get_config().CONSOLE_IDLE_S)
+    if not request.headers.get(POLL_HEADER):
+        get_redis().expire(key, get_config().CONSOLE_IDLE_S)
     return Staff(sid, user)
 
 
@@ -123,7 +130,7 @@ def sign_in():
             error, status = translate(refused.message), refused.status
         else:
             sid = secrets.token_urlsafe(32)
-            get_redis().set(SESSION_KEY.format(sid), user.id, ex=get_config().CONSOLE_IDLE_S)
+            get_redis().set(SESSION_KEY.format(sid), f"{user.id}:{int(time.time())}", ex=get_config().CONSOLE_IDLE_S)
             session.clear()  # no state carried over from before the sign-in (session fixation)
             login_user(Staff(sid, user))
             return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))

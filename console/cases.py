@@ -8,6 +8,8 @@ POST /console/cases/<id>/photos   several after-photos (or verification photos) 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -22,6 +24,7 @@ from api.media.models import MediaKind
 from api.organisation import queries as organisation
 from api.roles import Role
 from api.taxonomy import service as taxonomy
+from api.timefmt import SHANGHAI
 from console import bp
 from console.auth import own_unit_of_work, signed_in, staff
 
@@ -105,10 +108,18 @@ def _form_body(action: actions.Action) -> dict:
         value = request.form.get(name, "").strip()
         if not value:
             continue
-        if name == "until" and len(value) == 16:  # <input type=datetime-local>: 2026-12-08T18:00
-            value += ":00+08:00"
+        if name == "until":  # <input type=datetime-local> (2026-12-08T18:00[:ss]): Shanghai time
+            value = _as_shanghai(value)
         body[name] = value
     return body
+
+
+def _as_shanghai(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema says what is wrong with it
+    return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).isoformat()
 
 
 def _invalid(error: ma.ValidationError) -> str:
@@ -140,12 +151,16 @@ def take_action(case_id: int, name: str):
     return redirect(url_for("console.case_page", case_id=case_id))
 
 
+def upload_limit() -> int:
+    """The body a photo upload may send: MAX_PHOTOS photos and the multipart framing (the app's own limit is one)."""
+    return current_app.config["PHOTO_MAX_BYTES"] * MAX_PHOTOS + MULTIPART_OVERHEAD
+
+
 @bp.route("/cases/<int:case_id>/photos", methods=["POST"])
 @own_unit_of_work
 @signed_in
 def add_photos(case_id: int):
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    request.max_content_length = limit * MAX_PHOTOS + MULTIPART_OVERHEAD
     kind = request.form.get("kind", "")
     if kind not in (MediaKind.AFTER_PHOTO, MediaKind.VERIFICATION_PHOTO):
         return _page(case_id, error=_("Choose which photos these are."), status=400)

@@ -3,6 +3,8 @@ GET /cases?desk=… (api.cases.queries.desk), filtered and paged by the API's ow
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 from flask import abort, redirect, render_template, request, url_for
 
@@ -65,6 +67,18 @@ def home():
     return redirect(url_for("console.desk", name=desks[0]))
 
 
+def _with_until(requests: list) -> list:
+    """Each request with the deadline it asks for as a time (shown in Shanghai time, whatever zone it came in)."""
+    out = []
+    for case, event in requests:
+        try:
+            until = datetime.fromisoformat((event.payload or {}).get("until", ""))
+        except (TypeError, ValueError):
+            until = None
+        out.append((case, event, until if until is None or until.tzinfo else None))
+    return out
+
+
 FILTERS = ("street_code", "category_code", "priority", "source", "case_no", "page")
 
 
@@ -89,9 +103,10 @@ def desk(name: str):
     context = {"name": name, "title": _(DESK_LABELS[name]), "rows": rows, "total": total, "more": more,
                "args": args, "filters": raw, "paging": {k: v for k, v in raw.items() if k != "page"},
                "error": error, "returned": returned,
-               "extension_requests": queries.extension_requests(user) if name == "dispatch" else [],
+               "extension_requests": _with_until(queries.extension_requests(user)) if name == "dispatch" else [],
                "streets": organisation.streets() if user.is_district_wide else [],
                "categories": taxonomy.list_current()}
-    if request.headers.get("HX-Request"):  # the filter form and the refresh swap the list only
-        return render_template("console/_desk_rows.html", **context), 400 if error else 200
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return render_template("console/_desk_rows.html", **context)  # the filter and the refresh swap the list
+
     return render_template("console/desk.html", **context), 400 if error else 200

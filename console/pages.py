@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.errors import DomainError
@@ -114,6 +115,11 @@ def _http_error(error: HTTPException):
     messages = {404: N_("There is no such page."), 405: N_("This page does not accept that request."),
                 413: N_("The upload is too large.")}
     return error_page(error.code or 500, _(messages.get(error.code, N_("The request cannot be processed."))))
+
+
+@bp.errorhandler(StaleDataError)
+def _changed_meanwhile(error: StaleDataError):
+    return error_page(409, _("Someone else changed this case meanwhile; reload it and try again."))
 
 
 @bp.errorhandler(Exception)

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from api.config import get_config
 from console import bp
+from console.cases import upload_limit
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{media}; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -45,6 +46,8 @@ def _media_origins() -> str:
 @bp.before_request
 def _check_csrf() -> None:
     if request.method not in SAFE_METHODS:
+        if request.endpoint == "console.add_photos":  # several photos at once: set before the form is parsed
+            request.max_content_length = upload_limit()
         csrf.protect()
 
 

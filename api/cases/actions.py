@@ -201,7 +201,7 @@ def allowed(user: User, case: Case, action: Action) -> bool:
 
 def take(user: User, case_id: int, action: Action, body: dict) -> Case:
     """The action, refused by the same rule that hides its button (the services check again as they act)."""
-    case = queries.get_for_staff(user, case_id)
+    case = queries.get_for_staff(user, case_id, for_update=True)  # the service's own read finds it locked
     refused = refusal(user, case, action)
     if refused is not None:
         raise refused

@@ -254,8 +254,21 @@ class CloseApprovalSchema(ma.Schema):
         "description": "What the citizen reads (default: the 核查's remark, else a plain default)"})
 
 
+def _ahead_within_a_year(value) -> None:
+    """A new deadline lies ahead, and within a year (a year-0001 or 9999 value never reaches UTC arithmetic)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    try:
+        ahead = now < value <= now + timedelta(days=366)
+    except OverflowError:
+        ahead = False
+    if not ahead:
+        raise ma.ValidationError("The new deadline must be later than now and within a year.")
+
+
 class ExtensionSchema(ma.Schema):
-    until = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    until = ma.fields.AwareDateTime(required=True, default_timezone=None, validate=_ahead_within_a_year)
     reason = ma.fields.String(required=True, validate=REASON)
 
 

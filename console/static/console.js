@@ -13,7 +13,9 @@ function drawMaps() {
       var marker = p.kind === "case"
         ? L.circleMarker([p.lat, p.lon], {radius: 9, color: "#b42318", weight: 3, fillOpacity: 0.6})
         : L.circleMarker([p.lat, p.lon], {radius: 6, color: "#0b57d0", weight: 2, fillOpacity: 0.5});
-      marker.bindTooltip(p.label).addTo(map);
+      var label = document.createElement("span");
+      label.textContent = p.label;  // text, never HTML
+      marker.bindTooltip(label).addTo(map);
       bounds.push([p.lat, p.lon]);
     });
     if (bounds.length === 1) {

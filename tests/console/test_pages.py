@@ -232,3 +232,61 @@ def test_an_action_whose_button_is_hidden_is_refused_by_the_api(client, world, w
                                  headers=world["t"][who])
             assert answer.status_code in (403, 409), (who, action.name, answer.json)
             assert Session.get(Case, case_id).status == status
+
+
+def _dispatched(client, world, consoles) -> int:
+    _, case_id = new_case(client, world["t"])
+    post(consoles["clerk"], f"/console/cases/{case_id}/accept", {})
+    post(consoles["dispatcher"], f"/console/cases/{case_id}/dispatch", {})
+    return case_id
+
+
+def test_an_extension_asked_through_the_form_is_read_as_shanghai_time(client, world, consoles):
+    from datetime import datetime, timedelta
+
+    from api.events.service import history
+    from api.timefmt import SHANGHAI
+
+    case_id = _dispatched(client, world, consoles)
+    local = (datetime.now(SHANGHAI) + timedelta(days=5)).replace(hour=18, minute=0, second=0, microsecond=0)
+    asked = post(consoles["handler"], f"/console/cases/{case_id}/extension-request",
+                 {"until": local.strftime("%Y-%m-%dT%H:%M"), "reason": "需采购配件"})
+    assert asked.status_code == 302
+    assert history("case", case_id, ("extension_requested",))[-1].payload["until"] == local.isoformat()
+    desk = text(consoles["dispatcher"].get("/console/desks/dispatch"))
+    assert "延期申请" in desk and local.strftime("%Y-%m-%d 18:00") in desk
+    too_late = post(consoles["handler"], f"/console/cases/{case_id}/extension-request",
+                    {"until": "0001-01-01T00:00", "reason": "时间越界"})
+    assert too_late.status_code == 400 and "一年" in text(too_late)
+
+
+def test_a_failed_form_is_filled_again_and_no_other(client, world, consoles):
+    case_id = _dispatched(client, world, consoles)
+    failed = post(consoles["dispatcher"], f"/console/cases/{case_id}/defer", {"_form": "defer", "reason": "x"})
+    assert failed.status_code == 400
+    page = text(failed)
+    assert page.count('name="reason" value="x"') == 1 and 'id="defer-reason" name="reason" value="x"' in page
+
+
+def test_the_desks_refresh_does_not_keep_a_session_alive(app, world):
+    client = sign_in(app, world["staff"]["clerk"])
+    key = get_redis().keys("console:session:*")[0]
+    get_redis().expire(key, 100)
+    assert client.get("/console/desks/intake", headers={"HX-Request": "true", "X-Console-Poll": "1"}).status_code == 200
+    assert get_redis().ttl(key) <= 100
+    client.get("/console/desks/intake")
+    assert get_redis().ttl(key) > 100
+
+
+def test_several_photos_at_once_may_exceed_one_photos_limit(app, client, world, consoles, monkeypatch):
+    case_id = _dispatched(client, world, consoles)
+    post(consoles["handler"], f"/console/cases/{case_id}/receive", {})
+    photo = jpeg(1280, 960)
+    # the app's body limit is one photo and the framing: here a photo of four fits, four do not
+    monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", len(photo) * 2)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", len(photo) * 2 + 64 * 1024)
+    photos = [(io.BytesIO(photo), f"{n}.jpg") for n in range(4)]
+    assert len(photo) * 4 > app.config["MAX_CONTENT_LENGTH"]
+    answer = post(consoles["handler"], f"/console/cases/{case_id}/photos", {"kind": "after_photo", "photo": photos},
+                  content_type="multipart/form-data")
+    assert answer.status_code == 302, text(answer)[:500]
