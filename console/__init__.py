@@ -15,7 +15,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 def init_app(app: Flask) -> None:
     """Sessions, CSRF and headers, then the pages (registered by the composition root, create_app)."""
-    from console import auth, cases, desks, pages, security  # noqa: F401 - each module adds its views to `bp`
+    from console import auth, cases, command, desks, evaluation, inbox, pages, security  # noqa: F401 - views
 
     security.init_app(app)
     auth.init_app(app)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from functools import wraps
 from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Flask, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from api.access import ACCESS_ATTR, public
+from api.access import ACCESS_ATTR, RoleNotAllowed, public
 from api.config import get_config
 from api.db import unit_of_work
 from api.errors import DomainError
@@ -29,9 +30,10 @@ from api.identity.models import User
 from api.identity.schemas import StaffLoginSchema
 from api.roles import STAFF_ROLES
 from console import bp
+from console.pages import load
 
 SESSION_KEY = "console:session:{}"
-SESSION_MAX_S = 12 * 3600  # a working day and more: then sign in again, however busy the session
+SESSION_MAX_S = 24 * 3600  # then sign in again, however busy the session (a wall screen: once a day)
 POLL_HEADER = "X-Console-Poll"  # the desks' automatic refresh: it does not count as the person being there
 login_manager = LoginManager()
 
@@ -93,6 +95,25 @@ def signed_in(view):
     return wrapped
 
 
+def roles_required(*roles):
+    """A console page for these roles only (a 403 page for other staff), signed in first; declared like the
+    API's endpoints."""
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not staff().roles & allowed:
+                raise RoleNotAllowed(details={"allowed_roles": sorted(allowed)})
+            return view(*args, **kwargs)
+
+        wrapped = login_required(wrapper)
+        setattr(wrapped, ACCESS_ATTR, allowed)
+        return wrapped
+
+    return decorator
+
+
 def own_unit_of_work(view):
     """A console POST that runs its change inside one `with unit_of_work()` of its own — committed, or rolled back
     and the page shown again with why (the API's Blueprint wraps the whole method instead)."""
@@ -120,8 +141,8 @@ def sign_in():
     if request.method == "POST":
         username = request.form.get("username", "")[:64]
         try:
-            body = StaffLoginSchema().load({"username": request.form.get("username", ""),
-                                            "password": request.form.get("password", "")})
+            body = load(StaffLoginSchema(), {"username": request.form.get("username", ""),
+                                             "password": request.form.get("password", "")})
             with unit_of_work():
                 user = identity.signed_in_staff(body["username"], body["password"], request.remote_addr or "unknown")
         except ma.ValidationError:

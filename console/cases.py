@@ -27,6 +27,7 @@ from api.taxonomy import service as taxonomy
 from api.timefmt import SHANGHAI
 from console import bp
 from console.auth import own_unit_of_work, signed_in, staff
+from console.pages import load
 
 NEARBY_M = 200  # open cases this close are offered as the case a duplicate merges into
 MAX_PHOTOS = 6  # after-photos sent at once
@@ -138,7 +139,7 @@ def take_action(case_id: int, name: str):
     if action is None:
         abort(404)
     try:
-        body = action.schema().load(_form_body(action))
+        body = load(action.schema(), _form_body(action))
         with unit_of_work():
             actions.take(staff(), case_id, action, body)
     except ma.ValidationError as invalid:

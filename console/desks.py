@@ -18,6 +18,7 @@ from api.roles import LABELS_ZH, Role
 from api.taxonomy import service as taxonomy
 from console import bp
 from console.auth import signed_in, staff
+from console.pages import load
 
 DESK_LABELS = {
     "intake": N_("Intake"), "triage": N_("Left by the automatic intake"), "verifying": N_("On-site verification"),
@@ -33,7 +34,7 @@ ROLE_DESKS: dict[Role, tuple[str, ...]] = {
     Role.DEPT_HEAD: ("department", "overdue"),
     Role.SUPERVISOR: ("verification", "verifying"),
     Role.SHIFT_LEAD: ("close_approval", "overdue"),
-    Role.COMMAND_CENTRE: ("overdue", "dispatch", "closed"),
+    Role.COMMAND_CENTRE: ("overdue", "dispatch", "closed"),  # and the big screen, its landing page (home)
     Role.ADMIN: ("intake", "dispatch", "department", "verification", "closed"),
 }
 ROLE_ORDER = tuple(ROLE_DESKS)
@@ -54,14 +55,21 @@ def _navigation() -> dict:
     if not current_user or not current_user.is_authenticated:
         return {}
     user = current_user.user
+    from console.command import WATCHERS
+    from console.evaluation import READERS
+
     return {"nav_desks": [(d, _(DESK_LABELS[d])) for d in desks_of(user)], "me": user,
+            "can_watch": bool(user.roles & set(WATCHERS)), "can_evaluate": bool(user.roles & set(READERS)),
             "my_roles": "、".join(LABELS_ZH[r] if current_locale() == "zh" else str(r) for r in sorted(user.roles))}
 
 
 @bp.route("/")
 @signed_in
 def home():
-    desks = desks_of(staff())
+    user = staff()
+    if user.roles & {Role.COMMAND_CENTRE}:
+        return redirect(url_for("console.command"))
+    desks = desks_of(user)
     if not desks:  # billing, gas and administration screens come with later parts of the console
         return render_template("console/no_desk.html")
     return redirect(url_for("console.desk", name=desks[0]))
@@ -91,7 +99,7 @@ def desk(name: str):
     raw = {k: v for k, v in request.args.items() if k in FILTERS and v.strip()}
     error = None
     try:
-        args = DeskArgsSchema().load({**raw, "desk": name})
+        args = load(DeskArgsSchema(), {**raw, "desk": name})
     except ma.ValidationError as invalid:
         error = "；".join(f"{field}: {translate(' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs)}"
                          for field, msgs in invalid.messages.items())

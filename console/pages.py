@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import marshmallow as ma
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.errors import DomainError
+from api.extensions import InvalidInput, check_loaded
 from api.i18n import N_, current_locale, translate
 from api.i18n import gettext as _
 from api.timefmt import local
@@ -61,6 +63,17 @@ EVENT_LABELS = {
     "alert_cleared": N_("Device alert cleared"), "device_back": N_("Device back online"),
     "escalated": N_("Escalated"),
 }
+
+
+def load(schema: ma.Schema, data: dict) -> dict:
+    """A form or query read by the API's schema and held to what every API input must also be (api.extensions'
+    check_loaded: storable text, 64-bit integers, times 1970–2199), refusals as a marshmallow ValidationError."""
+    loaded = schema.load(data)
+    try:
+        check_loaded(loaded)
+    except InvalidInput as bad:
+        raise ma.ValidationError(bad.details.get("fields") or {"_": [bad.message]}) from bad
+    return loaded
 
 
 def label(table: dict, value) -> str:

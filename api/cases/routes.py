@@ -184,16 +184,15 @@ class Statistics(MethodView):
     def get(self, args):
         """受理数, 立案数, 派遣数, 结案数, 结案率, 按期结案率, 返工率, 延期率, 超期数, handling time, satisfaction
 
-        A department head sees their own department's row only.
+        A department's staff (a department head) see their own department's row only; a street's staff their
+        street's row only.
         """
         start = datetime.combine(args["start"], time(), SHANGHAI)
         end = datetime.combine(args["end"], time(), SHANGHAI)
         if end <= start:
             raise BadPeriod()
-        rows = statistics.evaluate(args["group_by"], start, end, utcnow())
-        user = current_user()
-        if Role.DEPT_HEAD in user.roles and not user.roles & {Role.COMMAND_CENTRE, Role.ADMIN}:
-            rows = [r for r in rows if args["group_by"] == "department" and r.key == str(user.scope_department_id)]
+        rows = statistics.visible(current_user(), args["group_by"],
+                                  statistics.evaluate(args["group_by"], start, end, utcnow()))
         if args["format"] != "json":  # Chinese headers, exact rates, a totals row in Excel (api/exports.py)
             return exports.answer(args["format"], f"statistics-{args['group_by']}", statistics.SHEET,
                                   statistics.columns(args["group_by"]), statistics.as_dicts(rows))

@@ -118,6 +118,35 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
     return sorted(rows.values(), key=lambda r: (r.key is None, r.key or ""))
 
 
+def visible(user, group_by: str, rows: list[Row]) -> list[Row]:
+    """The rows the caller may see: district-wide staff every row; a department's staff (a 部门负责人) their
+    department's row only; a street's staff their street's row only — for the API, the console and the board."""
+    if user.scope_department_id:
+        return [r for r in rows if group_by == "department" and r.key == str(user.scope_department_id)]
+    if user.scope_division_code:
+        return [r for r in rows if group_by == "street" and r.key == user.scope_division_code]
+    return rows
+
+
+def total(rows: list[Row]) -> Row:
+    """The rows summed, each rate recomputed from the summed counts (never averaged); satisfaction weighted by
+    the ratings behind it; handling time weighted by the cases closed."""
+    out = Row(None)
+    for field in ("received", "accepted", "dispatched", "due", "deferred", "should_close", "closed", "closed_on_time",
+                  "overdue", "extended", "checks", "checks_failed", "ratings"):
+        setattr(out, field, sum(getattr(r, field) for r in rows))
+    out.close_rate = _ratio(out.closed, out.should_close)
+    out.on_time_rate = _ratio(out.closed_on_time, out.should_close)
+    out.rework_rate = _ratio(out.checks_failed, out.checks)
+    out.extension_rate = _ratio(out.extended, out.should_close)
+    if out.ratings:
+        out.satisfaction = round(sum((r.satisfaction or 0) * r.ratings for r in rows) / out.ratings, 2)
+    timed = [(r.mean_handling_hours, r.closed) for r in rows if r.mean_handling_hours is not None and r.closed]
+    if timed:
+        out.mean_handling_hours = round(sum(h * n for h, n in timed) / sum(n for _, n in timed), 2)
+    return out
+
+
 def _name(group_by: str, rows: dict) -> None:
     from api.identity.models import User
     from api.organisation.models import Department, Division

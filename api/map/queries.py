@@ -22,7 +22,8 @@ OPEN_ON_MAP = [str(s) for s in OPEN | {CaseStatus.DEFERRED}]
 
 LAYERS = {
     "cases": (Case, lambda c: {"id": c.id, "status": c.status, "category_code": c.category_code,
-                               "priority": c.priority, "source": c.source, "street_code": c.street_code}),
+                               "priority": c.priority, "source": c.source, "street_code": c.street_code,
+                               "overdue": c.deadline_at is not None and c.deadline_at < utcnow()}),
     "components": (Component, lambda c: {"code": c.code, "category_code": c.category_code, "name": c.name,
                                          "state": c.state, "street_code": c.street_code}),
     "devices": (Device, lambda d: {"code": d.code, "kind": d.kind, "name": d.name, "active": d.active,

@@ -29,6 +29,14 @@ def list_for(user_id: int, unread_only: bool, page: int, page_size: int) -> tupl
     return items, total, unread_count(user_id)
 
 
+def flagged(user_ids: list[int] | None, limit: int) -> list[StaffNotice]:
+    """Unread flagged notices (work nobody has yet), newest first: the given people's, or everyone's (None)."""
+    query = sa.select(StaffNotice).where(StaffNotice.flagged, StaffNotice.read_at.is_(None))
+    if user_ids is not None:
+        query = query.where(StaffNotice.user_id.in_(user_ids))
+    return list(Session.scalars(query.order_by(StaffNotice.id.desc()).limit(limit)))
+
+
 def unread_count(user_id: int) -> int:
     return Session.scalar(sa.select(sa.func.count()).select_from(StaffNotice).where(
         StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None)))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.cases.conftest import build_world, new_case
+from tests.api.cases.conftest import build_world, closed_case, new_case
 from tests.console.conftest import PASSWORD
 from tests.support import jpeg
 
@@ -42,8 +42,8 @@ def journey_world(api_server, committed, client, wechat):
 class Screen:
     """One person's browser window: signs in through the form, checks each page it sees."""
 
-    def __init__(self, browser, base: str):
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    def __init__(self, browser, base: str, width: int = 1440, height: int = 900):
+        self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.base, self.refused = base, []
         self.page.on("console", lambda m: self.refused.append(m.text)
@@ -131,3 +131,43 @@ def test_a_report_carried_to_closure_in_the_browser(browser, journey_world, clie
     timeline = client.get(f"/reports/{report_id}", headers=world["t"]["alice"]).json["timeline"]
     assert [e["action"] for e in timeline] == ["created", "submit", "accept", "dispatch", "check_pass"]
     assert timeline[2]["remark"] == "您反映的问题已立案"
+
+
+def test_the_big_screen_shows_a_new_report_within_ten_seconds(browser, journey_world, client):
+    """The wall (1920×1080) polls by itself: a report submitted through the API appears as a pin and in the tiles
+    without a reload."""
+    base, world = journey_world
+    wall = Screen(browser, base, 1920, 1080)
+    wall.sign_in(world["staff"]["command"].username)
+    assert wall.page.url.endswith("/console/command")
+    wall.page.wait_for_function("() => document.getElementById('command-map').dataset.total === '0'")
+    new_case(client, world["t"])
+    wall.page.wait_for_function("() => document.getElementById('command-map').dataset.total === '1'",
+                                timeout=10_000)  # the poll is every 5 s
+    wall.page.wait_for_function("() => document.querySelector('[data-kpi=open]').textContent.trim() === '1'",
+                                timeout=10_000)
+    wall.page.get_by_label("按在办案件数着色网格").check()
+    wall.page.wait_for_timeout(500)
+    wall.check("command")
+
+
+def test_the_evaluation_in_the_browser_shows_the_apis_numbers(browser, journey_world, client):
+    base, world = journey_world
+    closed_case(client, world["t"])
+    new_case(client, world["t"])
+    screen = Screen(browser, base)
+    screen.sign_in(world["staff"]["command"].username)
+    screen.page.get_by_role("link", name="综合评价").click()
+    screen.page.wait_for_load_state()
+    assert screen.page.locator("#trend-chart canvas").count() >= 1  # ECharts drew the weekly trend
+    screen.check("evaluation")
+    first = screen.page.get_by_label("开始日期").input_value()
+    after = screen.page.get_by_label("截止日期（不含）").input_value()
+    rows = client.get(f"/statistics?group_by=street&from={first}&to={after}",
+                      headers=world["t"]["command"]).json["rows"]
+    for field in ("received", "accepted", "dispatched", "closed", "closed_on_time", "should_close"):
+        shown = [int(t) for t in screen.page.locator(f"tbody td[data-field={field}]").all_inner_texts()]
+        assert shown == [row[field] for row in rows], field
+    screen.page.get_by_role("link", name="消息").click()
+    screen.page.wait_for_load_state()
+    screen.check("inbox")

@@ -1,0 +1,103 @@
+"""The command centre's board: the district drawn from the grids we hold, open cases per grid, device and sensor
+alerts, and the KPI tiles — each within the caller's scope, as the desks and the map layers apply it.
+
+Street outlines are the union of each street's grids (shapely), computed once per grid index (grids change by
+import only); a demo grid says so (`demo`), since its street positions are synthetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from shapely.geometry import mapping
+from shapely.ops import unary_union
+
+from api.cases import statistics
+from api.cases.lifecycle import OPEN
+from api.cases.models import Case
+from api.db import Session
+from api.devices.models import Device, SensorState
+from api.identity.models import User
+from api.map.queries import OPEN_ON_MAP, in_scope
+from api.organisation import grids
+from api.organisation import queries as organisation
+from api.organisation.models import UnitGrid
+from api.timefmt import SHANGHAI, local
+
+_outlines: dict[int, tuple[list[dict], bool]] = {}  # id(grid index) → (street features, demo)
+
+
+def street_outlines(staff: User) -> dict:
+    """Each street as the union of its grids (GeoJSON, WGS-84), the caller's street alone if they have one."""
+    index = grids.index()
+    if id(index) not in _outlines:
+        by_street: dict[str, list] = {}
+        for code, shape in zip(index.codes, index.shapes, strict=True):
+            by_street.setdefault(index.meta[code][0], []).append(shape.buffer(0))
+        names = {d.code: d.name for d in organisation.streets()}
+        features = [{"type": "Feature", "geometry": mapping(unary_union(shapes).simplify(0.0002)),
+                     "properties": {"street_code": code, "name": names.get(code, code)}}
+                    for code, shapes in sorted(by_street.items())]
+        demo = bool(Session.scalar(sa.select(sa.func.count()).select_from(UnitGrid).where(UnitGrid.is_demo)))
+        _outlines.clear()
+        _outlines[id(index)] = (features, demo)
+    features, demo = _outlines[id(index)]
+    if staff.scope_division_code:
+        features = [f for f in features if f["properties"]["street_code"] == staff.scope_division_code]
+    return {"type": "FeatureCollection", "features": features, "demo": demo}
+
+
+def grid_density(staff: User) -> dict:
+    """Open cases per grid (polygons with counts) for the density shading, within the caller's scope."""
+    counts = dict(Session.execute(sa.select(Case.grid_code, sa.func.count()).where(
+        Case.status.in_(OPEN_ON_MAP), Case.grid_code.is_not(None), in_scope(staff, Case))
+        .group_by(Case.grid_code)).all())
+    index = grids.index()
+    features = [{"type": "Feature", "geometry": mapping(shape), "properties": {"grid_code": code,
+                                                                              "name": index.names.get(code),
+                                                                              "open": counts[code]}}
+                for code, shape in zip(index.codes, index.shapes, strict=True) if counts.get(code)]
+    return {"type": "FeatureCollection", "features": features, "most": max(counts.values(), default=0)}
+
+
+def alerts(staff: User, limit: int = 20) -> list[dict]:
+    """Sensors alerting now and devices gone silent, newest first, within the caller's street (devices have no
+    department: a department's staff see them all, as on the map)."""
+    scope = in_scope(staff, Device)
+    out = [{"kind": "sensor", "device": device.name, "code": device.code, "reading": state.kind,
+            "value": state.last_value, "at": state.last_at, "case_id": state.case_id}
+           for state, device in Session.execute(
+               sa.select(SensorState, Device).join(Device, Device.id == SensorState.device_id)
+               .where(SensorState.alerting, scope).order_by(SensorState.last_at.desc()).limit(limit))]
+    out += [{"kind": "silent", "device": device.name, "code": device.code, "reading": None, "value": None,
+             "at": device.last_seen_at, "case_id": device.silent_case_id}
+            for device in Session.scalars(sa.select(Device).where(Device.silent_case_id.is_not(None), Device.active,
+                                                                  scope).order_by(Device.id).limit(limit))]
+    return sorted(out, key=lambda a: a["at"] or datetime.min.replace(tzinfo=SHANGHAI), reverse=True)[:limit]
+
+
+@dataclass(frozen=True)
+class Tiles:
+    new_today: int
+    open: int
+    overdue: int
+    on_time_rate: float | None  # this month so far, as /statistics computes it
+    satisfaction: float | None
+    period_start: datetime
+
+
+def tiles(staff: User, now: datetime) -> Tiles:
+    """Today's new cases, open and overdue now, and this month's 按期结案率 and 满意度 (the evaluation's own
+    figures, summed over the rows the caller may see)."""
+    midnight = datetime.combine(local(now).date(), time(), SHANGHAI)
+    month = midnight.replace(day=1)
+    scope = in_scope(staff, Case)
+    new_today = Session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.created_at >= midnight, scope))
+    open_, overdue = Session.execute(sa.select(
+        sa.func.count(), sa.func.sum(sa.case((Case.deadline_at < now, 1), else_=0)))
+        .where(Case.status.in_([str(s) for s in OPEN]), scope)).one()
+    rows = statistics.visible(staff, "street", statistics.evaluate("street", month, now + timedelta(seconds=1), now))
+    total = statistics.total(rows)
+    return Tiles(new_today or 0, open_ or 0, overdue or 0, total.on_time_rate, total.satisfaction, month)
