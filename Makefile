@@ -11,7 +11,7 @@ POT := $(LOCALES_DIR)/messages.pot
 PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-work-orders bench-devices-map \
+.PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-console bench-work-orders bench-devices-map \
 	bench-billing bench-gas vendor clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -96,6 +96,10 @@ bench-billing: $(STAMP) services
 bench-gas: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/gas.py
+
+bench-console: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/console.py
 
 bench-work-orders: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

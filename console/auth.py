@@ -59,15 +59,17 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def _load(sid: str) -> Staff | None:
     key = SESSION_KEY.format(sid)
-    value = get_redis().get(key)
+    pipe = get_redis().pipeline(transaction=False)  # one round trip: read it and, for a person's request, renew it
+    pipe.get(key)
+    if not request.headers.get(POLL_HEADER):
+        pipe.expire(key, get_config().CONSOLE_IDLE_S)  # a key already gone stays gone
+    value = pipe.execute()[0]
     user_id, _, started = (value or b"").decode().partition(":")
     fresh = started.isdigit() and time.time() - int(started) < SESSION_MAX_S
     user = identity.get_active_user(int(user_id)) if fresh and user_id.isdigit() else None
     if user is None or user.kind != "staff":
         get_redis().delete(key)
         return None
-    if not request.headers.get(POLL_HEADER):
-        get_redis().expire(key, get_config().CONSOLE_IDLE_S)
     return Staff(sid, user)
 
 

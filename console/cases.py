@@ -23,9 +23,8 @@ from api.media.errors import PhotoMissing, PhotoTooLarge
 from api.media.models import MediaKind
 from api.organisation import queries as organisation
 from api.roles import Role
-from api.taxonomy import service as taxonomy
 from api.timefmt import SHANGHAI
-from console import bp
+from console import bp, desks
 from console.auth import own_unit_of_work, signed_in, staff
 from console.pages import load
 
@@ -53,7 +52,7 @@ def _page(case_id: int, *, error: str | None = None, status: int = 200, form: di
                "photo_kinds": actions.photo_kinds(user, case), "error": error, "form": form or {},
                "rounds": _rounds(view["photos"]), "points": _points(view)}
     if {"accept", "category"} & set(allowed):
-        context["categories"] = taxonomy.list_current()
+        context["categories"], context["category_options"] = desks.categories(), desks.category_options
     if "merge" in allowed:
         context["nearby"] = [(present.listed([other], request.host_url)[0], round(metres)) for other, metres in
                              queries.open_near(case, NEARBY_M, queries.scope(user), limit=10)]

@@ -18,6 +18,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         sa.Index("ix_cases_status_id", "status", "id"),
+        sa.Index("ix_cases_created_at", "created_at"),  # opened today (the big screen), created_from/to
         sa.Index("ix_cases_department_status", "department_id", "status", "id"),
         sa.Index("ix_cases_street_status", "street_code", "status", "id"),
         sa.Index("ix_cases_open_deadline", "deadline_at", "id", postgresql_where=sa.text(
