@@ -29,7 +29,8 @@ MOST_WEEKS = 26  # the trend shows at most the last half year of the period
 @roles_required(*READERS)
 def evaluation():
     first = today().replace(day=1)
-    raw = {"group_by": "street", "from": first.isoformat(), "to": (today() + timedelta(days=1)).isoformat(),
+    default_group = "department" if staff().scope_department_id and not staff().scope_division_code else "street"
+    raw = {"group_by": default_group, "from": first.isoformat(), "to": (today() + timedelta(days=1)).isoformat(),
            **{k: v for k, v in request.args.items() if k in ("group_by", "from", "to", "format") and v.strip()}}
     try:
         args = load(StatisticsArgsSchema(), raw)
@@ -39,7 +40,8 @@ def evaluation():
         messages = "；".join(f"{k}：{translate(' '.join(map(str, v)) if isinstance(v, list) else str(v))}"
                             for k, v in invalid.messages.items())
         return render_template("console/evaluation.html", error=messages, rows=[], total=None, trend=None,
-                               args={"group_by": raw["group_by"], "start": first, "end": today()}), 400
+                               args={"group_by": raw["group_by"], "start": first,
+                                     "end": today() + timedelta(days=1)}), 400
     user, now = staff(), utcnow()
     group_by = args["group_by"]
     rows = statistics.visible(user, group_by, statistics.evaluate(group_by, _at(args["start"]), _at(args["end"]),

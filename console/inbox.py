@@ -3,6 +3,7 @@ every page comes from the context processor below (one count query per page)."""
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from api.notifications.models import StaffNotice
 from api.paging import PageArgs
 from console import bp
 from console.auth import own_unit_of_work, signed_in, staff
+from console.pages import load
 
 PAGE_SIZE = 30
 
@@ -26,8 +28,10 @@ def _unread() -> dict:
 @bp.route("/inbox")
 @signed_in
 def inbox_page():
-    page = PageArgs().load({"page": request.args.get("page", "1")} if request.args.get("page", "").isdigit()
-                           else {})["page"]
+    try:
+        page = load(PageArgs(), {"page": request.args.get("page", "1")})["page"]
+    except ma.ValidationError:
+        page = 1  # a page that does not exist: the first
     unread_only = request.args.get("unread") == "1"
     items, total, _ = inbox.list_for(staff().id, unread_only, page, PAGE_SIZE)
     return render_template("console/inbox.html", items=items, total=total, page=page, unread_only=unread_only,

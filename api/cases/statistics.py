@@ -121,10 +121,10 @@ def evaluate(group_by: str, start: datetime, end: datetime, as_of: datetime) -> 
 def visible(user, group_by: str, rows: list[Row]) -> list[Row]:
     """The rows the caller may see: district-wide staff every row; a department's staff (a 部门负责人) their
     department's row only; a street's staff their street's row only — for the API, the console and the board."""
+    if user.scope_division_code:  # in the order queries.scope reads a scope
+        return [r for r in rows if group_by == "street" and r.key == user.scope_division_code]
     if user.scope_department_id:
         return [r for r in rows if group_by == "department" and r.key == str(user.scope_department_id)]
-    if user.scope_division_code:
-        return [r for r in rows if group_by == "street" and r.key == user.scope_division_code]
     return rows
 
 

@@ -19,11 +19,13 @@ CLUSTER_BELOW_ZOOM = 15
 CLUSTER_PX, TILE_PX = 64, 256  # one cluster per ~64 screen pixels
 MAX_FEATURES = 5000
 OPEN_ON_MAP = [str(s) for s in OPEN | {CaseStatus.DEFERRED}]
+OVERDUE_STATUSES = frozenset(str(s) for s in case_queries.DESKS["overdue"])
 
 LAYERS = {
     "cases": (Case, lambda c: {"id": c.id, "status": c.status, "category_code": c.category_code,
                                "priority": c.priority, "source": c.source, "street_code": c.street_code,
-                               "overdue": c.deadline_at is not None and c.deadline_at < utcnow()}),
+                               "overdue": c.status in OVERDUE_STATUSES and c.deadline_at is not None
+                               and c.deadline_at < utcnow()}),  # as the overdue desk counts it
     "components": (Component, lambda c: {"code": c.code, "category_code": c.category_code, "name": c.name,
                                          "state": c.state, "street_code": c.street_code}),
     "devices": (Device, lambda d: {"code": d.code, "kind": d.kind, "name": d.name, "active": d.active,

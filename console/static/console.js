@@ -36,15 +36,20 @@ function drawCommand() {
   if (!element || element.dataset.drawn || typeof L === "undefined") return;
   element.dataset.drawn = "1";
   var pollMs = 1000 * parseInt(element.dataset.pollS || "5", 10);
-  var map = L.map(element, {attributionControl: false, preferCanvas: true, zoomSnap: 0.5});
+  // zoomed out no further than the district and its surroundings (the map data refuses a bbox much larger)
+  var map = L.map(element, {attributionControl: false, preferCanvas: true, zoomSnap: 0.5, minZoom: 9,
+    maxBounds: [[22.4, 112.4], [24.2, 114.3]]});
   var outlines = L.geoJSON(null, {style: {color: "#123a6b", weight: 2, fill: true, fillOpacity: 0.03},
     onEachFeature: function (f, layer) { layer.bindTooltip(text(f.properties.name), {sticky: true}); }}).addTo(map);
   var density = L.geoJSON(null, {style: function () { return {}; }});
   var pins = L.layerGroup().addTo(map);
   var inFlight = false;
-  function getJSON(url) {
-    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  function getJSON(url) {  // a request that hangs is given up after one poll interval (the next one retries)
+    var control = new AbortController();
+    var timer = window.setTimeout(function () { control.abort(); }, pollMs);
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, signal: control.signal})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .finally(function () { window.clearTimeout(timer); });
   }
   function text(value) { var span = document.createElement("span"); span.textContent = value; return span; }
   function refresh() {
@@ -74,9 +79,14 @@ function drawCommand() {
       .catch(function () { /* signed out or offline: the next poll tries again */ })
       .finally(function () { inFlight = false; });
   }
+  var shading = false;
+  function shown() { return document.getElementById("density-toggle").checked; }
   function shade() {
-    if (!document.getElementById("density-toggle").checked) { map.removeLayer(density); return; }
+    if (!shown()) { map.removeLayer(density); return; }
+    if (shading) return;
+    shading = true;
     getJSON(element.dataset.density).then(function (data) {
+      if (!shown()) return;  // switched off while the request was out
       density.clearLayers();
       density.options.style = function (f) {
         var share = data.most ? f.properties.open / data.most : 0;
@@ -85,18 +95,20 @@ function drawCommand() {
       density.addData(data);
       density.addTo(map);
       outlines.bringToFront();
-    }).catch(function () {});
+    }).catch(function () {}).finally(function () { shading = false; });
   }
+  map.setView([23.28, 113.32], 11);  // Baiyun, until the outlines say exactly where
   getJSON(element.dataset.outlines).then(function (data) {
     outlines.addData(data);
     if (data.demo) document.getElementById("map-demo").hidden = false;
     var bounds = outlines.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10]}); else map.setView([23.28, 113.32], 11);
-    refresh();
-    map.on("moveend", refresh);
-    window.setInterval(refresh, pollMs);
-    window.setInterval(shade, 6 * pollMs);
-  }).catch(function () { map.setView([23.28, 113.32], 11); });
+    if (bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10]});
+  }).catch(function () { /* the pins come anyway; the outlines on the next load */ });
+  // one timer each for the page's life: a failed or slow request only skips its turn
+  refresh();
+  map.on("moveend", refresh);
+  window.setInterval(refresh, pollMs);
+  window.setInterval(shade, 6 * pollMs);
   document.getElementById("density-toggle").addEventListener("change", shade);
   L.control.scale({imperial: false}).addTo(map);
 }
@@ -110,7 +122,7 @@ function drawTrend() {
   var chart = echarts.init(element);
   chart.setOption({
     animation: false,
-    tooltip: {trigger: "axis"},
+    tooltip: {trigger: "axis", renderMode: "richText"},  // drawn on the canvas: no style attributes (CSP)
     legend: {data: [labels.accepted, labels.closed, labels.on_time_rate]},
     xAxis: {type: "category", data: t.weeks},
     yAxis: [{type: "value", minInterval: 1}, {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}}],

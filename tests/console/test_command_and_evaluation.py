@@ -133,3 +133,24 @@ def test_the_inbox_badge_and_a_notice_that_leads_to_its_case(client, world, cons
     assert 'class="count-badge"' not in text(consoles["clerk"].get("/console/desks/intake"))
     others = post(consoles["dispatcher"], f"/console/inbox/{notice.id}/read")
     assert others.status_code == 404  # another person's notice
+
+
+def test_an_inbox_page_out_of_range_is_the_first(consoles):
+    for page in ("0", "10001", "²", "-1", "x"):
+        assert consoles["clerk"].get(f"/console/inbox?page={page}").status_code == 200, page
+
+
+def test_a_department_head_lands_on_their_departments_figures(client, world, consoles):
+    closed_case(client, world["t"])
+    page = text(consoles["head"].get("/console/evaluation"))
+    assert '<option value="department" selected>' in page and 'data-field="closed">1<' in page
+
+
+def test_the_months_rates_are_kept_and_refreshed_by_one(client, world, consoles):
+    from api.extensions import get_redis
+
+    closed_case(client, world["t"])
+    consoles["command"].get("/console/command/panels")
+    keys = [k for k in get_redis().keys("board:month:*") if not k.endswith(b":lock")]
+    assert len(keys) == 1 and b'"on_time_rate": 1.0' in get_redis().get(keys[0])
+    assert get_redis().keys("board:month:*:lock") == []  # released once computed
