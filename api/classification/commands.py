@@ -10,16 +10,37 @@ from api.errors import DomainError
 from api.events.service import Actor
 
 model = AppGroup("model", help="The intake classifier: train, evaluate, promote, list versions.")
+BY = click.option("--by", "by", metavar="USERNAME",
+                  help="the staff account running this (recorded as the actor); default: the OS user, recorded by name")
+
+
+def operator(by: str | None) -> tuple[int | None, str]:
+    """Who runs the command: a staff account named with --by (refused when there is none), else the OS user."""
+    import getpass
+
+    import sqlalchemy as sa
+
+    from api.db import Session
+    from api.identity.models import User
+
+    if by is None:
+        return None, getpass.getuser()
+    user_id = Session.scalar(sa.select(User.id).where(User.username == by, User.kind == "staff", User.is_active))
+    if user_id is None:
+        raise click.ClickException(f"no active staff account named {by!r}")
+    return user_id, by
 
 
 @model.command("train")
 @click.option("--promote", is_flag=True, help="make the new version the one workers use")
-def model_train(promote: bool):
+@BY
+def model_train(promote: bool, by: str | None):
     """Fit the image head and text model on staff-confirmed cases; write a versioned bundle."""
     from api.classification import training
 
+    staff_id, name = operator(by)
     try:
-        version = training.train(promote=promote)
+        version = training.train(created_by=staff_id, promote=promote, operator=name)
     except DomainError as exc:
         raise refused(exc) from exc
     click.echo(f"version {version.name} ({version.status})")
@@ -46,12 +67,14 @@ def model_evaluate(name: str | None):
 
 @model.command("promote")
 @click.argument("name")
-def model_promote(name: str):
-    """Make NAME the version workers use (they pick it up before their next job)."""
+@BY
+def model_promote(name: str, by: str | None):
+    """Make NAME the version workers use (they pick it up before their next job); `cold-start`: none."""
     from api.classification import versions
 
+    staff_id, who = operator(by)
     try:
-        versions.promote(name, Actor.system())
+        versions.promote(name, Actor("staff", staff_id) if staff_id else Actor.system(), operator=who)
     except DomainError as exc:
         raise refused(exc) from exc
     click.echo(f"version {name} promoted")

@@ -29,7 +29,7 @@ from api.taxonomy import service as taxonomy
 
 log = logging.getLogger(__name__)
 
-COLD_START = "cold-start"
+COLD_START = versions.COLD_START
 BACKBONE = "efficientnet-lite0"
 
 
@@ -71,7 +71,7 @@ class Classifier:
 
 # -- versions ----------------------------------------------------------------------------------------------
 def save_bundle(name: str, head: ImageHead | None, text: TextModel, metrics: dict, created_by: int | None,
-                ) -> ModelVersion:
+                operator: str | None = None) -> ModelVersion:
     """Write a bundle and its candidate version row (committed)."""
     directory = versions.model_root() / "versions" / name
     directory.mkdir(parents=True, exist_ok=False)
@@ -89,7 +89,7 @@ def save_bundle(name: str, head: ImageHead | None, text: TextModel, metrics: dic
     Session.add(version)
     Session.flush()
     record("model_version", version.id, "trained", Actor("staff", created_by) if created_by else Actor.system(),
-           payload={"name": name, "summary": metrics.get("summary", {})})
+           payload={"name": name, "summary": metrics.get("summary", {}), "operator": operator})
     return version
 
 

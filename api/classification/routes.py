@@ -16,7 +16,7 @@ blp = Blueprint("classifier", __name__, url_prefix="/classifier",
 
 @blp.route("/versions")
 class Versions(MethodView):
-    @requires(Role.ADMIN)
+    @requires(Role.ADMIN, Role.INTAKE_CLERK, Role.DISPATCHER, Role.COMMAND_CENTRE)  # who labels reads how it does
     @blp.response(200, ModelVersionSchema(many=True))
     def get(self):
         """Trained versions, newest first, with their held-out metrics (train with `flask model train`)"""
@@ -32,7 +32,7 @@ class Promote(MethodView):
         """Make a version the one workers use; they load it before their next job, without a restart
 
         The bundle's checksum is checked first (409 MODEL_BUNDLE_INVALID when it does not match); event
-        `model_promoted`.
+        `model_promoted`. `cold-start` is the way back to no trained model: the promoted version is retired.
         """
         return versions.promote(name, Actor("staff", current_user().id))
 

@@ -131,7 +131,7 @@ def train_head(x: np.ndarray, labels: list[str], *, weight_decay: float = 1e-4, 
     return registry.ImageHead(classes, head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy())
 
 
-def train(created_by: int | None = None, promote: bool = False):
+def train(created_by: int | None = None, promote: bool = False, operator: str | None = None):
     """Fit both models on the labelled cases, evaluate on the held-out ones, write a candidate version."""
     samples = labelled_samples()
     train_set, test_set = split(samples)
@@ -147,11 +147,11 @@ def train(created_by: int | None = None, promote: bool = False):
     metrics = evaluate(clf, test_set, vectors)
     metrics["train"] = {"cases": len(train_set), "photos": len(x), "texts": sum(len(s.texts) for s in train_set)}
     name = _new_name()
-    version = registry.save_bundle(name, head, text, metrics, created_by)
+    version = registry.save_bundle(name, head, text, metrics, created_by, operator)
     if promote:
         from api.events.service import Actor
 
-        version = versions.promote(name, Actor("staff", created_by) if created_by else Actor.system())
+        version = versions.promote(name, Actor("staff", created_by) if created_by else Actor.system(), operator)
     return version
 
 

@@ -19,6 +19,7 @@ from api.db import Session, utcnow
 from api.events.service import Actor, record
 
 HEAD_FILE, TEXT_FILE, MANIFEST = "image_head.npz", "text.pkl", "manifest.json"
+COLD_START = "cold-start"  # no trained model: the text model seeded from the taxonomy (the way back from any version)
 
 
 def model_root() -> Path:
@@ -47,9 +48,12 @@ def verified_files(version: ModelVersion) -> dict[str, bytes]:
     return files
 
 
-def promote(name: str, actor: Actor) -> ModelVersion:
+def promote(name: str, actor: Actor, operator: str | None = None) -> ModelVersion:
     """Make `name` the version workers use; the previous one is retired (both in one unit of work). A bundle
-    whose files are missing or changed since training is refused."""
+    whose files are missing or changed since training is refused. `cold-start` retires the promoted version:
+    workers go back to no trained model. `operator`: who ran the command, when the actor is not a staff account."""
+    if name == COLD_START:
+        return _to_cold_start(actor, operator)
     version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name).with_for_update())
     if version is None:
         raise ModelVersionNotFound(details={"name": name})
@@ -60,9 +64,21 @@ def promote(name: str, actor: Actor) -> ModelVersion:
         record("model_version", previous.id, "retired", actor, payload={"name": previous.name})
         Session.flush()  # the unique 'promoted' index allows one at a time
     version.status, version.promoted_at = "promoted", utcnow()
-    record("model_version", version.id, "promoted", actor, payload={"name": name})
+    record("model_version", version.id, "promoted", actor, payload={"name": name, "operator": operator})
     Session.flush()
     return version
+
+
+def _to_cold_start(actor: Actor, operator: str | None) -> ModelVersion:
+    previous = Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted").with_for_update())
+    if previous is not None:
+        previous.status = "retired"
+        record("model_version", previous.id, "retired", actor,
+               payload={"name": previous.name, "to": COLD_START, "operator": operator})
+        Session.flush()
+    now = utcnow()
+    return ModelVersion(name=COLD_START, status="promoted", backbone="", classes=[], metrics={}, created_at=now,
+                        promoted_at=now)  # not stored: the absence of a promoted version is the cold start
 
 
 def promoted() -> ModelVersion | None:

@@ -16,10 +16,9 @@ from api.cases.lifecycle import CaseStatus
 from api.cases.models import Case
 from api.classification import fusion, registry
 from api.classification.models import PhotoPrediction
-from api.config import get_config
 from api.db import Session
 from api.events.service import Actor, record
-from api.intake import thresholds
+from api.intake import switches, thresholds
 from api.intake.models import ReportClassification
 from api.outbox import service as outbox
 from api.reports import categories as citizen_categories
@@ -73,12 +72,11 @@ def _combine(clf: registry.Classifier, report: Report) -> fusion.Combined:
 
 
 def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) -> None:
-    config = get_config()
     code, confidence = row.category_code, combined.confidence
     if case.status != S.PENDING:
         row.decision, row.reason = "staff_first", f"case already {case.status}"
         return
-    if not config.AUTO_DISPATCH:
+    if not switches.auto_dispatch_on():  # the deployment's AUTO_DISPATCH, and the operator's switch (no restart)
         row.reason = "automatic dispatch is switched off: suggestions only"
         return
     threshold = thresholds.threshold_for(code) if code else 1.0

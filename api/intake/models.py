@@ -41,3 +41,17 @@ class CategoryThreshold(Base):
     threshold: Mapped[float] = mapped_column(sa.Float)
     updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IntakeSwitch(Base):
+    """An operator's switch the classify workers read on every decision (no restart): `auto_dispatch` off means
+    the pipeline only suggests and every case waits at a desk. No row: on (AUTO_DISPATCH still switches it off
+    for a whole deployment)."""
+
+    __tablename__ = "intake_switches"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean)
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

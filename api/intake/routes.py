@@ -7,11 +7,15 @@ from api.cases import queries as case_queries
 from api.cases.errors import CaseNotFound, CaseOutOfScope
 from api.classification.errors import UnknownCategory
 from api.config import get_config
+from api.events.service import Actor
 from api.extensions import Blueprint, InvalidInput
-from api.intake import queries, thresholds
+from api.intake import queries, switches, thresholds
 from api.intake.schemas import (
     CODE,
+    AutoDispatchSchema,
+    AutoDispatchStateSchema,
     CaseClassificationSchema,
+    ThresholdBatchSchema,
     ThresholdListSchema,
     ThresholdSchema,
     ThresholdSetSchema,
@@ -40,6 +44,46 @@ class Thresholds(MethodView):
     def get(self):
         """Per-小类 auto-dispatch thresholds (the default applies to the rest)"""
         return {"default": get_config().CLASSIFY_THRESHOLD, "items": thresholds.list_thresholds()}
+
+
+    @requires(Role.ADMIN)
+    @blp.arguments(ThresholdBatchSchema)
+    @blp.response(200, ThresholdSchema(many=True))
+    @blp.errors(UnknownCategory)
+    def put(self, body):
+        """Set many 小类's thresholds at once, all or none (an unknown 小类 refuses the whole batch)
+
+        Event `threshold_set` per 小类; the classify workers read them on their next decision.
+        """
+        return thresholds.set_thresholds(body["items"], current_user().id)
+
+
+@blp.route("/auto-dispatch")
+class AutoDispatch(MethodView):
+    @requires(Role.ADMIN, Role.DISPATCHER, Role.COMMAND_CENTRE, Role.INTAKE_CLERK)
+    @blp.response(200, AutoDispatchStateSchema)
+    def get(self):
+        """Whether confident cases are accepted and dispatched automatically now, and why not"""
+        return _state()
+
+    @requires(Role.ADMIN)
+    @blp.arguments(AutoDispatchSchema)
+    @blp.response(200, AutoDispatchStateSchema)
+    def put(self, body):
+        """The emergency brake: switch automatic dispatch off (or on again) for every worker at once, no restart
+
+        The classify workers read the switch on each decision: off, every case waits at a desk with the model's
+        suggestions (event `auto_dispatch_switched` with the reason). AUTO_DISPATCH=0 in the deployment overrides
+        an `on` here.
+        """
+        switches.set_auto_dispatch(body["enabled"], body["reason"], Actor("staff", current_user().id))
+        return _state()
+
+
+def _state() -> dict:
+    row = switches.auto_dispatch()
+    return {"enabled": switches.auto_dispatch_on(), "switch": row.enabled, "deployment": get_config().AUTO_DISPATCH,
+            "reason": row.reason, "updated_at": row.updated_at}
 
 
 @blp.route("/thresholds/<category_code>")

@@ -19,6 +19,28 @@ class ThresholdSetSchema(ma.Schema):
     threshold = ma.fields.Float(required=True, validate=validate.Range(min=0.05, max=1.0))
 
 
+class ThresholdItemSchema(ThresholdSetSchema):
+    category_code = ma.fields.String(required=True, validate=CODE)
+
+
+class ThresholdBatchSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ThresholdItemSchema), required=True,
+                           validate=validate.Length(min=1, max=500))
+
+
+class AutoDispatchSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class AutoDispatchStateSchema(ma.Schema):
+    enabled = ma.fields.Boolean(metadata={"description": "Whether confident cases are dispatched automatically now"})
+    switch = ma.fields.Boolean(metadata={"description": "The operator's switch (PUT /classifier/auto-dispatch)"})
+    deployment = ma.fields.Boolean(metadata={"description": "AUTO_DISPATCH, the deployment's setting"})
+    reason = ma.fields.String(allow_none=True)
+    updated_at = LocalDateTime(allow_none=True)
+
+
 class ThresholdListSchema(ma.Schema):
     default = ma.fields.Float(metadata={"description": "CLASSIFY_THRESHOLD, for 小类 without their own"})
     items = ma.fields.List(ma.fields.Nested(ThresholdSchema))

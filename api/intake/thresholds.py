@@ -32,5 +32,10 @@ def set_threshold(code: str, threshold: float, staff_id: int) -> CategoryThresho
     return row
 
 
+def set_thresholds(items: list[dict], staff_id: int) -> list[CategoryThreshold]:
+    """Several 小类 at once, all or none (an unknown 小类 refuses the batch: the unit of work rolls back)."""
+    return [set_threshold(item["category_code"], item["threshold"], staff_id) for item in items]
+
+
 def list_thresholds() -> list[CategoryThreshold]:
     return list(Session.scalars(sa.select(CategoryThreshold).order_by(CategoryThreshold.category_code)))

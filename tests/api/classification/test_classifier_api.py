@@ -57,7 +57,7 @@ def test_bad_thresholds_are_refused(client, people, code, body, status, error):
 
 def test_versions_are_listed_and_promoted_by_admins_only(client, people, db_session):
     tiny_version()
-    assert client.get("/classifier/versions", headers=people["dispatcher"]).status_code == 403
+    assert client.get("/classifier/versions", headers=people["alice"]).status_code == 403
     listed = client.get("/classifier/versions", headers=people["admin"]).json
     assert [(v["name"], v["status"]) for v in listed] == [("m-test", "candidate")]
     promoted = client.post("/classifier/versions/m-test/promote", headers=people["admin"])
@@ -100,3 +100,51 @@ def test_the_web_process_never_imports_the_model_libraries():
             "print(sorted(m for m in ('torch', 'onnxruntime', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_many_thresholds_at_once_all_or_none(client, people):
+    batch = {"items": [{"category_code": "event:01-02", "threshold": 0.9},
+                       {"category_code": "event:05-01", "threshold": 0.7}]}
+    saved = client.put("/classifier/thresholds", json=batch, headers=people["admin"])
+    assert saved.status_code == 200 and [t["threshold"] for t in saved.json] == [0.9, 0.7]
+    bad = {"items": [{"category_code": "event:01-02", "threshold": 0.5},
+                     {"category_code": "event:99-99", "threshold": 0.5}]}
+    refused = client.put("/classifier/thresholds", json=bad, headers=people["admin"])
+    assert refused.status_code == 404 and refused.json["error"]["code"] == "CATEGORY_NOT_FOUND"
+    kept = client.get("/classifier/thresholds", headers=people["admin"]).json["items"]
+    assert {t["category_code"]: t["threshold"] for t in kept} == {"event:01-02": 0.9, "event:05-01": 0.7}
+    assert client.put("/classifier/thresholds", json=batch, headers=people["dispatcher"]).status_code == 403
+
+
+def test_clerks_and_dispatchers_read_the_metrics_and_only_admins_promote(client, people):
+    tiny_version()
+    listed = client.get("/classifier/versions", headers=people["intake_clerk"])
+    assert listed.status_code == 200 and listed.json[0]["name"] == "m-test"
+    assert client.get("/classifier/versions", headers=people["dispatcher"]).status_code == 200
+    assert client.post("/classifier/versions/m-test/promote", headers=people["dispatcher"]).status_code == 403
+
+
+def test_the_way_back_to_no_trained_model(client, people, db_session):
+    tiny_version()
+    client.post("/classifier/versions/m-test/promote", headers=people["admin"])
+    assert versions.promoted().name == "m-test" and registry.classifier().version == "m-test"
+    cold = client.post("/classifier/versions/cold-start/promote", headers=people["admin"])
+    assert cold.status_code == 200 and cold.json["name"] == "cold-start" and cold.json["status"] == "promoted"
+    assert versions.promoted() is None and registry.classifier().version == "cold-start"
+    assert versions.get_version("m-test").status == "retired"
+
+
+def test_the_cli_records_the_operator(app, people, db_session):
+    import sqlalchemy as sa
+
+    from api.events.models import Event
+
+    tiny_version()
+    db_session.commit()
+    runner = app.test_cli_runner()
+    named = runner.invoke(args=["model", "promote", "m-test", "--by", "nobody-here"])
+    assert named.exit_code != 0 and "no active staff account" in named.output
+    done = runner.invoke(args=["model", "promote", "m-test"])
+    assert done.exit_code == 0, done.output
+    promoted = db_session.scalar(sa.select(Event).where(Event.action == "promoted").order_by(Event.id.desc()))
+    assert promoted.actor_type == "system" and promoted.payload["operator"]  # the OS user, by name

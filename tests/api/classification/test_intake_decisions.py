@@ -140,3 +140,25 @@ def test_give_up_puts_the_case_in_triage_once(client, world, db_session):
     db_session.commit()
     desk = client.get("/cases?desk=triage", headers=staff_token(staff)).json
     assert desk["items"][0]["triage_reason"] == case.triage_reason
+
+
+def test_the_operators_brake_acts_on_the_next_report_without_a_restart(client, world, db_session):
+    with_grid()
+    admin = staff_token(StaffFactory(roles=("admin",)))
+    clerk = staff_token(StaffFactory(roles=("intake_clerk",)))
+    db_session.commit()
+    assert client.get("/classifier/auto-dispatch", headers=clerk).json["enabled"] is True
+    assert client.put("/classifier/auto-dispatch", json={"enabled": False, "reason": "模型异常"},
+                      headers=clerk).status_code == 403
+    off = client.put("/classifier/auto-dispatch", json={"enabled": False, "reason": "模型异常，先人工受理"},
+                     headers=admin)
+    assert off.status_code == 200 and off.json == {**off.json, "enabled": False, "switch": False, "deployment": True}
+    rid = submit_new_report(client, world["alice"], "小区门口垃圾堆积没人清理", hint="exposed_garbage")
+    row = decide.route_report(rid)  # the same process, no reload: the switch is read per decision
+    assert row.decision == "triage" and "switched off" in row.reason and case_of(db_session, rid).status == "pending"
+    switched = db_session.scalar(sa.select(Event).where(Event.action == "auto_dispatch_switched"))
+    assert switched.payload == {"from": True, "to": False, "reason": "模型异常，先人工受理"}
+    client.put("/classifier/auto-dispatch", json={"enabled": True, "reason": "已恢复"}, headers=admin)
+    again = submit_new_report(client, world["alice"], "路口垃圾堆了好几天", hint="exposed_garbage",
+                              location={"lat": 23.19, "lon": 113.30, "coord_system": "gcj02"})
+    assert decide.route_report(again).decision == "auto_accepted"
