@@ -98,6 +98,7 @@ class Config:
     MODEL_DIR: str = "var/models"  # versioned model bundles and the exported backbone
     CLASSIFIER_BACKEND: str = "onnx"  # onnx (onnxruntime, ~3x faster on CPU) | torch
     CLASSIFY_THRESHOLD: float = 0.6  # default auto-dispatch confidence; per-category overrides in the DB
+    CLASSIFY_MIN_LABELS: int = 5  # staff-confirmed cases a 小类 needs before the image head learns it
     AUTO_DISPATCH: bool = True  # False: the pipeline only suggests; every case waits at a desk
     DUPLICATE_RADIUS_M: float = 50.0
     DUPLICATE_WINDOW_H: float = 24.0

@@ -48,5 +48,9 @@ class PhotoPrediction(Base):
     scores: Mapped[dict] = mapped_column(sa.JSON)  # top categories {code: probability}
     imagenet_top: Mapped[list] = mapped_column(sa.JSON)  # [[index, probability], ...] top 5
     embedding: Mapped[bytes] = mapped_column(sa.LargeBinary)  # 1280 float16, for training and similarity
+    # the trained head's similarity to its nearest class; abstained: none of its classes (scores are then the
+    # cold start's, and the decision leaves the photo to the text, as before training)
+    abstained: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    coverage: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

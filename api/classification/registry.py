@@ -35,27 +35,51 @@ BACKBONE = "efficientnet-lite0"
 
 @dataclass(frozen=True)
 class ImageHead:
+    """A linear softmax head over the trained 小类 (`classes`), and what it covers: the classes' centroids of
+    L2-normalised backbone features and the least cosine similarity to one of them (`min_similarity`, picked on
+    held-out photos at training) below which a photo is none of them and the head abstains. A bundle from before
+    coverage was measured has none and always covers."""
+
     classes: list[str]
     weight: np.ndarray  # (k, 1280)
     bias: np.ndarray  # (k,)
+    centroids: np.ndarray | None = None  # (k, 1280), unit length
+    min_similarity: float | None = None
+
+    @staticmethod
+    def _unit(features: np.ndarray) -> np.ndarray:
+        f = features.astype(np.float32)
+        return f / (np.linalg.norm(f) + 1e-6)  # trained on L2-normalised features
 
     def predict(self, features: np.ndarray) -> dict[str, float]:
-        f = features.astype(np.float32)
-        f = f / (np.linalg.norm(f) + 1e-6)  # trained on L2-normalised features
-        z = self.weight @ f + self.bias
+        z = self.weight @ self._unit(features) + self.bias
         p = np.exp(z - z.max())
         p /= p.sum()
         return {self.classes[i]: float(p[i]) for i in np.argsort(p)[::-1]}
 
+    def coverage(self, features: np.ndarray) -> float:
+        """The photo's cosine similarity to the nearest trained class's centroid (1.0 without centroids)."""
+        if self.centroids is None:
+            return 1.0
+        return float((self.centroids @ self._unit(features)).max())
+
+    def covers(self, features: np.ndarray) -> bool:
+        return self.min_similarity is None or self.coverage(features) >= self.min_similarity
+
     def dumps(self) -> bytes:
         buf = io.BytesIO()
-        np.savez(buf, classes=np.asarray(self.classes), weight=self.weight, bias=self.bias)
+        extra = {} if self.centroids is None else {"centroids": self.centroids,
+                                                    "min_similarity": np.float32(self.min_similarity)}
+        np.savez(buf, classes=np.asarray(self.classes), weight=self.weight, bias=self.bias, **extra)
         return buf.getvalue()
 
     @classmethod
     def loads(cls, data: bytes) -> ImageHead:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            return cls([str(c) for c in z["classes"]], z["weight"].astype(np.float32), z["bias"].astype(np.float32))
+            centroids = z["centroids"].astype(np.float32) if "centroids" in z.files else None
+            floor = float(z["min_similarity"]) if "min_similarity" in z.files else None
+            return cls([str(c) for c in z["classes"]], z["weight"].astype(np.float32), z["bias"].astype(np.float32),
+                       centroids, floor)
 
 
 @dataclass(frozen=True)

@@ -21,5 +21,9 @@ class PhotoPredictionSchema(ma.Schema):
     model_version = ma.fields.String()
     scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
     imagenet_top = ma.fields.List(ma.fields.List(ma.fields.Float()))
+    abstained = ma.fields.Boolean(metadata={"description": "The trained head knows none of its classes in this "
+                                                          "photo: its scores are the cold start's"})
+    coverage = ma.fields.Float(allow_none=True, metadata={"description": "Cosine similarity to the nearest "
+                                                                         "trained class's centroid"})
     created_at = LocalDateTime()
 

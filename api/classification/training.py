@@ -9,6 +9,7 @@ split and `flask model evaluate` scores a version on the same held-out cases it 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -131,6 +132,35 @@ def train_head(x: np.ndarray, labels: list[str], *, weight_decay: float = 1e-4, 
     return registry.ImageHead(classes, head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy())
 
 
+KEEP_HELD_OUT = 95  # per cent of held-out photos of the trained 小类 that the coverage threshold keeps
+
+
+def _label_counts(samples: list[Sample]) -> tuple[dict[str, int], dict[str, int]]:
+    """Staff-confirmed cases per 小类: those with CLASSIFY_MIN_LABELS or more (the image head learns them), and
+    the rest (never auto-dispatched by the image head: it does not know them, and abstains)."""
+    counts: dict[str, int] = defaultdict(int)
+    for sample in samples:
+        counts[sample.code] += 1 if sample.media_ids else 0
+    least = get_config().CLASSIFY_MIN_LABELS
+    return ({c: n for c, n in sorted(counts.items()) if n >= least},
+            {c: n for c, n in sorted(counts.items()) if n < least})
+
+
+def with_coverage(head: registry.ImageHead, x: np.ndarray, y: list[str],
+                  held_out: list[tuple[np.ndarray, str]]) -> registry.ImageHead:
+    """The head with what it covers: each class's centroid of unit-length training features, and the least
+    similarity to a centroid that KEEP_HELD_OUT % of the held-out photos of the trained classes reach — measured
+    on photos the head did not see (on the training photos themselves only when no held-out photo is left)."""
+    unit = x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+    labels = np.asarray(y)
+    centroids = np.stack([unit[labels == c].mean(axis=0) for c in head.classes])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-6
+    sized = dataclasses.replace(head, centroids=centroids.astype(np.float32), min_similarity=-1.0)
+    measured = [sized.coverage(v) for v, _ in held_out] or [sized.coverage(v) for v in x]
+    floor = float(np.percentile(measured, 100 - KEEP_HELD_OUT))
+    return dataclasses.replace(sized, min_similarity=floor)
+
+
 def train(created_by: int | None = None, promote: bool = False, operator: str | None = None):
     """Fit both models on the labelled cases, evaluate on the held-out ones, write a candidate version."""
     samples = labelled_samples()
@@ -138,14 +168,23 @@ def train(created_by: int | None = None, promote: bool = False, operator: str | 
     if len({s.code for s in train_set}) < 2 or not test_set:
         raise NotEnoughLabels(details={"labelled_cases": len(samples), "needed": "two 小类 with two cases each"})
     vectors = embeddings([m for s in samples for m in s.media_ids])
-    x = [vectors[m] for s in train_set for m in s.media_ids]
-    y = [s.code for s in train_set for m in s.media_ids]
-    head = train_head(np.stack(x), y) if len(set(y)) >= 2 else None
+    enough, too_few = _label_counts(samples)
+    x = [vectors[m] for s in train_set if s.code in enough for m in s.media_ids]
+    y = [s.code for s in train_set if s.code in enough for m in s.media_ids]
+    head = None
+    if len(set(y)) >= 2:
+        held = [(vectors[m], s.code) for s in test_set if s.code in enough for m in s.media_ids]
+        head = with_coverage(train_head(np.stack(x), y), np.stack(x), y, held)
     text = TextModel.fit(seed_texts(registry.current_categories()),
                          [(t, s.code) for s in train_set for t in s.texts if t])
     clf = registry.Classifier("unsaved", head, text)
     metrics = evaluate(clf, test_set, vectors)
     metrics["train"] = {"cases": len(train_set), "photos": len(x), "texts": sum(len(s.texts) for s in train_set)}
+    metrics["coverage"] = {"min_labels": get_config().CLASSIFY_MIN_LABELS, "image_categories": enough,
+                           "too_few_labels": too_few,
+                           "min_similarity": None if head is None else round(head.min_similarity, 4),
+                           "abstains_on": "every other 小类: photos farther than min_similarity from every "
+                                          "image category's centroid are decided without the head"}
     name = _new_name()
     version = registry.save_bundle(name, head, text, metrics, created_by, operator)
     if promote:
@@ -169,11 +208,12 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
     threshold = get_config().CLASSIFY_THRESHOLD
     for s in test_set:
         image = None
-        if clf.head is not None and s.media_ids:
+        covered = [m for m in s.media_ids if clf.head is not None and clf.head.covers(vectors[m])]
+        if covered:  # photos the head abstains on are left to the text, as in the pipeline
             image = defaultdict(float)
-            for m in s.media_ids:
+            for m in covered:
                 for code, p in clf.head.predict(vectors[m]).items():
-                    image[code] += p / len(s.media_ids)
+                    image[code] += p / len(covered)
         text = clf.text.predict(" ".join(s.texts)) if any(s.texts) and clf.text else None
         result = fusion.combine(dict(image) if image else None, clf.head is not None, text, s.hints,
                                 set(clf.text.classes) if clf.text else set())
@@ -242,6 +282,14 @@ def report(metrics: dict) -> str:
         p = "-" if row["precision"] is None else f"{row['precision']:.2f}"
         r = "-" if row["recall"] is None else f"{row['recall']:.2f}"
         lines.append(f"{code:<18}{p:>10}{r:>10}{row['support']:>9}")
+    coverage = metrics.get("coverage")
+    if coverage:
+        lines += ["", f"image head learns (≥ {coverage['min_labels']} labelled cases): "
+                      f"{', '.join(f'{c} ({n})' for c, n in coverage['image_categories'].items()) or 'none'}",
+                  f"too few labels (the image head does not know them, never auto-dispatches them): "
+                  f"{', '.join(f'{c} ({n})' for c, n in coverage['too_few_labels'].items()) or 'none'}",
+                  f"abstains below similarity {coverage['min_similarity']} to every image category "
+                  f"(kept {KEEP_HELD_OUT} % of held-out photos of them): those photos are left to the text"]
     labels, matrix = metrics["confusion"]["labels"], metrics["confusion"]["rows_true_cols_predicted"]
     lines += ["", "confusion (rows: true, columns: predicted)", " " * 18 + "".join(f"{i:>5}" for i in
                                                                                  range(len(labels)))]

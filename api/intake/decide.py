@@ -60,15 +60,22 @@ def _combine(clf: registry.Classifier, report: Report) -> fusion.Combined:
     predictions = list(Session.scalars(sa.select(PhotoPrediction).where(PhotoPrediction.report_id == report.id)))
     image, trained = None, False
     if predictions:
-        trained = all(p.model_version != registry.COLD_START for p in predictions) and clf.image_trained
+        # the trained head votes through the photos it covers; a photo of none of its classes (abstained) counts
+        # as before training — the cold start's weak, never-sufficient image signal — so the text decides
+        covered = [p for p in predictions if p.model_version != registry.COLD_START and not p.abstained]
+        trained = bool(covered) and clf.image_trained
+        voting = covered if trained else predictions
         image = {}
-        for p in predictions:  # the mean over the report's photos
+        for p in voting:  # the mean over the report's photos
             for code, score in p.scores.items():
-                image[code] = image.get(code, 0.0) + score / len(predictions)
+                image[code] = image.get(code, 0.0) + score / len(voting)
     text = clf.text.predict(report.description) if report.description and clf.text else None
     choice = citizen_categories.BY_KEY.get(report.category_hint or "")
     hints = tuple(choice.gbt_hints) if choice else ()
-    return fusion.combine(image, trained, text, hints, set(clf.text.classes) if clf.text else set())
+    combined = fusion.combine(image, trained, text, hints, set(clf.text.classes) if clf.text else set())
+    if predictions:
+        combined.signals["image_abstained"] = sum(p.abstained for p in predictions)
+    return combined
 
 
 def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) -> None:

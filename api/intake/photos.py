@@ -43,16 +43,19 @@ def _predict(media: Media) -> PhotoPrediction:
     config = get_config()
     clf = registry.classifier()
     out = vision.backbone(config.CLASSIFIER_BACKEND, config.MODEL_DIR).run([get_storage().get(media.storage_key)])[0]
-    if clf.head is not None:
+    coverage = clf.head.coverage(out.features) if clf.head is not None else None
+    abstained = clf.head is not None and not clf.head.covers(out.features)
+    if clf.head is not None and not abstained:
         scores = clf.head.predict(out.features)
-    else:
+    else:  # no head, or a photo of none of the head's classes: the cold start's mapping, as before training
         scores = vision.cold_start_scores(out.logits, vision.imagenet_signals())
     top = dict(list(sorted(scores.items(), key=lambda kv: -kv[1]))[:10])
     p = vision.softmax(out.logits.astype(np.float64))
     imagenet_top = [[int(i), round(float(p[i]), 4)] for i in np.argsort(p)[::-1][:5]]
     return PhotoPrediction(media_id=media.id, report_id=media.owner_id, model_version=clf.version,
                            backbone=registry.BACKBONE, scores=top, imagenet_top=imagenet_top,
-                           embedding=out.features.astype(np.float16).tobytes())
+                           embedding=out.features.astype(np.float16).tobytes(), abstained=abstained,
+                           coverage=None if coverage is None else round(coverage, 4))
 
 
 def _photo_ids(report_id: int) -> list[int]:
