@@ -99,6 +99,8 @@ class Config:
     CLASSIFIER_BACKEND: str = "onnx"  # onnx (onnxruntime, ~3x faster on CPU) | torch
     CLASSIFY_THRESHOLD: float = 0.6  # default auto-dispatch confidence; per-category overrides in the DB
     CLASSIFY_MIN_LABELS: int = 5  # staff-confirmed cases a 小类 needs before the image head learns it
+    CLASSIFY_MIN_PRECISION: float = 0.95  # the promotion gate: auto-dispatch precision floor per 小类 …
+    CLASSIFY_GATE_SUPPORT: int = 20  # … for 小类 auto-dispatched at least this often in the evaluation set
     AUTO_DISPATCH: bool = True  # False: the pipeline only suggests; every case waits at a desk
     DUPLICATE_RADIUS_M: float = 50.0
     DUPLICATE_WINDOW_H: float = 24.0

@@ -68,13 +68,16 @@ def model_evaluate(name: str | None):
 @model.command("promote")
 @click.argument("name")
 @BY
-def model_promote(name: str, by: str | None):
+@click.option("--force", "force_reason", metavar="REASON",
+              help="promote although the promotion gate refused it: why (recorded)")
+def model_promote(name: str, by: str | None, force_reason: str | None):
     """Make NAME the version workers use (they pick it up before their next job); `cold-start`: none."""
     from api.classification import versions
 
     staff_id, who = operator(by)
     try:
-        versions.promote(name, Actor("staff", staff_id) if staff_id else Actor.system(), operator=who)
+        versions.promote(name, Actor("staff", staff_id) if staff_id else Actor.system(), operator=who,
+                         force_reason=force_reason)
     except DomainError as exc:
         raise refused(exc) from exc
     click.echo(f"version {name} promoted")

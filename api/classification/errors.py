@@ -17,3 +17,11 @@ class NotEnoughLabels(BadRequest):
 
 class UnknownCategory(NotFound):
     code, message = "CATEGORY_NOT_FOUND", "No current 小类 with this code."
+
+
+class PromotionRefused(Conflict):
+    """The promotion gate refused the candidate (its reasons in `details.reasons`), or its verdict was made against
+    another production version than today's (`details.stale`): re-run `flask model evaluate NAME`, or promote
+    with a reason to override, which is recorded."""
+
+    code, message = "MODEL_GATE_REFUSED", "The promotion gate refused this version; see the reasons."

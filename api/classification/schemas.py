@@ -16,6 +16,12 @@ class ModelVersionSchema(ma.Schema):
 
 
 
+class PromoteSchema(ma.Schema):
+    force_reason = ma.fields.String(validate=ma.validate.Length(min=5, max=500), metadata={
+        "description": "Promote although the promotion gate refused (or judged against another production "
+                       "version): why — recorded with the promotion"})
+
+
 class PhotoPredictionSchema(ma.Schema):
     media_id = ma.fields.Integer()
     model_version = ma.fields.String()

@@ -18,7 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from api.cases.models import Case, CaseReport
-from api.classification import fusion, registry, versions
+from api.classification import fusion, gate, registry, versions
 from api.classification.errors import NotEnoughLabels
 from api.classification.models import PhotoPrediction
 from api.classification.text import TextModel, seed_texts
@@ -179,6 +179,8 @@ def train(created_by: int | None = None, promote: bool = False, operator: str | 
                          [(t, s.code) for s in train_set for t in s.texts if t])
     clf = registry.Classifier("unsaved", head, text)
     metrics = evaluate(clf, test_set, vectors)
+    metrics["evaluation_set"] = sorted(sample.case_id for sample in test_set)  # frozen: later comparisons use it
+    metrics["gate"] = _judge(metrics, test_set, vectors, set(head.classes) if head else set())
     metrics["train"] = {"cases": len(train_set), "photos": len(x), "texts": sum(len(s.texts) for s in train_set)}
     metrics["coverage"] = {"min_labels": get_config().CLASSIFY_MIN_LABELS, "image_categories": enough,
                            "too_few_labels": too_few,
@@ -195,17 +197,47 @@ def train(created_by: int | None = None, promote: bool = False, operator: str | 
 
 
 def evaluate_version(name: str) -> dict:
-    """Score a stored version on today's held-out cases."""
-    clf = registry.load_bundle(versions.get_version(name))
-    _, test_set = split(labelled_samples())
+    """Score a stored version on its own frozen evaluation set (today's held-out cases for a version trained
+    before sets were frozen), judge it again against the version in production, and keep the new verdict."""
+    version = versions.get_version(name)
+    clf = registry.load_bundle(version)
+    frozen = set(version.metrics.get("evaluation_set") or [])
+    samples = labelled_samples()
+    test_set = [s for s in samples if s.case_id in frozen] if frozen else split(samples)[1]
     if not test_set:
         raise NotEnoughLabels(details={"held_out_cases": 0})
-    return evaluate(clf, test_set, embeddings([m for s in test_set for m in s.media_ids]))
+    vectors = embeddings([m for s in test_set for m in s.media_ids])
+    metrics = {**version.metrics, **evaluate(clf, test_set, vectors)}
+    metrics["gate"] = _judge(metrics, test_set, vectors, set(version.classes or []))
+    version.metrics = metrics
+    return metrics
+
+
+def _judge(metrics: dict, test_set: list[Sample], vectors: dict[int, np.ndarray], image_categories: set[str]) -> dict:
+    """The promotion gate's verdict (api/classification/gate.py): this version against production on the same
+    cases (production: the promoted version, or the cold start)."""
+    current = versions.promoted()
+    production = registry.load_bundle(current) if current else registry.cold_start()
+    return gate.judge(metrics["cases"], evaluate(production, test_set, vectors)["cases"], image_categories,
+                      production.version)
+
+
+_thresholds = sa.table("category_thresholds", sa.column("category_code"), sa.column("threshold"))
+
+
+def thresholds_in_force() -> dict[str, float]:
+    """The per-小类 auto-dispatch thresholds as the intake applies them (the intake's table, read by name: the
+    intake sits above this package)."""
+    return dict(Session.execute(sa.select(_thresholds.c.category_code, _thresholds.c.threshold)).all())
 
 
 def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int, np.ndarray]) -> dict:
+    """The version on these cases at the thresholds in force (per 小类, else CLASSIFY_THRESHOLD): accuracy of each
+    signal, per-小类 precision / recall / auto-dispatch share and precision, the confusion matrix, and each case's
+    outcome (`cases`, for the promotion gate)."""
     truth, by_image, by_text, combined_pred, confident = [], [], [], [], []
     threshold = get_config().CLASSIFY_THRESHOLD
+    per_category = thresholds_in_force()
     for s in test_set:
         image = None
         covered = [m for m in s.media_ids if clf.head is not None and clf.head.covers(vectors[m])]
@@ -221,7 +253,7 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
         by_image.append(max(image, key=image.get) if image else None)
         by_text.append(max(text, key=text.get) if text else None)
         combined_pred.append(result.top3[0][0])
-        confident.append(result.supported and result.confidence >= threshold)
+        confident.append(result.supported and result.confidence >= per_category.get(result.top3[0][0], threshold))
     auto = [(t, p) for t, p, c in zip(truth, combined_pred, confident, strict=True) if c]
     return {
         "held_out_cases": len(test_set),
@@ -230,8 +262,10 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
                     "auto_dispatch_share": round(len(auto) / len(truth), 4),
                     "auto_dispatch_precision": _accuracy([t for t, _ in auto], [p for _, p in auto]),
                     "threshold": threshold},
-        "per_category": _per_category(truth, combined_pred),
+        "per_category": _per_category(truth, combined_pred, confident),
         "confusion": _confusion(truth, combined_pred),
+        "cases": [{"case_id": c.case_id, "truth": t, "predicted": p, "auto": a}
+                  for c, t, p, a in zip(test_set, truth, combined_pred, confident, strict=True)],
     }
 
 
@@ -240,13 +274,17 @@ def _accuracy(truth: list[str], predicted: list[str | None]) -> float | None:
     return round(sum(t == p for t, p in pairs) / len(pairs), 4) if pairs else None
 
 
-def _per_category(truth: list[str], predicted: list[str]) -> dict:
+def _per_category(truth: list[str], predicted: list[str], auto: list[bool]) -> dict:
     out = {}
     for code in sorted(set(truth) | set(predicted)):
         tp = sum(t == code and p == code for t, p in zip(truth, predicted, strict=True))
         n_pred, n_true = predicted.count(code), truth.count(code)
+        dispatched = [t for t, p, a in zip(truth, predicted, auto, strict=True) if a and p == code]
         out[code] = {"precision": round(tp / n_pred, 4) if n_pred else None,
-                     "recall": round(tp / n_true, 4) if n_true else None, "support": n_true}
+                     "recall": round(tp / n_true, 4) if n_true else None, "support": n_true,
+                     "auto_dispatched": len(dispatched),
+                     "auto_precision": round(dispatched.count(code) / len(dispatched), 4) if dispatched else None,
+                     "auto_share": round(len(dispatched) / n_true, 4) if n_true else None}
     return out
 
 
@@ -277,11 +315,16 @@ def report(metrics: dict) -> str:
     lines = [f"held-out cases: {metrics['held_out_cases']}"]
     lines += [f"{k}: {v}" for k, v in metrics["summary"].items()]
     lines.append("")
-    lines.append(f"{'category':<18}{'precision':>10}{'recall':>10}{'support':>9}")
+    lines.append(f"{'category':<18}{'precision':>10}{'recall':>10}{'support':>9}{'auto':>6}{'auto prec.':>11}")
     for code, row in metrics["per_category"].items():
         p = "-" if row["precision"] is None else f"{row['precision']:.2f}"
         r = "-" if row["recall"] is None else f"{row['recall']:.2f}"
-        lines.append(f"{code:<18}{p:>10}{r:>10}{row['support']:>9}")
+        ap = "-" if row.get("auto_precision") is None else f"{row['auto_precision']:.2f}"
+        lines.append(f"{code:<18}{p:>10}{r:>10}{row['support']:>9}{row.get('auto_dispatched', 0):>6}{ap:>11}")
+    verdict = metrics.get("gate")
+    if verdict:
+        lines += ["", f"promotion gate against {verdict['compared_with']} on {verdict['cases']} frozen cases: "
+                      + ("passed" if verdict["passed"] else "REFUSED — " + "; ".join(verdict["reasons"]))]
     coverage = metrics.get("coverage")
     if coverage:
         lines += ["", f"image head learns (≥ {coverage['min_labels']} labelled cases): "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from api.classification.errors import ModelIntegrityError, ModelVersionNotFound
+from api.classification.errors import ModelIntegrityError, ModelVersionNotFound, PromotionRefused
 from api.classification.models import ModelVersion
 from api.config import get_config
 from api.db import Session, utcnow
@@ -48,10 +48,12 @@ def verified_files(version: ModelVersion) -> dict[str, bytes]:
     return files
 
 
-def promote(name: str, actor: Actor, operator: str | None = None) -> ModelVersion:
+def promote(name: str, actor: Actor, operator: str | None = None, force_reason: str | None = None) -> ModelVersion:
     """Make `name` the version workers use; the previous one is retired (both in one unit of work). A bundle
     whose files are missing or changed since training is refused. `cold-start` retires the promoted version:
-    workers go back to no trained model. `operator`: who ran the command, when the actor is not a staff account."""
+    workers go back to no trained model. `operator`: who ran the command, when the actor is not a staff account.
+    The promotion gate's verdict (api/classification/gate.py, stored at training or `model evaluate`) must have
+    passed against the version in production now, unless `force_reason` says why not (recorded)."""
     if name == COLD_START:
         return _to_cold_start(actor, operator)
     version = Session.scalar(sa.select(ModelVersion).where(ModelVersion.name == name).with_for_update())
@@ -59,12 +61,23 @@ def promote(name: str, actor: Actor, operator: str | None = None) -> ModelVersio
         raise ModelVersionNotFound(details={"name": name})
     verified_files(version)
     previous = Session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "promoted").with_for_update())
+    verdict = (version.metrics or {}).get("gate")
+    if verdict is not None and not force_reason:
+        production = previous.name if previous is not None else COLD_START
+        if not verdict["passed"]:
+            raise PromotionRefused(details={"reasons": verdict["reasons"], "compared_with": verdict["compared_with"]})
+        if verdict["compared_with"] != production and previous is not version:
+            raise PromotionRefused(details={"stale": True, "compared_with": verdict["compared_with"],
+                                            "production": production,
+                                            "reasons": [f"judged against {verdict['compared_with']}, production is "
+                                                        f"{production}: run flask model evaluate {name}"]})
     if previous is not None and previous.id != version.id:
         previous.status = "retired"
         record("model_version", previous.id, "retired", actor, payload={"name": previous.name})
         Session.flush()  # the unique 'promoted' index allows one at a time
     version.status, version.promoted_at = "promoted", utcnow()
-    record("model_version", version.id, "promoted", actor, payload={"name": name, "operator": operator})
+    record("model_version", version.id, "promoted", actor,
+           payload={"name": name, "operator": operator, "forced": force_reason})
     Session.flush()
     return version
 
