@@ -26,7 +26,7 @@ from api.roles import Role
 from api.timefmt import SHANGHAI
 from console import bp, desks
 from console.auth import own_unit_of_work, signed_in, staff
-from console.pages import load
+from console.pages import invalid_message, load
 
 NEARBY_M = 200  # open cases this close are offered as the case a duplicate merges into
 MAX_PHOTOS = 6  # after-photos sent at once
@@ -122,14 +122,6 @@ def _as_shanghai(value: str) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).isoformat()
 
 
-def _invalid(error: ma.ValidationError) -> str:
-    parts = []
-    for field, messages in error.messages.items():
-        texts = messages if isinstance(messages, list) else [messages]
-        parts.append(f"{field}：{'；'.join(translate(str(t)) for t in texts)}")
-    return "；".join(parts)
-
-
 @bp.route("/cases/<int:case_id>/<name>", methods=["POST"])
 @own_unit_of_work
 @signed_in
@@ -142,7 +134,7 @@ def take_action(case_id: int, name: str):
         with unit_of_work():
             actions.take(staff(), case_id, action, body)
     except ma.ValidationError as invalid:
-        return _page(case_id, error=_invalid(invalid), status=400, form=request.form)
+        return _page(case_id, error=invalid_message(invalid), status=400, form=request.form)
     except DomainError as refused:
         if refused.status == 404:
             raise

@@ -13,14 +13,14 @@ from markupsafe import Markup, escape
 from api.cases import present, queries
 from api.cases.schemas import DeskArgsSchema
 from api.db import utcnow
-from api.i18n import N_, current_locale, translate
+from api.i18n import N_, current_locale
 from api.i18n import gettext as _
 from api.organisation import queries as organisation
 from api.roles import LABELS_ZH, Role
 from api.taxonomy import service as taxonomy
 from console import bp
 from console.auth import signed_in, staff
-from console.pages import load
+from console.pages import invalid_message, load
 
 DESK_LABELS = {
     "intake": N_("Intake"), "triage": N_("Left by the automatic intake"), "verifying": N_("On-site verification"),
@@ -128,8 +128,7 @@ def desk(name: str):
     try:
         args = load(DeskArgsSchema(), {**raw, "desk": name})
     except ma.ValidationError as invalid:
-        error = "；".join(f"{field}: {translate(' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs)}"
-                         for field, msgs in invalid.messages.items())
+        error = invalid_message(invalid)
         args = DeskArgsSchema().load({"desk": name})
     query = queries.desk(user, name, args, utcnow())
     items, total, more = queries.page_of(query, args["page"], args["page_size"], queries.order_for(name))

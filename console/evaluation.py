@@ -14,12 +14,11 @@ from api.cases import statistics
 from api.cases.schemas import StatisticsArgsSchema
 from api.db import utcnow
 from api.i18n import gettext as _
-from api.i18n import translate
 from api.roles import Role
 from api.timefmt import SHANGHAI, today
 from console import bp
 from console.auth import roles_required, staff
-from console.pages import load
+from console.pages import invalid_message, load
 
 READERS = (Role.COMMAND_CENTRE, Role.SHIFT_LEAD, Role.ADMIN, Role.DEPT_HEAD)  # the API's, and the 值班长
 MOST_WEEKS = 26  # the trend shows at most the last half year of the period
@@ -37,11 +36,9 @@ def evaluation():
         if args["end"] <= args["start"]:
             raise ma.ValidationError({"to": [_("The end must be after the start.")]})
     except ma.ValidationError as invalid:
-        messages = "；".join(f"{k}：{translate(' '.join(map(str, v)) if isinstance(v, list) else str(v))}"
-                            for k, v in invalid.messages.items())
-        return render_template("console/evaluation.html", error=messages, rows=[], total=None, trend=None,
-                               args={"group_by": raw["group_by"], "start": first,
-                                     "end": today() + timedelta(days=1)}), 400
+        return render_template("console/evaluation.html", error=invalid_message(invalid), rows=[], total=None,
+                               trend=None, args={"group_by": raw["group_by"], "start": first,
+                                                 "end": today() + timedelta(days=1)}), 400
     user, now = staff(), utcnow()
     group_by = args["group_by"]
     rows = statistics.visible(user, group_by, statistics.evaluate(group_by, _at(args["start"]), _at(args["end"]),

@@ -76,6 +76,15 @@ def load(schema: ma.Schema, data: dict) -> dict:
     return loaded
 
 
+def invalid_message(error: ma.ValidationError) -> str:
+    """A refused form or query as one line the reader can act on: each field with its messages, translated."""
+    parts = []
+    for field, messages in error.messages.items():
+        texts = messages if isinstance(messages, list) else [messages]
+        parts.append(f"{field}：{'；'.join(translate(str(t)) for t in texts)}")
+    return "；".join(parts)
+
+
 def label(table: dict, value) -> str:
     text = table.get(str(value)) if value is not None else None
     return _(text) if text else (str(value) if value is not None else "")
