@@ -10,6 +10,12 @@ per version by their case ids. Ground truth is the staff-confirmed 小类 only. 
 - it auto-dispatches more cases of 小类 its image head does not know to a wrong 小类 than production does on the
   same cases (the regression an image head trained on a few 小类 caused before coverage).
 An operator may promote a refused candidate with a reason, which is recorded with the promotion.
+
+Below that support a 小类's precision cannot be judged, so a 小类 the candidate learnt from labels and auto-dispatched
+fewer than CLASSIFY_GATE_SUPPORT times in its set is **withheld**: the version still suggests it, but never
+auto-dispatches it (the intake sends such a case to the 受理 desk). Withheld 小类 are decided once, at training,
+and kept with the version (`metrics.withheld`, with their count); a 小类 the candidate never learnt is decided as
+before training, and watched by the second rule.
 """
 
 from __future__ import annotations
@@ -38,6 +44,13 @@ def judge(candidate: list[dict], production: list[dict], image_categories: set[s
     return {"passed": not reasons, "reasons": reasons, "compared_with": production_name,
             "cases": len(candidate), "wrong_untrained": {"candidate": wrong_new, "production": wrong_old},
             "min_precision": config.CLASSIFY_MIN_PRECISION, "support": config.CLASSIFY_GATE_SUPPORT}
+
+
+def withheld(candidate: list[dict], learnt: set[str]) -> dict[str, int]:
+    """The learnt 小类 auto-dispatched fewer than CLASSIFY_GATE_SUPPORT times in the set, with that count."""
+    support = get_config().CLASSIFY_GATE_SUPPORT
+    counts = {code: sum(1 for r in candidate if r["auto"] and r["predicted"] == code) for code in learnt}
+    return {code: n for code, n in sorted(counts.items()) if n < support}
 
 
 def _wrong_untrained(rows: list[dict], image_categories: set[str]) -> int:

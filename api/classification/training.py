@@ -5,6 +5,11 @@ A label is a case whose 小类 a person confirmed or corrected: the event log ho
 小类 labels the photos and descriptions of every report on it. Cases are split into train and held-out
 sets per 小类, deterministically (by a hash of the case id), so photos of one case never straddle the
 split and `flask model evaluate` scores a version on the same held-out cases it was trained without.
+A labelled case the automatic intake decided on its own (auto-accepted, sent to 核实, merged) is held out one
+in two: the cases production handles are where a regression shows first.
+
+Each signal is calibrated on the held-out cases before the versions are scored (a temperature each: the image
+head's logits, the text model's probabilities), so that fusing them weighs what each one knows.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from api.cases.models import Case, CaseReport
 from api.classification import fusion, gate, registry, versions
 from api.classification.errors import NotEnoughLabels
 from api.classification.models import PhotoPrediction
-from api.classification.text import TextModel, seed_texts
+from api.classification.text import TextModel, fit_temperature, seed_texts
 from api.config import get_config
 from api.db import Session
 from api.events.models import Event
@@ -34,6 +39,8 @@ from api.timefmt import local
 LABEL_ACTIONS = ("accept", "category_set", "dispatch", "opened")
 NOT_LABELS = ("refused", "withdrawn", "merged")
 HELD_OUT_SHARE = 4  # one case in four per 小类 (at least one when the 小类 has two or more)
+HANDLED_SHARE = 2  # one in two of the labelled cases the intake decided automatically
+HANDLED = ("auto_accepted", "verification", "merged")
 
 
 @dataclass
@@ -75,13 +82,28 @@ def labelled_samples() -> list[Sample]:
     return list(samples.values())
 
 
-def split(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
+_decisions = sa.table("report_classifications", sa.column("case_id"), sa.column("decision"))
+
+
+def handled_case_ids() -> set[int]:
+    """Cases the automatic intake decided without a person (the intake's table, read by name: it sits above)."""
+    return set(Session.scalars(sa.select(_decisions.c.case_id).where(_decisions.c.decision.in_(HANDLED))))
+
+
+def _hashed(case_id: int) -> str:
+    return hashlib.sha256(str(case_id).encode()).hexdigest()
+
+
+def split(samples: list[Sample], handled: set[int] = frozenset()) -> tuple[list[Sample], list[Sample]]:
     by_code: dict[str, list[Sample]] = defaultdict(list)
-    for s in samples:
-        by_code[s.code].append(s)
     train, test = [], []
+    for s in samples:
+        if s.case_id in handled:
+            (test if int(_hashed(s.case_id), 16) % HANDLED_SHARE == 0 else train).append(s)
+        else:
+            by_code[s.code].append(s)
     for group in by_code.values():
-        group.sort(key=lambda s: hashlib.sha256(str(s.case_id).encode()).hexdigest())
+        group.sort(key=lambda s: _hashed(s.case_id))
         n_test = max(1, len(group) // HELD_OUT_SHARE) if len(group) >= 2 else 0
         test += group[:n_test]
         train += group[n_test:]
@@ -132,7 +154,7 @@ def train_head(x: np.ndarray, labels: list[str], *, weight_decay: float = 1e-4, 
     return registry.ImageHead(classes, head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy())
 
 
-KEEP_HELD_OUT = 95  # per cent of held-out photos of the trained 小类 that the coverage threshold keeps
+KEEP_HELD_OUT = 95  # per cent (at least) of held-out photos of the trained 小类 that the coverage threshold keeps
 
 
 def _label_counts(samples: list[Sample]) -> tuple[dict[str, int], dict[str, int]]:
@@ -157,14 +179,25 @@ def with_coverage(head: registry.ImageHead, x: np.ndarray, y: list[str],
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-6
     sized = dataclasses.replace(head, centroids=centroids.astype(np.float32), min_similarity=-1.0)
     measured = [sized.coverage(v) for v, _ in held_out] or [sized.coverage(v) for v in x]
-    floor = float(np.percentile(measured, 100 - KEEP_HELD_OUT))
+    # the lower order statistic: at least KEEP_HELD_OUT % kept (all of them when there are fewer than twenty)
+    floor = float(np.percentile(measured, 100 - KEEP_HELD_OUT, method="lower"))
     return dataclasses.replace(sized, min_similarity=floor)
+
+
+def with_temperature(head: registry.ImageHead, held_out: list[tuple[np.ndarray, str]]) -> registry.ImageHead:
+    """The head with the temperature fitted on the held-out photos it covers (1.0 with fewer than five)."""
+    known = {c: i for i, c in enumerate(head.classes)}
+    usable = [(v, known[c]) for v, c in held_out if c in known and head.covers(v)]
+    if len(usable) < 5:
+        return head
+    logits = np.stack([head.logits(v) for v, _ in usable]).astype(np.float64)
+    return dataclasses.replace(head, temperature=fit_temperature(logits, np.asarray([i for _, i in usable])))
 
 
 def train(created_by: int | None = None, promote: bool = False, operator: str | None = None):
     """Fit both models on the labelled cases, evaluate on the held-out ones, write a candidate version."""
     samples = labelled_samples()
-    train_set, test_set = split(samples)
+    train_set, test_set = split(samples, handled_case_ids())
     if len({s.code for s in train_set}) < 2 or not test_set:
         raise NotEnoughLabels(details={"labelled_cases": len(samples), "needed": "two 小类 with two cases each"})
     vectors = embeddings([m for s in samples for m in s.media_ids])
@@ -174,11 +207,17 @@ def train(created_by: int | None = None, promote: bool = False, operator: str | 
     head = None
     if len(set(y)) >= 2:
         held = [(vectors[m], s.code) for s in test_set if s.code in enough for m in s.media_ids]
-        head = with_coverage(train_head(np.stack(x), y), np.stack(x), y, held)
+        head = with_temperature(with_coverage(train_head(np.stack(x), y), np.stack(x), y, held), held)
     text = TextModel.fit(seed_texts(registry.current_categories()),
-                         [(t, s.code) for s in train_set for t in s.texts if t])
+                         [(t, s.code) for s in train_set for t in s.texts if t], registry.neutral_phrases())
+    text.calibrate([(t, s.code) for s in test_set for t in s.texts if t])
     clf = registry.Classifier("unsaved", head, text)
+    held_back = gate.withheld(evaluate(clf, test_set, vectors)["cases"], {s.code for s in train_set})
+    clf = dataclasses.replace(clf, withheld=frozenset(held_back))
     metrics = evaluate(clf, test_set, vectors)
+    metrics["withheld"] = held_back
+    metrics["calibration"] = {"text_temperature": text.temperature, "text_stop_ngrams": text.stopped,
+                              "image_temperature": None if head is None else head.temperature}
     metrics["evaluation_set"] = sorted(sample.case_id for sample in test_set)  # frozen: later comparisons use it
     metrics["gate"] = _judge(metrics, test_set, vectors, set(head.classes) if head else set())
     metrics["train"] = {"cases": len(train_set), "photos": len(x), "texts": sum(len(s.texts) for s in train_set)}
@@ -203,7 +242,7 @@ def evaluate_version(name: str) -> dict:
     clf = registry.load_bundle(version)
     frozen = set(version.metrics.get("evaluation_set") or [])
     samples = labelled_samples()
-    test_set = [s for s in samples if s.case_id in frozen] if frozen else split(samples)[1]
+    test_set = [s for s in samples if s.case_id in frozen] if frozen else split(samples, handled_case_ids())[1]
     if not test_set:
         raise NotEnoughLabels(details={"held_out_cases": 0})
     vectors = embeddings([m for s in test_set for m in s.media_ids])
@@ -253,7 +292,9 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
         by_image.append(max(image, key=image.get) if image else None)
         by_text.append(max(text, key=text.get) if text else None)
         combined_pred.append(result.top3[0][0])
-        confident.append(result.supported and result.confidence >= per_category.get(result.top3[0][0], threshold))
+        top = result.top3[0][0]
+        confident.append(result.supported and top not in clf.withheld
+                         and result.confidence >= per_category.get(top, threshold))
     auto = [(t, p) for t, p, c in zip(truth, combined_pred, confident, strict=True) if c]
     return {
         "held_out_cases": len(test_set),
@@ -333,6 +374,14 @@ def report(metrics: dict) -> str:
                   f"{', '.join(f'{c} ({n})' for c, n in coverage['too_few_labels'].items()) or 'none'}",
                   f"abstains below similarity {coverage['min_similarity']} to every image category "
                   f"(kept {KEEP_HELD_OUT} % of held-out photos of them): those photos are left to the text"]
+    if metrics.get("withheld"):
+        lines += ["", f"withheld (suggested, never auto-dispatched: fewer than {get_config().CLASSIFY_GATE_SUPPORT} "
+                      f"auto-dispatches in the evaluation set): "
+                      + ", ".join(f"{c} ({n})" for c, n in metrics["withheld"].items())]
+    calibration = metrics.get("calibration")
+    if calibration:
+        lines.append(f"calibration: text temperature {calibration['text_temperature']}, image temperature "
+                     f"{calibration['image_temperature']}; {calibration['text_stop_ngrams']} n-grams are no evidence")
     labels, matrix = metrics["confusion"]["labels"], metrics["confusion"]["rows_true_cols_predicted"]
     lines += ["", "confusion (rows: true, columns: predicted)", " " * 18 + "".join(f"{i:>5}" for i in
                                                                                  range(len(labels)))]

@@ -51,7 +51,7 @@ def route_report(report_id: int) -> ReportClassification | None:
     record("case", case.id, "classified", Actor.system(),
            payload={"report_id": report.id, "model_version": clf.version, "top3": case.suggestions,
                     "supported": combined.supported})
-    _decide(case, row, combined)
+    _decide(case, row, combined, clf.withheld)
     metrics.INTAKE_DECISIONS.labels(row.decision, row.category_code or "none").inc()
     return row
 
@@ -78,7 +78,7 @@ def _combine(clf: registry.Classifier, report: Report) -> fusion.Combined:
     return combined
 
 
-def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) -> None:
+def _decide(case: Case, row: ReportClassification, combined: fusion.Combined, withheld: frozenset[str]) -> None:
     code, confidence = row.category_code, combined.confidence
     if case.status != S.PENDING:
         row.decision, row.reason = "staff_first", f"case already {case.status}"
@@ -91,6 +91,9 @@ def _decide(case: Case, row: ReportClassification, combined: fusion.Combined) ->
         why = "image signal alone (no trained head)" if code and confidence >= threshold else \
             f"confidence {confidence:.2f} below {threshold:.2f}"
         _triage(case, row, f"low_confidence: {why}")
+        return
+    if code in withheld:  # learnt by this version, but too seldom auto-dispatched in its evaluation to be judged
+        _triage(case, row, f"withheld: model {row.model_version} is not proven on this 小类 yet (promotion gate)")
         return
     if case.street_code is None:
         _triage(case, row, "outside_grid: no unit grid within 200 m")

@@ -215,6 +215,9 @@ def test_staff_labels_train_a_version_that_the_running_worker_uses_without_a_res
         assert wait_for(lambda: classification(before), timeout=120).model_version == "cold-start"
         assert case_of(before).status == "pending"  # the image alone decides nothing in a cold start
 
+        # eight cases per 小类 leave two each to evaluate: a small office lowers the gate's support to match
+        # (at the default of 20 the version would withhold all three 小类: suggest them, not dispatch them)
+        init_config(dataclasses.replace(auto, CLASSIFY_GATE_SUPPORT=2))
         trained = app.test_cli_runner().invoke(args=["model", "train", "--promote"])
         assert trained.exit_code == 0, trained.output
         assert "precision" in trained.output and "confusion" in trained.output
@@ -227,7 +230,8 @@ def test_staff_labels_train_a_version_that_the_running_worker_uses_without_a_res
         row = wait_for(lambda: classification(after), timeout=60)
         assert worker.proc.poll() is None  # the same worker process, never restarted
         assert row.model_version == version.name and row.category_code == "event:05-01"
-        assert row.decision == "auto_accepted"
+        assert row.decision == "auto_accepted", (row.reason, version.metrics.get("withheld"),
+                                                 version.metrics.get("calibration"), row.confidence)
         assert wait_for(lambda: case_of(after).status == "dispatched", timeout=60)
     finally:
         worker.stop()

@@ -17,6 +17,7 @@ from api.intake import decide
 from api.media.models import Media
 from tests.api.classification.test_intake_decisions import case_of, with_grid
 from tests.api.classification.test_intake_decisions import world as world  # noqa: F401 - the district
+from tests.api.classification.test_text_model import _neutral_history
 from tests.support import submit_new_report
 
 DIM = 1280
@@ -56,7 +57,8 @@ def test_a_category_below_the_minimum_of_labels_is_not_learnt(config):
     assert enough == {"event:01-02": 6} and too_few == {"event:05-01": 2}
 
 
-def _promote_trained_head(config, tmp_path) -> registry.ImageHead:
+def _promote_trained_head(config, tmp_path, withheld: dict | None = None,
+                          labelled: list | None = None) -> registry.ImageHead:
     """A version whose image head knows garbage and vending (clusters of synthetic features) and the cold start's
     text model (text as before training), promoted."""
     init_config(dataclasses.replace(get_config(), MODEL_DIR=str(tmp_path)))  # the world's settings, bundles here
@@ -65,9 +67,9 @@ def _promote_trained_head(config, tmp_path) -> registry.ImageHead:
     y = ["event:01-02"] * 20 + ["event:05-01"] * 20
     held = [(v, code) for code, seed in (("event:01-02", 3), ("event:05-01", 4)) for v in cluster(seed, 10, c[code])]
     head = training.with_coverage(training.train_head(x, y), x, y, held)
-    text = TextModel.fit(seed_texts(registry.current_categories()), [])
+    text = TextModel.fit(seed_texts(registry.current_categories()), labelled or [], registry.neutral_phrases())
     with unit_of_work():
-        registry.save_bundle("m-open", head, text, {"summary": {}}, None)
+        registry.save_bundle("m-open", head, text, {"summary": {}, "withheld": withheld or {}}, None)
         versions.promote("m-open", Actor.system())
     registry.forget()
     return head
@@ -125,3 +127,58 @@ def test_a_photo_the_head_knows_is_still_decided_by_it(client, world, db_session
     row = decide.route_report(rid)
     assert row.signals["image_abstained"] == 0 and row.category_code == "event:05-01"
     assert row.signals["image"]["trained"] is True
+
+
+def test_a_withheld_category_is_suggested_but_never_auto_dispatched(client, world, db_session,  # noqa: F811
+                                                                     config, tmp_path):
+    with_grid()
+    head = _promote_trained_head(config, tmp_path, withheld={"event:05-01": 3})  # 3 of the 20 the gate needs
+    rid = submit_new_report(client, world["alice"], "请尽快处理", hint=None)
+    _scored(db_session, rid, head, cluster(11, 1, centres()["event:05-01"])[0])
+    row = decide.route_report(rid)
+    assert row.category_code == "event:05-01" and row.decision == "triage" and row.reason.startswith("withheld")
+    assert case_of(db_session, rid).suggestions[0]["code"] == "event:05-01"  # still the first suggestion
+
+
+def test_the_head_is_calibrated_on_held_out_photos():
+    """Two overlapping classes: the calibrated head's mean confidence on held-out photos matches its accuracy
+    there (a raw head, confident on what it memorised, claims more than it gets right)."""
+    rng = np.random.default_rng(21)
+    base = rng.standard_normal(DIM).astype(np.float32)
+    nudge = 0.04 * rng.standard_normal(DIM).astype(np.float32)
+    c = {"event:01-02": base + nudge, "event:05-01": base - nudge}
+    x = np.concatenate([cluster(1, 60, c["event:01-02"], 0.5), cluster(2, 60, c["event:05-01"], 0.5)])
+    y = ["event:01-02"] * 60 + ["event:05-01"] * 60
+    held = [(v, code) for code, seed in (("event:01-02", 3), ("event:05-01", 4)) for v in cluster(seed, 150, c[code],
+                                                                                                   0.5)]
+    raw = training.train_head(x, y)
+    calibrated = training.with_temperature(raw, held)
+    assert calibrated.temperature != raw.temperature
+
+    def confidence_and_accuracy(head):
+        predictions = [head.predict(v) for v, _ in held]
+        accuracy = np.mean([next(iter(p)) == code for p, (_, code) in zip(predictions, held, strict=True)])
+        return np.mean([max(p.values()) for p in predictions]), accuracy
+
+    raw_confidence, accuracy = confidence_and_accuracy(raw)
+    calibrated_confidence, _ = confidence_and_accuracy(calibrated)
+    assert abs(calibrated_confidence - accuracy) < abs(raw_confidence - accuracy)
+    assert abs(calibrated_confidence - accuracy) < 0.1
+    assert registry.ImageHead.loads(calibrated.dumps()).temperature == pytest.approx(calibrated.temperature)
+
+
+def test_a_neutral_description_does_not_move_a_decision(client, world, db_session, config, tmp_path):  # noqa: F811
+    """The text model learnt from an office whose citizens never name the problem: their phrases, under every 小类
+    in uneven numbers, are no evidence — a photo the head knows decides alone, whatever polite words come with it."""
+    with_grid()
+    history = _neutral_history(np.random.default_rng(7))
+    head = _promote_trained_head(config, tmp_path, labelled=history)
+    photo = cluster(11, 1, centres()["event:05-01"])[0]
+    rows = []
+    for n, words in enumerate(("劳驾看一眼", "有空来瞅瞅，东门那块儿", "麻烦处理一下，谢谢，三元里街道这边")):
+        rid = submit_new_report(client, world["alice"], words, hint=None,
+                                location={"lat": 23.19 + 0.01 * n, "lon": 113.30, "coord_system": "gcj02"})
+        _scored(db_session, rid, head, photo)
+        rows.append(decide.route_report(rid))
+    assert {r.category_code for r in rows} == {"event:05-01"} and {r.signals["text"] for r in rows} == {None}
+    assert len({r.confidence for r in rows}) == 1 and {r.decision for r in rows} == {"auto_accepted"}

@@ -3,7 +3,7 @@ recorded reason."""
 
 import sqlalchemy as sa
 
-from api.classification import gate, versions
+from api.classification import gate, training, versions
 from api.classification.errors import PromotionRefused
 from api.db import unit_of_work
 from api.events.models import Event
@@ -35,6 +35,22 @@ def test_a_well_supported_category_below_the_precision_floor_is_refused():
         "event:01-02: auto-dispatch precision 0.90 below 0.95 over 20 cases"]
     few = rows(*[(GARBAGE, GARBAGE, True)] * 8, (PARKING, GARBAGE, True))  # below the support: not judged
     assert gate.judge(few, few, {GARBAGE, PARKING}, "m-old")["passed"]
+
+
+def test_a_learnt_category_below_the_support_is_withheld():
+    candidate = rows(*[(GARBAGE, GARBAGE, True)] * 20, *[(PARKING, PARKING, True)] * 3, (PARKING, PARKING, False))
+    assert gate.withheld(candidate, {GARBAGE, PARKING, "event:04-06"}) == {PARKING: 3, "event:04-06": 0}
+    assert gate.withheld(candidate, set()) == {}  # a 小类 it never learnt is decided as before training
+
+
+def test_the_cases_the_intake_decided_are_held_out_one_in_two():
+    samples = [training.Sample(case_id=i, code=GARBAGE) for i in range(400)]
+    handled = set(range(200))
+    train, test = training.split(samples, handled)
+    held = {s.case_id for s in test}
+    assert 80 <= len(held & handled) <= 120  # about one in two of the handled cases
+    assert len(held - handled) == 50  # one in four of the rest
+    assert training.split(samples, handled) == (train, test)  # deterministic: the same split every time
 
 
 def _with_verdict(name: str, passed: bool, compared_with: str = "cold-start"):
