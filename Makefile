@@ -47,6 +47,7 @@ i18n: $(STAMP)
 # console/static/vendor/manifest.json, check and copy its files. Verify offline: `python3 scripts/vendor.py --check`.
 vendor:
 	$(PYTHON) scripts/vendor.py
+	$(PYTHON) scripts/vendor.py --dir miniprogram_mock/h5/vendor
 
 # A CJK TrueType font for receipts (fonts-noto-cjk cannot be embedded by reportlab); without it they use the CID font.
 fonts:
@@ -71,6 +72,7 @@ test-scale: $(STAMP) services fonts $(MO)
 # Each console screen at 1440×900 into docs/console/ (the browser journey, saving what it checks); not a test.
 screenshots: $(STAMP) services fonts $(MO)
 	SCREENSHOTS_DIR=docs/console $(PY) -m pytest -q tests/console/test_browser.py
+	SCREENSHOTS_DIR=docs/h5 $(PY) -m pytest -q tests/miniprogram_mock/test_h5_browser.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check api workers miniprogram_mock invoices console tests bench scripts

@@ -49,6 +49,12 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in blueprints.BLUEPRINTS():
         api.register_blueprint(blueprint)
     register_docs_assets(app)
+    if config.cors_origins:  # development only (the mini-program stand-in, miniprogram_mock/h5): Config.check
+        from flask_cors import CORS
+
+        CORS(app, resources={r"^/(?!console)": {"origins": config.cors_origins}}, supports_credentials=False,
+             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept-Language"],
+             expose_headers=["Retry-After", "Content-Language"], max_age=600)
     console.init_app(app)  # the staff console (/console): pages on the same services as the API
     apidoc.complete(app, api)
     if config.ENV == "test":

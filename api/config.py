@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field, fields
 
 from cryptography.hazmat.primitives import hashes
@@ -156,6 +157,9 @@ class Config:
     GAS_NOTICE_DAYS: int = 3  # residents are told of a visit this many days before it is due (or the day before
     # a booked one)
     GAS_EMPLOYER: str = "白云区燃气安全检查（受区城市管理和综合执法局委托）"  # what a badge check names as employer
+    # Origins (scheme://host:port, comma-separated) whose pages may call the API from a browser: the mini-program
+    # stand-in's in development (make run sets it). Empty: no CORS at all. Never "*", never in production.
+    CORS_ORIGINS: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
@@ -183,6 +187,7 @@ class Config:
                 raise ConfigError("production start-up refused: WECHAT_API_BASE points at a local simulator")
         elif not self.SECRET_KEY or not self.MEDIA_SIGNING_KEY:
             raise ConfigError("SECRET_KEY and MEDIA_SIGNING_KEY are required (make run writes dev values to var/)")
+        self._check_cors()
         if self.HOTLINE_ANSWER_URL and not self.HOTLINE_SIGNING_KEY:
             raise ConfigError("HOTLINE_ANSWER_URL needs HOTLINE_SIGNING_KEY: the 12345 platform checks the signature")
         if self.CLASSIFIER_BACKEND not in ("onnx", "torch"):
@@ -203,6 +208,18 @@ class Config:
         self._check_gas()
         if not 1 <= self.MEDIA_DERIVE_THREADS <= 64:
             raise ConfigError("MEDIA_DERIVE_THREADS must be between 1 and 64")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
+
+    def _check_cors(self) -> None:
+        for origin in self.cors_origins:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+                raise ConfigError(f"CORS_ORIGINS: {origin!r} is not an origin (scheme://host[:port]); \"*\" is refused")
+        if self.cors_origins and self.ENV == "production":
+            raise ConfigError("CORS_ORIGINS is for the development stand-in of the mini-program: production answers "
+                              "no browser origin (the real mini-program does not use CORS)")
 
     def _check_gas(self) -> None:
         if len(self.GAS_HAZARD_DAYS) != 3 or any(d < 0 or d > 366 for d in self.GAS_HAZARD_DAYS):

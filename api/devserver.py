@@ -69,6 +69,7 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
                         redis_port: int = 0) -> tuple[dict[str, str], list]:
     """The settings a dev server and its workers share; starts the embedded Redis (on `redis_port`, 0: any free port)
     unless REDIS_URL is set, and the simulator on `mock_port`."""
+    from api.config import Config
     from api.embedded_redis import EmbeddedRedis
     from miniprogram_mock.server import MockServer
 
@@ -76,7 +77,8 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
     dev = load_or_create_secrets(var / "dev-secrets.env")
     env = {k: v for k, v in dev.items() if k != "DEMO_PASSWORD"}
     env.update({"ENV": "development", "DATABASE_URL": f"sqlite:///{var / 'dev.db'}",
-                "MEDIA_DIR": str(var / "media"), "MODEL_DIR": str(var / "models")})
+                "MEDIA_DIR": str(var / "media"), "MODEL_DIR": str(var / "models"),
+                "CORS_ORIGINS": f"http://127.0.0.1:{mock_port}"})  # the mini-program stand-in's page (/h5/)
     env.update({k: v for k, v in os.environ.items() if k in env})  # the caller's environment wins
     started: list = []
     if not os.environ.get("REDIS_URL"):
@@ -88,7 +90,8 @@ def prepare_environment(var: Path, mock_port: int, api_url: str = "http://127.0.
     issuer_secret = dev.get("ISSUER_SECRET") or secrets.token_urlsafe(24)
     mock = MockServer({env["WECHAT_APPID"]: env["WECHAT_SECRET"]}, port=mock_port, pay=merchant,
                       issuer_apps={"suiyun-dev": issuer_secret},
-                      issuer_state=var / "issuer-state.jsonl").start()  # its numbering outlives a restart
+                      issuer_state=var / "issuer-state.jsonl",  # its numbering outlives a restart
+                      h5={"api": api_url, "district_bbox": list(Config.DISTRICT_BBOX)}).start()
     started.append(mock)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE", mock.url)
     env.update(pay_settings)
@@ -138,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         _remember_device_secrets(Path(args.var).resolve() / "demo-devices.json", seed_demo_devices())
         seed_demo_cases()  # work on every desk; the workers below run their automatic intake
         sanyuanli = demo_point()
+    started[-1].app.config["H5"]["demo_point_gcj02"] = _gcj02(sanyuanli)  # the stand-in's "use the demo point"
     children = [] if args.no_worker else [
         subprocess.Popen([sys.executable, "-m", "workers.worker", "default", "notify"], cwd=ROOT),
         subprocess.Popen([sys.executable, "-m", "workers.worker", "classify", "--simple"], cwd=ROOT),
@@ -180,6 +184,13 @@ def _remember_device_secrets(path: Path, new: dict[str, str]) -> None:
         path.chmod(0o600)
 
 
+def _gcj02(point: tuple[float, float]) -> dict[str, float]:
+    from api import geo
+
+    lat, lon = geo.wgs84_to_gcj02(*point)
+    return {"lat": round(lat, 6), "lon": round(lon, 6)}
+
+
 def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tuple[float, float]) -> None:
     from api import geo
 
@@ -188,6 +199,9 @@ def _print_banner(args, mock_url: str, password: str, redis: str, sanyuanli: tup
     lines = [
         "",
         "穗云智慧城管 — development server",
+        f"  Mini-program   {mock_url}h5/   (the citizen's app, stood in by a phone-sized page: log in as"
+        f" demo-citizen, report, pay, check a receipt or a badge — open it in a narrow window or the browser's"
+        f" phone view)",
         f"  Staff console  {api}/console/   (sign in as clerk, dispatcher, handler, supervisor — password"
         f" {password} — and carry a citizen's report from 受理 to 结案 in the browser)",
         f"  API            {api}/",

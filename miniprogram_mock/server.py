@@ -21,8 +21,8 @@ class _QuietHandler(WSGIRequestHandler):
 class MockServer:
     def __init__(self, apps: dict[str, str], host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0,
                  pay: PayMerchant | None = None, issuer_apps: dict[str, str] | None = None,
-                 issuer_state: str | Path | None = None):
-        self.app = create_mock_app(apps, pay=pay, issuer_apps=issuer_apps, issuer_state=issuer_state)
+                 issuer_state: str | Path | None = None, h5: dict | None = None):
+        self.app = create_mock_app(apps, pay=pay, issuer_apps=issuer_apps, issuer_state=issuer_state, h5=h5)
         self.app.extensions["wechat_mock"].latency_s = latency_ms / 1000
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
         self.host, self.port = host, self._server.server_port
@@ -55,13 +55,16 @@ def main(argv: list[str] | None = None) -> None:
                         "platform (repeatable)")
     parser.add_argument("--issuer-state", help="the file where the issuing platform keeps its documents and "
                         "numbering across restarts (default: in memory, forgotten when the simulator stops)")
+    parser.add_argument("--api", default="", help="the API's base URL, for the mini-program stand-in at /h5/ "
+                        "(the API's CORS_ORIGINS must name this simulator's origin)")
     parser.add_argument("--pay", help="a JSON file of the WeChat Pay merchant (mchid, appid, serial_no, "
                         "merchant_public_key, apiv3_key, platform_private_key, public_key_id)")
     args = parser.parse_args(argv)
     apps = dict(pair.split(":", 1) for pair in args.app)
     server = MockServer(apps, host=args.host, port=args.port, latency_ms=args.latency_ms,
                         pay=merchant_from_file(args.pay) if args.pay else None,
-                        issuer_apps=dict(pair.split(":", 1) for pair in args.issuer), issuer_state=args.issuer_state)
+                        issuer_apps=dict(pair.split(":", 1) for pair in args.issuer), issuer_state=args.issuer_state,
+                        h5={"api": args.api.rstrip("/")})
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

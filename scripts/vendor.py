@@ -1,4 +1,5 @@
-"""`make vendor`: the staff console's front-end libraries, copied from npm tarballs into console/static/vendor/.
+"""`make vendor`: front-end libraries copied from npm tarballs: the staff console's into console/static/vendor/, the
+mini-program stand-in's into miniprogram_mock/h5/vendor/ (`--dir`; each directory has its own manifest).
 
 The console has no Node build step and loads nothing from a CDN: the server's own origin serves every script, style
 sheet and image. console/static/vendor/manifest.json says which packages are vendored (name, exact version, SPDX
@@ -9,6 +10,7 @@ console/static/vendor/<dir>/) and their SHA-256. docs/console/vendor.md has the 
                                         the tarball's sha512 against the manifest's integrity (recorded from npm's
                                         answer when the manifest has none: a new package or a version bump), extract
                                         only the listed files and the package's LICENSE, rewrite the manifest.
+    python3 scripts/vendor.py --dir miniprogram_mock/h5/vendor [--check]   the same for another vendor directory
     python3 scripts/vendor.py --check   no network: every listed file is there with its recorded SHA-256 and nothing
                                         else is in the packages' directories; exits 1 naming each file that is not.
 
@@ -262,14 +264,19 @@ def check() -> None:
         else:
             say(f"ok {label}: {len(package_files(pkg))} files, {total:,} bytes")
     if failed:
-        raise VendorError("\n".join(["vendored files do not match console/static/vendor/manifest.json "
+        raise VendorError("\n".join([f"vendored files do not match {MANIFEST.relative_to(ROOT)} "
                                       "(`make vendor` restores them):"] + [f"  {p}" for p in failed]))
 
 
 def main(argv: list[str] | None = None) -> int:
+    global VENDOR, MANIFEST
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify the vendored files against the manifest (offline)")
+    parser.add_argument("--dir", default=str(VENDOR.relative_to(ROOT)),
+                        help="the vendor directory, relative to the repository (default: the console's)")
     args = parser.parse_args(argv)
+    VENDOR = ROOT / safe_relative(args.dir, "--dir")
+    MANIFEST = VENDOR / "manifest.json"
     try:
         if args.check:
             check()

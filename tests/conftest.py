@@ -74,12 +74,13 @@ def pg_url():
 
 
 @pytest.fixture(scope="session")
-def mock_server(pay_keys, tmp_path_factory):
+def mock_server(pay_keys, tmp_path_factory, api_port):
     merchant = PayMerchant(mchid=MCHID, appid=APPID, serial_no=MERCHANT_SERIAL,
                            merchant_public_key=pay_keys["merchant_public"], apiv3_key=APIV3_KEY,
                            platform_private_key=pay_keys["platform_private"], public_key_id=PUBLIC_KEY_ID)
     server = MockServer({APPID: APPSECRET}, pay=merchant, issuer_apps={ISSUER_APP: ISSUER_SECRET},
-                        issuer_state=tmp_path_factory.mktemp("issuer") / "state.jsonl").start()  # emptied per test
+                        issuer_state=tmp_path_factory.mktemp("issuer") / "state.jsonl",  # emptied per test
+                        h5={"api": f"http://127.0.0.1:{api_port}", "district_bbox": list(Config.DISTRICT_BBOX)}).start()
     yield server
     server.stop()
 
@@ -108,7 +109,8 @@ def config(pg_url, mock_server, media_dir, model_dir, pay_keys, api_port) -> Con
                   WECHATPAY_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/notify",
                   WECHATPAY_REFUND_NOTIFY_URL=f"http://127.0.0.1:{api_port}/fees/wechatpay/refund-notify",
                   PAY_RETRY_INTERVALS=[0, 0, 0, 0], ISSUER_API_BASE=mock_server.url, ISSUER_APP_ID=ISSUER_APP,
-                  ISSUER_SECRET=ISSUER_SECRET, PUBLIC_BASE_URL=f"http://127.0.0.1:{api_port}")
+                  ISSUER_SECRET=ISSUER_SECRET, PUBLIC_BASE_URL=f"http://127.0.0.1:{api_port}",
+                  CORS_ORIGINS=mock_server.url.rstrip("/"))  # the mini-program stand-in's page (/h5/)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,247 @@
+"""The mini-program's stand-in (/h5/ on the simulator) in a real browser: Debian's Chromium in a phone's viewport
+(390×844, touch), driven by Playwright. A citizen reports with a photo and follows the case as staff move it through
+the API, to the phone's notification and the rating; a bill is paid through the simulator's pay sheet and its
+e-receipt downloaded and verified by scanning its QR; a gas visit is booked and the inspector's badge checked by
+scanning it. The same API and simulator as `make run`, on free ports; the page calls the API across origins
+(CORS_ORIGINS names the simulator's origin). axe-core checks every screen; the page's CSP must refuse nothing.
+
+`make screenshots` runs these with SCREENSHOTS_DIR=docs/h5: each screen is saved at the phone's size.
+"""
+
+import io
+from datetime import timedelta
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from api.db import unit_of_work
+from api.events.service import Actor
+from api.fees.models import Receipt
+from api.gas import planning, users
+from api.organisation import grids
+from api.premises.service import import_premises
+from api.reports.models import Report
+from api.timefmt import today
+from tests.api.cases.conftest import act, after_photo, build_world
+from tests.api.gas.conftest import HERE, _premises, gas_users_csv
+from tests.console.test_browser import Screen
+from tests.console.test_browser import browser as browser  # noqa: F401 - Debian's Chromium, one per module
+from tests.factories.identity import StaffFactory
+from tests.fees_world import make_world, months_ago
+from tests.support import jpeg, run_worker, staff_token, wait_for
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+class Phone(Screen):
+    """A citizen's phone: a touch screen of 390×844 whose browser can give a position (WGS-84, as browsers do)."""
+
+    def __init__(self, browser, mock_url: str, position: tuple[float, float] | None = None):  # noqa: F811
+        self.context = browser.new_context(
+            locale="zh-CN", viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2,
+            geolocation={"latitude": position[0], "longitude": position[1]} if position else None,
+            permissions=["geolocation"] if position else [])
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.base, self.refused = mock_url.rstrip("/"), []
+        self.page.on("console", lambda m: self.refused.append(m.text)
+                     if m.type == "error" and "Content Security Policy" in m.text else None)
+
+    def log_in(self, openid: str) -> None:
+        self.page.goto(self.base + "/h5/")
+        self.page.wait_for_selector("body[data-ready]")
+        self.check("login")
+        self.page.get_by_label("模拟的微信用户（openid）").fill(openid)
+        self.page.get_by_role("button", name="微信一键登录").click()
+        self.page.get_by_role("link", name="随手拍").wait_for()
+
+    def tap(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).first.tap()
+
+    def go(self, link: str) -> None:
+        self.page.get_by_role("link", name=link, exact=True).first.tap()
+
+    def allow_messages(self) -> None:
+        self.page.locator("dialog[open]").get_by_role("button", name="允许").tap()
+
+
+def picture(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_a_citizen_reports_follows_and_rates_it_on_the_phone(browser, api_server, committed, client, wechat,  # noqa: F811
+                                                             mock_server, tmp_path):
+    world = build_world(committed, client, wechat)
+    t = world["t"]
+    here = HERE  # where the phone is (WGS-84, as the browser's geolocation gives it)
+    phone = Phone(browser, mock_server.url, position=here)
+    phone.log_in("o-h5-report")
+    phone.check("home")
+
+    phone.go("随手拍")
+    phone.page.get_by_label("问题描述").wait_for()
+    phone.check("report-new")
+    phone.page.get_by_label("现场照片（1–9 张）").set_input_files(picture(tmp_path, "scene.jpg", jpeg()))
+    phone.page.get_by_label("问题描述").fill("小区门口垃圾堆积没人清理，有人在这里赌博")
+    phone.page.get_by_label("问题类型").select_option("exposed_garbage")
+    phone.tap("获取当前位置")
+    phone.page.get_by_text("（GCJ-02）").wait_for()
+    phone.tap("保存并检查")
+    phone.page.get_by_role("heading", name="内容安全检查").wait_for()
+    report_id = int(phone.page.url.rsplit("/", 1)[1])
+    stored = committed.get(Report, report_id)
+    committed.refresh(stored)
+    assert abs(stored.lat - here[0]) < 1e-5 and abs(stored.lon - here[1]) < 1e-5  # GCJ-02 from the page, WGS-84 kept
+
+    run_worker()  # the content check: the simulator finds a risky word
+    phone.page.get_by_text("描述含有不宜发布的内容，请修改。").wait_for()
+    phone.check("report-draft-refused")
+    phone.page.get_by_label("问题描述").fill("小区门口垃圾堆积没人清理")
+    phone.tap("保存修改")
+    run_worker()
+    phone.page.get_by_text("未发现问题", exact=False).wait_for()
+    phone.tap("提交上报")
+    phone.page.locator("dialog[open]").wait_for()
+    phone.check("subscribe-sheet")
+    phone.allow_messages()
+    phone.page.locator("#status", has_text="待受理").wait_for()
+
+    case_id = client.get("/cases?desk=intake", headers=t["clerk"]).json["items"][0]["id"]
+    assert act(client, t["clerk"], case_id, "accept").status_code == 200
+    run_worker()  # the progress message goes out through WeChat's subscribe-message send
+    phone.page.locator("#toast", has_text="办理进度通知").wait_for()
+    phone.page.locator("#status", has_text="已立案").wait_for()
+    phone.check("report-accepted")
+    act(client, t["dispatcher"], case_id, "dispatch")
+    act(client, t["handler"], case_id, "receive")
+    assert after_photo(client, t["handler"], case_id).status_code == 201
+    act(client, t["handler"], case_id, "result", {"result_text": "已清运"})
+    assert act(client, t["supervisor"], case_id, "check", {"passed": True}).json["status"] == "closed"
+    run_worker()
+    phone.page.locator("#status", has_text="已办结").wait_for()
+    phone.page.get_by_role("heading", name="评价办理结果").wait_for()
+    phone.check("report-closed")
+    phone.page.get_by_label("评价内容（可不填）").fill("清理得很及时")
+    phone.tap("提交评价")
+    phone.page.get_by_role("heading", name="我的评价").wait_for()
+
+    phone.page.locator("#bell").tap()
+    phone.page.locator("#messages li").first.wait_for()
+    phone.check("messages")
+    assert phone.page.locator("#messages li").count() >= 1
+    phone.page.locator("#messages a").first.tap()
+    phone.page.locator("#timeline").wait_for()
+    assert f"#/report/{report_id}" in phone.page.url
+    phone.go("返回首页")
+    phone.go("我的上报")
+    phone.page.get_by_text("已办结").first.wait_for()
+    phone.check("reports")
+
+
+def _receipt_picture(tmp_path, pdf: bytes) -> str:
+    """The receipt on paper, as a phone's camera sees it: its first page as a picture."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=2).to_pil()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return picture(tmp_path, "receipt.png", out.getvalue())
+
+
+def test_a_bill_is_paid_and_its_receipt_verified_by_scanning(browser, app, api_server, committed, client,  # noqa: F811
+                                                             mock_server, tmp_path):
+    with unit_of_work():
+        make_world()
+    period = months_ago(1)
+    ran = app.test_cli_runner().invoke(args=["billing", "run", "--period", period.strftime("%Y-%m")])
+    assert ran.exit_code == 0, ran.output
+    phone = Phone(browser, mock_server.url)
+    phone.log_in("o-h5-fees")
+    phone.go("垃圾处理费")
+    phone.page.get_by_label("户号").fill("A0001")
+    phone.page.get_by_label("核验信息").fill("张三")
+    phone.tap("绑定")
+    phone.page.locator("#total").wait_for()
+    phone.check("fees")
+    phone.tap("微信支付")
+    phone.page.locator("dialog[open]").get_by_text("¥5.00").wait_for()
+    phone.check("pay-sheet")
+    phone.page.locator("dialog[open]").get_by_role("button", name="确认支付").tap()
+    phone.page.locator("#nothing-due").wait_for()  # paid: the simulator's notify settled the order
+    assert phone.page.locator("#bills .status", has_text="已缴").count() == 1
+
+    run_worker()  # the receipt is prepared, then issued by the e-receipt platform
+    wait_for(lambda: committed.scalar(sa.select(sa.func.count()).select_from(Receipt)
+                                      .where(Receipt.status == "issued")) == 1, timeout=15)
+    phone.go("电子票据")
+    phone.tap("下载电子票据")
+    opened = phone.page.get_by_role("link", name="打开票据 PDF")
+    opened.wait_for()
+    phone.check("receipts")
+    with phone.page.expect_download() as saved:
+        opened.tap()  # the file the phone downloaded (wx.downloadFile), opened
+    pdf = open(saved.value.path(), "rb").read()
+    assert pdf.startswith(b"%PDF-")
+    receipt = committed.scalars(sa.select(Receipt)).one()
+
+    phone.go("扫码验真")
+    phone.tap("扫一扫")
+    phone.page.locator("#scan-file").set_input_files(_receipt_picture(tmp_path, pdf))
+    phone.page.get_by_role("heading", name="票据真实有效").wait_for()
+    assert receipt.doc_number in phone.page.locator("#verdict").inner_text()
+    phone.check("receipt-verified")
+
+
+def _gas_world(committed, client, wechat):
+    world = build_world(committed, client, wechat)
+    street = grids.codes_of(*HERE).street_code
+    with unit_of_work():
+        import_premises(_premises(street), Actor.system())
+        users.import_users(gas_users_csv((today() - timedelta(days=400)).isoformat()), Actor.system(), today())
+        planning.plan(today(), 30, Actor.system())  # R0001, last inspected 400 days ago, is due
+    inspector = StaffFactory(roles=("gas_inspector",), scope_division_code=street, display_name="安检员甲")
+    committed.commit()
+    return world, inspector
+
+
+def _badge_picture(tmp_path, text: str) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    code = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode), scale=8)
+    out = io.BytesIO()
+    Image.fromarray(np.asarray(code)).convert("L").save(out, "PNG")  # the badge's QR, as the phone's camera sees it
+    return picture(tmp_path, "badge.png", out.getvalue())
+
+
+def test_a_gas_visit_is_booked_and_the_inspectors_badge_checked(browser, api_server, committed, client,  # noqa: F811
+                                                                wechat, mock_server, tmp_path):
+    world, inspector = _gas_world(committed, client, wechat)
+    phone = Phone(browser, mock_server.url)
+    phone.log_in("o-h5-gas")
+    phone.go("燃气安检")
+    phone.page.get_by_label("户号或表号").fill("R0001")
+    phone.page.get_by_label("核验信息").fill("陈一")
+    phone.tap("绑定")
+    phone.page.locator("#planned li").first.wait_for()
+    phone.check("gas")
+    phone.page.locator("#planned li").first.get_by_role("button", name="预约").tap()
+    phone.allow_messages()
+    phone.page.locator("#planned .status", has_text="已约").wait_for()
+
+    badge = client.get("/gas/field/badge", headers=staff_token(inspector)).json
+    phone.page.locator("#planned li").first.get_by_role("link", name="核验检查员证件").tap()
+    phone.tap("扫一扫")
+    phone.check("scan-sheet")
+    phone.page.locator("#scan-file").set_input_files(_badge_picture(tmp_path, badge["payload"]))
+    phone.page.get_by_role("heading", name="检查员证件有效").wait_for()
+    assert "安检员甲" in phone.page.locator("#verdict").inner_text()
+    phone.check("badge-verified")
