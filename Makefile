@@ -77,6 +77,8 @@ screenshots: $(STAMP) services fonts $(MO)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check api workers miniprogram_mock invoices console tests bench scripts
 	$(VENV)/bin/lint-imports --no-cache
+	$(PYTHON) scripts/vendor.py --check >/dev/null
+	$(PYTHON) scripts/vendor.py --dir miniprogram_mock/h5/vendor --check >/dev/null
 
 fuzz: $(STAMP) services
 	$(PY) scripts/fuzz.py

@@ -179,6 +179,7 @@ class Config:
     def check(self) -> None:
         if self.ENV not in ENVIRONMENTS:
             raise ConfigError(f"ENV must be one of {ENVIRONMENTS}, not {self.ENV!r}")
+        self._check_cors()
         if self.ENV == "production":
             missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
             if missing:
@@ -187,7 +188,6 @@ class Config:
                 raise ConfigError("production start-up refused: WECHAT_API_BASE points at a local simulator")
         elif not self.SECRET_KEY or not self.MEDIA_SIGNING_KEY:
             raise ConfigError("SECRET_KEY and MEDIA_SIGNING_KEY are required (make run writes dev values to var/)")
-        self._check_cors()
         if self.HOTLINE_ANSWER_URL and not self.HOTLINE_SIGNING_KEY:
             raise ConfigError("HOTLINE_ANSWER_URL needs HOTLINE_SIGNING_KEY: the 12345 platform checks the signature")
         if self.CLASSIFIER_BACKEND not in ("onnx", "torch"):

@@ -57,6 +57,13 @@ def test_dev_server_serves_and_its_worker_runs_jobs(devserver):
                               cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True)
     assert unlocked.returncode == 0 and "cleared" in unlocked.stdout, unlocked.stderr
 
+    # the mini-program stand-in, as the banner prints it: it knows the API, and the API answers its origin
+    settings = requests.get(mock + "h5/config.json").json()
+    assert settings["api"] == base and settings["demo_point_gcj02"]["lat"] > 23
+    preflight = requests.options(base + "/reports", headers={"Origin": mock.rstrip("/"),
+                                                              "Access-Control-Request-Method": "POST"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == mock.rstrip("/")
+
     code = requests.post(mock + "_mock/login-code", json={"openid": "smoke-citizen"}).json()["code"]
     token = requests.post(base + "/auth/wechat-login", json={"code": code}).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}

@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from api.db import unit_of_work
 from api.events.service import Actor
 from api.fees.models import Receipt
-from api.gas import planning, users
+from api.gas import checklist, planning, users
 from api.organisation import grids
 from api.premises.service import import_premises
 from api.reports.models import Report
 from api.timefmt import today
 from tests.api.cases.conftest import act, after_photo, build_world
-from tests.api.gas.conftest import HERE, _premises, gas_users_csv
+from tests.api.gas.conftest import HERE, _premises, gas_users_csv, passing, visit
 from tests.console.test_browser import Screen
 from tests.console.test_browser import browser as browser  # noqa: F401 - Debian's Chromium, one per module
 from tests.factories.identity import StaffFactory
@@ -61,7 +61,7 @@ class Phone(Screen):
         self.page.get_by_role("button", name=name, exact=True).first.tap()
 
     def go(self, link: str) -> None:
-        self.page.get_by_role("link", name=link, exact=True).first.tap()
+        self.page.get_by_role("link", name=link).first.tap()
 
     def allow_messages(self) -> None:
         self.page.locator("dialog[open]").get_by_role("button", name="允许").tap()
@@ -208,8 +208,29 @@ def _gas_world(committed, client, wechat):
         users.import_users(gas_users_csv((today() - timedelta(days=400)).isoformat()), Actor.system(), today())
         planning.plan(today(), 30, Actor.system())  # R0001, last inspected 400 days ago, is due
     inspector = StaffFactory(roles=("gas_inspector",), scope_division_code=street, display_name="安检员甲")
+    boss = StaffFactory(roles=("gas_supervisor",), scope_division_code=street)
     committed.commit()
-    return world, inspector
+    return world, inspector, boss
+
+
+def _inspector_visits(client, inspector, boss) -> None:
+    """The inspector is given the task, visits, and the field app syncs the visit (checklist passed)."""
+    for task in committed_tasks():
+        assert client.post(f"/gas/tasks/{task}/reassign", json={"inspector_id": inspector.id, "reason": "集中安排"},
+                           headers=staff_token(boss)).status_code == 200
+    (task,) = [t for t in client.get("/gas/field/tasks", headers=staff_token(inspector)).json if t["number"] == "R0001"]
+    codes = [i.code for i in checklist.applicable("v1", "residential", "pipeline")]
+    synced = client.post("/gas/field/visits", json={"visits": [visit(task, "passed", passing(codes))]},
+                         headers=staff_token(inspector))
+    assert synced.status_code == 200 and synced.json["results"][0]["status"] == "accepted", synced.json
+    run_worker()  # the visit is applied (its record, the next due date)
+
+
+def committed_tasks() -> list[int]:
+    from api.db import Session
+    from api.gas.models import GasTask
+
+    return list(Session.scalars(sa.select(GasTask.id)))
 
 
 def _badge_picture(tmp_path, text: str) -> str:
@@ -224,7 +245,7 @@ def _badge_picture(tmp_path, text: str) -> str:
 
 def test_a_gas_visit_is_booked_and_the_inspectors_badge_checked(browser, api_server, committed, client,  # noqa: F811
                                                                 wechat, mock_server, tmp_path):
-    world, inspector = _gas_world(committed, client, wechat)
+    world, inspector, boss = _gas_world(committed, client, wechat)
     phone = Phone(browser, mock_server.url)
     phone.log_in("o-h5-gas")
     phone.go("燃气安检")
@@ -245,3 +266,17 @@ def test_a_gas_visit_is_booked_and_the_inspectors_badge_checked(browser, api_ser
     phone.page.get_by_role("heading", name="检查员证件有效").wait_for()
     assert "安检员甲" in phone.page.locator("#verdict").inner_text()
     phone.check("badge-verified")
+
+    _inspector_visits(client, inspector, boss)
+    phone.go("返回首页")
+    phone.go("燃气安检")
+    visited = phone.page.locator("#visited li").first
+    visited.get_by_text("检查合格").wait_for()
+    visited.get_by_role("button", name="查看检查记录").tap()
+    with phone.page.expect_download() as saved:
+        visited.get_by_role("link", name="打开检查记录").tap()  # fetched with the citizen's token, then opened
+    assert open(saved.value.path(), "rb").read().startswith(b"%PDF-")
+    phone.page.get_by_label("评价（可不填）").fill("检查很仔细")
+    phone.tap("评价本次检查")
+    phone.page.get_by_text("我的评价：5 星").wait_for()
+    phone.check("gas-visited")

@@ -61,13 +61,13 @@ function homeView() {
   show("穗云智慧城管",
     el("p", { class: "muted" }, `你好，${user.nickname || user.display_name || "市民"}`),
     el("nav", { class: "tiles", "aria-label": "功能" },
-      el("a", { href: "#/report/new" }, el("span", { "aria-hidden": "true" }, "📷"), "随手拍"),
-      el("a", { href: "#/reports" }, el("span", { "aria-hidden": "true" }, "📋"), "我的上报"),
-      el("a", { href: "#/fees" }, el("span", { "aria-hidden": "true" }, "💴"), "垃圾处理费"),
-      el("a", { href: "#/receipts" }, el("span", { "aria-hidden": "true" }, "🧾"), "电子票据"),
-      el("a", { href: "#/gas" }, el("span", { "aria-hidden": "true" }, "🔥"), "燃气安检"),
-      el("a", { href: "#/scan" }, el("span", { "aria-hidden": "true" }, "🔍"), "扫码核验"),
-      el("a", { href: "#/messages" }, el("span", { "aria-hidden": "true" }, "🔔"), "消息")),
+      el("a", { href: "#/report/new" }, el("strong", {}, "随手拍"), el("small", { class: "muted" }, "拍照上报城市问题")),
+      el("a", { href: "#/reports" }, el("strong", {}, "我的上报"), el("small", { class: "muted" }, "查看办理进度")),
+      el("a", { href: "#/fees" }, el("strong", {}, "垃圾处理费"), el("small", { class: "muted" }, "账单与缴费")),
+      el("a", { href: "#/receipts" }, el("strong", {}, "电子票据"), el("small", { class: "muted" }, "下载与验真")),
+      el("a", { href: "#/gas" }, el("strong", {}, "燃气安检"), el("small", { class: "muted" }, "预约上门检查")),
+      el("a", { href: "#/scan" }, el("strong", {}, "扫码核验"), el("small", { class: "muted" }, "票据、检查员证件")),
+      el("a", { href: "#/messages" }, el("strong", {}, "消息"), el("small", { class: "muted" }, "服务通知"))),
     el("button", { type: "button", onclick: () => { session.clear(); location.hash = "#/login"; } }, "退出登录"));
 }
 

@@ -60,9 +60,9 @@ function visited(v, render) {
       toast("感谢你的评价");
       await render();
     }, out);
-    item.append(field(`score-${v.visit_id}`, "满意度", score), field(`comment-${v.visit_id}`, "评价（可不填）", comment), b);
+    item.append(...field(`score-${v.visit_id}`, "满意度", score), ...field(`comment-${v.visit_id}`, "评价（可不填）", comment), b);
   } else if (v.rating) {
-    item.append(el("div", {}, `我的评价：${v.rating.score} 星 ${v.rating.comment || ""}`));
+    item.append(el("div", {}, `我的评价：${v.rating} 星`));
   }
   item.append(out);
   return item;
