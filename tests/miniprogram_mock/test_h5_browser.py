@@ -63,6 +63,16 @@ class Phone(Screen):
     def go(self, link: str) -> None:
         self.page.get_by_role("link", name=link).first.tap()
 
+    def keyboard_reaches(self, presses: int) -> list[str]:
+        """What the Tab key focuses, in order: each control's accessible name as the page labels it."""
+        reached = []
+        for _ in range(presses):
+            self.page.keyboard.press("Tab")
+            reached.append(self.page.evaluate("""() => { const e = document.activeElement;
+                const label = e.labels && e.labels.length ? e.labels[0].innerText : '';
+                return (label || e.getAttribute('aria-label') || e.innerText || e.value || e.tagName).trim(); }"""))
+        return reached
+
     def allow_messages(self) -> None:
         self.page.locator("dialog[open]").get_by_role("button", name="允许").tap()
 
@@ -85,6 +95,9 @@ def test_a_citizen_reports_follows_and_rates_it_on_the_phone(browser, api_server
     phone.go("随手拍")
     phone.page.get_by_label("问题描述").wait_for()
     phone.check("report-new")
+    reached = " | ".join(phone.keyboard_reaches(12))
+    for control in ("现场照片", "问题描述", "问题类型", "获取当前位置", "在地图上选点", "地址补充", "联系电话", "保存并检查"):
+        assert control in reached, (control, reached)  # every control of the form, by keyboard, with its label
     phone.page.get_by_label("现场照片（1–9 张）").set_input_files(picture(tmp_path, "scene.jpg", jpeg()))
     phone.page.get_by_label("问题描述").fill("小区门口垃圾堆积没人清理，有人在这里赌博")
     phone.page.get_by_label("问题类型").select_option("exposed_garbage")
@@ -280,3 +293,22 @@ def test_a_gas_visit_is_booked_and_the_inspectors_badge_checked(browser, api_ser
     phone.tap("评价本次检查")
     phone.page.get_by_text("我的评价：5 星").wait_for()
     phone.check("gas-visited")
+
+
+def test_without_a_position_the_citizen_chooses_a_point_on_the_map(browser, api_server, committed, client,  # noqa: F811
+                                                                   wechat, mock_server):
+    build_world(committed, client, wechat)
+    phone = Phone(browser, mock_server.url)  # this browser gives no position
+    phone.log_in("o-h5-map")
+    phone.go("随手拍")
+    phone.tap("获取当前位置")
+    chooser = phone.page.locator("dialog[open]")
+    chooser.get_by_role("heading", name="在地图上选点").wait_for()
+    chooser.locator(".leaflet-container").wait_for()
+    phone.check("map-picker")
+    chooser.locator("#pick-map").click()  # the middle of the district
+    chooser.get_by_text("已选：").wait_for()
+    chooser.get_by_role("button", name="确定").tap()
+    where = phone.page.locator("#where")
+    where.get_by_text("地图选点").wait_for()
+    assert "GCJ-02" in where.inner_text()

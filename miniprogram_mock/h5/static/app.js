@@ -37,6 +37,10 @@ export async function subscribe(ids) {
   return accepted;
 }
 export function getConfig() { return config; }
+// A file input as the phone shows it: a large target with Chinese words (the browser's own button is not).
+export function picker(title, hint, input) {
+  return el("label", { class: "picker" }, input, el("strong", {}, title), el("span", { class: "muted" }, hint));
+}
 
 // -- log in -------------------------------------------------------------------------------------------------
 function loginView() {
@@ -74,7 +78,11 @@ function homeView() {
 // -- report: new --------------------------------------------------------------------------------------------
 async function newReportView() {
   const categories = await api("/reports/categories", { auth: false });
-  const photos = el("input", { type: "file", accept: "image/*", capture: "environment", multiple: true });
+  const photos = el("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, id: "photos",
+                                class: "sr-only" });
+  const previews = el("div", { class: "photos", "aria-live": "polite" });
+  photos.onchange = () => previews.replaceChildren(...wx.chooseMedia(photos).map((f) => el("figure", {},
+    el("img", { src: URL.createObjectURL(f), alt: `已选照片 ${f.name}` }))));
   const description = el("textarea", { maxlength: 500, placeholder: "描述一下问题，例如：路口垃圾堆积" });
   const hint = el("select", {}, el("option", { value: "" }, "请选择（可不选）"),
                   categories.map((c) => el("option", { value: c.key }, c.label)));
@@ -114,7 +122,7 @@ async function newReportView() {
   }, out);
   show("随手拍",
     el("section", { class: "card" },
-      field("photos", "现场照片（1–9 张）", photos),
+      picker("现场照片（1–9 张）", "点此拍照，或从相册选择", photos), previews,
       field("description", "问题描述", description),
       field("hint", "问题类型", hint),
       el("h3", {}, "位置"), where, locate, pick,

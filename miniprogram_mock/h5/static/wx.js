@@ -154,7 +154,8 @@ export function scanCode() {
     const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); };
     const done = (text) => { stop(); closeSheet(); resolve({ result: text, scanType: "QR_CODE", errMsg: "scanCode:ok" }); };
     const error = el("p", { class: "error", role: "alert" });
-    const file = el("input", { type: "file", accept: "image/*", capture: "environment", id: "scan-file" });
+    const file = el("input", { type: "file", accept: "image/*", capture: "environment", id: "scan-file",
+                               class: "sr-only" });
     file.onchange = async () => {
       error.textContent = "";
       const text = file.files[0] ? await decodePicture(file.files[0]).catch(() => null) : null;
@@ -163,7 +164,8 @@ export function scanCode() {
     const video = el("video", { muted: true, playsinline: true, hidden: true, "aria-label": "摄像头画面" });
     sheet("扫一扫", [
       video,
-      el("label", { for: "scan-file" }, "拍照或选择一张含二维码的图片"), file, error,
+      el("label", { class: "picker" }, file, el("strong", {}, "拍照识别二维码"),
+         el("span", { class: "muted" }, "或从相册选择一张含二维码的图片")), error,
       el("button", { type: "button", onclick: () => { stop(); closeSheet(); reject(new Error("已取消扫码")); } }, "取消"),
     ]);
     if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
