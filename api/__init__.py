@@ -56,6 +56,9 @@ def create_app(config: Config | None = None) -> Flask:
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept-Language"],
              expose_headers=["Retry-After", "Content-Language"], max_age=600)
     console.init_app(app)  # the staff console (/console): pages on the same services as the API
+    from api.open311 import facade
+
+    app.register_blueprint(facade.bp)  # GeoReport v2 (/open311/v2): its own formats and errors, not in OpenAPI
     apidoc.complete(app, api)
     if config.ENV == "test":
         apidoc.watch(app)

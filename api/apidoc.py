@@ -118,7 +118,9 @@ def watch(app: Flask) -> None:
     def _check(response):
         if response.status_code < 400 or response.status_code == 500 or not response.is_json:
             return response
-        body = response.get_json(silent=True) or {}
+        body = response.get_json(silent=True)
+        if not isinstance(body, dict):  # Open311's errors are the specification's array, not our envelope
+            return response
         code = (body.get("error") or {}).get("code")
         endpoint = request.url_rule.endpoint if request.url_rule else None
         if code and endpoint:

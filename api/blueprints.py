@@ -17,6 +17,7 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
     from api.map import routes as map_
     from api.media import routes as media
     from api.notifications import routes as notifications
+    from api.open311 import routes as open311
     from api.organisation import routes as organisation
     from api.routing import routes as routing
     from api.taxonomy import routes as taxonomy
@@ -25,4 +26,4 @@ def BLUEPRINTS():  # noqa: N802 - a constant-like accessor; imported lazily so c
             classification.blp,
             devices.blp, media.blp, notifications.blp, identity.staff_blp, organisation.blp, taxonomy.blp,
             routing.blp, devices.admin_blp, assets.blp, map_.blp, fees.blp, fees_desk.desk_blp,
-            fees_figures.reports_blp, receipt_checks.verify_blp, gas.blp)
+            fees_figures.reports_blp, receipt_checks.verify_blp, gas.blp, open311.blp)

@@ -160,6 +160,13 @@ class Config:
     # Origins (scheme://host:port, comma-separated) whose pages may call the API from a browser: the mini-program
     # stand-in's in development (make run sets it). Empty: no CORS at all. Never "*", never in production.
     CORS_ORIGINS: str = ""
+    # Open311 GeoReport v2 (docs/open311.md): the endpoints discovery lists ("type=url,…", type production or test;
+    # empty: this server's PUBLIC_BASE_URL, as production in production and as test elsewhere), who to contact, where
+    # clients ask for a key, and whether accepted cases carry a display-size photo link
+    OPEN311_ENDPOINTS: str = ""
+    OPEN311_CONTACT: str = "白云区城市管理和综合执法局 指挥中心 020-12319"
+    OPEN311_KEY_SERVICE: str = "向区城管局指挥中心申请（管理员在 /admin/open311/clients 登记）"
+    OPEN311_MEDIA_URLS: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
@@ -180,6 +187,7 @@ class Config:
         if self.ENV not in ENVIRONMENTS:
             raise ConfigError(f"ENV must be one of {ENVIRONMENTS}, not {self.ENV!r}")
         self._check_cors()
+        self._check_open311()
         if self.ENV == "production":
             missing = [name for name in REQUIRED_SECRETS if not getattr(self, name)]
             if missing:
@@ -212,6 +220,20 @@ class Config:
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
+
+    @property
+    def open311_endpoints(self) -> list[tuple[str, str]]:
+        if not self.OPEN311_ENDPOINTS.strip():
+            kind = "production" if self.ENV == "production" else "test"
+            return [(kind, self.PUBLIC_BASE_URL.rstrip("/") + "/open311/v2")]
+        pairs = [item.split("=", 1) for item in self.OPEN311_ENDPOINTS.split(",") if item.strip()]
+        return [(kind.strip(), url.strip()) for kind, url in pairs]
+
+    def _check_open311(self) -> None:
+        for item in (i for i in self.OPEN311_ENDPOINTS.split(",") if i.strip()):
+            kind, _, url = item.partition("=")
+            if kind.strip() not in ("production", "test") or not re.match(r"https?://", url.strip()):
+                raise ConfigError(f"OPEN311_ENDPOINTS: {item!r} is not type=url (type production or test)")
 
     def _check_cors(self) -> None:
         for origin in self.cors_origins:

@@ -18,3 +18,4 @@ from api.premises import models as premises  # noqa: F401
 from api.reports import models as reports  # noqa: F401
 from api.routing import models as routing  # noqa: F401
 from api.taxonomy import models as taxonomy  # noqa: F401
+from api.open311 import models as open311  # noqa: F401

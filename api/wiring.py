@@ -13,5 +13,6 @@ def wire() -> None:
     from api.cases import followers
     from api.citizen.service import tell_reporters
     from api.gas import hazards  # noqa: F401 - registers the gas_inspection case source
+    from api.open311 import source  # noqa: F401 - registers the open311 case source
 
     followers.listen(tell_reporters)

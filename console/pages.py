@@ -35,7 +35,7 @@ STATUS_LABELS = {
 SOURCE_LABELS = {
     "citizen": N_("Citizen report"), "hotline": N_("12345 transfer"), "patrol": N_("Supervisor patrol"),
     "camera": N_("Camera capture"), "sensor": N_("Sensor alert"), "drone": N_("Drone photo"),
-    "gas_inspection": N_("Gas inspection hazard"),
+    "gas_inspection": N_("Gas inspection hazard"), "open311": N_("Open311 client"),
 }
 PRIORITY_LABELS = {"normal": N_("Normal"), "urgent": N_("Urgent"), "emergency": N_("Emergency")}
 PHOTO_LABELS = {"report_photo": N_("Reported"), "device_snapshot": N_("Device snapshot"),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base, BigId, UTCDateTime, utcnow
 from api.timefmt import local
 
-SOURCES = ("citizen", "patrol", "camera", "sensor", "hotline", "gas_inspection", "drone")
+SOURCES = ("citizen", "patrol", "camera", "sensor", "hotline", "gas_inspection", "drone", "open311")
 PRIORITIES = ("normal", "urgent", "emergency")
 
 

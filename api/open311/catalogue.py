@@ -1,0 +1,71 @@
+"""Services: the citizen-facing categories (what the mini-program offers), as GeoReport v2 describes them.
+
+`service_code` is the category's key; `group` its 大类 (the GB/T 30428 major class of the 小类 it stands for);
+`keywords` the taxonomy's names and the synonyms the classifier is seeded with (api/classification/data/
+keywords.csv); `metadata` false and no attributes — no category asks extra questions today. A filed request opens
+its case with the category's first 小类 (as a citizen's hint does); `other` leaves the 小类 to the 受理 clerk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.classification.text import keywords
+from api.i18n import gettext
+from api.open311.errors import NotFound
+from api.reports.categories import BY_KEY, CATEGORIES
+from api.taxonomy import service as taxonomy
+from api.taxonomy.errors import CategoryNotFound
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    description: str
+    group: str
+    keywords: tuple[str, ...]
+    category_code: str | None
+
+    def record(self) -> dict:
+        return {"service_code": self.code, "service_name": self.name, "description": self.description,
+                "metadata": False, "type": "realtime", "keywords": ",".join(self.keywords), "group": self.group}
+
+
+def _service(key: str) -> Service:
+    choice = BY_KEY[key]
+    names, group = [], "其他"
+    for code in choice.gbt_hints:
+        try:
+            category = taxonomy.current(code)
+        except CategoryNotFound:
+            continue  # a 小类 retired from the taxonomy: the service stands on the others
+        names.append(category.name)
+        group = group if names[:-1] else category.major_name
+    words = list(dict.fromkeys(names + [w for code in choice.gbt_hints for w in keywords().get(code, [])]))
+    description = choice.label + (f"（{'、'.join(names)}）" if names else "")
+    return Service(key, choice.label, description, group, tuple(words), choice.gbt_hints[0] if names else None)
+
+
+def services() -> list[Service]:
+    return [_service(c.key) for c in CATEGORIES]
+
+
+def service(code: str) -> Service:
+    if code not in BY_KEY:
+        raise NotFound(_unknown(code))
+    return _service(code)
+
+
+def code_for(category_code: str | None) -> str:
+    """The service a case of this 小类 is listed under (its first citizen category; `other` for the rest)."""
+    for choice in CATEGORIES:
+        if category_code in choice.gbt_hints:
+            return choice.key
+    return OTHER
+
+
+def _unknown(code: str) -> str:
+    return gettext("Unknown service_code %(code)s: GET services for the list.", code=code[:40])
