@@ -12,7 +12,7 @@ PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
 .PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-console bench-work-orders bench-devices-map \
-	bench-billing bench-gas vendor clean
+	bench-billing bench-gas bench-open311 vendor clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,10 @@ bench-gas: $(STAMP) services
 bench-console: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/console.py
+
+bench-open311: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/open311.py
 
 bench-work-orders: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

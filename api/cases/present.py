@@ -158,11 +158,6 @@ def _device_names(ids: set) -> dict[int, str]:
     return dict(Session.execute(sa.select(_devices.c.id, _devices.c.name).where(_devices.c.id.in_(ids))).all())
 
 
-def photos_of(case_ids: set[int]) -> dict[int, list[Media]]:
-    """case id → its photos, oldest first, from every source (for the public façade's media links)."""
-    return {case_id: [item for item, _ in items] for case_id, items in _photos(case_ids).items()}
-
-
 def _photos(case_ids: set[int]) -> dict[int, list[tuple[Media, int | None]]]:
     """case id → [(media, report id or None)], oldest first: reports' photos, captures' snapshots, the case's own,
     photos shown by reference (a gas inspector's evidence) — one query over the four sources."""

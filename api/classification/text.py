@@ -21,6 +21,7 @@ Only evidence is learnt, and text without any says nothing (issue 27):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import pickle
 from collections import Counter, defaultdict
@@ -36,6 +37,7 @@ MIN_EVIDENCE_CHARS = 2  # single characters add to a prediction, but alone are n
 TEMPERATURE_BOUNDS = (0.25, 10.0)
 
 
+@functools.cache
 def keywords() -> dict[str, list[str]]:
     text = resources.files("api.classification").joinpath("data/keywords.csv").read_text("utf-8")
     return {row["code"]: row["keywords"].split() for row in csv.DictReader(io.StringIO(text))}

@@ -8,6 +8,7 @@ its case with the category's first 小类 (as a citizen's hint does); `other` le
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from api.classification.text import keywords
@@ -45,18 +46,35 @@ def _service(key: str) -> Service:
         names.append(category.name)
         group = group if names[:-1] else category.major_name
     words = list(dict.fromkeys(names + [w for code in choice.gbt_hints for w in keywords().get(code, [])]))
-    description = choice.label + (f"（{'、'.join(names)}）" if names else "")
+    shown = [n for n in names if n != choice.label]
+    description = choice.label + (f"（{'、'.join(shown)}）" if shown else "")
     return Service(key, choice.label, description, group, tuple(words), choice.gbt_hints[0] if names else None)
 
 
+CACHE_S = 60  # a taxonomy change (a new version of a 小类) shows in the services within a minute
+_cached: tuple[float, dict[str, Service]] | None = None
+
+
+def _all() -> dict[str, Service]:
+    """Every service, built from the taxonomy at most once a minute per process (they are read on every filing)."""
+    global _cached
+    now = time.monotonic()
+    if _cached is None or _cached[0] < now:
+        built = {c.key: _service(c.key) for c in CATEGORIES}
+        if any(BY_KEY[k].gbt_hints and s.category_code is None for k, s in built.items()):
+            return built  # the taxonomy is not loaded (yet): not kept
+        _cached = (now + CACHE_S, built)
+    return _cached[1]
+
+
 def services() -> list[Service]:
-    return [_service(c.key) for c in CATEGORIES]
+    return list(_all().values())
 
 
 def service(code: str) -> Service:
     if code not in BY_KEY:
         raise NotFound(_unknown(code))
-    return _service(code)
+    return _all()[code]
 
 
 def code_for(category_code: str | None) -> str:

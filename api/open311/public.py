@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from api.cases.lifecycle import CaseStatus
-from api.cases.models import Case
-from api.cases.present import photos_of
+from api.cases.models import Case, CaseReport
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.models import Event
 from api.i18n import gettext
 from api.media import service as media
+from api.media.models import Media, MediaKind
 from api.open311 import catalogue
 from api.open311.errors import NotFound, Open311Error
 from api.open311.privacy import masked
@@ -84,9 +84,11 @@ def search(args) -> list[dict]:
     """GET requests: by `service_request_id` (a comma list; the other filters are then ignored, as the
     specification says), else by service_code, status and the requested_datetime window (the last 90 days by
     default, at most 90), newest first, at most 1,000."""
-    query = sa.select(Case).where(Case.status.in_(PUBLIC))
+    query = sa.select(*_COLUMNS).where(Case.status.in_(PUBLIC))
+    asked = None
     if args.get("service_request_id"):
-        ids = [case_id_of(i) for i in args["service_request_id"].split(",")[:MAX_ROWS]]
+        asked = {i.strip() for i in args["service_request_id"].split(",")[:MAX_ROWS]}
+        ids = [case_id_of(i) for i in asked]
         query = query.where(Case.id.in_([i for i in ids if i is not None]))
     else:
         start, end = _window(args)
@@ -101,39 +103,47 @@ def search(args) -> list[dict]:
                 query = query.where(Case.status.not_in(CLOSED))
             elif wanted == {"closed"}:
                 query = query.where(Case.status.in_(CLOSED))
-    cases = list(Session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_ROWS)))
-    return records(cases)
+    found = records(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_ROWS))
+    return found if asked is None else [r for r in found if r["service_request_id"] in asked]  # the date too
 
 
 def one(service_request_id: str) -> list[dict]:
     case_id = case_id_of(service_request_id)
-    case = Session.get(Case, case_id) if case_id else None
-    if case is None or case.status not in PUBLIC:
+    found = records(sa.select(*_COLUMNS).where(Case.id == case_id, Case.status.in_(PUBLIC))) if case_id else []
+    found = [r for r in found if r["service_request_id"] == service_request_id.strip()]  # its date, not only its id
+    if not found:
         raise NotFound(gettext("No public request has this id."))
-    return records([case])
+    return found
 
 
-def records(cases: list[Case]) -> list[dict]:
+_COLUMNS = (Case.id, Case.status, Case.category_id, Case.category_code, Case.department_id, Case.street_code,
+            Case.created_at, Case.updated_at, Case.deadline_at, Case.lat, Case.lon)
+
+
+def records(query: sa.Select) -> list[dict]:
+    """The cases the query selects (its columns: _COLUMNS), as GeoReport v2 requests. The remarks and photos are
+    read for the same cases by the query itself as a subquery: a thousand ids are not sent back as parameters."""
+    cases = Session.execute(query).all()
     if not cases:
         return []
-    ids = {c.id for c in cases}
+    chosen = sa.select(query.subquery().c.id)
     names = dict(Session.execute(sa.select(Category.id, Category.name).where(
         Category.id.in_({c.category_id for c in cases if c.category_id}))).all())
     departments = dict(Session.execute(sa.select(Department.id, Department.name).where(
         Department.id.in_({c.department_id for c in cases if c.department_id}))).all())
     streets = dict(Session.execute(sa.select(Division.code, Division.name).where(
         Division.code.in_({c.street_code for c in cases if c.street_code}))).all())
-    notes = _public_remarks(ids)
-    photos = photos_of(ids) if get_config().OPEN311_MEDIA_URLS else {}
+    notes = _public_remarks(chosen)
+    photos = _first_photos(chosen) if get_config().OPEN311_MEDIA_URLS else {}
     base = get_config().PUBLIC_BASE_URL
     out = []
     for case in cases:
         service = catalogue.code_for(case.category_code)
         note = masked(notes.get(case.id))
         category = names.get(case.category_id) or BY_KEY[service].label
-        shown = [p for p in photos.get(case.id, []) if p.content_check == "pass"]
+        photo = photos.get(case.id)
         out.append({
-            "service_request_id": case.case_no,
+            "service_request_id": f"AJ{local(case.created_at):%Y%m%d}{case.id:07d}",  # Case.case_no
             "status": "closed" if case.status in CLOSED else "open",
             "status_notes": note,
             "service_name": BY_KEY[service].label,
@@ -149,16 +159,32 @@ def records(cases: list[Case]) -> list[dict]:
             "zipcode": None,
             "lat": round(case.lat, 6),
             "long": round(case.lon, 6),
-            "media_url": media.links(shown[0], base)["display"] if shown else None,
+            "media_url": media.links(photo, base)["display"] if photo else None,
         })
     return out
 
 
-def _public_remarks(case_ids: set[int]) -> dict[int, str]:
+def _first_photos(chosen: sa.Select) -> dict:
+    """Each case's first photo that passed the content check: its citizens' reports' or its own (the public sees
+    the problem, not a staff member's evidence)."""
+    reported = (sa.select(CaseReport.case_id.label("case_id"), Media.id.label("media_id"))
+                .join(Media, sa.and_(Media.owner_type == "report", Media.owner_id == CaseReport.report_id))
+                .where(CaseReport.case_id.in_(chosen)))
+    own = sa.select(Media.owner_id, Media.id).where(Media.owner_type == "case", Media.owner_id.in_(chosen))
+    both = sa.union_all(reported, own).subquery()
+    first = (sa.select(both.c.case_id, sa.func.min(both.c.media_id).label("media_id"))
+             .join(Media, Media.id == both.c.media_id)
+             .where(Media.kind == MediaKind.REPORT_PHOTO, Media.content_check == "pass")
+             .group_by(both.c.case_id).subquery())
+    return {case_id: item for case_id, item in Session.execute(
+        sa.select(first.c.case_id, Media).join(Media, Media.id == first.c.media_id))}
+
+
+def _public_remarks(chosen: sa.Select) -> dict[int, str]:
     """Each case's latest remark written for the public (`citizen_remark` on its events); staff notes never."""
     latest: dict[int, str] = {}
     rows = Session.execute(sa.select(Event.subject_id, Event.payload).where(
-        Event.subject_type == "case", Event.subject_id.in_(case_ids)).order_by(Event.id))
+        Event.subject_type == "case", Event.subject_id.in_(chosen)).order_by(Event.id))
     for case_id, payload in rows:
         remark = (payload or {}).get("citizen_remark")
         if remark:
