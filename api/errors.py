@@ -9,9 +9,10 @@ request's language (api/i18n: Chinese unless it asks for English); field message
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -153,6 +154,15 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
+_PREFIXES: dict[str, Callable] = {}
+
+
+def answer_under(prefix: str, handler: Callable) -> None:
+    """Errors the router raises (no rule matched: 404, or a method no rule takes: 405) under `prefix` are answered
+    by `handler` instead of our envelope — for a façade with its own error format (Open311)."""
+    _PREFIXES[prefix] = handler
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
@@ -164,6 +174,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        for prefix, handler in _PREFIXES.items():
+            if request.path.startswith(prefix):
+                return handler(error)
         payload, status, headers = http_exception_payload(error)
         if status >= 500:
             log.error("http error", extra={"status": status})

@@ -62,6 +62,9 @@ CLASSIFY_PHOTO = Job("classify_photo", CLASSIFY, "workers.intake.classify_photo"
                      intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
 ROUTE_REPORT = Job("route_report", CLASSIFY, "workers.intake.route_report", retries=3,
                    intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
+# suggestions only, for a case no citizen reported through WeChat (an Open311 filing): a person decides
+SUGGEST_CASE = Job("suggest_case", CLASSIFY, "workers.intake.suggest_case", retries=3,
+                   intervals="INTAKE_RETRY_INTERVALS")
 DISPATCH_CASE = Job("dispatch_case", DEFAULT, "workers.intake.dispatch_case", retries=3,
                     intervals="INTAKE_RETRY_INTERVALS", on_failure="workers.intake.on_final_failure")
 CHECK_CONTENT = Job("check_content", CHECK, "workers.content_check.check_content", coalesce=True)

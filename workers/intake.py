@@ -22,6 +22,11 @@ def route_report(report_id: int) -> str | None:
         return row.decision if row else None
 
 
+def suggest_case(case_id: int) -> int:
+    with job_unit():
+        return len(decide.suggest_case(case_id))
+
+
 def dispatch_case(case_id: int) -> int | None:
     with job_unit():
         case = dispatch.dispatch_case(case_id)

@@ -186,7 +186,9 @@ class CasePageSchema(ma.Schema):
 
 
 NOTE = {"description": "Internal: staff see it in the case history; it never reaches the citizen"}
-CITIZEN_REMARK = {"description": "What the citizen reads on their timeline and in the progress message"}
+CITIZEN_REMARK = {"description": "What the citizen reads on their timeline and in the progress message; public too "
+                                  "on an accepted case (Open311 status_notes, phone and ID numbers masked): nothing "
+                                  "personal"}
 
 
 class AcceptSchema(ma.Schema):

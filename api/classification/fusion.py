@@ -51,7 +51,8 @@ def combine(image: dict[str, float] | None, image_trained: bool, text: dict[str,
     peak = max(logs.values())
     raw = {c: math.exp(v - peak) for c, v in logs.items()}
     total = sum(raw.values())
-    scores = dict(sorted(((c, v / total) for c, v in raw.items()), key=lambda kv: -kv[1]))
+    # ties (no signal on them) in code order: the same suggestions in every process
+    scores = dict(sorted(((c, v / total) for c, v in raw.items()), key=lambda kv: (-kv[1], kv[0])))
     top3 = list(scores.items())[:3]
     best = top3[0][0] if top3 else None
     supported = best is not None and (

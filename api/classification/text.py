@@ -8,11 +8,13 @@ Only evidence is learnt, and text without any says nothing (issue 27):
 - **Stop n-grams learnt from the office's descriptions.** An n-gram of the confirmed descriptions that the seeds
   do not have is a feature only when its 小类 are unlikely to be chance: the one-sided binomial tail of its most
   frequent 小类, against that 小类's share of the labelled descriptions, is below STOP_ALPHA. "麻烦处理一下"
-  written under five 小类 in about their shares is not evidence; "乱停车" written under one is. A seed n-gram
-  is judged the same way once the descriptions use it STOP_MIN_USES times.
+  written under five 小类 in about their shares is not evidence; "乱停车" written under one is. Another seed
+  n-gram is judged the same way once the descriptions use it STOP_MIN_USES times; a whole seed keyword (垃圾,
+  井盖, 坑 …) always stays.
 - **Neutral phrases** (data/neutral_phrases.txt and the district's place names): their n-grams are never features,
   except a whole seed keyword.
-- **Minimum evidence.** A description with no feature of two or more characters abstains (`predict` → None):
+- **Minimum evidence.** A description with no feature of two or more characters, and no whole seed keyword (坑,
+  吵, 臭 are words of one character), abstains (`predict` → None):
   the fusion then decides as if there were no text, so politeness and place words cannot move a decision.
 - **Calibration.** A temperature fitted on held-out descriptions (`calibrate`) scales the probabilities before
   they are fused with the photo's.
@@ -99,10 +101,11 @@ def learn_stop_ngrams(seeds: list[tuple[str, str]], labelled: list[tuple[str, st
 
 
 class TextModel:
-    def __init__(self, pipeline, temperature: float = 1.0, stopped: int = 0):
+    def __init__(self, pipeline, temperature: float = 1.0, stopped: int = 0, words: frozenset[str] = frozenset()):
         self.pipeline = pipeline
         self.temperature = temperature
         self.stopped = stopped  # how many n-grams were left out as no evidence (reported at training)
+        self.words = words  # the whole seed keywords that are features: evidence whatever their length
         self.classes = [str(c) for c in pipeline.classes_]
         self._analyse = pipeline.steps[0][1].build_analyzer()
         self._vocabulary = pipeline.steps[0][1].vocabulary_
@@ -122,12 +125,14 @@ class TextModel:
         pipeline = make_pipeline(_vectorizer(vocabulary=vocabulary),
                                  LogisticRegression(C=10.0, max_iter=300, tol=1e-3))
         pipeline.fit(texts, codes, logisticregression__sample_weight=np.asarray(weights))
-        return cls(pipeline, stopped=len(stop))
+        kept = set(vocabulary)
+        words = frozenset(t for t, _ in seeds if len(t) < MIN_EVIDENCE_CHARS and t in kept)
+        return cls(pipeline, stopped=len(stop), words=words)
 
     def evidence(self, text: str) -> list[str]:
         """The description's features of two or more characters: what the prediction rests on."""
         return sorted({g for g in self._analyse(text or "")
-                       if len(g) >= MIN_EVIDENCE_CHARS and g in self._vocabulary})
+                       if g in self._vocabulary and (len(g) >= MIN_EVIDENCE_CHARS or g in self.words)})
 
     def _proba(self, texts: list[str]) -> np.ndarray:
         p = self.pipeline.predict_proba(texts)
@@ -161,15 +166,16 @@ class TextModel:
         return self.temperature
 
     def dumps(self) -> bytes:
-        return pickle.dumps({"pipeline": self.pipeline, "temperature": self.temperature, "stopped": self.stopped},
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps({"pipeline": self.pipeline, "temperature": self.temperature, "stopped": self.stopped,
+                             "words": self.words}, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def loads(cls, data: bytes) -> TextModel:
         # Only bundles this service wrote, verified against the SHA-256 recorded in the database.
         obj = pickle.loads(data)  # noqa: S301
         if isinstance(obj, dict):
-            return cls(obj["pipeline"], obj.get("temperature", 1.0), obj.get("stopped", 0))
+            return cls(obj["pipeline"], obj.get("temperature", 1.0), obj.get("stopped", 0),
+                       frozenset(obj.get("words", ())))
         return cls(obj)  # a bundle from before calibration: the pipeline alone
 
 

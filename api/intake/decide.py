@@ -56,6 +56,26 @@ def route_report(report_id: int) -> ReportClassification | None:
     return row
 
 
+def suggest_case(case_id: int) -> list[dict]:
+    """The classifier's top-3 for a case that waits for a person whatever it says (an Open311 filing: no WeChat
+    content check, no photo of ours): its description and the 小类 it was filed under, as suggestions only —
+    nothing is decided. Written once (a retry finds the suggestions and changes nothing)."""
+    case = Session.get(Case, case_id, with_for_update=True)
+    if case is None or case.suggestions or case.status != S.PENDING:
+        return (case.suggestions or []) if case else []
+    clf = registry.classifier()
+    text = clf.text.predict(case.description) if case.description and clf.text else None
+    hints = (case.category_code,) if case.category_code else ()
+    if not text and not hints:
+        return []  # nothing to go on (an `other` filing in words the model has no evidence in): no suggestion
+    combined = fusion.combine(None, False, text, hints, set(clf.text.classes) if clf.text else set())
+    case.suggestions = [{"code": code, "name": _name(code), "score": round(score, 4)} for code, score in combined.top3]
+    record("case", case.id, "classified", Actor.system(),
+           payload={"model_version": clf.version, "top3": case.suggestions, "supported": combined.supported,
+                    "suggestions_only": True})
+    return case.suggestions
+
+
 def _combine(clf: registry.Classifier, report: Report) -> fusion.Combined:
     predictions = list(Session.scalars(sa.select(PhotoPrediction).where(PhotoPrediction.report_id == report.id)))
     image, trained = None, False

@@ -37,18 +37,19 @@ class Service:
 
 def _service(key: str) -> Service:
     choice = BY_KEY[key]
-    names, group = [], "其他"
+    names, group, resolved = [], "其他", []
     for code in choice.gbt_hints:
         try:
             category = taxonomy.current(code)
         except CategoryNotFound:
             continue  # a 小类 retired from the taxonomy: the service stands on the others
         names.append(category.name)
+        resolved.append(code)
         group = group if names[:-1] else category.major_name
     words = list(dict.fromkeys(names + [w for code in choice.gbt_hints for w in keywords().get(code, [])]))
     shown = [n for n in names if n != choice.label]
     description = choice.label + (f"（{'、'.join(shown)}）" if shown else "")
-    return Service(key, choice.label, description, group, tuple(words), choice.gbt_hints[0] if names else None)
+    return Service(key, choice.label, description, group, tuple(words), resolved[0] if resolved else None)
 
 
 CACHE_S = 60  # a taxonomy change (a new version of a 小类) shows in the services within a minute
@@ -61,7 +62,7 @@ def _all() -> dict[str, Service]:
     now = time.monotonic()
     if _cached is None or _cached[0] < now:
         built = {c.key: _service(c.key) for c in CATEGORIES}
-        if any(BY_KEY[k].gbt_hints and s.category_code is None for k, s in built.items()):
+        if not any(s.category_code for s in built.values()):
             return built  # the taxonomy is not loaded (yet): not kept
         _cached = (now + CACHE_S, built)
     return _cached[1]

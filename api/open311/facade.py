@@ -15,9 +15,9 @@ from werkzeug.exceptions import HTTPException
 from api.access import public
 from api.config import get_config
 from api.db import unit_of_work
-from api.errors import DomainError
+from api.errors import DomainError, answer_under
 from api.extensions import UNIT_OF_WORK_ATTR
-from api.i18n import gettext
+from api.i18n import gettext, translate
 from api.open311 import catalogue, clients, filing
 from api.open311 import public as following
 from api.open311.errors import NotFound, Open311Error
@@ -41,14 +41,22 @@ def _open311_error(problem: Open311Error):
 
 @bp.errorhandler(DomainError)
 def _domain_error(problem: DomainError):
-    return error(_format(), Open311Error(problem.message, 400 if problem.status < 500 else 503))
+    return error(_format(), Open311Error(translate(problem.message), 400 if problem.status < 500 else 503))
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(problem: HTTPException):
     status = problem.code or 400
-    return error(_format(), Open311Error(gettext("The request cannot be processed.") if status != 404
-                                         else gettext("Not found."), status if status < 500 else 400))
+    if status == 404:
+        description = gettext("Not found.")
+    elif status == 405:
+        description = gettext("This method is not allowed here.")
+    else:
+        description = gettext("The request cannot be processed.")
+    return error(_format(), Open311Error(description, status if status < 500 else 400))
+
+
+answer_under(bp.url_prefix + "/", _http_error)  # what the router refuses before any view: no envelope either
 
 
 @bp.errorhandler(Exception)
@@ -90,7 +98,7 @@ def requests_(fmt: str):
 
 def file_request(fmt: str):
     """POST requests (form-encoded, api_key): one case at the 受理 desk; the answer is its token."""
-    client = clients.authenticate(request.form.get("api_key") or request.args.get("api_key"))
+    client = clients.authenticate(request.form.get("api_key"))  # never from the URL: it would end up in logs
     with unit_of_work():
         filed = filing.file(client, request.form)
         token = filed.token

@@ -12,6 +12,7 @@ import uuid
 import marshmallow as ma
 import sqlalchemy as sa
 
+from api import jobs
 from api.cases import acceptance
 from api.cases.models import Case
 from api.db import Session
@@ -22,6 +23,7 @@ from api.open311 import catalogue
 from api.open311.errors import NotFound, Open311Error
 from api.open311.models import Open311Client, Open311Request
 from api.organisation import grids
+from api.outbox import service as outbox
 from api.taxonomy import service as taxonomy
 
 CONTACT = ("email", "first_name", "last_name", "phone", "device_id", "account_id", "address_id")
@@ -90,6 +92,7 @@ def file(client: Open311Client, form) -> Open311Request:
                            media_url=body["media_url"], contact={k: body[k] for k in CONTACT if body.get(k)})
     Session.add(filed)
     Session.flush()
+    outbox.add(jobs.SUGGEST_CASE(case.id))  # the classifier's suggestion for the 受理 clerk, as for any report
     return filed
 
 

@@ -7,6 +7,7 @@ holds <attribute>s) and writes None as an empty element; JSON writes them as the
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from flask import Response
@@ -18,10 +19,15 @@ WRAP = dict((("services", "service"), ("requests", "request"), ("service_request
              ("attributes", "attribute"), ("values", "value"), ("endpoints", "endpoint"), ("formats", "format")))
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value) -> str:
+    """Text as XML 1.0 may carry it (ElementTree escapes markup but writes control characters as they are, which
+    no parser accepts): anything outside XML's Char range is dropped."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

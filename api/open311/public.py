@@ -33,7 +33,7 @@ PUBLIC = (S.AWAITING_DISPATCH, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CHECK, S.
 CLOSED = (S.CLOSED,)
 MAX_DAYS = 90
 MAX_ROWS = 1000
-_CASE_NO = re.compile(r"^AJ\d{8}(\d{7,})$")
+_CASE_NO = re.compile(r"^AJ\d{8}(\d{7,15})$")  # the id: 7 digits, more once there are ten million cases
 
 
 def iso(value: datetime | None) -> str | None:
@@ -45,12 +45,16 @@ def case_id_of(service_request_id: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_date(raw: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw.strip().replace("z", "Z"))
-    except ValueError as exc:
+        value = (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise Open311Error(gettext("%(name)s is not an ISO 8601 date-time.", name=name)) from exc
-    return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
+    return min(max(value, EARLIEST), LATEST)  # the window's arithmetic stays within datetime's years
 
 
 def _window(args) -> tuple[datetime, datetime]:
@@ -157,8 +161,8 @@ def records(query: sa.Select) -> list[dict]:
             "address": streets.get(case.street_code),
             "address_id": None,
             "zipcode": None,
-            "lat": round(case.lat, 6),
-            "long": round(case.lon, 6),
+            "lat": round(case.lat, 4),  # about 10 m: where the problem is, not whose door it is
+            "long": round(case.lon, 4),
             "media_url": media.links(photo, base)["display"] if photo else None,
         })
     return out

@@ -152,6 +152,14 @@ function photoStrip(photos, onDelete) {
     onDelete ? el("button", { type: "button", class: "danger", onclick: () => onDelete(p) }, "删除") : null)));
 }
 
+// The screen refreshes itself, but never under the person's hands: not while a field has the focus or holds what
+// they typed (marked on input) — their words would be lost.
+function busy() {
+  const active = document.activeElement;
+  return (active && view.contains(active) && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName))
+    || view.querySelector("[data-typed]") !== null;
+}
+
 async function reportView(id) {
   let shown = "";
   const render = async () => {
@@ -162,7 +170,7 @@ async function reportView(id) {
     show(r.status === "draft" ? "草稿" : "上报详情", r.status === "draft" ? draftCard(r, render) : detailCards(r, render));
   };
   await render();
-  every(4000, () => render().catch(() => {}));
+  every(4000, () => (busy() ? null : render().catch(() => {})));
 }
 
 function draftCard(r, render) {
@@ -314,6 +322,7 @@ async function start() {
   if (!config.api) { show("未配置", el("p", { class: "error" }, "模拟器启动时没有告诉页面 API 地址（--api）。")); return; }
   useApi(config.api);
   window.addEventListener("hashchange", route);
+  view.addEventListener("input", (event) => { event.target.dataset.typed = "1"; });
   setInterval(pollPhone, 3000);
   await route();
   document.body.dataset.ready = "1";

@@ -14,14 +14,22 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export function sheet(title, children) {
+// A bottom sheet (a modal dialog). `onCancel` runs when the person dismisses it with Escape (or the back gesture):
+// the caller settles what it was waiting for and lets go of what it held (the camera).
+export function sheet(title, children, onCancel) {
   const dialog = document.getElementById("sheet");
   dialog.replaceChildren(el("h2", { id: "sheet-title" }, title), ...children.filter(Boolean));
+  dialog.oncancel = (event) => {
+    event.preventDefault();
+    closeSheet();
+    if (onCancel) onCancel();
+  };
   if (!dialog.open) dialog.showModal();
 }
 
 export function closeSheet() {
   const dialog = document.getElementById("sheet");
+  dialog.oncancel = null;
   if (dialog.open) dialog.close();
   dialog.replaceChildren();
 }

@@ -67,7 +67,7 @@ export function chooseLocation(config) {
       demo ? el("button", { type: "button", onclick: () => { closeSheet(); resolve({ latitude: demo.lat,
         longitude: demo.lon, type: "gcj02", errMsg: "chooseLocation:ok" }); } }, "用演示地点（三元里）") : null,
       ok, el("button", { type: "button", onclick: () => { closeSheet(); reject(new Error("已取消选点")); } }, "取消"),
-    ]);
+    ], () => reject(new Error("已取消选点")));
     const map = window.L.map(box, { attributionControl: false }).fitBounds([[south, west], [north, east]]);
     window.L.rectangle([[south, west], [north, east]], { color: "#07c160", weight: 2, fill: false }).addTo(map);
     let marker = null;
@@ -103,7 +103,8 @@ export function requestSubscribeMessage(openid, tmplIds, labels) {
       ...boxes,
       el("button", { class: "primary", type: "button", onclick: () => answer(true) }, "允许"),
       el("button", { type: "button", onclick: () => answer(false) }, "取消"),
-    ]);
+    ], () => resolve(Object.fromEntries([["errMsg", "requestSubscribeMessage:ok"],
+                                         ...tmplIds.map((id) => [id, "reject"])])));
   });
 }
 
@@ -128,7 +129,7 @@ export function requestPayment(payment, amountYuan, description) {
       el("p", { class: "amount" }, `¥${amountYuan}`),
       error, pay,
       el("button", { type: "button", onclick: () => { closeSheet(); reject(new Error("已取消支付")); } }, "取消"),
-    ]);
+    ], () => reject(new Error("已取消支付")));
   });
 }
 
@@ -151,7 +152,7 @@ async function decodePicture(file) {
 export function scanCode() {
   return new Promise((resolve, reject) => {
     let stream = null;
-    const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); };
+    const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); stream = null; };
     const done = (text) => { stop(); closeSheet(); resolve({ result: text, scanType: "QR_CODE", errMsg: "scanCode:ok" }); };
     const error = el("p", { class: "error", role: "alert" });
     const file = el("input", { type: "file", accept: "image/*", capture: "environment", id: "scan-file",
@@ -167,7 +168,7 @@ export function scanCode() {
       el("label", { class: "picker" }, file, el("strong", {}, "拍照识别二维码"),
          el("span", { class: "muted" }, "或从相册选择一张含二维码的图片")), error,
       el("button", { type: "button", onclick: () => { stop(); closeSheet(); reject(new Error("已取消扫码")); } }, "取消"),
-    ]);
+    ], () => { stop(); reject(new Error("已取消扫码")); });
     if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then((s) => {
         stream = s;

@@ -29,6 +29,13 @@ def test_everyday_words_find_their_class(model, text, code):
     assert next(iter(model.predict(text))) == code
 
 
+@pytest.mark.parametrize(("text", "code"), [("路上有个大坑", "event:01-10"), ("工地太吵了", None)])
+def test_a_one_character_keyword_is_evidence(model, text, code):
+    assert model.evidence(text), text  # 坑, 吵: whole keywords of one character
+    if code:
+        assert code in list(model.predict(text))[:3]
+
+
 def test_vague_text_is_not_confident(model):
     assert model.predict("这里有情况请处理") is None  # not one word of evidence: the text abstains
 

@@ -66,8 +66,12 @@ def test_a_filed_request_waits_at_the_intake_desk_never_dispatched_on_its_own(cl
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0  # no citizen report: no WeChat check
     jobs = db_session.scalars(sa.select(OutboxJob.func)).all()
     assert not any("classify" in j or "route_report" in j or "content" in j for j in jobs)
+    case_id = case.id
+    run_worker()  # the classifier suggests (the 小类 it was filed under, its words), and decides nothing
+    suggested = client.get(f"/cases/{case_id}", headers=o311["t"]["clerk"]).json
+    assert suggested["status"] == "pending" and suggested["suggestions"][0]["code"] == "event:01-02"
     desk = client.get("/cases?desk=intake", headers=o311["t"]["clerk"]).json["items"]
-    assert case.id in [c["id"] for c in desk]
+    assert row.case_id in [c["id"] for c in desk]
     (only_token,) = body(client.get(f"/open311/v2/tokens/{token}.{fmt}"), fmt)
     assert only_token == {"token": token}  # not public until a person accepts it
     assert body(client.get(f"/open311/v2/requests.{fmt}"), fmt) == []
@@ -77,8 +81,8 @@ def test_a_request_is_followed_as_staff_move_it_to_closed(client, o311, fmt, db_
     token = body(file(client, fmt, o311["key"], description="垃圾"), fmt)[0]["token"]
     case_id = db_session.scalar(sa.select(Open311Request.case_id).where(Open311Request.token == token))
     t = o311["t"]
-    assert act(client, t["clerk"], case_id, "accept", {"citizen_remark": "已立案，电话 020-86001234 可咨询"}
-               ).status_code == 200
+    assert act(client, t["clerk"], case_id, "accept", {"citizen_remark": "已立案，电话 020-86001234 可咨询\x0b"}
+               ).status_code == 200  # a control character XML cannot carry: dropped, the XML stays well-formed
     (ticket,) = body(client.get(f"/open311/v2/tokens/{token}.{fmt}"), fmt)
     request_id = ticket["service_request_id"]
     (seen,) = body(client.get(f"/open311/v2/requests/{request_id}.{fmt}"), fmt)
@@ -161,6 +165,12 @@ def test_the_list_filters_and_its_window(client, o311, fmt):
 
 def test_unknown_urls_and_methods_answer_in_the_specifications_shape(client, o311, fmt):
     errors(client.get(f"/open311/v2/nothing-here.{fmt}"), fmt, 404)
+    errors(client.open(f"/open311/v2/requests.{fmt}", method="PROPFIND"), fmt, 405)  # refused by the router itself
+    errors(client.get(f"/open311/v2/requests.{fmt}?start_date=0001-01-01T00:00:00%2B08:00"), fmt, 400)  # no UTC
+    assert body(client.get(f"/open311/v2/requests.{fmt}?end_date=9999-12-31"), fmt) == []  # held within 2000–2200
+    errors(client.get(f"/open311/v2/requests/AJ20261207{'9' * 30}.{fmt}"), fmt, 404)
+    errors(client.post(f"/open311/v2/requests.{fmt}?api_key={o311['key']}",
+                       data={"service_code": "exposed_garbage", **HERE}), fmt, 403)  # a key in the URL is no key
     errors(client.delete(f"/open311/v2/requests.{fmt}"), fmt, 405)
     errors(client.put(f"/open311/v2/services.{fmt}"), fmt, 405)
     english = client.get(f"/open311/v2/services/unicorns.{fmt}", headers={"Accept-Language": "en"})
