@@ -73,6 +73,13 @@ class Phone(Screen):
                 return (label || e.getAttribute('aria-label') || e.innerText || e.value || e.tagName).trim(); }"""))
         return reached
 
+    def bind(self, screen: str, number_label: str, number: str, check: str) -> None:
+        """Open the screen and bind an account there (a fee account, a gas user) with its number and its check."""
+        self.go(screen)
+        self.page.get_by_label(number_label).fill(number)
+        self.page.get_by_label("核验信息").fill(check)
+        self.tap("绑定")
+
     def allow_messages(self) -> None:
         self.page.locator("dialog[open]").get_by_role("button", name="允许").tap()
 
@@ -183,10 +190,7 @@ def test_a_bill_is_paid_and_its_receipt_verified_by_scanning(browser, app, api_s
         assert ran.exit_code == 0, ran.output
     phone = Phone(browser, mock_server.url)
     phone.log_in("o-h5-fees")
-    phone.go("垃圾处理费")
-    phone.page.get_by_label("户号").fill("A0001")
-    phone.page.get_by_label("核验信息").fill("张三")
-    phone.tap("绑定")
+    phone.bind("垃圾处理费", "户号", "A0001", "张三")
     phone.page.locator("#total").wait_for()
     phone.check("fees")
     phone.tap("微信支付")
@@ -267,10 +271,7 @@ def test_a_gas_visit_is_booked_and_the_inspectors_badge_checked(browser, api_ser
     world, inspector, boss = _gas_world(committed, client, wechat)
     phone = Phone(browser, mock_server.url)
     phone.log_in("o-h5-gas")
-    phone.go("燃气安检")
-    phone.page.get_by_label("户号或表号").fill("R0001")
-    phone.page.get_by_label("核验信息").fill("陈一")
-    phone.tap("绑定")
+    phone.bind("燃气安检", "户号或表号", "R0001", "陈一")
     phone.page.locator("#planned li").first.wait_for()
     phone.check("gas")
     phone.page.locator("#planned li").first.get_by_role("button", name="预约").tap()

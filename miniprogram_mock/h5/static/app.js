@@ -37,6 +37,19 @@ export async function subscribe(ids) {
   return accepted;
 }
 export function getConfig() { return config; }
+// Binding an account to this WeChat user (a fee account, a gas user): its number and what proves it is theirs.
+export function bindForm(path, prefix, numberLabel, numberHint, checkHint, again) {
+  const out = el("div");
+  const number = el("input", { autocomplete: "off", placeholder: numberHint });
+  const check = el("input", { autocomplete: "off", placeholder: checkHint });
+  const bind = el("button", { type: "button" }, "绑定");
+  bind.onclick = () => guarded(bind, async () => {
+    await api(path, { method: "POST", json: { number: number.value.trim(), check: check.value.trim() } });
+    toast("绑定成功");
+    await again();
+  }, out);
+  return [field(`${prefix}-number`, numberLabel, number), field(`${prefix}-check`, "核验信息", check), bind, out];
+}
 // A file input as the phone shows it: a large target with Chinese words (the browser's own button is not).
 export function picker(title, hint, input) {
   return el("label", { class: "picker" }, input, el("strong", {}, title), el("span", { class: "muted" }, hint));

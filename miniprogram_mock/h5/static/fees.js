@@ -1,7 +1,7 @@
 // Sanitation fees: bind an account, pay one or several bills through WeChat Pay, download and verify the receipt.
 import { api } from "./api.js";
-import { failure, guarded, show } from "./app.js";
-import { el, field, toast, when, yuan } from "./ui.js";
+import { bindForm, failure, guarded, show } from "./app.js";
+import { el, toast, when, yuan } from "./ui.js";
 import * as wx from "./wx.js";
 
 const BILL_STATUS = { unpaid: "待缴", partly_paid: "部分缴纳", paid: "已缴", nothing_due: "无需缴纳" };
@@ -17,15 +17,6 @@ async function waitPaid(orderId) {
 
 export async function feesView() {
   const [accounts, bills] = await Promise.all([api("/fees/accounts"), api("/fees/bills")]);
-  const out = el("div");
-  const number = el("input", { autocomplete: "off", placeholder: "例如 D0002" });
-  const check = el("input", { autocomplete: "off", placeholder: "缴费人全名或手机号后四位" });
-  const bind = el("button", { type: "button" }, "绑定");
-  bind.onclick = () => guarded(bind, async () => {
-    await api("/fees/accounts/bind", { method: "POST", json: { number: number.value.trim(), check: check.value.trim() } });
-    toast("绑定成功");
-    await feesView();
-  }, out);
   const payable = bills.filter((b) => b.outstanding_fen > 0 && ["unpaid", "partly_paid"].includes(b.status));
   const account = Object.fromEntries(accounts.map((a) => [a.id, a]));
   const boxes = payable.map((b) => el("label", {}, el("input", { type: "checkbox", value: String(b.id), checked: true,
@@ -50,7 +41,8 @@ export async function feesView() {
     el("section", { class: "card" }, el("h2", {}, "我的缴费户"),
       accounts.length ? el("ul", { class: "list" }, accounts.map((a) => el("li", {}, `${a.number} · ${a.payer_name}`)))
         : el("p", { class: "muted" }, "还没有绑定缴费户。"),
-      el("h3", {}, "绑定缴费户"), field("fee-number", "户号", number), field("fee-check", "核验信息", check), bind, out),
+      el("h3", {}, "绑定缴费户"),
+      bindForm("/fees/accounts/bind", "fee", "户号", "例如 D0002", "缴费人全名或手机号后四位", feesView)),
     el("section", { class: "card" }, el("h2", {}, "待缴账单"),
       payable.length ? [boxes, total, payOut, pay] : el("p", { class: "muted", id: "nothing-due" }, "没有待缴账单。")),
     el("section", { class: "card" }, el("h2", {}, "全部账单"),

@@ -1,6 +1,6 @@
 // Gas safety: bind a gas user, see planned visits, book a half-day, open the visit record, rate the visit.
 import { api, session } from "./api.js";
-import { guarded, show, subscribe } from "./app.js";
+import { bindForm, guarded, show, subscribe } from "./app.js";
 import { el, field, toast, when } from "./ui.js";
 import * as wx from "./wx.js";
 
@@ -70,15 +70,6 @@ function visited(v, render) {
 
 export async function gasView() {
   const visits = await api("/gas/my/visits");
-  const out = el("div");
-  const number = el("input", { autocomplete: "off", placeholder: "燃气户号或表号，例如 GU0002" });
-  const check = el("input", { autocomplete: "off", placeholder: "联系人全名或手机号后四位" });
-  const bind = el("button", { type: "button" }, "绑定");
-  bind.onclick = () => guarded(bind, async () => {
-    await api("/gas/my/bind", { method: "POST", json: { number: number.value.trim(), check: check.value.trim() } });
-    toast("绑定成功");
-    await gasView();
-  }, out);
   const upcoming = visits.filter((v) => v.state === "planned");
   const done = visits.filter((v) => v.state === "visited");
   show("燃气安检",
@@ -89,5 +80,5 @@ export async function gasView() {
       done.length ? el("ul", { class: "list", id: "visited" }, done.map((v) => visited(v, gasView)))
         : el("p", { class: "muted" }, "暂无检查记录。")),
     el("section", { class: "card" }, el("h2", {}, "绑定燃气用户"),
-      field("gas-number", "户号或表号", number), field("gas-check", "核验信息", check), bind, out));
+      bindForm("/gas/my/bind", "gas", "户号或表号", "燃气户号或表号，例如 GU0002", "联系人全名或手机号后四位", gasView)));
 }
