@@ -62,7 +62,7 @@ def main() -> None:
     from api.organisation import queries as organisation
     from api.taxonomy.service import current
 
-    with Stack(workers=4) as stack:
+    with Stack(workers=4, env={"OPEN311_READS_PER_MINUTE": "100000000"}) as stack:  # one address: wrk's
         stack.seed("bench-password-1")
         with stack.app_context():
             streets = [s.code for s in organisation.streets()]

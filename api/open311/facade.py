@@ -18,9 +18,10 @@ from api.db import unit_of_work
 from api.errors import DomainError, answer_under
 from api.extensions import UNIT_OF_WORK_ATTR
 from api.i18n import gettext, translate
+from api.identity import ratelimit
 from api.open311 import catalogue, clients, filing
 from api.open311 import public as following
-from api.open311.errors import NotFound, Open311Error
+from api.open311.errors import NotFound, Open311Error, RateExceeded
 from api.open311.formats import FORMATS, error, render
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,19 @@ answer_under(bp.url_prefix + "/", _http_error)  # what the router refuses before
 def _unexpected(problem: Exception):
     log.exception("open311: unexpected error")
     return error(_format(), Open311Error(gettext("The service is unavailable, try again later."), 503))
+
+
+@bp.before_request
+def _reads_have_a_rate():
+    """Reading is public, and a full list is dear: each client address has OPEN311_READS_PER_MINUTE (behind a
+    proxy, TRUSTED_PROXY_COUNT makes the address the client's). Filing is counted per key instead."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    limit = get_config().OPEN311_READS_PER_MINUTE
+    window = f"open311-read:{request.remote_addr}"
+    if ratelimit.hit(window, clients.WINDOW_S) > limit:
+        raise RateExceeded(gettext("Too many requests from this address: at most %(rate)s a minute.", rate=limit),
+                           retry_after=ratelimit.ttl(window))
 
 
 @bp.get(f"/discovery.{FMT}")

@@ -2,6 +2,7 @@
 the cases staff accepted, without anyone's own words or numbers; keys, rates and errors in the specification's
 shape — every test in both formats."""
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.cases.models import Case
+from api.config import init_config
 from api.db import utcnow
 from api.open311.models import Open311Request
 from api.outbox.models import OutboxJob
@@ -146,6 +148,15 @@ def test_keys_missing_wrong_revoked_and_over_their_rate(client, o311, fmt, db_se
     listed = client.get("/admin/open311/clients", headers=o311["admin"]).json
     assert all("api_key" not in c and "key_digest" not in c for c in listed)
     assert client.get("/admin/open311/clients", headers=o311["t"]["clerk"]).status_code == 403
+
+
+def test_public_reads_have_a_rate_per_address(client, o311, fmt, config):
+    init_config(dataclasses.replace(config, OPEN311_READS_PER_MINUTE=3))
+    for _ in range(3):
+        assert client.get(f"/open311/v2/services.{fmt}").status_code == 200
+    limited = client.get(f"/open311/v2/requests.{fmt}")
+    assert "每分钟最多 3 次" in errors(limited, fmt, 429) and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert file(client, fmt, o311["key"]).status_code == 201  # filing is counted per key, not per address
 
 
 def test_the_list_filters_and_its_window(client, o311, fmt):
