@@ -80,7 +80,12 @@ class Case(Base):
 
     @property
     def case_no(self) -> str:
-        return f"AJ{local(self.created_at):%Y%m%d}{self.id:07d}"
+        return self.number(self.id, self.created_at)
+
+    @staticmethod
+    def number(case_id: int, created_at: datetime) -> str:
+        """The case number, AJ + the (Beijing) day it was opened + its id (queries.parse_case_no reads it back)."""
+        return f"AJ{local(created_at):%Y%m%d}{case_id:07d}"
 
 
 class CaseReport(Base):

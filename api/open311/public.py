@@ -6,11 +6,11 @@ is named. `status` is open until the case is 结案 (the mapping in docs/open311
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from api.cases import queries as case_queries
 from api.cases.lifecycle import CaseStatus
 from api.cases.models import Case, CaseReport
 from api.config import get_config
@@ -33,16 +33,10 @@ PUBLIC = (S.AWAITING_DISPATCH, S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CHECK, S.
 CLOSED = (S.CLOSED,)
 MAX_DAYS = 90
 MAX_ROWS = 1000
-_CASE_NO = re.compile(r"^AJ\d{8}(\d{7,15})$")  # the id: 7 digits, more once there are ten million cases
 
 
 def iso(value: datetime | None) -> str | None:
     return local(value).isoformat(timespec="seconds") if value else None
-
-
-def case_id_of(service_request_id: str) -> int | None:
-    match = _CASE_NO.match(service_request_id.strip())
-    return int(match.group(1)) if match else None
 
 
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
@@ -91,9 +85,9 @@ def search(args) -> list[dict]:
     query = sa.select(*_COLUMNS).where(Case.status.in_(PUBLIC))
     asked = None
     if args.get("service_request_id"):
-        asked = {i.strip() for i in args["service_request_id"].split(",")[:MAX_ROWS]}
-        ids = [case_id_of(i) for i in asked]
-        query = query.where(Case.id.in_([i for i in ids if i is not None]))
+        asked = {i.strip().upper() for i in args["service_request_id"].split(",")[:MAX_ROWS]}
+        parsed = [case_queries.parse_case_no(i) for i in asked]
+        query = query.where(Case.id.in_([p[0] for p in parsed if p]))
     else:
         start, end = _window(args)
         query = query.where(Case.created_at >= start, Case.created_at <= end)
@@ -112,9 +106,8 @@ def search(args) -> list[dict]:
 
 
 def one(service_request_id: str) -> list[dict]:
-    case_id = case_id_of(service_request_id)
-    found = records(sa.select(*_COLUMNS).where(Case.id == case_id, Case.status.in_(PUBLIC))) if case_id else []
-    found = [r for r in found if r["service_request_id"] == service_request_id.strip()]  # its date, not only its id
+    found = records(sa.select(*_COLUMNS).where(*case_queries.by_number(service_request_id),
+                                               Case.status.in_(PUBLIC)))
     if not found:
         raise NotFound(gettext("No public request has this id."))
     return found
@@ -147,7 +140,7 @@ def records(query: sa.Select) -> list[dict]:
         category = names.get(case.category_id) or BY_KEY[service].label
         photo = photos.get(case.id)
         out.append({
-            "service_request_id": f"AJ{local(case.created_at):%Y%m%d}{case.id:07d}",  # Case.case_no
+            "service_request_id": Case.number(case.id, case.created_at),
             "status": "closed" if case.status in CLOSED else "open",
             "status_notes": note,
             "service_name": BY_KEY[service].label,
