@@ -12,7 +12,7 @@ PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
 .PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-console bench-work-orders bench-devices-map \
-	bench-billing bench-gas bench-open311 vendor clean
+	bench-billing bench-gas bench-open311 vendor clean wrk
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,8 +83,11 @@ lint: $(STAMP)
 fuzz: $(STAMP) services
 	$(PY) scripts/fuzz.py
 
-bench-report-upload: $(STAMP) services
+# wrk, the load generator of the HTTP benchmarks, from Debian's packages when it is missing
+wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+
+bench-report-upload: $(STAMP) services wrk
 	$(PY) bench/report_upload.py
 
 bench-intake-pipeline: $(STAMP) services
@@ -93,24 +96,19 @@ bench-intake-pipeline: $(STAMP) services
 bench-devices-map: $(STAMP) services
 	$(PY) bench/devices_map.py
 
-bench-billing: $(STAMP) services
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-billing: $(STAMP) services wrk
 	$(PY) bench/billing.py
 
-bench-gas: $(STAMP) services
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-gas: $(STAMP) services wrk
 	$(PY) bench/gas.py
 
-bench-console: $(STAMP) services
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-console: $(STAMP) services wrk
 	$(PY) bench/console.py
 
-bench-open311: $(STAMP) services
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-open311: $(STAMP) services wrk
 	$(PY) bench/open311.py
 
-bench-work-orders: $(STAMP) services
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-work-orders: $(STAMP) services wrk
 	$(PY) bench/work_orders.py
 
 clean:
