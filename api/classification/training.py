@@ -213,9 +213,9 @@ def train(created_by: int | None = None, promote: bool = False, operator: str | 
                          [(t, s.code) for s in train_set for t in s.texts if t], registry.neutral_phrases())
     text.calibrate([(t, s.code) for s in test_set for t in s.texts if t])
     clf = registry.Classifier("unsaved", head, text)
-    held_back = gate.withheld(evaluate(clf, test_set, vectors)["cases"], {s.code for s in train_set})
-    clf = dataclasses.replace(clf, withheld=frozenset(held_back))
-    metrics = evaluate(clf, test_set, vectors)
+    said = predictions(clf, test_set, vectors)  # once: the withheld 小类 come from it, then the figures
+    held_back = gate.withheld(scored(test_set, said, frozenset())["cases"], {s.code for s in train_set})
+    metrics = scored(test_set, said, frozenset(held_back))
     metrics["withheld"] = held_back
     metrics["calibration"] = {"text_temperature": text.temperature, "text_stop_ngrams": text.stopped,
                               "image_temperature": None if head is None else head.temperature}
@@ -275,9 +275,14 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
     """The version on these cases at the thresholds in force (per 小类, else CLASSIFY_THRESHOLD): accuracy of each
     signal, per-小类 precision / recall / auto-dispatch share and precision, the confusion matrix, and each case's
     outcome (`cases`, for the promotion gate)."""
-    truth, by_image, by_text, combined_pred, confident = [], [], [], [], []
+    return scored(test_set, predictions(clf, test_set, vectors), clf.withheld)
+
+
+def predictions(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int, np.ndarray]) -> list[tuple]:
+    """Per case (truth, image top, text top, fused top, supported and over the threshold), before any withholding."""
     threshold = get_config().CLASSIFY_THRESHOLD
     per_category = thresholds_in_force()
+    out = []
     for s in test_set:
         image = None
         covered = [m for m in s.media_ids if clf.head is not None and clf.head.covers(vectors[m])]
@@ -289,14 +294,18 @@ def evaluate(clf: registry.Classifier, test_set: list[Sample], vectors: dict[int
         text = clf.text.predict(" ".join(s.texts)) if any(s.texts) and clf.text else None
         result = fusion.combine(dict(image) if image else None, clf.head is not None, text, s.hints,
                                 set(clf.text.classes) if clf.text else set())
-        truth.append(s.code)
-        by_image.append(max(image, key=image.get) if image else None)
-        by_text.append(max(text, key=text.get) if text else None)
-        combined_pred.append(result.top3[0][0])
         top = result.top3[0][0]
-        confident.append(result.supported and top not in clf.withheld
-                         and result.confidence >= per_category.get(top, threshold))
+        out.append((s.code, max(image, key=image.get) if image else None, max(text, key=text.get) if text else None,
+                    top, result.supported and result.confidence >= per_category.get(top, threshold)))
+    return out
+
+
+def scored(test_set: list[Sample], predicted: list[tuple], withheld: frozenset[str]) -> dict:
+    """The figures of `evaluate` from `predictions`, a withheld 小类 never auto-dispatched."""
+    truth, by_image, by_text, combined_pred, eligible = (list(c) for c in zip(*predicted, strict=True))
+    confident = [e and p not in withheld for p, e in zip(combined_pred, eligible, strict=True)]
     auto = [(t, p) for t, p, c in zip(truth, combined_pred, confident, strict=True) if c]
+    threshold = get_config().CLASSIFY_THRESHOLD
     return {
         "held_out_cases": len(test_set),
         "summary": {"combined_accuracy": _accuracy(truth, combined_pred), "image_accuracy": _accuracy(truth, by_image),
