@@ -42,8 +42,8 @@ def journey_world(api_server, committed, client, wechat):
 class Screen:
     """One person's browser window: signs in through the form, checks each page it sees."""
 
-    def __init__(self, browser, base: str, width: int = 1440, height: int = 900):
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    def __init__(self, browser, base: str, width: int = 1440, height: int = 900, **context):
+        self.context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height}, **context)
         self.page = self.context.new_page()
         self.base, self.refused = base, []
         self.page.on("console", lambda m: self.refused.append(m.text)

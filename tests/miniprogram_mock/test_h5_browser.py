@@ -39,15 +39,11 @@ class Phone(Screen):
     """A citizen's phone: a touch screen of 390×844 whose browser can give a position (WGS-84, as browsers do)."""
 
     def __init__(self, browser, mock_url: str, position: tuple[float, float] | None = None):  # noqa: F811
-        self.context = browser.new_context(
-            locale="zh-CN", viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2,
-            geolocation={"latitude": position[0], "longitude": position[1]} if position else None,
-            permissions=["geolocation"] if position else [])
-        self.page = self.context.new_page()
+        super().__init__(browser, mock_url.rstrip("/"), PHONE["width"], PHONE["height"], has_touch=True,
+                         is_mobile=True, device_scale_factor=2,
+                         geolocation={"latitude": position[0], "longitude": position[1]} if position else None,
+                         permissions=["geolocation"] if position else [])
         self.page.set_default_timeout(15_000)
-        self.base, self.refused = mock_url.rstrip("/"), []
-        self.page.on("console", lambda m: self.refused.append(m.text)
-                     if m.type == "error" and "Content Security Policy" in m.text else None)
 
     def log_in(self, openid: str) -> None:
         self.page.goto(self.base + "/h5/")
