@@ -74,7 +74,7 @@ def services() -> list[Service]:
 
 def service(code: str) -> Service:
     if code not in BY_KEY:
-        raise NotFound(_unknown(code))
+        raise NotFound(unknown(code))
     return _all()[code]
 
 
@@ -86,5 +86,5 @@ def code_for(category_code: str | None) -> str:
     return OTHER
 
 
-def _unknown(code: str) -> str:
+def unknown(code: str) -> str:
     return gettext("Unknown service_code %(code)s: GET services for the list.", code=code[:40])

@@ -70,7 +70,7 @@ def _window(args) -> tuple[datetime, datetime]:
 def _service_filter(codes: list[str]):
     unknown = [c for c in codes if c not in BY_KEY]
     if unknown:
-        raise Open311Error(gettext("Unknown service_code %(code)s: GET services for the list.", code=unknown[0][:40]))
+        raise Open311Error(catalogue.unknown(unknown[0]))
     hinted = [h for choice in BY_KEY.values() for h in choice.gbt_hints]
     terms = [Case.category_code.in_(BY_KEY[c].gbt_hints) for c in codes if c != catalogue.OTHER]
     if catalogue.OTHER in codes:
