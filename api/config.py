@@ -32,10 +32,12 @@ class Config:
     DB_POOL_SIZE: int = 10  # per process; beyond it DB_MAX_OVERFLOW more, then requests wait DB_POOL_TIMEOUT_S
     DB_MAX_OVERFLOW: int = 10
     DB_POOL_TIMEOUT_S: int = 10  # then 503 SERVICE_BUSY with Retry-After
+    DB_PING_AFTER_IDLE_S: float = 10  # a pooled connection idle this long is pinged before use (0: before every use)
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     WORKER_MAINTENANCE_S: int = 60  # how often a worker looks for jobs whose worker died (RQ's default: 600)
     SECRET_KEY: str = ""
     ACCESS_TOKEN_TTL_S: int = 2 * 3600
+    USER_CACHE_MAX_AGE_S: int = 300  # a web process re-reads a cached user at least this often (0: never caches)
     # WeChat mini-program (wechatpy). Base URL points at miniprogram_mock in dev/test.
     WECHAT_APPID: str = ""
     WECHAT_SECRET: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -51,23 +52,54 @@ def utcnow() -> datetime:
 Session = scoped_session(sessionmaker(expire_on_commit=False))
 
 
-def make_engine(url: str, **kwargs) -> sa.Engine:
+def make_engine(url: str, ping_after_idle_s: float = 0, **kwargs) -> sa.Engine:
+    """An engine for `url`. PostgreSQL connections are checked before use only when they have been idle for
+    `ping_after_idle_s` or longer (0: before every use, SQLAlchemy's pre-ping): see `_ping_when_idle`."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_pre_ping", ping_after_idle_s <= 0)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if ping_after_idle_s > 0:
+        _ping_when_idle(engine, ping_after_idle_s)
+    return engine
+
+
+def _ping_when_idle(engine: sa.Engine, after_s: float) -> None:
+    """Ping a pooled connection before use only if it sat idle `after_s` or longer: a connection in steady use
+    needs no round trip of its own before every request (it was SQLAlchemy's pre-ping, an eighth of a report
+    creation's time). What this gives up, and how it is handled: a database restart or failover breaks connections
+    that were busy a moment ago too; the first statement on such a connection fails as a disconnect, SQLAlchemy
+    then invalidates every connection of the pool (each reconnects on its next use), and the request in flight
+    answers 503 SERVICE_BUSY with Retry-After (api/errors.py) — nothing was written by it. Idle connections, which
+    a restart, a failover or a firewall's idle timeout most likely broke unnoticed, are pinged as before."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < after_s:
+            return  # just connected, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError("connection gone while idle") from exc
+        if not alive:
+            raise sa.exc.DisconnectionError("connection gone while idle")  # the pool connects afresh
 
 
 def pool_settings(config) -> dict:
     if config.is_sqlite:
         return {}
     return {"pool_size": config.DB_POOL_SIZE, "max_overflow": config.DB_MAX_OVERFLOW,
-            "pool_timeout": config.DB_POOL_TIMEOUT_S}
+            "pool_timeout": config.DB_POOL_TIMEOUT_S, "ping_after_idle_s": config.DB_PING_AFTER_IDLE_S}
 
 
 def insert_for(model):

@@ -195,9 +195,12 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database connection pool exhausted")
         return _domain_error(ServiceBusy())
 
-    @app.errorhandler(sa_exc.OperationalError)
-    def _operational(error: sa_exc.OperationalError):
+    @app.errorhandler(sa_exc.DBAPIError)
+    def _database(error: sa_exc.DBAPIError):
         if "database is locked" in str(error.orig):  # the embedded SQLite default under concurrent writers
+            return _domain_error(ServiceBusy())
+        if error.connection_invalidated:  # PostgreSQL restarted under a busy connection: the pool reconnects
+            log.warning("database connection lost; the pool reconnects: %s", error.orig)
             return _domain_error(ServiceBusy())
         return _unexpected(error)
 

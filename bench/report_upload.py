@@ -11,7 +11,9 @@ content-check worker alongside. Prints one table:
 - photo copies (display + thumb) drained/s by one non-forking media worker (one coalesced run over every photo
   waiting, MEDIA_DERIVE_THREADS threads; the seconds include the worker's start), and at UPLOAD_RATE uploads/s
   the time from upload to the display copy (p50/p95).
-Each load runs DURATION seconds with CONNECTIONS concurrent connections.
+Each load runs DURATION seconds with CONNECTIONS concurrent connections. BENCH_LOADS picks loads (a comma list of
+create, login, upload, copies; all by default) for measuring one change quickly. The table's first note is
+PostgreSQL's fsync and synchronous_commit: the figures count only with both on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ LATENCY_MS = float(os.environ.get("BENCH_WECHAT_LATENCY_MS", "80"))
 IMAGE_LATENCY_MS = float(os.environ.get("BENCH_IMAGE_LATENCY_MS", "150"))
 UPLOAD_RATE = float(os.environ.get("BENCH_UPLOAD_RATE", "10"))
 THREADS = int(os.environ.get("MEDIA_DERIVE_THREADS", "2"))
+LOADS = set(os.environ.get("BENCH_LOADS", "create,login,upload,copies").split(","))
 USERS = 16
 DRAFTS = 500  # 9 photos each at most: room for 4,500 uploads per run
 PENDING_SQL = ("SELECT (SELECT count(*) FROM reports WHERE content_check = 'pending') + "
@@ -158,53 +161,78 @@ def main() -> None:
         (stack.work / "tokens.txt").write_text("\n".join(tokens) + "\n")
         table = Table(f"report-upload benchmark — {DURATION}s per load, {CONNECTIONS} connections, gunicorn {WORKERS} "
                       f"gthread workers (gunicorn.conf.py), one content-check worker alongside")
-        create = CREATE_LUA % {"tokens": stack.work / "tokens.txt"}
-        table.add("report creations, WeChat at 0 ms", **wrk(stack, create, duration=DURATION,
-                                                            connections=CONNECTIONS))
-        stack.mock.latency(LATENCY_MS)
-        with Backlog(stack) as backlog:
-            figures = wrk(stack, create, duration=DURATION, connections=CONNECTIONS)
-        table.add(f"report creations, WeChat at {LATENCY_MS:g} ms", **figures)
-        table.note(f"content-check backlog during the {LATENCY_MS:g} ms run: {backlog.summary()}")
-
-        codes = requests.post(stack.mock.url + "_mock/login-codes", json={"count": 40_000, "prefix": "bench-login"},
-                              timeout=60).json()["codes"]
-        (stack.work / "codes.txt").write_text("\n".join(codes) + "\n")
-        table.add(f"WeChat logins, jscode2session at {LATENCY_MS:g} ms",
-                  **wrk(stack, LOGIN_LUA % {"codes": stack.work / "codes.txt"}, duration=DURATION,
-                        connections=CONNECTIONS))
-
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            durability = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in ("fsync", "synchronous_commit")}
+        table.note("PostgreSQL: " + ", ".join(f"{name} = {value}" for name, value in durability.items()))
+        if "create" in LOADS:
+            creations(stack, table)
+        if "login" in LOADS:
+            logins(stack, table)
         photo = stack.work / "photo.jpg"
         photo_1080p(photo)
-        for latency in (0, IMAGE_LATENCY_MS):
-            stack.mock.latency(latency)
-            drafts = drafts_file(stack, new_drafts(stack, tokens), f"drafts-{latency:g}.txt")
-            table.add(f"photo uploads (1080p JPEG), imgSecCheck at {latency:g} ms",
-                      **wrk(stack, UPLOAD_LUA % {"drafts": drafts, "photo": photo}, duration=DURATION,
-                            connections=CONNECTIONS))
-        stack.mock.latency(0)
-        with psycopg.connect(stack.dsn, autocommit=True) as conn:
-            pending = conn.execute("SELECT count(*) FROM media WHERE derived_at IS NULL").fetchone()[0]
-        seconds = stack.drain("media", simple=True)
-        table.add(f"photo copies (display + thumb) drained, one media worker ({THREADS} threads)",
-                  rate=pending / seconds if pending else 0, photos=pending, seconds=round(seconds, 1))
-
-        stack.start_workers("media", simple=True)
-        ids = paced_uploads(stack, tokens, photo.read_bytes(), UPLOAD_RATE, 20)
-        deadline = time.time() + 60
-        with psycopg.connect(stack.dsn, autocommit=True) as conn:
-            while time.time() < deadline and conn.execute(
-                    "SELECT count(*) FROM media WHERE id = ANY(%s) AND derived_at IS NULL", (ids,)).fetchone()[0]:
-                time.sleep(0.5)
-            waits = [row[0] * 1000 for row in conn.execute(
-                "SELECT extract(epoch FROM derived_at - created_at) FROM media WHERE id = ANY(%s) "
-                "AND derived_at IS NOT NULL", (ids,))]
-            stored = conn.execute("SELECT count(*) FROM media").fetchone()[0]
-            created = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
-        table.add(f"upload → display copy at {UPLOAD_RATE:g} uploads/s (ms)", **percentiles(waits, (50, 95, 99)),
-                  made=f"{len(waits)} of {len(ids)}")
-        table.note(f"rows: {created} reports, {stored} photos stored; photo size {photo.stat().st_size} bytes")
+        if "upload" in LOADS:
+            uploads(stack, table, tokens, photo)
+        if "copies" in LOADS:
+            copies(stack, table, tokens, photo)
         table.print()
+
+
+def creations(stack: Stack, table: Table) -> None:
+    create = CREATE_LUA % {"tokens": stack.work / "tokens.txt"}
+    for latency in (0, LATENCY_MS):
+        stack.mock.latency(latency)
+        with Backlog(stack) as backlog:
+            figures = wrk(stack, create, duration=DURATION, connections=CONNECTIONS)
+        table.add(f"report creations, WeChat at {latency:g} ms", **figures)
+        table.note(f"content-check backlog during the {latency:g} ms run: {backlog.summary()}")
+    stack.mock.latency(0)
+
+
+def logins(stack: Stack, table: Table) -> None:
+    stack.mock.latency(LATENCY_MS)
+    codes = requests.post(stack.mock.url + "_mock/login-codes", json={"count": 40_000, "prefix": "bench-login"},
+                          timeout=60).json()["codes"]
+    (stack.work / "codes.txt").write_text("\n".join(codes) + "\n")
+    table.add(f"WeChat logins, jscode2session at {LATENCY_MS:g} ms",
+              **wrk(stack, LOGIN_LUA % {"codes": stack.work / "codes.txt"}, duration=DURATION,
+                    connections=CONNECTIONS))
+    stack.mock.latency(0)
+
+
+def uploads(stack: Stack, table: Table, tokens: list[str], photo) -> None:
+    for latency in (0, IMAGE_LATENCY_MS):
+        stack.mock.latency(latency)
+        drafts = drafts_file(stack, new_drafts(stack, tokens), f"drafts-{latency:g}.txt")
+        table.add(f"photo uploads (1080p JPEG), imgSecCheck at {latency:g} ms",
+                  **wrk(stack, UPLOAD_LUA % {"drafts": drafts, "photo": photo}, duration=DURATION,
+                        connections=CONNECTIONS))
+    stack.mock.latency(0)
+
+
+def copies(stack: Stack, table: Table, tokens: list[str], photo) -> None:
+    """The photos the upload loads left are drained by one media worker; then uploads at a steady rate with a
+    media worker running, and the time from each upload to its display copy."""
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        pending = conn.execute("SELECT count(*) FROM media WHERE derived_at IS NULL").fetchone()[0]
+    seconds = stack.drain("media", simple=True)
+    table.add(f"photo copies (display + thumb) drained, one media worker ({THREADS} threads)",
+              rate=pending / seconds if pending else 0, photos=pending, seconds=round(seconds, 1))
+
+    stack.start_workers("media", simple=True)
+    ids = paced_uploads(stack, tokens, photo.read_bytes(), UPLOAD_RATE, 20)
+    deadline = time.time() + 60
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        while time.time() < deadline and conn.execute(
+                "SELECT count(*) FROM media WHERE id = ANY(%s) AND derived_at IS NULL", (ids,)).fetchone()[0]:
+            time.sleep(0.5)
+        waits = [row[0] * 1000 for row in conn.execute(
+            "SELECT extract(epoch FROM derived_at - created_at) FROM media WHERE id = ANY(%s) "
+            "AND derived_at IS NOT NULL", (ids,))]
+        stored = conn.execute("SELECT count(*) FROM media").fetchone()[0]
+        created = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    table.add(f"upload → display copy at {UPLOAD_RATE:g} uploads/s (ms)", **percentiles(waits, (50, 95, 99)),
+              made=f"{len(waits)} of {len(ids)}")
+    table.note(f"rows: {created} reports, {stored} photos stored; photo size {photo.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ The same accounts, password rules and lock-outs as POST /auth/staff-login (ident
 cookie carries a random session id only; Redis maps it to the staff member for CONSOLE_IDLE_S, refreshed by each
 request the person makes (not the desks' automatic refresh) — so a session ends after that long idle, after
 SESSION_MAX_S in any case, at sign-out (the key is deleted, whatever copy of the cookie is
-left), and as soon as the account is disabled (the loader reads the user afresh on every request).
+left), and as soon as the account is disabled or signed out everywhere (POST /auth/sign-out, or an administrator's
+POST /admin/staff/{id}/sign-out: the session keeps the token epoch it began in). The loader reads the user through
+identity's cache, which any change to the user invalidates at once (api/identity/cache.py).
 """
 
 from __future__ import annotations
@@ -64,10 +66,10 @@ def _load(sid: str) -> Staff | None:
     if not request.headers.get(POLL_HEADER):
         pipe.expire(key, get_config().CONSOLE_IDLE_S)  # a key already gone stays gone
     value = pipe.execute()[0]
-    user_id, _, started = (value or b"").decode().partition(":")
+    user_id, started, epoch = ((value or b"").decode().split(":") + ["", "", ""])[:3]
     fresh = started.isdigit() and time.time() - int(started) < SESSION_MAX_S
     user = identity.get_active_user(int(user_id)) if fresh and user_id.isdigit() else None
-    if user is None or user.kind != "staff":
+    if user is None or user.kind != "staff" or str(user.token_epoch) != (epoch or "0"):  # signed out since
         get_redis().delete(key)
         return None
     return Staff(sid, user)
@@ -153,7 +155,8 @@ def sign_in():
             error, status = translate(refused.message), refused.status
         else:
             sid = secrets.token_urlsafe(32)
-            get_redis().set(SESSION_KEY.format(sid), f"{user.id}:{int(time.time())}", ex=get_config().CONSOLE_IDLE_S)
+            get_redis().set(SESSION_KEY.format(sid), f"{user.id}:{int(time.time())}:{user.token_epoch}",
+                            ex=get_config().CONSOLE_IDLE_S)
             session.clear()  # no state carried over from before the sign-in (session fixation)
             login_user(Staff(sid, user))
             return redirect(_safe_next(request.args.get("next")) or url_for("console.home"))

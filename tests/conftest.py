@@ -20,6 +20,7 @@ from api.cases import present as case_views
 from api.classification import registry as classifier_registry
 from api.config import Config, init_config
 from api.i18n import compile_catalogues
+from api.identity import cache as identity_cache
 from api.media.storage import set_storage
 from api.migrate import upgrade
 from api.organisation import grids
@@ -132,6 +133,7 @@ def activate(config: Config) -> None:
     taxonomy.time_limit_of.cache_clear()  # ids restart when flow tests truncate
     classifier_registry.forget()  # versions are truncated with the tables
     case_views.forget()  # names of departments, divisions, categories by id
+    identity_cache.forget_all()  # user ids restart when flow tests truncate
 
 
 # A test whose fixtures reach none of these, and which is not in a folder whose tests start services of their own

@@ -138,7 +138,7 @@ def staff_token(user) -> dict[str, str]:
     from api.config import get_config
     from api.identity import tokens
 
-    token, _ = tokens.issue(user.id, user.kind, get_config().SECRET_KEY, 600)
+    token, _ = tokens.issue(user.id, user.kind, get_config().SECRET_KEY, 600, user.token_epoch or 0)
     return bearer(token)
 
 

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from api import exports, geo, pages, timefmt
-from api.access import authenticate, current_user, public, requires
+from api.access import TokenInvalid, authenticate, current_user, public, requires
 from api.db import unit_of_work
 from api.extensions import Blueprint
 from api.gas import badge_page, badges, checklist, documents, errors, field, planning, residents, statistics, users
@@ -155,12 +155,14 @@ class BadgeVerification(MethodView):
     @blp.arguments(BadgeArgsSchema, location="query")
     @blp.response(200, BadgeVerificationSchema)
     @blp.doc(responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
+    @blp.errors(TokenInvalid)
     def get(self, args):
         """Is this inspector genuine? (what the badge's QR opens; no login needed)
 
         Reads only. The status said plainly (valid, expired, revoked, forged) with the name, photo and employer.
         With a citizen's token the answer also says whether a visit by this inspector is planned today at premises
-        you bound, and says plainly when it is not. `Accept: text/html` (a phone's browser) answers a small
+        you bound, and says plainly when it is not (a token that is no longer valid: 401 TOKEN_INVALID, so the
+        app logs in again rather than hiding the visit). `Accept: text/html` (a phone's browser) answers a small
         Chinese page instead of JSON."""
         citizen = None
         if request.headers.get("Authorization"):

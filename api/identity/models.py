@@ -32,6 +32,8 @@ class User(Base):
     scope_division_code: Mapped[str | None] = mapped_column(sa.ForeignKey("divisions.code"))
     scope_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # an access token is valid only in the epoch it was issued in: signing out moves the epoch on
+    token_epoch: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

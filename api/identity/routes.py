@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from api import geo
 from api.access import current_user, public, requires
+from api.errors import ServiceUnavailable
 from api.events.service import Actor
 from api.extensions import Blueprint
 from api.identity import field, service
@@ -154,13 +155,45 @@ class StaffById(MethodView):
     @requires(Role.ADMIN)
     @staff_blp.arguments(StaffUpdateSchema)
     @staff_blp.response(200, StaffSchema)
-    @staff_blp.errors(StaffNotFound, LastAdmin)
+    @staff_blp.errors(StaffNotFound, LastAdmin, ServiceUnavailable)
     def patch(self, body, user_id: int):
         """Change a staff member's roles or disable the account
 
         Recorded as a `staff_updated` event. The last active administrator can neither lose the admin role nor be
-        disabled (409 LAST_ADMIN).
+        disabled (409 LAST_ADMIN). The change holds from the staff member's very next request in every web process;
+        if Redis cannot carry that news it is not made (503 SERVICE_UNAVAILABLE).
         """
         roles = {Role(r) for r in body["roles"]} if "roles" in body else None
         return service.update_staff(user_id, Actor("staff", current_user().id), roles=roles,
                                     is_active=body.get("is_active"))
+
+
+@blp.route("/sign-out")
+class SignOut(MethodView):
+    @requires(*Role)
+    @blp.response(204)
+    @blp.errors(ServiceUnavailable)
+    def post(self):
+        """Sign out on every device: every access token of the caller stops working
+
+        The caller's token epoch moves on (event `signed_out`): this token and any other the caller holds are
+        refused (401 TOKEN_INVALID) from the very next request, in every web process; logging in again gives a
+        new one. A staff member's console sessions end too.
+        """
+        user = current_user()
+        service.sign_out(user, Actor("citizen" if user.is_citizen else "staff", user.id))
+
+
+@staff_blp.route("/<int:user_id>/sign-out")
+class StaffSignOut(MethodView):
+    @requires(Role.ADMIN)
+    @staff_blp.response(204)
+    @staff_blp.errors(StaffNotFound, ServiceUnavailable)
+    def post(self, user_id: int):
+        """Sign a staff member out everywhere (a lost phone, a shared password): their tokens and console sessions
+
+        Every access token the staff member holds is refused from the very next request and their console
+        sessions end (event `signed_out`, the administrator as actor); the account stays usable: they log in
+        again. To keep them out, disable the account as well (PATCH with `is_active: false`).
+        """
+        service.sign_out(service.get_staff(user_id), Actor("staff", current_user().id))

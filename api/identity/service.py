@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from api.access import TokenInvalid
 from api.config import get_config
 from api.db import Session, utcnow
 from api.events.service import Actor, record
-from api.identity import ratelimit, tokens
+from api.identity import cache, ratelimit, tokens
 from api.identity.errors import (
     AccountDisabled,
     BadCredentials,
@@ -110,14 +110,26 @@ def create_staff(username: str, password: str, roles: set[Role], *, display_name
 
 def user_for_token(token: str) -> User | None:
     """The active user an access token names (the loader `api.access` authenticates with); TokenInvalid for a
-    bad token, None for a disabled or deleted account."""
-    return get_active_user(tokens.verify(token, get_config().SECRET_KEY))
+    bad token or one its user has signed out of, None for a disabled or deleted account."""
+    user_id, epoch = tokens.verify(token, get_config().SECRET_KEY)
+    user = get_active_user(user_id)
+    if user is not None and user.token_epoch != epoch:
+        raise TokenInvalid()
+    return user
 
 
 def get_active_user(user_id: int) -> User | None:
-    # one query per request: the roles come in the same round trip (no rows for citizens)
-    user = Session.get(User, user_id, options=[joinedload(User.role_rows)])
+    """The user and roles, from this process's cache while nothing about them has changed (api/identity/cache.py:
+    a change anywhere is seen by the very next request)."""
+    user = cache.get(user_id)
     return user if user is not None and user.is_active else None
+
+
+def sign_out(user: User, actor: Actor) -> None:
+    """End every access token the user holds (event `signed_out`): their next request, anywhere, is refused
+    401 TOKEN_INVALID, and the console's sessions of a staff member end too."""
+    user.token_epoch += 1
+    record("user", user.id, "signed_out", actor, payload={"token_epoch": user.token_epoch})
 
 
 def _create_citizen(openid: str, unionid: str | None) -> User:
@@ -144,7 +156,7 @@ def set_nickname(user: User, nickname: str | None) -> User:
 
 def _issue(user: User) -> LoginResult:
     config = get_config()
-    token, ttl = tokens.issue(user.id, user.kind, config.SECRET_KEY, config.ACCESS_TOKEN_TTL_S)
+    token, ttl = tokens.issue(user.id, user.kind, config.SECRET_KEY, config.ACCESS_TOKEN_TTL_S, user.token_epoch)
     return LoginResult(user=user, access_token=token, expires_in=ttl)
 
 
@@ -166,10 +178,15 @@ def unlock_staff(username: str) -> None:
         ratelimit.reset(key)
 
 
-def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, is_active: bool | None = None) -> User:
+def get_staff(user_id: int) -> User:
     user = Session.get(User, user_id, with_for_update=True)
     if user is None or user.kind != "staff":
         raise StaffNotFound()
+    return user
+
+
+def update_staff(user_id: int, actor: Actor, *, roles: set[Role] | None = None, is_active: bool | None = None) -> User:
+    user = get_staff(user_id)
     loses_admin = Role.ADMIN in user.roles and user.is_active and (
         (roles is not None and Role.ADMIN not in roles) or is_active is False)
     if loses_admin and not _other_active_admins(user.id):
