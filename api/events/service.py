@@ -21,14 +21,18 @@ class Actor:
         return cls("system", None)
 
 
+_INSERT_ONE = sa.insert(Event.__table__).returning(Event.__table__.c.id)
+
+
 def record(subject_type: str, subject_id: int, action: str, actor: Actor, *, from_state: str | None = None,
-           to_state: str | None = None, reason: str | None = None, payload: dict | None = None) -> Event:
-    """Add an event to the current transaction; it commits (or rolls back) with the change it describes."""
-    event = Event(subject_type=subject_type, subject_id=subject_id, action=action, actor_type=actor.type,
-                  actor_id=actor.id, from_state=from_state, to_state=to_state, reason=reason,
-                  payload=payload or {})
-    Session.add(event)
-    return event
+           to_state: str | None = None, reason: str | None = None, payload: dict | None = None) -> int:
+    """Write an event in the current transaction (it commits or rolls back with the change it describes); its id.
+    One INSERT at once, not an ORM object for the unit of work to flush: an event is never read back or changed
+    in the transaction that writes it, and the ORM's bookkeeping cost a report's creation a sixth of its time."""
+    return Session.execute(_INSERT_ONE, {
+        "subject_type": subject_type, "subject_id": subject_id, "action": action, "actor_type": actor.type,
+        "actor_id": actor.id, "from_state": from_state, "to_state": to_state, "reason": reason,
+        "payload": payload or {}, "created_at": utcnow()}).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from api import jobs
@@ -65,6 +66,12 @@ def _same_request(existing: Report, new: NewReport) -> Report:
     return existing
 
 
+def _insert(values: dict) -> Report:
+    """One INSERT … RETURNING, the new report back as a persistent ORM object: no unit-of-work flush for a row
+    written once (the flush's bookkeeping was a sixth of a creation's CPU)."""
+    return Session.scalars(sa.insert(Report).returning(Report), [values]).one()
+
+
 def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
     """Create a draft; returns (report, created). A repeated idempotency key returns the original."""
     if new.idempotency_key:
@@ -75,25 +82,23 @@ def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:
         raise UnknownCategory(details={"category_hint": new.category_hint})
     lat, lon = grids.check_in_district(new.lat, new.lon, new.coord_system)
     place = grids.codes_of(lat, lon)
-    report = Report(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
-                    category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
-                    contact_phone=new.contact_phone,
-                    street_code=place.street_code, grid_code=place.grid_code,
-                    coord_system_in=new.coord_system, content_check=content.PENDING, needs_review=False,
-                    idempotency_key=new.idempotency_key,
-                    idempotency_fingerprint=new.fingerprint() if new.idempotency_key else None)
+    values = dict(reporter_id=reporter.id, status=ReportStatus.DRAFT, description=new.description.strip(),
+                  category_hint=new.category_hint, address_text=new.address_text, lat=lat, lon=lon,
+                  contact_phone=new.contact_phone, street_code=place.street_code, grid_code=place.grid_code,
+                  coord_system_in=new.coord_system, content_check=content.PENDING, needs_review=False,
+                  idempotency_key=new.idempotency_key,
+                  idempotency_fingerprint=new.fingerprint() if new.idempotency_key else None)
     if new.idempotency_key:
         try:
             with Session.begin_nested():
-                Session.add(report)
+                report = _insert(values)
         except IntegrityError:
             existing = queries.by_idempotency_key(reporter.id, new.idempotency_key)
             if existing is None:
                 raise
             return _same_request(existing, new), False  # a concurrent request with the same key won the race
     else:
-        Session.add(report)
-        Session.flush()
+        report = _insert(values)
     record("report", report.id, "created", Actor("citizen", reporter.id), to_state=ReportStatus.DRAFT,
            payload={"content_check": content.PENDING})
     outbox.nudge(jobs.CHECK_CONTENT)  # msgSecCheck by a job, after this commit: the citizen does not wait for WeChat

@@ -295,14 +295,14 @@ def test_every_change_is_in_the_event_log(client, alice, db_session):
 def test_event_log_is_append_only(db_session):
     from api.events.service import Actor, record
 
-    event = record("report", 1, "created", Actor.system())
+    event_id = record("report", 1, "created", Actor.system())
     db_session.commit()
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         with db_session.begin_nested():
-            db_session.execute(sa.update(Event).where(Event.id == event.id).values(action="tampered"))
+            db_session.execute(sa.update(Event).where(Event.id == event_id).values(action="tampered"))
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         with db_session.begin_nested():
-            db_session.execute(sa.delete(Event).where(Event.id == event.id))
+            db_session.execute(sa.delete(Event).where(Event.id == event_id))
 
 
 def test_concurrent_edit_is_caught(db_session):
