@@ -10,6 +10,7 @@ Fixes the pitfalls of wechatpy 1.8.18 (shared/reference/wechat-pay-invoice.md §
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
@@ -28,6 +29,7 @@ CODE_ERRORS = {40029, 40163}
 BUSY_ERRORS = {-1}
 RATE_ERRORS = {45009, 45011}
 TOKEN_SAFETY_MARGIN_S = 300
+LOCAL_TOKEN_S = 60  # a process re-reads the shared access token from Redis at least this often
 LOCK_TTL_S = 10
 POOL_MAXSIZE = 64  # connections kept alive to WeChat per process (CHECK_CONCURRENCY threads share them)
 
@@ -41,6 +43,7 @@ class MiniProgramClient(WeChatClient):
         self.API_BASE_URL = self.api_base + "cgi-bin/"
         self.wxa.API_BASE_URL = self.api_base
         self._redis = redis_conn
+        self._local_token: tuple[str | None, float] = (None, 0.0)
         # One keep-alive pool shared by the threads of a check worker or a gthread web worker; the environment's
         # proxy and netrc settings are not re-read on every call (WECHAT_PROXY says where to go, if anywhere).
         self._http.trust_env = False
@@ -53,8 +56,18 @@ class MiniProgramClient(WeChatClient):
     # -- access token -----------------------------------------------------------------------------
     @property
     def access_token(self) -> str:
-        token = self.session.get(self.access_token_key)
-        return token or self._refresh_token(force=False)
+        """The shared token (Redis), remembered in this process for LOCAL_TOKEN_S: a check job asks WeChat
+        hundreds of times a second and need not read Redis before each call. Safe because the Redis copy expires
+        TOKEN_SAFETY_MARGIN_S before WeChat's does (longer than LOCAL_TOKEN_S), and a token another process
+        replaced meanwhile is rejected by WeChat, which `_request` answers by reading the new one once."""
+        token, until = self._local_token
+        if token and time.monotonic() < until:
+            return token
+        return self._remember(self.session.get(self.access_token_key) or self._refresh_token(force=False))
+
+    def _remember(self, token: str) -> str:
+        self._local_token = (token, time.monotonic() + LOCAL_TOKEN_S)
+        return token
 
     def fetch_access_token(self) -> dict:
         return {"access_token": self._refresh_token(force=False)}
@@ -67,7 +80,7 @@ class MiniProgramClient(WeChatClient):
         try:
             current = self.session.get(self.access_token_key)
             if current and current != stale:
-                return current  # another process refreshed while we waited
+                return self._remember(current)  # another process refreshed while we waited
             result = self._call(lambda: self._http.post(
                 self.API_BASE_URL + "stable_token",
                 json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
@@ -75,7 +88,7 @@ class MiniProgramClient(WeChatClient):
                 timeout=self.timeout))
             ttl = max(60, int(result.get("expires_in", 7200)) - TOKEN_SAFETY_MARGIN_S)
             self.session.set(self.access_token_key, result["access_token"], ttl)
-            return result["access_token"]
+            return self._remember(result["access_token"])
         finally:
             lock.release()
 
