@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.access import TokenInvalid
 from api.config import get_config
-from api.db import Session, utcnow
+from api.db import Session, insert_for, utcnow
 from api.events.service import Actor, record
 from api.identity import cache, ratelimit, tokens
 from api.identity.errors import (
@@ -41,14 +41,16 @@ def wechat_login(code: str, client_ip: str) -> LoginResult:
     check_ip_rate(client_ip)
     session_info = get_client().code_to_session(code)
     openid, unionid = session_info["openid"], session_info.get("unionid")
+    now = utcnow()
     user = Session.scalar(sa.select(User).where(User.openid == openid))
     if user is None:
-        user = _create_citizen(openid, unionid)
-    elif unionid and user.unionid != unionid:
-        user.unionid = unionid
+        user = _create_citizen(openid, unionid, now)
     if not user.is_active:
         raise AccountDisabled()
-    user.last_login_at = utcnow()
+    if unionid and user.unionid != unionid:
+        user.unionid = unionid
+    if user.last_login_at != now:  # a first login wrote it with the account
+        user.last_login_at = now
     return _issue(user)
 
 
@@ -132,16 +134,16 @@ def sign_out(user: User, actor: Actor) -> None:
     record("user", user.id, "signed_out", actor, payload={"token_epoch": user.token_epoch})
 
 
-def _create_citizen(openid: str, unionid: str | None) -> User:
-    # Two first logins of one openid can race: the unique index decides, the loser reads the winner.
-    try:
-        with Session.begin_nested():
-            user = User(kind="citizen", openid=openid, unionid=unionid)
-            Session.add(user)
-        record("user", user.id, "citizen_registered", Actor("citizen", user.id))
-        return user
-    except IntegrityError:
+def _create_citizen(openid: str, unionid: str | None, now: datetime) -> User:
+    """A first login's account, its login time included: one INSERT … ON CONFLICT DO NOTHING RETURNING (no
+    savepoint, no UPDATE after it). Two first logins of one openid can race: the unique index decides, the loser
+    reads the winner."""
+    statement = insert_for(User).values(kind="citizen", openid=openid, unionid=unionid, last_login_at=now)
+    user = Session.scalars(statement.on_conflict_do_nothing(index_elements=["openid"]).returning(User)).one_or_none()
+    if user is None:
         return Session.scalar(sa.select(User).where(User.openid == openid))
+    record("user", user.id, "citizen_registered", Actor("citizen", user.id))
+    return user
 
 
 def set_nickname(user: User, nickname: str | None) -> User:

@@ -66,10 +66,13 @@ def _same_request(existing: Report, new: NewReport) -> Report:
     return existing
 
 
+_INSERT = sa.insert(Report).returning(Report)
+
+
 def _insert(values: dict) -> Report:
     """One INSERT … RETURNING, the new report back as a persistent ORM object: no unit-of-work flush for a row
     written once (the flush's bookkeeping was a sixth of a creation's CPU)."""
-    return Session.scalars(sa.insert(Report).returning(Report), [values]).one()
+    return Session.scalars(_INSERT, [values]).one()
 
 
 def create_draft(reporter: User, new: NewReport) -> tuple[Report, bool]:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from api import create_app
 from api.cases.models import Case, CaseReport, Rating
 from api.db import Session, utcnow
+from api.events.models import Event
 from api.media.models import Media
 from api.migrate import upgrade
 from api.reports.models import Report
@@ -77,6 +78,23 @@ def test_parallel_ratings_give_one_201_and_conflicts(client, committed, wechat):
     assert sorted(results).count(201) == 1 and set(results) == {201, 409}, results
     Session.remove()
     assert Session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_parallel_first_logins_of_one_citizen_make_one_account(backend, request, wechat):
+    app = request.getfixturevalue("sqlite_app" if backend == "sqlite" else "app")
+    if backend == "postgresql":
+        request.getfixturevalue("committed")
+    client = app.test_client()
+    codes = [wechat.login_code("o-first-time") for _ in range(PARALLEL)]
+    answers = _parallel(lambda i: client.post("/auth/wechat-login", json={"code": codes[i]}))
+    assert [a.status_code for a in answers] == [200] * PARALLEL
+    assert len({a.json["user"]["id"] for a in answers}) == 1
+    with app.app_context():
+        Session.remove()
+        assert Session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+            Event.action == "citizen_registered")) == 1
+        Session.remove()
 
 
 def test_an_exhausted_connection_pool_answers_503_with_retry_after(config, committed, wechat):
