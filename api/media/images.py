@@ -65,7 +65,7 @@ def process_upload(raw: bytes, *, max_bytes: int, max_pixels: int, preview: bool
     else:
         stored = _open_header(data, max_pixels)
         width, height = stored.size
-        img = _decode(stored)  # what will be stored, decoded in full: every stored original decodes
+        img = _decode(stored, PREVIEW_BOX if preview else None)  # what will be stored decodes, every byte of it
     return ProcessedPhoto(data=data, content_type=content_type, extension=extension, width=width, height=height,
                           captured_at=captured_at, gps=gps, preview=_preview(img) if preview else b"")
 
@@ -129,11 +129,12 @@ def _open_header(raw: bytes, max_pixels: int) -> Image.Image:
     return img
 
 
-def _decode(img: Image.Image, *, reduced: bool = True) -> Image.Image:
-    """Decode the whole stream (JPEGs at reduced scale: every byte is still read, so truncation shows)."""
+def _decode(img: Image.Image, box: tuple[int, int] | None = None, *, reduced: bool = True) -> Image.Image:
+    """Decode the whole stream. A JPEG is decoded at a reduced DCT scale — the one that still covers `box`, or
+    the smallest (1/8) when only its soundness is in question: every coefficient is still entropy-decoded, so a
+    truncated or corrupt stream fails as in a full decode, for a fraction of the cost."""
     if reduced and img.format in ("JPEG", "MPO"):
-        # DCT scaling to the preview's size: a fraction of the cost of a full-size decode
-        img.draft("RGB", _fitted(img.size, PREVIEW_BOX))
+        img.draft("RGB", _fitted(img.size, box) if box else (max(1, img.width // 8), max(1, img.height // 8)))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
