@@ -12,7 +12,7 @@ PO := $(LOCALES_DIR)/zh/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
 .PHONY: run test test-fast test-scale lint fuzz services fonts i18n screenshots bench-report-upload bench-intake-pipeline bench-console bench-work-orders bench-devices-map \
-	bench-billing bench-gas bench-open311 vendor clean wrk
+	bench-billing bench-gas bench-open311 profile-creation vendor clean wrk
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ wrk:
 
 bench-report-upload: $(STAMP) services wrk
 	$(PY) bench/report_upload.py
+
+# py-spy samples the API's workers under the creation load (not a project dependency: installed under var/py-spy).
+profile-creation: $(STAMP) services wrk
+	@test -x var/py-spy/bin/py-spy || $(PY) -m pip install -q --target var/py-spy py-spy==0.4.3
+	$(PY) bench/profile_creation.py
 
 bench-intake-pipeline: $(STAMP) services
 	$(PY) bench/intake_pipeline.py
