@@ -18,8 +18,10 @@ Failure modes, each handled:
   that cached the old row in that moment uses it for at most USER_CACHE_MAX_AGE_S.
 - Redis lost a key (restart, eviction) after a change and a process still holds the user cached under "no key":
   bounded by USER_CACHE_MAX_AGE_S too, the same backstop.
-- A write that is not through the ORM session (a raw UPDATE of `users`): nothing in this code base does one;
-  `forget_all()` is for whoever must (a test that resets the database).
+- A write that is not through the ORM session's flush (a raw UPDATE of `users`): nothing in this code base does
+  one; `forget_all()` is for whoever must (a test that resets the database). The first login's account is
+  written by one INSERT statement, not a flush, and needs no announcement: no process can hold a user that did not
+  exist (ids are never reused).
 
 One SELECT (the roles joined) fills a miss; a hit costs one Redis GET and copying the cached row into the
 request's session (`Session.merge(load=False)`: no SQL), so the handler gets an ordinary persistent User.
@@ -38,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from api.config import get_config
 from api.db import Session
@@ -72,6 +75,9 @@ def _redis() -> redis.Redis:
 
 def get(user_id: int) -> User | None:
     """The user with this id, attached to the request's session, roles loaded; None if there is none."""
+    present = Session().identity_map.get(identity_key(User, user_id))
+    if present is not None:  # this unit of work holds the user already (perhaps changed): that copy is the truth
+        return present
     try:
         version = _redis().get(VERSION_KEY.format(user_id)) or b""
     except redis.RedisError as exc:

@@ -45,6 +45,17 @@ def test_a_cached_user_costs_no_query_and_a_change_is_read_afresh(client, wechat
     assert any("FROM users" in s for s in statements)  # the change gave the user a new version
 
 
+def test_a_user_this_unit_of_work_holds_is_returned_as_it_is(db_session):
+    clerk = StaffFactory(roles=("intake_clerk",))
+    db_session.commit()
+    cache.get(clerk.id)  # cached
+    held = db_session.get(User, clerk.id)
+    held.display_name = "改了还没写"
+    assert cache.get(clerk.id) is held and held in db_session  # not swapped for the cached copy, not detached
+    db_session.flush()
+    assert db_session.get(User, clerk.id).display_name == "改了还没写"
+
+
 def test_without_redis_the_user_is_read_from_the_database(client, wechat, db_session, statements, monkeypatch):
     headers = citizen_login(client, wechat, "o-no-redis")
     client.get("/me", headers=headers)
