@@ -44,13 +44,18 @@ def sqlite_app(tmp_path, config):
     activate(config)
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_parallel_uploads_to_one_draft_never_store_more_than_the_limit(backend, request, wechat):
-    app = request.getfixturevalue("sqlite_app" if backend == "sqlite" else "app")
-    if backend == "postgresql":
-        request.getfixturevalue("committed")
-    client = app.test_client()
-    alice = citizen_login(client, wechat, f"o-parallel-{backend}")
+@pytest.fixture(params=["postgresql", "sqlite"])
+def backend_app(request):
+    """The app on PostgreSQL (real commits, tables truncated afterwards) or on the embedded SQLite default."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_app")
+    request.getfixturevalue("committed")
+    return request.getfixturevalue("app")
+
+
+def test_parallel_uploads_to_one_draft_never_store_more_than_the_limit(backend_app, wechat):
+    client = backend_app.test_client()
+    alice = citizen_login(client, wechat, "o-parallel")
     draft = client.post("/reports", json={"description": "并发上传", "location": BAIYUN_GCJ}, headers=alice)
     report_id = draft.json["id"]
     results = _parallel(lambda i: _upload(client, alice, report_id, i))
@@ -80,17 +85,13 @@ def test_parallel_ratings_give_one_201_and_conflicts(client, committed, wechat):
     assert Session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 1
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_parallel_first_logins_of_one_citizen_make_one_account(backend, request, wechat):
-    app = request.getfixturevalue("sqlite_app" if backend == "sqlite" else "app")
-    if backend == "postgresql":
-        request.getfixturevalue("committed")
-    client = app.test_client()
+def test_parallel_first_logins_of_one_citizen_make_one_account(backend_app, wechat):
+    client = backend_app.test_client()
     codes = [wechat.login_code("o-first-time") for _ in range(PARALLEL)]
     answers = _parallel(lambda i: client.post("/auth/wechat-login", json={"code": codes[i]}))
     assert [a.status_code for a in answers] == [200] * PARALLEL
     assert len({a.json["user"]["id"] for a in answers}) == 1
-    with app.app_context():
+    with backend_app.app_context():
         Session.remove()
         assert Session.scalar(sa.select(sa.func.count()).select_from(Event).where(
             Event.action == "citizen_registered")) == 1
