@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def main() -> None:
         (stack.work / "tokens.txt").write_text("\n".join(tokens) + "\n")
         time.sleep(5)  # the check worker has started
         load = {}
-        runner = __import__("threading").Thread(target=lambda: load.update(wrk(
+        runner = threading.Thread(target=lambda: load.update(wrk(
             stack, CREATE_LUA % {"tokens": stack.work / "tokens.txt"}, duration=SECONDS, connections=16)))
         before, started = cpu_seconds(), time.time()
         runner.start()

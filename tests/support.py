@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import zlib
@@ -255,6 +256,51 @@ class WorkerProcess:
 
     def stop(self) -> None:
         stop_group(self.proc.pid, proc=self.proc)
+
+
+def start_web(config, **settings: str):
+    """The production web tier (gunicorn with gunicorn.conf.py, `config` and `settings` as its environment) on a
+    free port: its base URL once /health answers, and its process (end it with stop_group)."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    proc = spawn([str(Path(sys.executable).parent / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), "wsgi:app"],
+                 cwd=root, env={**config_env(config), "WEB_BIND": f"127.0.0.1:{port}", **settings})
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return requests.get(base + "/health", timeout=5).status_code == 200
+        except requests.RequestException:  # not listening yet, or the worker still booting
+            return False
+
+    try:
+        wait_for(healthy, timeout=30, interval=0.1)
+    except BaseException:
+        stop_group(proc.pid, proc=proc)
+        raise
+    return base, proc
+
+
+@contextlib.contextmanager
+def sql_statements(session):
+    """The SQL statements run on the session's engine while the block runs (a list, filled as they run)."""
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):

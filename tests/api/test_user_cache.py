@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 import redis
-from sqlalchemy import event
 
 from api import db
 from api.config import get_config, init_config
@@ -16,32 +14,18 @@ from api.identity.models import User
 from api.roles import Role
 from tests.console.conftest import sign_in
 from tests.factories.identity import StaffFactory
-from tests.support import bearer, citizen_login, staff_token
+from tests.support import bearer, citizen_login, sql_statements, staff_token
 
 
-@pytest.fixture
-def statements():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_):
-        seen.append(statement)
-
-    engine = db.Session.get_bind()
-    engine = getattr(engine, "engine", engine)
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
-
-
-def test_a_cached_user_costs_no_query_and_a_change_is_read_afresh(client, wechat, db_session, statements):
+def test_a_cached_user_costs_no_query_and_a_change_is_read_afresh(client, wechat, db_session):
     headers = citizen_login(client, wechat, "o-cached")
     assert client.get("/me", headers=headers).status_code == 200  # fills the cache
-    statements.clear()
-    assert client.get("/me", headers=headers).json["nickname"] is None
+    with sql_statements(db_session) as statements:
+        assert client.get("/me", headers=headers).json["nickname"] is None
     assert statements == []
     assert client.put("/me/profile", json={"nickname": "阿明"}, headers=headers).status_code == 200
-    statements.clear()
-    assert client.get("/me", headers=headers).json["nickname"] == "阿明"
+    with sql_statements(db_session) as statements:
+        assert client.get("/me", headers=headers).json["nickname"] == "阿明"
     assert any("FROM users" in s for s in statements)  # the change gave the user a new version
 
 
@@ -56,7 +40,7 @@ def test_a_user_this_unit_of_work_holds_is_returned_as_it_is(db_session):
     assert db_session.get(User, clerk.id).display_name == "改了还没写"
 
 
-def test_without_redis_the_user_is_read_from_the_database(client, wechat, db_session, statements, monkeypatch):
+def test_without_redis_the_user_is_read_from_the_database(client, wechat, db_session, monkeypatch):
     headers = citizen_login(client, wechat, "o-no-redis")
     client.get("/me", headers=headers)
 
@@ -65,8 +49,8 @@ def test_without_redis_the_user_is_read_from_the_database(client, wechat, db_ses
             raise redis.ConnectionError("down")
 
     monkeypatch.setattr(cache, "_redis", Down)
-    statements.clear()
-    assert client.get("/me", headers=headers).status_code == 200
+    with sql_statements(db_session) as statements:
+        assert client.get("/me", headers=headers).status_code == 200
     assert any("FROM users" in s for s in statements)
 
 
@@ -105,12 +89,12 @@ def test_a_rolled_back_savepoint_keeps_the_outer_change_announced(db_session):
     assert cache._redis().get(cache.VERSION_KEY.format(clerk.id)) not in (None, before)
 
 
-def test_max_age_zero_turns_the_cache_off(client, wechat, db_session, statements):
+def test_max_age_zero_turns_the_cache_off(client, wechat, db_session):
     init_config(dataclasses.replace(get_config(), USER_CACHE_MAX_AGE_S=0))
     headers = citizen_login(client, wechat, "o-uncached")
     client.get("/me", headers=headers)
-    statements.clear()
-    client.get("/me", headers=headers)
+    with sql_statements(db_session) as statements:
+        client.get("/me", headers=headers)
     assert any("FROM users" in s for s in statements)
 
 

@@ -3,40 +3,15 @@ obeyed by the other on the very next request — a signed-out token, a disabled 
 
 from __future__ import annotations
 
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
 from api.db import unit_of_work
 from api.identity import service
 from api.roles import Role
-from tests.support import config_env, free_port, spawn, stop_group
+from tests.support import start_web, stop_group
 
 pytestmark = pytest.mark.flow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _web(config) -> tuple[str, object]:
-    port = free_port()
-    env = {**config_env(config), "WEB_WORKERS": "1", "WEB_THREADS": "2", "WEB_BIND": f"127.0.0.1:{port}",
-           "LOGIN_MAX_PER_IP_PER_MIN": "1000"}
-    proc = spawn([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-                 cwd=ROOT, env=env)
-    return f"http://127.0.0.1:{port}", proc
-
-
-def _ready(base: str) -> None:
-    for _ in range(300):
-        try:
-            if requests.get(base + "/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} did not start")
 
 
 def _as(token: str) -> dict[str, str]:
@@ -52,11 +27,9 @@ def test_a_change_through_one_process_is_obeyed_by_the_other_at_once(committed, 
         service.create_staff("cache-admin", "p4ssword-admin", {Role.ADMIN})
         staff = service.create_staff("cache-staff", "p4ssword-staff", {Role.ADMIN, Role.INTAKE_CLERK})
         other = service.create_staff("cache-other", "p4ssword-other", {Role.INTAKE_CLERK})
-    (a, proc_a), (b, proc_b) = _web(config), _web(config)
+    web = {"WEB_WORKERS": "1", "WEB_THREADS": "2", "LOGIN_MAX_PER_IP_PER_MIN": "1000"}
+    (a, proc_a), (b, proc_b) = start_web(config, **web), start_web(config, **web)
     try:
-        _ready(a)
-        _ready(b)
-
         def login(username: str, password: str) -> str:
             answer = requests.post(a + "/auth/staff-login", json={"username": username, "password": password})
             return answer.json()["access_token"]

@@ -3,34 +3,19 @@ that wait on WeChat, creations and reads from several threads of one process at 
 
 from __future__ import annotations
 
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support import BAIYUN_GCJ, config_env, free_port, spawn, stop_group
+from tests.support import BAIYUN_GCJ, start_web, stop_group
 
 pytestmark = pytest.mark.flow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_threaded_workers_serve_logins_and_reports_at_once(committed, config, wechat):
-    port = free_port()
-    env = {**config_env(config), "WEB_WORKERS": "1", "WEB_THREADS": "4", "WEB_BIND": f"127.0.0.1:{port}",
-           "LOGIN_MAX_PER_IP_PER_MIN": "1000"}
-    proc = spawn([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-                 cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    base, proc = start_web(config, WEB_WORKERS="1", WEB_THREADS="4", LOGIN_MAX_PER_IP_PER_MIN="1000")
     try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or the worker still booting
-                time.sleep(0.1)
         requests.post(wechat.base + "_mock/config", json={"latency_ms": 200}).raise_for_status()
         codes = [wechat.login_code(f"o-web-{n}") for n in range(8)]
 

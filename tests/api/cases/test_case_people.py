@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-import sqlalchemy as sa
 
 from api import geo
 from api.db import unit_of_work
@@ -15,7 +14,7 @@ from api.devices.models import Device
 from api.events.service import Actor, record
 from tests.api.cases.conftest import act
 from tests.factories.identity import StaffFactory
-from tests.support import BAIYUN_GCJ, citizen_login, exif_bytes, jpeg, staff_token, submit_new_report
+from tests.support import BAIYUN_GCJ, citizen_login, exif_bytes, jpeg, sql_statements, staff_token, submit_new_report
 
 BOB = "oBobAAAAxxxxxxxxxxxxxxxxBOBz"  # 28 characters, as WeChat's openids are
 
@@ -103,18 +102,9 @@ def test_every_event_of_the_case_names_its_actor(client, world, wechat, db_sessi
 
 
 def _queries_for(client, headers, case_id, db_session) -> int:
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def count(*_args):
-        statements.append(1)
-
     client.get(f"/cases/{case_id}", headers=headers)  # warm the per-process name tables first
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(db_session) as statements:
         assert client.get(f"/cases/{case_id}", headers=headers).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -21,7 +21,7 @@ from api.notifications.models import Notification
 from api.timefmt import SHANGHAI
 from tests.factories.identity import CitizenFactory, StaffFactory
 from tests.fees_world import SANYUANLI, make_world, months_ago
-from tests.support import citizen_login, staff_token
+from tests.support import citizen_login, sql_statements, staff_token
 
 PERIOD = months_ago(1)
 
@@ -281,17 +281,8 @@ def _named_desk():
 
 
 def _statements(db_session, call) -> int:
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def count(*_args):
-        statements.append(1)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(db_session) as statements:
         call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 
